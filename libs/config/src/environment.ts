@@ -1,0 +1,143 @@
+import 'reflect-metadata';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { IsConnectionUrl } from './is-connection-url';
+
+export const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
+export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Used only outside production; loadConfig refuses it when NODE_ENV=production. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me-0123456789abcdef';
+export const DEVELOPMENT_FINGERPRINT_KEY = 'development-only-fingerprint-key-0123456789abcdef';
+
+const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * Every environment variable the apps read, with its default for local use.
+ * `loadConfig` is the only place that looks at `process.env`; everything else receives an instance of this class.
+ */
+export class Environment {
+  @IsIn(NODE_ENVIRONMENTS)
+  NODE_ENV: NodeEnvironment = 'development';
+
+  @Transform(trimmed)
+  @IsConnectionUrl(['postgres:', 'postgresql:'])
+  DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/trialready';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(trimmed)
+  @IsConnectionUrl(['redis:', 'rediss:'])
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every BullMQ key, so that two deployments (or two test runs) can share one Redis. */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1-64 characters of letters, digits, "_", "." or "-"',
+  })
+  REDIS_KEY_PREFIX = 'trialready';
+
+  @IsString()
+  @MinLength(1)
+  API_HOST = '0.0.0.0';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  API_PORT = 3000;
+
+  /** The worker serves nothing but its health on this port. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_HEALTH_PORT = 3001;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** How long a process waits for in-flight work on SIGTERM before it gives up and exits. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  SHUTDOWN_TIMEOUT_MS = 25000;
+
+  /** HMAC key of access tokens (HS256); at least 32 characters. */
+  @MinLength(32)
+  JWT_ACCESS_SECRET = DEVELOPMENT_JWT_SECRET;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(3600)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  REFRESH_TOKEN_TTL_DAYS = 14;
+
+  /** Consecutive wrong passwords that lock an account. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(3)
+  @Max(20)
+  LOGIN_MAX_FAILED_ATTEMPTS = 7;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  LOGIN_LOCK_SECONDS = 900;
+
+  /** Log-in attempts one IP address may make per minute. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  LOGIN_RATE_LIMIT_PER_MINUTE = 30;
+
+  /** The first admin, created on the API's first start when no admin exists (both or neither). */
+  @IsOptional()
+  @IsEmail({}, { message: 'BOOTSTRAP_ADMIN_EMAIL must be an e-mail address' })
+  BOOTSTRAP_ADMIN_EMAIL?: string = undefined;
+
+  @ValidateIf((env: Environment) => env.BOOTSTRAP_ADMIN_EMAIL !== undefined)
+  @IsString({ message: 'BOOTSTRAP_ADMIN_PASSWORD must be set when BOOTSTRAP_ADMIN_EMAIL is' })
+  @MinLength(12)
+  BOOTSTRAP_ADMIN_PASSWORD?: string = undefined;
+
+  /**
+   * HMAC key of identity fingerprints (normalised name and birth date), which find the same person enrolled
+   * at two sites without any site seeing the other's names. Changing it orphans existing fingerprints.
+   */
+  @MinLength(32)
+  IDENTITY_FINGERPRINT_KEY = DEVELOPMENT_FINGERPRINT_KEY;
+
+  /** How often the outbox relay looks for unpublished events when no NOTIFY arrives (it also wakes on NOTIFY). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60000)
+  OUTBOX_POLL_INTERVAL_MS = 1000;
+}

@@ -1,0 +1,45 @@
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { ErrorDetail } from './domain-error';
+
+/** Raised by the global validation pipe with one detail per failed rule, each naming the field by its path. */
+export class ValidationFailedException extends BadRequestException {
+  constructor(readonly details: ErrorDetail[]) {
+    super('Validation failed');
+  }
+}
+
+export function flattenValidationErrors(errors: ValidationError[], parentPath = ''): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const error of errors) {
+    const field = parentPath ? `${parentPath}.${error.property}` : error.property;
+    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+      // class-validator names nested fields by their last segment only; say the whole path.
+      details.push({
+        field,
+        constraint,
+        message: message
+          .replace(/^property (\S+) /, `property ${field} `)
+          .replace(new RegExp(`^${escape(error.property)}\\b`), field),
+      });
+    }
+    if (error.children?.length) details.push(...flattenValidationErrors(error.children, field));
+  }
+  return details;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whitelisting, refusal of unknown properties, and type conversion, for every route. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new ValidationFailedException(flattenValidationErrors(errors)),
+  });
+}
