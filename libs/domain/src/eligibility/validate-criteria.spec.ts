@@ -1,0 +1,72 @@
+import { validateCriteriaDocument } from './validate-criteria';
+
+const problems = (criteria: unknown) =>
+  validateCriteriaDocument({ language: 1, criteria }).map((p) => `${p.path} ${p.constraint}`);
+
+describe('validateCriteriaDocument', () => {
+  it('lists each problem with its JSON path', () => {
+    expect(
+      problems({
+        type: 'all',
+        of: [
+          { type: 'measure', measure: 'mmse.totl', comparator: '>=', value: 27 },
+          { type: 'measure', measure: 'mmse.total', comparator: '~', value: 27 },
+          { type: 'measure', measure: 'amyloid_pet.centiloid', comparator: 'between', min: 40, max: 20 },
+          { type: 'age', min: 90, max: 55 },
+          { type: 'consent', scope: 'everything' },
+          { type: 'unicorn' },
+        ],
+      }),
+    ).toEqual([
+      '$.criteria.of[0].measure isIn',
+      '$.criteria.of[1].comparator isIn',
+      '$.criteria.of[2] minNotAboveMax',
+      '$.criteria.of[3] minNotAboveMax',
+      '$.criteria.of[4].scope isIn',
+      '$.criteria.of[5].type isIn',
+    ]);
+  });
+
+  it('needs a qualifier for tracer-, platform- or analyte-specific measures', () => {
+    expect(problems({ type: 'measure', measure: 'amyloid_pet.suvr', comparator: '>=', value: 1.15 })).toEqual(
+      ['$.criteria.qualifier isDefined'],
+    );
+  });
+
+  it('checks value types against the measure', () => {
+    expect(
+      problems({
+        type: 'measure',
+        measure: 'plasma.result',
+        qualifier: 'ptau217',
+        comparator: '=',
+        value: 'high',
+      }),
+    ).toEqual(['$.criteria.value type']);
+    expect(
+      problems({ type: 'measure', measure: 'mri.superficial_siderosis', comparator: '>', value: 1 }),
+    ).toEqual(['$.criteria.comparator isIn']);
+    expect(problems({ type: 'measure', measure: 'mmse.total', comparator: 'in', values: [27, 'x'] })).toEqual(
+      ['$.criteria.values[1] type'],
+    );
+  });
+
+  it('refuses empty combinators, unknown properties and a bad recency', () => {
+    expect(problems({ type: 'any', of: [] })).toEqual(['$.criteria.of arrayNotEmpty']);
+    expect(problems({ type: 'study_partner', required: true })).toEqual([
+      '$.criteria.required whitelistValidation',
+    ]);
+    expect(problems({ type: 'amyloid', in: ['positive'], modalities: ['pet'], maxAgeDays: -1 })).toEqual([
+      '$.criteria.maxAgeDays range',
+    ]);
+  });
+
+  it('refuses a document that is not one', () => {
+    expect(validateCriteriaDocument(null)).toEqual([
+      expect.objectContaining({ path: '$', constraint: 'isObject' }),
+    ]);
+    expect(
+      validateCriteriaDocument({ language: 2, criteria: { type: 'study_partner' } }).map((p) => p.path),
+    ).toEqual(['$.language']);
+  });
+});
