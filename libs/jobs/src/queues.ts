@@ -1,0 +1,120 @@
+import type { JobsOptions } from 'bullmq';
+
+/** Every BullMQ queue. Producer and consumer both import these names; no queue name is written anywhere else. */
+export enum QueueName {
+  Maintenance = 'maintenance',
+  /** Domain events relayed from the outbox, one job per committed event. */
+  Events = 'events',
+  /** Eligibility screening: one participant against every recruiting trial, or one trial against the cohort. */
+  Screening = 'screening',
+}
+
+/** Every job name, each handled by exactly one processor (checked when the worker boots). */
+export enum JobName {
+  PruneOutbox = 'prune-outbox',
+  DeliverEvent = 'deliver-event',
+  ScreenParticipant = 'screen-participant',
+  RunTrialScreening = 'run-trial-screening',
+  RescreenRecruitingTrials = 'rescreen-recruiting-trials',
+}
+
+/** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
+export interface PruneOutboxJobData {
+  /** Published outbox rows older than this many days are deleted. */
+  olderThanDays: number;
+}
+
+/** One committed outbox event; the job id is `outbox-<outboxId>`, so relaying it twice adds one job. */
+export interface DeliverEventJobData {
+  outboxId: string;
+  topic: string;
+  aggregateId: string;
+}
+
+export interface ScreenParticipantJobData {
+  participantId: string;
+}
+
+/** A screening run row holds the trial, the criteria version and the cursor; the job only names it. */
+export interface RunTrialScreeningJobData {
+  runId: string;
+}
+
+export type RescreenRecruitingTrialsJobData = Record<string, never>;
+
+/** The payload of each job name: one discriminated union for all jobs. */
+export interface JobDataByName {
+  [JobName.PruneOutbox]: PruneOutboxJobData;
+  [JobName.DeliverEvent]: DeliverEventJobData;
+  [JobName.ScreenParticipant]: ScreenParticipantJobData;
+  [JobName.RunTrialScreening]: RunTrialScreeningJobData;
+  [JobName.RescreenRecruitingTrials]: RescreenRecruitingTrialsJobData;
+}
+
+export type JobEnvelope = {
+  [N in keyof JobDataByName]: { name: N; data: JobDataByName[N] };
+}[keyof JobDataByName];
+
+/** Which queue each job goes to. */
+export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
+  [JobName.PruneOutbox]: QueueName.Maintenance,
+  [JobName.DeliverEvent]: QueueName.Events,
+  [JobName.ScreenParticipant]: QueueName.Screening,
+  [JobName.RunTrialScreening]: QueueName.Screening,
+  [JobName.RescreenRecruitingTrials]: QueueName.Screening,
+};
+
+const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
+
+/** Retries with exponential back-off; completed jobs are trimmed, failed ones are kept for inspection. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: KEEP_FAILED_FOR_INSPECTION,
+};
+
+export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
+  [JobName.PruneOutbox]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.DeliverEvent]: { ...DEFAULT_JOB_OPTIONS, attempts: 10 },
+  [JobName.ScreenParticipant]: { ...DEFAULT_JOB_OPTIONS, attempts: 8 },
+  [JobName.RunTrialScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
+  [JobName.RescreenRecruitingTrials]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+};
+
+/**
+ * Re-screening a participant: a burst of changes collapses into one job (same deduplication id while it
+ * waits out a short delay), and a change arriving while a screen is running queues exactly one more.
+ */
+export const screenParticipantOptions = (participantId: string) => ({
+  ...JOB_OPTIONS[JobName.ScreenParticipant],
+  delay: 150,
+  deduplication: { id: `screen-participant:${participantId}`, keepLastIfActive: true },
+});
+
+export const runTrialScreeningJobId = (runId: string): string => `screening-run-${runId}`;
+
+export const deliverEventJobId = (outboxId: string): string => `outbox-${outboxId}`;
+
+/** Recurring work: BullMQ job schedulers with stable ids, registered once by the worker (upsert is idempotent). */
+export const JOB_SCHEDULES = [
+  {
+    schedulerId: 'maintenance:prune-outbox:daily',
+    queue: QueueName.Maintenance,
+    // 03:30 UTC daily: a quiet hour for the sites in Asia, Europe and the Americas alike.
+    repeat: { pattern: '30 3 * * *', tz: 'UTC' },
+    job: { name: JobName.PruneOutbox, data: { olderThanDays: 7 } },
+  },
+  {
+    // Birthdays cross age limits and results age past recency windows with time alone.
+    schedulerId: 'screening:rescreen-recruiting:daily',
+    queue: QueueName.Screening,
+    repeat: { pattern: '15 2 * * *', tz: 'UTC' },
+    job: { name: JobName.RescreenRecruitingTrials, data: {} },
+  },
+] as const satisfies readonly {
+  schedulerId: string;
+  queue: QueueName;
+  repeat: { pattern: string; tz: string };
+  job: JobEnvelope;
+}[];

@@ -1,0 +1,30 @@
+import type { Environment } from '@registry/config';
+import type { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { QueryLogger } from './query-logger';
+
+/** One definition of the database connection, shared by both apps, the migration CLI and the tests. */
+export function dataSourceOptions(
+  config: Pick<Environment, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>,
+  applicationName = 'trialready',
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    // gen_random_uuid() is built into PostgreSQL 13+; no extension to install.
+    uuidExtension: 'pgcrypto',
+    url: config.DATABASE_URL,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    // Schema changes are migrations, reviewed like code; never let the ORM alter tables on its own.
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    applicationName,
+    extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+    logging: ['error', 'warn', 'migration'],
+    logger: new QueryLogger(),
+    maxQueryExecutionTime: 2000,
+  };
+}

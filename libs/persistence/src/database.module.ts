@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Environment } from '@registry/config';
+import { dataSourceOptions } from './data-source-options';
+
+/** The TypeORM connection for a Nest app; entities come from the shared list, never auto-loaded. */
+@Module({})
+export class DatabaseModule {
+  /** @param processName shown as `application_name` in pg_stat_activity, to tell the API's connections from the worker's */
+  static forRoot(processName: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [Environment],
+          useFactory: (config: Environment) => dataSourceOptions(config, `trialready-${processName}`),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,205 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import type { Relation } from 'typeorm';
+import { ParticipantEntity } from './participant.entity';
+import { TrialEntity } from './trial.entity';
+
+const RESULT_CHECK = `"result" IN ('eligible', 'ineligible', 'undetermined')`;
+
+/** The current determination of one participant for one trial, with the explanation of every leaf. */
+@Entity({ name: 'eligibility_determination' })
+@Index('eligibility_determination_trial_idx', ['trialId', 'result'])
+@Check('eligibility_determination_result_valid', RESULT_CHECK)
+export class EligibilityDeterminationEntity {
+  @PrimaryColumn({
+    name: 'participant_id',
+    type: 'text',
+    primaryKeyConstraintName: 'eligibility_determination_pkey',
+  })
+  participantId: string;
+
+  @PrimaryColumn({
+    name: 'trial_id',
+    type: 'uuid',
+    primaryKeyConstraintName: 'eligibility_determination_pkey',
+  })
+  trialId: string;
+
+  @ManyToOne(() => ParticipantEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({
+    name: 'participant_id',
+    foreignKeyConstraintName: 'eligibility_determination_participant_fk',
+  })
+  participant?: Relation<ParticipantEntity>;
+
+  @ManyToOne(() => TrialEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'trial_id', foreignKeyConstraintName: 'eligibility_determination_trial_fk' })
+  trial?: Relation<TrialEntity>;
+
+  @Column({ name: 'criteria_version', type: 'integer' })
+  criteriaVersion: number;
+
+  @Column({ type: 'text' })
+  result: string;
+
+  /** The one test that would decide an undetermined participant, if there is one. */
+  @Column({ name: 'one_test_away', type: 'text', nullable: true })
+  oneTestAway: string | null;
+
+  @Column({ type: 'jsonb' })
+  explanation: Record<string, unknown>;
+
+  /** The calendar day the criteria were evaluated for. */
+  @Column({ name: 'as_of', type: 'date' })
+  asOf: string;
+
+  @Column({ name: 'evaluated_at', type: 'timestamptz' })
+  evaluatedAt: Date;
+
+  /** When the result (or one-test-away) last changed. */
+  @Column({ name: 'changed_at', type: 'timestamptz' })
+  changedAt: Date;
+}
+
+/** One row per change of a determination: when someone became eligible, stopped being so, and why. */
+@Entity({ name: 'eligibility_determination_history' })
+@Index('eligibility_history_participant_idx', ['participantId', 'trialId', 'id'])
+@Check('eligibility_history_result_valid', RESULT_CHECK)
+export class EligibilityHistoryEntity {
+  @PrimaryGeneratedColumn({
+    type: 'bigint',
+    primaryKeyConstraintName: 'eligibility_determination_history_pkey',
+  })
+  id: string;
+
+  @Column({ name: 'participant_id', type: 'text' })
+  participantId: string;
+
+  @Column({ name: 'trial_id', type: 'uuid' })
+  trialId: string;
+
+  @Column({ name: 'criteria_version', type: 'integer' })
+  criteriaVersion: number;
+
+  @Column({ type: 'text' })
+  result: string;
+
+  @Column({ name: 'one_test_away', type: 'text', nullable: true })
+  oneTestAway: string | null;
+
+  /** The leaves that failed or were unknown, in words. */
+  @Column({ type: 'jsonb' })
+  reasons: string[];
+
+  @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
+  recordedAt: Date;
+}
+
+/**
+ * A participant newly eligible (or one test away) for a trial: one row per participant, trial, kind and
+ * episode. The partial unique index allows one open flag per participant, trial and kind, so retried jobs
+ * and racing workers cannot raise a second one.
+ */
+@Entity({ name: 'eligibility_flag' })
+@Index('eligibility_flag_episode_key', ['participantId', 'trialId', 'kind', 'episode'], { unique: true })
+@Index('eligibility_flag_open_key', ['participantId', 'trialId', 'kind'], {
+  unique: true,
+  where: '"closed_at" IS NULL',
+})
+@Index('eligibility_flag_trial_idx', ['trialId', 'closedAt'])
+@Check('eligibility_flag_kind_valid', `"kind" IN ('eligible', 'one_test_away')`)
+@Check('eligibility_flag_episode_positive', `"episode" >= 1`)
+@Check('eligibility_flag_close_reason', `("closed_at" IS NULL) = ("close_reason" IS NULL)`)
+export class EligibilityFlagEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'eligibility_flag_pkey' })
+  id: string;
+
+  @Column({ name: 'participant_id', type: 'text' })
+  participantId: string;
+
+  @ManyToOne(() => ParticipantEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'participant_id', foreignKeyConstraintName: 'eligibility_flag_participant_fk' })
+  participant?: Relation<ParticipantEntity>;
+
+  @Column({ name: 'trial_id', type: 'uuid' })
+  trialId: string;
+
+  @ManyToOne(() => TrialEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'trial_id', foreignKeyConstraintName: 'eligibility_flag_trial_fk' })
+  trial?: Relation<TrialEntity>;
+
+  @Column({ type: 'text' })
+  kind: 'eligible' | 'one_test_away';
+
+  @Column({ type: 'integer' })
+  episode: number;
+
+  /** For one_test_away flags: the test that would decide. */
+  @Column({ type: 'text', nullable: true })
+  test: string | null;
+
+  @Column({ name: 'criteria_version', type: 'integer' })
+  criteriaVersion: number;
+
+  @CreateDateColumn({ name: 'raised_at', type: 'timestamptz' })
+  raisedAt: Date;
+
+  @Column({ name: 'acknowledged_at', type: 'timestamptz', nullable: true })
+  acknowledgedAt: Date | null;
+
+  @Column({ name: 'acknowledged_by', type: 'uuid', nullable: true })
+  acknowledgedBy: string | null;
+
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
+  closedAt: Date | null;
+
+  @Column({ name: 'close_reason', type: 'text', nullable: true })
+  closeReason: string | null;
+}
+
+/** A re-screen of the whole cohort for one trial and criteria version, resumable from its cursor. */
+@Entity({ name: 'screening_run' })
+@Index('screening_run_trial_idx', ['trialId', 'startedAt'])
+@Check('screening_run_progress', `"done" >= 0 AND "done" <= "total"`)
+export class ScreeningRunEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'screening_run_pkey' })
+  id: string;
+
+  @Column({ name: 'trial_id', type: 'uuid' })
+  trialId: string;
+
+  @ManyToOne(() => TrialEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'trial_id', foreignKeyConstraintName: 'screening_run_trial_fk' })
+  trial?: Relation<TrialEntity>;
+
+  @Column({ name: 'criteria_version', type: 'integer' })
+  criteriaVersion: number;
+
+  @Column({ type: 'text' })
+  cause: string;
+
+  @Column({ type: 'integer' })
+  total: number;
+
+  @Column({ type: 'integer', default: 0 })
+  done: number;
+
+  /** The last participant id evaluated; a restarted job continues after it. */
+  @Column({ name: 'cursor', type: 'text', nullable: true })
+  cursor: string | null;
+
+  @CreateDateColumn({ name: 'started_at', type: 'timestamptz' })
+  startedAt: Date;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+}

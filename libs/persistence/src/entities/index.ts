@@ -1,0 +1,76 @@
+import { AuditEventEntity } from './audit-event.entity';
+import { ConsentDocumentEntity, ConsentWithdrawalEntity, ParticipantConsentEntity } from './consent.entity';
+import { ParticipantDuplicateFlagEntity } from './duplicate-flag.entity';
+import {
+  EligibilityDeterminationEntity,
+  EligibilityFlagEntity,
+  EligibilityHistoryEntity,
+  ScreeningRunEntity,
+} from './eligibility.entity';
+import { TrialCriteriaVersionEntity, TrialEntity } from './trial.entity';
+import { OutboxEventEntity } from './outbox-event.entity';
+import { ParticipantIdentityEntity } from './participant-identity.entity';
+import { ParticipantEntity } from './participant.entity';
+import { ProtocolEntity, ProtocolVisitEntity } from './protocol.entity';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { SiteEntity } from './site.entity';
+import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
+import { UserEntity } from './user.entity';
+import { AssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
+
+export type { AuditedChange } from './audit-event.entity';
+export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
+export { TRIAL_STATUSES } from './trial.entity';
+export type { TrialStatus } from './trial.entity';
+export {
+  EligibilityDeterminationEntity,
+  EligibilityFlagEntity,
+  EligibilityHistoryEntity,
+  ScreeningRunEntity,
+  TrialCriteriaVersionEntity,
+  TrialEntity,
+  AssessmentEntity,
+  AuditEventEntity,
+  ConsentDocumentEntity,
+  ConsentWithdrawalEntity,
+  OutboxEventEntity,
+  ParticipantConsentEntity,
+  ParticipantDuplicateFlagEntity,
+  ParticipantEntity,
+  ParticipantIdentityEntity,
+  ProtocolEntity,
+  ProtocolVisitEntity,
+  RefreshTokenEntity,
+  ScheduledVisitEntity,
+  SiteEntity,
+  SponsorOrganisationEntity,
+  UserEntity,
+  VisitEntity,
+};
+
+/** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
+export const ENTITIES = [
+  OutboxEventEntity,
+  SiteEntity,
+  SponsorOrganisationEntity,
+  UserEntity,
+  RefreshTokenEntity,
+  AuditEventEntity,
+  ProtocolEntity,
+  ProtocolVisitEntity,
+  ParticipantEntity,
+  ParticipantIdentityEntity,
+  ParticipantDuplicateFlagEntity,
+  ConsentDocumentEntity,
+  ParticipantConsentEntity,
+  ConsentWithdrawalEntity,
+  ScheduledVisitEntity,
+  VisitEntity,
+  AssessmentEntity,
+  TrialEntity,
+  TrialCriteriaVersionEntity,
+  EligibilityDeterminationEntity,
+  EligibilityHistoryEntity,
+  EligibilityFlagEntity,
+  ScreeningRunEntity,
+];

@@ -1,0 +1,143 @@
+import {
+  AmyloidModality,
+  AmyloidStatus,
+  AssessmentType,
+  CalendarDate,
+  MEASURES,
+  MeasureDefinition,
+  Observation,
+  observationKey,
+  ParticipantProfile,
+  ParticipantStatus,
+  readMeasure,
+} from '@registry/domain';
+import type { EntityManager } from 'typeorm';
+
+interface ParticipantRow {
+  id: string;
+  site_id: string;
+  birth_date: string;
+  sex: string;
+  education_years: number;
+  apoe_genotype: string;
+  family_history: boolean | null;
+  family_history_onset_age: number | null;
+  study_partner_available: boolean;
+  status: ParticipantStatus;
+}
+
+interface AssessmentRow {
+  participant_id: string;
+  type: string;
+  qualifier: string;
+  performed_on: string;
+  values: Record<string, unknown>;
+  derived: Record<string, unknown>;
+}
+
+const MODALITY_OF_TYPE: Partial<Record<string, AmyloidModality>> = {
+  [AssessmentType.AmyloidPet]: AmyloidModality.Pet,
+  [AssessmentType.Csf]: AmyloidModality.Csf,
+  [AssessmentType.Plasma]: AmyloidModality.Plasma,
+};
+
+const MEASURES_BY_ASSESSMENT = new Map<string, [string, MeasureDefinition][]>();
+for (const [name, definition] of Object.entries(MEASURES) as [string, MeasureDefinition][]) {
+  MEASURES_BY_ASSESSMENT.set(definition.assessment, [
+    ...(MEASURES_BY_ASSESSMENT.get(definition.assessment) ?? []),
+    [name, definition],
+  ]);
+}
+
+export interface LoadedProfile {
+  siteId: string;
+  profile: ParticipantProfile;
+}
+
+/**
+ * Everything screening needs about some participants on a day, in four queries whatever their number:
+ * the participant rows, the consent scopes held that day, and the latest assessment of each type and
+ * qualifier (tracer, platform, analyte) up to that day, from which each measure's latest value is read.
+ */
+export async function loadProfiles(
+  manager: EntityManager,
+  participantIds: string[],
+  asOf: CalendarDate,
+): Promise<Map<string, LoadedProfile>> {
+  const profiles = new Map<string, LoadedProfile>();
+  if (participantIds.length === 0) return profiles;
+  const participants = await manager.query<ParticipantRow[]>(
+    `SELECT id, site_id, birth_date::text, sex, education_years, apoe_genotype, family_history,
+            family_history_onset_age, study_partner_available, status
+       FROM participant WHERE id = ANY($1::text[])`,
+    [participantIds],
+  );
+  const scopes = await manager.query<{ participant_id: string; scope: string }[]>(
+    `SELECT DISTINCT pc.participant_id, s.scope
+       FROM participant_consent pc CROSS JOIN LATERAL unnest(pc.scopes) AS s(scope)
+      WHERE pc.participant_id = ANY($1::text[]) AND pc.signed_on <= $2
+        AND NOT EXISTS (SELECT 1 FROM consent_withdrawal w
+                         WHERE w.participant_consent_id = pc.id AND w.scope = s.scope AND w.withdrawn_on <= $2)`,
+    [participantIds, asOf],
+  );
+  const assessments = await manager.query<AssessmentRow[]>(
+    `SELECT DISTINCT ON (participant_id, type, qualifier) participant_id, type, qualifier, performed_on::text, values, derived
+       FROM (SELECT a.*, CASE a.type WHEN 'amyloid_pet' THEN a.values->>'tracer' WHEN 'tau_pet' THEN a.values->>'tracer'
+                                     WHEN 'csf' THEN a.values->>'platform' WHEN 'plasma' THEN a.values->>'analyte'
+                                     ELSE '' END AS qualifier
+               FROM assessment a WHERE a.participant_id = ANY($1::text[]) AND a.performed_on <= $2) latest
+      ORDER BY participant_id, type, qualifier, performed_on DESC, created_at DESC`,
+    [participantIds, asOf],
+  );
+
+  for (const row of participants) {
+    profiles.set(row.id, {
+      siteId: row.site_id,
+      profile: {
+        participantId: row.id,
+        birthDate: row.birth_date,
+        sex: row.sex,
+        educationYears: row.education_years,
+        apoeGenotype: row.apoe_genotype,
+        familyHistory: row.family_history,
+        familyHistoryOnsetAge: row.family_history_onset_age,
+        studyPartnerAvailable: row.study_partner_available,
+        status: row.status,
+        consentScopes: [],
+        // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
+        trialCommitments: [],
+        observations: {},
+        amyloid: {},
+      },
+    });
+  }
+  for (const { participant_id, scope } of scopes) {
+    (profiles.get(participant_id)?.profile.consentScopes as string[] | undefined)?.push(scope);
+  }
+  for (const row of assessments) {
+    const loaded = profiles.get(row.participant_id);
+    if (loaded) addAssessment(loaded.profile, row);
+  }
+  return profiles;
+}
+
+function addAssessment(profile: ParticipantProfile, row: AssessmentRow): void {
+  const observations = profile.observations as Record<string, Observation>;
+  const keep = (key: string, observation: Observation) => {
+    const existing = observations[key];
+    if (!existing || existing.date < observation.date) observations[key] = observation;
+  };
+  for (const [name, definition] of MEASURES_BY_ASSESSMENT.get(row.type) ?? []) {
+    const value = readMeasure(definition.source, row);
+    if (value === undefined || value === null) continue;
+    const observation = { value: value as Observation['value'], date: row.performed_on };
+    keep(observationKey(name, definition.qualifier ? row.qualifier : undefined), observation);
+  }
+  const modality = MODALITY_OF_TYPE[row.type];
+  const status = row.derived.amyloidStatus as AmyloidStatus | undefined;
+  if (modality && status && status !== AmyloidStatus.Unknown) {
+    const amyloid = profile.amyloid as Record<string, { status: AmyloidStatus; date: string }>;
+    if (!amyloid[modality] || amyloid[modality].date < row.performed_on)
+      amyloid[modality] = { status, date: row.performed_on };
+  }
+}
