@@ -1,0 +1,115 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { AuditEventEntity } from '@registry/persistence';
+import { IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../common/paging';
+
+export class AuditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: 'user' })
+  @IsOptional()
+  @Matches(/^[a-z_]{1,64}$/, { message: 'entityType must be lower-case letters and underscores' })
+  entityType?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  entityId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'User id of the actor' })
+  @IsOptional()
+  @IsUUID()
+  actor?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive lower bound (UTC)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive upper bound (UTC)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+}
+
+export class AuditedChangeDto {
+  @ApiProperty()
+  field: string;
+  @ApiProperty({ description: 'Value before the change (null when created)', nullable: true })
+  old: unknown;
+  @ApiProperty({ description: 'Value after the change', nullable: true })
+  new: unknown;
+}
+
+export class AuditEventDto {
+  @ApiProperty({ description: 'Position in the hash chain' })
+  id: string;
+  @ApiProperty({ format: 'date-time', description: 'UTC, from the database clock' })
+  occurredAt: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'Null for the system' })
+  actorUserId: string | null;
+  @ApiProperty()
+  actorRole: string;
+  @ApiProperty({ example: 'user.role_changed' })
+  action: string;
+  @ApiProperty()
+  entityType: string;
+  @ApiProperty({ type: String, nullable: true })
+  entityId: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  siteId: string | null;
+  @ApiProperty({ type: [AuditedChangeDto] })
+  changes: AuditedChangeDto[];
+  @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+  @ApiProperty({ type: String, nullable: true })
+  requestId: string | null;
+  @ApiProperty()
+  hash: string;
+
+  static from(this: void, event: AuditEventEntity): AuditEventDto {
+    return {
+      id: event.id,
+      occurredAt: event.occurredAt.toISOString(),
+      actorUserId: event.actorUserId,
+      actorRole: event.actorRole,
+      action: event.action,
+      entityType: event.entityType,
+      entityId: event.entityId,
+      siteId: event.siteId,
+      changes: event.changes,
+      reason: event.reason,
+      requestId: event.requestId,
+      hash: event.hash,
+    };
+  }
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEventDto] })
+  items: AuditEventDto[];
+  @ApiProperty()
+  page: number;
+  @ApiProperty()
+  pageSize: number;
+  @ApiProperty()
+  total: number;
+}
+
+export class BrokenLinkDto {
+  @ApiProperty({ description: 'Id of the first row that does not verify' })
+  id: string;
+  @ApiProperty({
+    enum: ['hash_mismatch', 'link_mismatch'],
+    description: 'Edited row, or a row removed or inserted before it',
+  })
+  problem: 'hash_mismatch' | 'link_mismatch';
+}
+
+export class AuditVerificationDto {
+  @ApiProperty()
+  valid: boolean;
+  @ApiProperty({ description: 'Rows verified before the first broken link (or all of them)' })
+  checked: number;
+  @ApiPropertyOptional({ type: BrokenLinkDto })
+  firstBrokenLink?: BrokenLinkDto;
+}

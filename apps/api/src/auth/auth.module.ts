@@ -1,0 +1,25 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AuthenticationGuard } from './authentication.guard';
+import { LoginRateLimiter } from './login-rate-limiter';
+import { PasswordHasher } from './password-hasher';
+import { TokenService } from './token.service';
+
+@Global()
+@Module({
+  imports: [JwtModule.register({})],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    TokenService,
+    PasswordHasher,
+    LoginRateLimiter,
+    // Every route of every module passes this guard; @Public() opts out, @Roles() says who may call.
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+  ],
+  exports: [PasswordHasher, AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,180 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Environment } from '@registry/config';
+import { checkPasswordPolicy } from '@registry/domain';
+import { recordAudit, REDACTED, RefreshTokenEntity, UserEntity } from '@registry/persistence';
+import { DomainError, ErrorKind } from '@registry/platform';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import type { Actor } from './actor';
+import { invalidRefreshToken, loginFailed, tooManyAttempts } from './auth.errors';
+import { LoginRateLimiter } from './login-rate-limiter';
+import { PasswordHasher } from './password-hasher';
+import { hashRefreshToken, IssuedTokens, TokenService } from './token.service';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly rateLimiter: LoginRateLimiter,
+    @Inject(Environment) private readonly config: Environment,
+  ) {}
+
+  /**
+   * Checks the password, counts consecutive failures and locks the account after too many, all audited.
+   * The failure paths commit their audit rows and counters before the 401 is thrown.
+   */
+  async login(email: string, password: string, ip: string): Promise<IssuedTokens> {
+    const retryAfter = await this.rateLimiter.hit(ip);
+    if (retryAfter > 0) throw tooManyAttempts(retryAfter);
+
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const user = await manager
+        .createQueryBuilder(UserEntity, 'user')
+        .setLock('pessimistic_write')
+        .where('lower(user.email) = lower(:email)', { email })
+        .getOne();
+      const passwordMatches = await this.hasher.verify(user?.passwordHash, password);
+      const failure = async (why: string) => {
+        await recordAudit(manager, {
+          action: 'auth.login_failed',
+          entityType: 'user',
+          entityId: user?.id ?? null,
+          changes: user ? [] : [{ field: 'email', old: null, new: email.toLowerCase() }],
+          reason: why,
+          actor: { userId: user?.id ?? null, role: user?.role ?? 'anonymous' },
+        });
+        return null;
+      };
+
+      if (!user) return failure('unknown e-mail');
+      if (!user.active) return failure('account inactive');
+      if (user.lockedUntil && user.lockedUntil > new Date()) return failure('account locked');
+      if (!passwordMatches) return this.countFailure(manager, user, failure);
+
+      await manager.update(UserEntity, user.id, {
+        failedLoginCount: 0,
+        lockedUntil: null,
+        lastLoginAt: new Date(),
+      });
+      await recordAudit(manager, {
+        action: 'auth.login_succeeded',
+        entityType: 'user',
+        entityId: user.id,
+        actor: { userId: user.id, role: user.role },
+      });
+      return this.tokens.issue(manager, user);
+    });
+    if (!outcome) throw loginFailed();
+    return outcome;
+  }
+
+  private async countFailure(
+    manager: EntityManager,
+    user: UserEntity,
+    failure: (why: string) => Promise<null>,
+  ): Promise<null> {
+    const failedLoginCount = user.failedLoginCount + 1;
+    const locks = failedLoginCount >= this.config.LOGIN_MAX_FAILED_ATTEMPTS;
+    const lockedUntil = locks ? new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000) : null;
+    await manager.update(UserEntity, user.id, {
+      failedLoginCount: locks ? 0 : failedLoginCount,
+      lockedUntil,
+    });
+    await failure('wrong password');
+    if (locks) {
+      await recordAudit(manager, {
+        action: 'auth.account_locked',
+        entityType: 'user',
+        entityId: user.id,
+        changes: [{ field: 'lockedUntil', old: null, new: lockedUntil!.toISOString() }],
+        reason: `${failedLoginCount} consecutive failed log-ins`,
+        actor: { userId: null, role: 'system' },
+      });
+    }
+    return null;
+  }
+
+  /**
+   * Rotates a refresh token. Presenting one that was already used means it was copied: the whole family
+   * (every token descended from that log-in) is revoked and the event audited.
+   */
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const stored = await manager.findOne(RefreshTokenEntity, {
+        where: { tokenHash: hashRefreshToken(refreshToken) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!stored) return null;
+      const user = await manager.findOneBy(UserEntity, { id: stored.userId });
+      if (stored.usedAt || stored.revokedAt) {
+        if (stored.usedAt && !stored.revokedAt) {
+          await this.revokeFamily(manager, stored.familyId);
+          await recordAudit(manager, {
+            action: 'auth.refresh_token_reused',
+            entityType: 'user',
+            entityId: stored.userId,
+            reason: 'a rotated refresh token was presented again; its family is revoked',
+            actor: { userId: null, role: 'system' },
+          });
+        }
+        return null;
+      }
+      if (stored.expiresAt <= new Date() || !user?.active) return null;
+      await manager.update(RefreshTokenEntity, stored.id, { usedAt: new Date() });
+      return this.tokens.issue(manager, user, stored.familyId);
+    });
+    if (!outcome) throw invalidRefreshToken();
+    return outcome;
+  }
+
+  /** Ends the session the refresh token belongs to (every token of its family). Unknown tokens are ignored. */
+  async logout(refreshToken: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const stored = await manager.findOneBy(RefreshTokenEntity, {
+        tokenHash: hashRefreshToken(refreshToken),
+      });
+      if (!stored || stored.revokedAt) return;
+      await this.revokeFamily(manager, stored.familyId);
+      await recordAudit(manager, { action: 'auth.logout', entityType: 'user', entityId: stored.userId });
+    });
+  }
+
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void> {
+    const problems = checkPasswordPolicy(newPassword, { email: actor.email });
+    if (problems.length > 0) {
+      throw new DomainError(
+        ErrorKind.InvalidInput,
+        'validation_failed',
+        'The new password does not meet the password policy',
+        problems.map((p) => ({ field: 'newPassword', ...p })),
+      );
+    }
+    await this.dataSource.transaction(async (manager) => {
+      const user = await manager.findOneByOrFail(UserEntity, { id: actor.userId });
+      if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+        throw new DomainError(ErrorKind.InvalidInput, 'validation_failed', 'The current password is wrong', [
+          { field: 'currentPassword', constraint: 'matches', message: 'currentPassword is wrong' },
+        ]);
+      }
+      await manager.update(UserEntity, user.id, { passwordHash: await this.hasher.hash(newPassword) });
+      // Other sessions end: whoever knew the old password keeps no refresh token.
+      await manager.update(
+        RefreshTokenEntity,
+        { userId: user.id, revokedAt: IsNull() },
+        { revokedAt: new Date() },
+      );
+      await recordAudit(manager, {
+        action: 'user.password_changed',
+        entityType: 'user',
+        entityId: user.id,
+        changes: [{ field: 'password', old: REDACTED, new: REDACTED }],
+      });
+    });
+  }
+
+  async revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
+    await manager.update(RefreshTokenEntity, { familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+}

@@ -1,0 +1,57 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Role } from '@registry/domain';
+import { UserEntity } from '@registry/persistence';
+import { requestContext } from '@registry/platform';
+import { DataSource } from 'typeorm';
+import { forbidden, unauthenticated } from './auth.errors';
+import { ALLOWED_ROLES, AuthenticatedRequest, PUBLIC_ROUTE } from './decorators';
+import { TokenService } from './token.service';
+
+/**
+ * The one place that decides who may call a route: a valid access token of an active user whose role the
+ * route allows. The user is read from the database on every request, so deactivation and role changes
+ * take effect at once. Data scoping (own sites, own organisation) happens in the services' queries.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const [scheme, token] = (request.header('authorization') ?? '').split(' ');
+    if (scheme !== 'Bearer' || !token) throw unauthenticated();
+    const claims = await this.tokens.verifyAccessToken(token);
+    if (!claims) throw unauthenticated();
+
+    const user = await this.dataSource.getRepository(UserEntity).findOne({
+      where: { id: claims.sub, active: true },
+      relations: { sites: true },
+    });
+    if (!user) throw unauthenticated();
+
+    request.actor = {
+      userId: user.id,
+      role: user.role,
+      email: user.email,
+      displayName: user.displayName,
+      siteIds: (user.sites ?? []).filter((site) => site.active).map((site) => site.id),
+      sponsorOrganisationId: user.sponsorOrganisationId,
+    };
+    const store = requestContext.current();
+    if (store) store.actor = { userId: user.id, role: user.role };
+
+    // Secure by default: a route that names no roles is open to none.
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets) ?? [];
+    if (!allowed.includes(user.role)) throw forbidden();
+    return true;
+  }
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Environment } from '@registry/config';
+import { RefreshTokenEntity, UserEntity } from '@registry/persistence';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+
+export interface AccessTokenClaims {
+  sub: string;
+  role: string;
+  typ: 'access';
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
+}
+
+export const hashRefreshToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(Environment) private readonly config: Environment,
+  ) {}
+
+  /** A short-lived access token and a new refresh token in `familyId` (a new family on log-in). */
+  async issue(
+    manager: EntityManager,
+    user: UserEntity,
+    familyId: string = randomUUID(),
+  ): Promise<IssuedTokens> {
+    const claims: AccessTokenClaims = { sub: user.id, role: user.role, typ: 'access' };
+    const accessToken = await this.jwt.signAsync(claims, {
+      secret: this.config.JWT_ACCESS_SECRET,
+      algorithm: 'HS256',
+      expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
+      jwtid: randomUUID(),
+    });
+    const refreshToken = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_DAYS * 86400_000);
+    await manager.insert(RefreshTokenEntity, {
+      userId: user.id,
+      familyId,
+      tokenHash: hashRefreshToken(refreshToken),
+      expiresAt,
+    });
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: this.config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshToken,
+      refreshTokenExpiresAt: expiresAt.toISOString(),
+    };
+  }
+
+  async verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined> {
+    try {
+      const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, {
+        secret: this.config.JWT_ACCESS_SECRET,
+        algorithms: ['HS256'],
+      });
+      return claims.typ === 'access' ? claims : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,390 @@
+import {
+  AssessmentType,
+  checkAssessment,
+  CONSENT_SCOPES,
+  formatRegistryId,
+  generateParticipant,
+  planVisits,
+  ProtocolVisitDefinition,
+  SeededRandom,
+  SyntheticParticipant,
+  VisitMode,
+} from '@registry/domain';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { identityFingerprint } from '../participants/identity-fingerprint';
+
+/** The modality recorded on a participant's latest amyloid status, by the assessment that produced it. */
+const AMYLOID_MODALITY_BY_ASSESSMENT: Partial<Record<AssessmentType, 'pet' | 'csf' | 'plasma'>> = {
+  [AssessmentType.AmyloidPet]: 'pet',
+  [AssessmentType.Csf]: 'csf',
+  [AssessmentType.Plasma]: 'plasma',
+};
+
+const FAMILY_NAMES = [
+  'Sato',
+  'Suzuki',
+  'Takahashi',
+  'Tanaka',
+  'Ito',
+  'Smith',
+  'Johnson',
+  'Brown',
+  'Taylor',
+  'Wilson',
+  'Garcia',
+  'Lee',
+];
+const GIVEN_NAMES = [
+  'Yuki',
+  'Haruto',
+  'Aoi',
+  'Sora',
+  'Emma',
+  'Olivia',
+  'James',
+  'Noah',
+  'Mia',
+  'Liam',
+  'Hana',
+  'Ren',
+];
+
+export interface SeedOptions {
+  participants: number;
+  seed: number;
+  siteIds: string[];
+  today: string;
+  historyYears: number;
+  fingerprintKey: string;
+  batchSize?: number;
+  onProgress?: (written: number) => void;
+}
+
+/**
+ * Writes a synthetic cohort in bulk: each batch of participants, with their identity, consent, schedule,
+ * visits and assessments (validated and derived by the same domain rules as the API), and an audit row per
+ * participant, goes in one transaction of multi-row inserts (unnest of arrays), not one request per row.
+ */
+export async function writeSyntheticCohort(
+  dataSource: DataSource,
+  options: SeedOptions,
+): Promise<{ participants: number; visits: number; assessments: number }> {
+  const random = new SeededRandom(options.seed);
+  const [protocol] = await dataSource.query<{ id: string }[]>(
+    `SELECT id FROM protocol WHERE code = 'TRC-DEFAULT' AND version = 1`,
+  );
+  const protocolVisits = await dataSource.query<
+    {
+      id: string;
+      code: string;
+      name: string;
+      day_offset: number;
+      window_before_days: number;
+      window_after_days: number;
+      mode: string;
+      assessments: string[];
+    }[]
+  >(
+    `SELECT id, code, name, day_offset, window_before_days, window_after_days, mode, assessments FROM protocol_visit WHERE protocol_id = $1 ORDER BY day_offset`,
+    [protocol.id],
+  );
+  const definitions: ProtocolVisitDefinition[] = protocolVisits.map((v) => ({
+    code: v.code,
+    name: v.name,
+    dayOffset: v.day_offset,
+    windowBeforeDays: v.window_before_days,
+    windowAfterDays: v.window_after_days,
+    mode: v.mode as VisitMode,
+    assessments: v.assessments as AssessmentType[],
+  }));
+  const plan = (baseline: string) => planVisits(baseline, definitions);
+  const [document] = await dataSource.query<{ id: string }[]>(
+    `INSERT INTO consent_document (title, version, language, effective_date, scopes) VALUES ('Synthetic cohort consent', '1.0', 'en', '2015-01-01', $1)
+     ON CONFLICT (title, version, language) DO UPDATE SET title = EXCLUDED.title RETURNING id`,
+    [CONSENT_SCOPES],
+  );
+
+  const totals = { participants: 0, visits: 0, assessments: 0 };
+  const batchSize = options.batchSize ?? 1000;
+  for (let offset = 0; offset < options.participants; offset += batchSize) {
+    const count = Math.min(batchSize, options.participants - offset);
+    const people = Array.from({ length: count }, () => ({
+      site: random.pick(options.siteIds),
+      person: generateParticipant(random, options.today, plan, options.historyYears),
+      familyName: random.pick(FAMILY_NAMES),
+      givenName: `${random.pick(GIVEN_NAMES)}-${random.int(1, 999999)}`,
+    }));
+    await dataSource.transaction(async (manager) => {
+      const written = await writeBatch(manager, people, {
+        protocolId: protocol.id,
+        protocolVisits,
+        documentId: document.id,
+        plan,
+        fingerprintKey: options.fingerprintKey,
+      });
+      totals.participants += count;
+      totals.visits += written.visits;
+      totals.assessments += written.assessments;
+    });
+    options.onProgress?.(totals.participants);
+  }
+  return totals;
+}
+
+interface BatchContext {
+  protocolId: string;
+  protocolVisits: { id: string; code: string }[];
+  documentId: string;
+  plan: (baseline: string) => ReturnType<typeof planVisits>;
+  fingerprintKey: string;
+}
+
+async function writeBatch(
+  manager: EntityManager,
+  people: { site: string; person: SyntheticParticipant; familyName: string; givenName: string }[],
+  context: BatchContext,
+): Promise<{ visits: number; assessments: number }> {
+  // Registry ids: reserve a block of sequence numbers per site under the site row lock.
+  const perSite = new Map<string, number>();
+  for (const { site } of people) perSite.set(site, (perSite.get(site) ?? 0) + 1);
+  const nextId = new Map<string, () => string>();
+  for (const [siteId, n] of perSite) {
+    const [[site]] = await manager.query<[{ code: string; last: number }[], number]>(
+      `UPDATE site SET last_registry_sequence = last_registry_sequence + $2 WHERE id = $1 RETURNING code, last_registry_sequence AS last`,
+      [siteId, n],
+    );
+    let sequence = site.last - n;
+    nextId.set(siteId, () => formatRegistryId(site.code, ++sequence));
+  }
+
+  const p = {
+    id: [] as string[],
+    site: [] as string[],
+    status: [] as string[],
+    statusDate: [] as string[],
+    birth: [] as string[],
+    sex: [] as string[],
+    edu: [] as number[],
+    apoe: [] as string[],
+    fh: [] as (boolean | null)[],
+    onset: [] as (number | null)[],
+    partner: [] as boolean[],
+    source: [] as string[],
+    fingerprint: [] as string[],
+    baseline: [] as string[],
+  };
+  const identity = { id: [] as string[], family: [] as string[], given: [] as string[], dob: [] as string[] };
+  const consent = {
+    id: [] as string[],
+    participant: [] as string[],
+    signed: [] as string[],
+    scopes: [] as string[],
+  };
+  const withdrawal = { consent: [] as string[], scope: [] as string[], on: [] as string[] };
+  const scheduled = {
+    id: [] as string[],
+    participant: [] as string[],
+    protocolVisit: [] as string[],
+    code: [] as string[],
+    target: [] as string[],
+    start: [] as string[],
+    end: [] as string[],
+    cancelledReason: [] as (string | null)[],
+  };
+  const visit = {
+    id: [] as string[],
+    participant: [] as string[],
+    scheduled: [] as string[],
+    date: [] as string[],
+    deviation: [] as boolean[],
+    reason: [] as (string | null)[],
+  };
+  const assessment = {
+    visit: [] as string[],
+    participant: [] as string[],
+    type: [] as string[],
+    on: [] as string[],
+    values: [] as string[],
+    derived: [] as string[],
+  };
+  const amyloid = new Map<string, { status: string; modality: string; date: string }>();
+
+  for (const { site, person, familyName, givenName } of people) {
+    const id = nextId.get(site)!();
+    p.id.push(id);
+    p.site.push(site);
+    p.status.push(person.status);
+    p.statusDate.push(person.statusDate);
+    p.birth.push(person.birthDate);
+    p.sex.push(person.sex);
+    p.edu.push(person.educationYears);
+    p.apoe.push(person.apoeGenotype);
+    p.fh.push(person.familyHistory);
+    p.onset.push(person.familyHistoryOnsetAge);
+    p.partner.push(person.studyPartnerAvailable);
+    p.source.push(person.referralSource);
+    p.fingerprint.push(identityFingerprint(context.fingerprintKey, familyName, givenName, person.birthDate));
+    p.baseline.push(person.baseline);
+    identity.id.push(id);
+    identity.family.push(familyName);
+    identity.given.push(givenName);
+    identity.dob.push(person.birthDate);
+    const consentId = randomUUID();
+    consent.id.push(consentId);
+    consent.participant.push(id);
+    consent.signed.push(person.consentSignedOn);
+    consent.scopes.push(`{${person.consentScopes.join(',')}}`);
+    if (person.withdrawnOn) {
+      for (const scope of person.consentScopes) {
+        withdrawal.consent.push(consentId);
+        withdrawal.scope.push(scope);
+        withdrawal.on.push(person.withdrawnOn);
+      }
+    }
+    const planned = context.plan(person.baseline);
+    const scheduledIds = planned.map((visitPlan, index) => {
+      const scheduledId = randomUUID();
+      scheduled.id.push(scheduledId);
+      scheduled.participant.push(id);
+      scheduled.protocolVisit.push(context.protocolVisits[index].id);
+      scheduled.code.push(visitPlan.code);
+      scheduled.target.push(visitPlan.targetDate);
+      scheduled.start.push(visitPlan.windowStart);
+      scheduled.end.push(visitPlan.windowEnd);
+      scheduled.cancelledReason.push(
+        person.withdrawnOn && visitPlan.windowEnd >= person.withdrawnOn
+          ? 'consent for registry follow-up withdrawn'
+          : null,
+      );
+      return scheduledId;
+    });
+    for (const taken of person.visits) {
+      const visitId = randomUUID();
+      const plannedVisit = planned[taken.plannedIndex];
+      const deviation = taken.date < plannedVisit.windowStart || taken.date > plannedVisit.windowEnd;
+      visit.id.push(visitId);
+      visit.participant.push(id);
+      visit.scheduled.push(scheduledIds[taken.plannedIndex]);
+      visit.date.push(taken.date);
+      visit.deviation.push(deviation);
+      visit.reason.push(deviation ? 'synthetic: visit outside its window' : null);
+      for (const input of taken.assessments) {
+        const checked = checkAssessment(input);
+        if (checked.problems.length > 0)
+          throw new Error(`synthetic ${input.type} failed validation: ${JSON.stringify(checked.problems)}`);
+        assessment.visit.push(visitId);
+        assessment.participant.push(id);
+        assessment.type.push(input.type);
+        assessment.on.push(taken.date);
+        assessment.values.push(JSON.stringify(input.values));
+        assessment.derived.push(JSON.stringify(checked.derived));
+        const status = checked.derived.amyloidStatus as string | undefined;
+        const modality = AMYLOID_MODALITY_BY_ASSESSMENT[input.type] ?? null;
+        if (modality && status && status !== 'unknown') {
+          const current = amyloid.get(id);
+          if (!current || current.date <= taken.date) amyloid.set(id, { status, modality, date: taken.date });
+        }
+      }
+    }
+  }
+
+  await manager.query(
+    `INSERT INTO participant (id, site_id, status, status_effective_date, birth_date, sex, education_years, apoe_genotype, family_history,
+       family_history_onset_age, study_partner_available, referral_source, identity_fingerprint, protocol_id, baseline_date)
+     SELECT id, site, status, status_date, birth, sex, edu, apoe, fh, onset, partner, source, fingerprint, $15, baseline
+       FROM unnest($1::text[], $2::uuid[], $3::text[], $4::date[], $5::date[], $6::text[], $7::int[], $8::text[], $9::boolean[], $10::int[],
+                   $11::boolean[], $12::text[], $13::text[], $14::date[])
+         AS t(id, site, status, status_date, birth, sex, edu, apoe, fh, onset, partner, source, fingerprint, baseline)`,
+    [
+      p.id,
+      p.site,
+      p.status,
+      p.statusDate,
+      p.birth,
+      p.sex,
+      p.edu,
+      p.apoe,
+      p.fh,
+      p.onset,
+      p.partner,
+      p.source,
+      p.fingerprint,
+      p.baseline,
+      context.protocolId,
+    ],
+  );
+  await manager.query(
+    `INSERT INTO participant_identity (participant_id, family_name, given_name, date_of_birth_as_given)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
+    [identity.id, identity.family, identity.given, identity.dob],
+  );
+  await manager.query(
+    `INSERT INTO participant_consent (id, participant_id, consent_document_id, signed_on, scopes)
+     SELECT id, participant, $5, signed, scopes::text[] FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[]) AS t(id, participant, signed, scopes)`,
+    [consent.id, consent.participant, consent.signed, consent.scopes, context.documentId],
+  );
+  if (withdrawal.consent.length) {
+    await manager.query(
+      `INSERT INTO consent_withdrawal (participant_consent_id, scope, withdrawn_on, reason)
+       SELECT consent, scope, withdrawn, 'synthetic: participant withdrew' FROM unnest($1::uuid[], $2::text[], $3::date[]) AS t(consent, scope, withdrawn)`,
+      [withdrawal.consent, withdrawal.scope, withdrawal.on],
+    );
+  }
+  await manager.query(
+    `INSERT INTO scheduled_visit (id, participant_id, protocol_visit_id, code, target_date, window_start, window_end, cancelled_at, cancel_reason)
+     SELECT id, participant, protocol_visit, code, target, start, finish, CASE WHEN reason IS NULL THEN NULL ELSE now() END, reason
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::date[], $6::date[], $7::date[], $8::text[])
+         AS t(id, participant, protocol_visit, code, target, start, finish, reason)`,
+    [
+      scheduled.id,
+      scheduled.participant,
+      scheduled.protocolVisit,
+      scheduled.code,
+      scheduled.target,
+      scheduled.start,
+      scheduled.end,
+      scheduled.cancelledReason,
+    ],
+  );
+  await manager.query(
+    `INSERT INTO visit (id, participant_id, scheduled_visit_id, visit_date, mode, deviation, deviation_reason, recorded_by)
+     SELECT id, participant, scheduled, visit_date, 'clinic', deviation, reason, '00000000-0000-0000-0000-000000000000'
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::date[], $5::boolean[], $6::text[]) AS t(id, participant, scheduled, visit_date, deviation, reason)`,
+    [visit.id, visit.participant, visit.scheduled, visit.date, visit.deviation, visit.reason],
+  );
+  await manager.query(
+    `INSERT INTO assessment (visit_id, participant_id, type, performed_on, values, derived)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::jsonb[], $6::jsonb[])`,
+    [
+      assessment.visit,
+      assessment.participant,
+      assessment.type,
+      assessment.on,
+      assessment.values,
+      assessment.derived,
+    ],
+  );
+  if (amyloid.size) {
+    await manager.query(
+      `UPDATE participant p SET amyloid_status = t.status, amyloid_modality = t.modality, amyloid_date = t.since
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::date[]) AS t(id, status, modality, since) WHERE p.id = t.id`,
+      [
+        [...amyloid.keys()],
+        [...amyloid.values()].map((a) => a.status),
+        [...amyloid.values()].map((a) => a.modality),
+        [...amyloid.values()].map((a) => a.date),
+      ],
+    );
+  }
+  // One audit row per participant, in one statement; the trigger still chains and hashes each row.
+  await manager.query(
+    `INSERT INTO audit_event (actor_user_id, actor_role, action, entity_type, entity_id, site_id, changes, reason)
+     SELECT NULL, 'system', 'participant.enrolled', 'participant', id, site,
+            jsonb_build_array(jsonb_build_object('field', 'source', 'old', NULL, 'new', 'synthetic cohort generator')),
+            'synthetic demo or benchmark data'
+       FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS t(id, site, n) ORDER BY n`,
+    [p.id, p.site],
+  );
+  return { visits: visit.id.length, assessments: assessment.visit.length };
+}

@@ -1,0 +1,165 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CONSENT_SCOPES, ConsentScope } from '@registry/domain';
+import type {
+  ConsentDocumentEntity,
+  ConsentWithdrawalEntity,
+  ParticipantConsentEntity,
+} from '@registry/persistence';
+import {
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import { DATE_MESSAGE } from '../participants/participant.dto';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export class CreateConsentDocumentDto {
+  @ApiProperty({ example: 'Trial-ready cohort participant consent' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(300)
+  title: string;
+
+  @ApiProperty({ example: '2.1' })
+  @Matches(/^[0-9A-Za-z.-]{1,20}$/, { message: 'version must be 1-20 letters, digits, dots or dashes' })
+  version: string;
+
+  @ApiProperty({ example: 'ja', description: 'BCP 47 language tag' })
+  @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, {
+    message: 'language must be a BCP 47 tag such as ja or en-US',
+  })
+  language: string;
+
+  @ApiProperty({ example: '2026-04-01' })
+  @Matches(DATE, DATE_MESSAGE('effectiveDate'))
+  effectiveDate: string;
+
+  @ApiProperty({ enum: ConsentScope, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(CONSENT_SCOPES, { each: true })
+  scopes: ConsentScope[];
+}
+
+export class ConsentDocumentDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty()
+  title: string;
+  @ApiProperty()
+  version: string;
+  @ApiProperty()
+  language: string;
+  @ApiProperty()
+  effectiveDate: string;
+  @ApiProperty({ enum: ConsentScope, isArray: true })
+  scopes: string[];
+
+  static from(this: void, d: ConsentDocumentEntity): ConsentDocumentDto {
+    return {
+      id: d.id,
+      title: d.title,
+      version: d.version,
+      language: d.language,
+      effectiveDate: d.effectiveDate,
+      scopes: d.scopes,
+    };
+  }
+}
+
+export class RecordConsentDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  consentDocumentId: string;
+
+  @ApiProperty({ example: '2026-05-10' })
+  @Matches(DATE, DATE_MESSAGE('signedOn'))
+  signedOn: string;
+
+  @ApiProperty({ enum: ConsentScope, isArray: true, description: 'A subset of the document’s scopes' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(CONSENT_SCOPES, { each: true })
+  scopes: ConsentScope[];
+}
+
+export class WithdrawConsentDto {
+  @ApiPropertyOptional({
+    enum: ConsentScope,
+    isArray: true,
+    description: 'Omit to withdraw every scope still held',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(CONSENT_SCOPES, { each: true })
+  scopes?: ConsentScope[];
+
+  @ApiProperty({ example: '2026-11-24' })
+  @Matches(DATE, DATE_MESSAGE('withdrawnOn'))
+  withdrawnOn: string;
+
+  @ApiProperty({ example: 'Participant asked by phone to stop follow-up' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(1000)
+  reason: string;
+}
+
+export class ConsentWithdrawalDto {
+  @ApiProperty({ enum: ConsentScope })
+  scope: string;
+  @ApiProperty()
+  withdrawnOn: string;
+  @ApiProperty()
+  reason: string;
+
+  static from(this: void, w: ConsentWithdrawalEntity): ConsentWithdrawalDto {
+    return { scope: w.scope, withdrawnOn: w.withdrawnOn, reason: w.reason };
+  }
+}
+
+export class ParticipantConsentDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ format: 'uuid' })
+  consentDocumentId: string;
+  @ApiProperty()
+  signedOn: string;
+  @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes granted when signed' })
+  scopes: string[];
+  @ApiProperty({ type: [ConsentWithdrawalDto] })
+  withdrawals: ConsentWithdrawalDto[];
+
+  static from(
+    this: void,
+    c: ParticipantConsentEntity,
+    withdrawals: ConsentWithdrawalEntity[],
+  ): ParticipantConsentDto {
+    return {
+      id: c.id,
+      consentDocumentId: c.consentDocumentId,
+      signedOn: c.signedOn,
+      scopes: c.scopes,
+      withdrawals: withdrawals.filter((w) => w.participantConsentId === c.id).map(ConsentWithdrawalDto.from),
+    };
+  }
+}
+
+export class ConsentStatusDto {
+  @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes held today' })
+  scopesHeld: string[];
+  @ApiProperty({ type: [ParticipantConsentDto] })
+  consents: ParticipantConsentDto[];
+}

@@ -1,0 +1,46 @@
+import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Role } from '@registry/domain';
+import type { Actor } from '../auth/actor';
+import { CurrentActor, Roles } from '../auth/decorators';
+import { pageOf } from '../common/paging';
+import { RegistryIdParam } from '../common/registry-id-param';
+import { UuidParam } from '../common/uuid-param';
+import { EligibilityDto, FlagDto, FlagPageDto, FlagQueryDto } from './flag.dto';
+import { FlagsService } from './flags.service';
+
+@ApiTags('eligibility and flags')
+@ApiBearerAuth()
+@Controller()
+export class FlagsController {
+  constructor(private readonly flags: FlagsService) {}
+
+  @Get('flags')
+  @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
+  @ApiOkResponse({
+    type: FlagPageDto,
+    description: 'Participants newly eligible or one test away, at your sites',
+  })
+  async list(@CurrentActor() actor: Actor, @Query() query: FlagQueryDto): Promise<FlagPageDto> {
+    const [items, total] = await this.flags.list(actor, query);
+    return pageOf(items, total, query);
+  }
+
+  @Post('flags/:id/acknowledge')
+  @Roles(Role.Coordinator)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: FlagDto })
+  acknowledge(@CurrentActor() actor: Actor, @UuidParam() id: string): Promise<FlagDto> {
+    return this.flags.acknowledge(actor, id);
+  }
+
+  @Get('participants/:participantId/eligibility')
+  @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
+  @ApiOkResponse({
+    type: [EligibilityDto],
+    description: 'The current determination for every trial, explained',
+  })
+  eligibility(@CurrentActor() actor: Actor, @RegistryIdParam() id: string): Promise<EligibilityDto[]> {
+    return this.flags.eligibility(actor, id);
+  }
+}

@@ -1,0 +1,248 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Environment } from '@registry/config';
+import {
+  allowedTransitions,
+  canTransition,
+  formatRegistryId,
+  isCalendarDate,
+  ParticipantStatus,
+  Role,
+} from '@registry/domain';
+import { EventTopic } from '@registry/jobs';
+import {
+  diffForAudit,
+  ParticipantDuplicateFlagEntity,
+  ParticipantEntity,
+  ParticipantIdentityEntity,
+  publishEvent,
+  recordAudit,
+  SiteEntity,
+} from '@registry/persistence';
+import { DomainError, ErrorKind, notFound } from '@registry/platform';
+import { DataSource } from 'typeorm';
+import { Actor, siteFilterOf } from '../auth/actor';
+import { identityFingerprint } from './identity-fingerprint';
+import { ParticipantAccess } from './participant-access';
+import { invalidField, transitionNotAllowed } from './participant-errors';
+import type { EnrollParticipantDto, ParticipantQueryDto, TransitionDto } from './participant.dto';
+
+const SORT_COLUMNS = { registryId: 'p.id', createdAt: 'p.createdAt', status: 'p.status' } as const;
+
+@Injectable()
+export class ParticipantsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: ParticipantAccess,
+    @Inject(Environment) private readonly config: Environment,
+  ) {}
+
+  /**
+   * Enrols a person at one of the coordinator's sites under a new registry id. A possible duplicate (same
+   * normalised name and birth date at any site) is refused with 409 unless the coordinator acknowledges it,
+   * in which case it is enrolled and the pair is flagged for review. Other sites' names are never compared
+   * in clear: only keyed fingerprints are.
+   */
+  async enroll(actor: Actor, input: EnrollParticipantDto): Promise<ParticipantEntity> {
+    if (!actor.siteIds.includes(input.siteId))
+      throw invalidField('siteId', 'ownSite', 'siteId must be one of your sites');
+    if (!isCalendarDate(input.birthDate))
+      throw invalidField('birthDate', 'isDate', 'birthDate is not a calendar date');
+    if (input.familyHistory?.onsetAge !== undefined && !input.familyHistory.present) {
+      throw invalidField(
+        'familyHistory.onsetAge',
+        'needsHistory',
+        'familyHistory.onsetAge needs familyHistory.present',
+      );
+    }
+    const fingerprint = identityFingerprint(
+      this.config.IDENTITY_FINGERPRINT_KEY,
+      input.identity.familyName,
+      input.identity.givenName,
+      input.birthDate,
+    );
+
+    return this.dataSource.transaction(async (manager) => {
+      const matches = await manager.query<{ id: string; code: string }[]>(
+        `SELECT p.id, s.code FROM participant p JOIN site s ON s.id = p.site_id WHERE p.identity_fingerprint = $1 ORDER BY p.id`,
+        [fingerprint],
+      );
+      if (matches.length > 0 && !input.acknowledgeDuplicate) {
+        throw new DomainError(
+          ErrorKind.Conflict,
+          'participant.possible_duplicate',
+          'A person with the same name and birth date is already enrolled; confirm with acknowledgeDuplicate',
+          undefined,
+          // Site codes only: the other site's participant is not revealed beyond "exists there".
+          { matchingSites: [...new Set(matches.map((m) => m.code))] },
+        );
+      }
+
+      // The row lock on the site serialises enrolments there, so sequences never collide.
+      // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+      const [[site]] = await manager.query<[{ code: string; last_registry_sequence: number }[], number]>(
+        `UPDATE site SET last_registry_sequence = last_registry_sequence + 1 WHERE id = $1 AND active
+         RETURNING code, last_registry_sequence`,
+        [input.siteId],
+      );
+      if (!site) throw invalidField('siteId', 'activeSite', 'siteId names an inactive site');
+      const today = new Date().toISOString().slice(0, 10);
+      const participant = manager.create(ParticipantEntity, {
+        id: formatRegistryId(site.code, site.last_registry_sequence),
+        siteId: input.siteId,
+        status: ParticipantStatus.Registered,
+        statusEffectiveDate: today,
+        birthDate: input.birthDate,
+        sex: input.sex,
+        educationYears: input.educationYears,
+        apoeGenotype: input.apoeGenotype ?? 'unknown',
+        familyHistory: input.familyHistory?.present ?? null,
+        familyHistoryOnsetAge: input.familyHistory?.onsetAge ?? null,
+        studyPartnerAvailable: input.studyPartnerAvailable,
+        referralSource: input.referralSource,
+        identityFingerprint: fingerprint,
+        protocolId: null,
+        baselineDate: null,
+        amyloidStatus: 'unknown',
+      });
+      await manager.insert(ParticipantEntity, participant);
+      await manager.insert(ParticipantIdentityEntity, {
+        participantId: participant.id,
+        familyName: input.identity.familyName,
+        givenName: input.identity.givenName,
+        dateOfBirthAsGiven: input.birthDate,
+        email: input.identity.email ?? null,
+        phone: input.identity.phone ?? null,
+        postalAddress: input.identity.postalAddress ?? null,
+        studyPartnerName: input.identity.studyPartner?.name ?? null,
+        studyPartnerContact: input.identity.studyPartner?.contact ?? null,
+      });
+      for (const match of matches) {
+        await manager.insert(ParticipantDuplicateFlagEntity, {
+          participantId: participant.id,
+          matchesParticipantId: match.id,
+          acknowledgedReason: input.acknowledgeDuplicate!.reason,
+        });
+      }
+      await recordAudit(manager, {
+        action: 'participant.enrolled',
+        entityType: 'participant',
+        entityId: participant.id,
+        siteId: participant.siteId,
+        // Clinical facts only: the identity is audited as "recorded", never in clear.
+        changes: [
+          ...diffForAudit({} as ParticipantEntity, participant, [
+            'status',
+            'birthDate',
+            'sex',
+            'educationYears',
+            'apoeGenotype',
+            'familyHistory',
+            'familyHistoryOnsetAge',
+            'studyPartnerAvailable',
+            'referralSource',
+          ]),
+          { field: 'identity', old: null, new: '[recorded]' },
+          ...(matches.length
+            ? [{ field: 'possibleDuplicateOf', old: null, new: matches.map((m) => m.id) }]
+            : []),
+        ],
+        reason: input.acknowledgeDuplicate?.reason ?? null,
+      });
+      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
+        participantId: participant.id,
+        cause: 'enrolled',
+      });
+      return participant;
+    });
+  }
+
+  async list(actor: Actor, query: ParticipantQueryDto): Promise<[ParticipantEntity[], number]> {
+    const builder = this.dataSource.getRepository(ParticipantEntity).createQueryBuilder('p');
+    const filter = siteFilterOf(actor);
+    if (!filter.all) builder.andWhere('p.site_id = ANY(:siteIds::uuid[])', { siteIds: filter.siteIds });
+    if (query.siteId) builder.andWhere('p.site_id = :siteId', { siteId: query.siteId });
+    if (query.status) builder.andWhere('p.status = :status', { status: query.status });
+    if (query.registryId) builder.andWhere('p.id LIKE :prefix', { prefix: `${query.registryId}%` });
+    if (query.overdue === 'true') {
+      // Same rule as scheduledVisitStatus() in libs/domain: past the window, and the next window not yet open,
+      // with "today" taken in the site's own time zone.
+      builder.andWhere(`EXISTS (
+        SELECT 1 FROM scheduled_visit sv JOIN site s ON s.id = p.site_id
+        WHERE sv.participant_id = p.id AND sv.cancelled_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.scheduled_visit_id = sv.id)
+          AND sv.window_end < (now() AT TIME ZONE s.time_zone)::date
+          AND NOT EXISTS (
+            SELECT 1 FROM scheduled_visit nxt
+            WHERE nxt.participant_id = sv.participant_id AND nxt.window_start > sv.window_start
+              AND nxt.window_start <= (now() AT TIME ZONE s.time_zone)::date))`);
+    }
+    const descending = query.sort.startsWith('-');
+    const column = SORT_COLUMNS[query.sort.replace('-', '') as keyof typeof SORT_COLUMNS];
+    builder.orderBy(column, descending ? 'DESC' : 'ASC');
+    // Ties broken by registry id (TypeORM keeps one direction per column, so not when sorting by it).
+    if (column !== SORT_COLUMNS.registryId) builder.addOrderBy('p.id', 'ASC');
+    return builder
+      .skip((query.page - 1) * query.pageSize)
+      .take(query.pageSize)
+      .getManyAndCount();
+  }
+
+  get(actor: Actor, id: string): Promise<ParticipantEntity> {
+    return this.access.visible(this.dataSource.manager, actor, id);
+  }
+
+  /** Names and contacts: for coordinators of the participant's own site only (admins and monitors get 404). */
+  async identity(actor: Actor, id: string): Promise<ParticipantIdentityEntity> {
+    if (actor.role !== Role.Coordinator) throw notFound('Participant');
+    const participant = await this.access.visible(this.dataSource.manager, actor, id);
+    return this.dataSource
+      .getRepository(ParticipantIdentityEntity)
+      .findOneByOrFail({ participantId: participant.id });
+  }
+
+  async transition(actor: Actor, id: string, input: TransitionDto): Promise<ParticipantEntity> {
+    if (!isCalendarDate(input.effectiveDate)) {
+      throw invalidField('effectiveDate', 'isDate', 'effectiveDate is not a calendar date');
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const participant = await this.access.writable(manager, actor, id);
+      if (!canTransition(participant.status, input.to)) {
+        throw transitionNotAllowed(participant.status, input.to, allowedTransitions(participant.status));
+      }
+      if (input.effectiveDate < participant.statusEffectiveDate) {
+        throw invalidField(
+          'effectiveDate',
+          'notBeforeCurrent',
+          `effectiveDate must not be before ${participant.statusEffectiveDate}, when the current status began`,
+        );
+      }
+      const changes = [
+        { field: 'status', old: participant.status, new: input.to },
+        { field: 'statusEffectiveDate', old: participant.statusEffectiveDate, new: input.effectiveDate },
+      ];
+      await manager.update(ParticipantEntity, participant.id, {
+        status: input.to,
+        statusEffectiveDate: input.effectiveDate,
+      });
+      await recordAudit(manager, {
+        action: 'participant.status_changed',
+        entityType: 'participant',
+        entityId: participant.id,
+        siteId: participant.siteId,
+        changes,
+        reason: input.reason,
+      });
+      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
+        participantId: participant.id,
+        cause: `status:${input.to}`,
+      });
+      return { ...participant, status: input.to, statusEffectiveDate: input.effectiveDate };
+    });
+  }
+
+  /** The site a participant belongs to, for time-zone work; the caller has already checked access. */
+  site(siteId: string): Promise<SiteEntity> {
+    return this.dataSource.getRepository(SiteEntity).findOneByOrFail({ id: siteId });
+  }
+}

@@ -1,0 +1,187 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ASSESSMENT_TYPES, AssessmentType, ScheduledVisitStatus, VisitMode } from '@registry/domain';
+import type { ProtocolEntity, ProtocolVisitEntity } from '@registry/persistence';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ReasonDto } from '../common/reason.dto';
+import { DATE_MESSAGE } from '../participants/participant.dto';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export class ProtocolVisitInputDto {
+  @ApiProperty({ example: 'M006' })
+  @Matches(/^[A-Z0-9_-]{1,12}$/, { message: 'code must be 1-12 capital letters, digits, "_" or "-"' })
+  code: string;
+
+  @ApiProperty({ example: 'Month 6' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ example: 182, description: 'Days from baseline' })
+  @IsInt()
+  @Min(0)
+  @Max(7300)
+  dayOffset: number;
+
+  @ApiProperty({ example: 28 })
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  windowBeforeDays: number;
+
+  @ApiProperty({ example: 28 })
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  windowAfterDays: number;
+
+  @ApiProperty({ enum: VisitMode })
+  @IsEnum(VisitMode)
+  mode: VisitMode;
+
+  @ApiProperty({ enum: AssessmentType, isArray: true })
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(ASSESSMENT_TYPES, { each: true })
+  assessments: AssessmentType[];
+}
+
+export class CreateProtocolDto {
+  @ApiProperty({ example: 'TRC-REMOTE' })
+  @Matches(/^[A-Z0-9-]{2,30}$/, { message: 'code must be 2-30 capital letters, digits or "-"' })
+  code: string;
+
+  @ApiProperty({ example: 'Remote cognition every 3 months' })
+  @IsString()
+  @MinLength(3)
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ type: [ProtocolVisitInputDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ProtocolVisitInputDto)
+  visits: ProtocolVisitInputDto[];
+}
+
+export class ProtocolVisitDto extends ProtocolVisitInputDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  static from(this: void, v: ProtocolVisitEntity): ProtocolVisitDto {
+    return {
+      id: v.id,
+      code: v.code,
+      name: v.name,
+      dayOffset: v.dayOffset,
+      windowBeforeDays: v.windowBeforeDays,
+      windowAfterDays: v.windowAfterDays,
+      mode: v.mode as VisitMode,
+      assessments: v.assessments as AssessmentType[],
+    };
+  }
+}
+
+export class ProtocolDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty()
+  code: string;
+  @ApiProperty({ description: 'A new version is created for every change' })
+  version: number;
+  @ApiProperty()
+  name: string;
+  @ApiProperty()
+  active: boolean;
+  @ApiProperty({ type: [ProtocolVisitDto] })
+  visits: ProtocolVisitDto[];
+
+  static from(this: void, p: ProtocolEntity): ProtocolDto {
+    return {
+      id: p.id,
+      code: p.code,
+      version: p.version,
+      name: p.name,
+      active: p.active,
+      visits: (p.visits ?? []).sort((a, b) => a.dayOffset - b.dayOffset).map(ProtocolVisitDto.from),
+    };
+  }
+}
+
+export class AssignProtocolDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  protocolId: string;
+
+  @ApiProperty({
+    example: '2026-01-15',
+    description: 'Baseline day at the site; visits are laid out from it',
+  })
+  @Matches(DATE, DATE_MESSAGE('baselineDate'))
+  baselineDate: string;
+}
+
+export class RescheduleDto extends ReasonDto {
+  @ApiProperty({
+    example: '2026-07-20',
+    description: 'New target date; the window keeps its width around it',
+  })
+  @Matches(DATE, DATE_MESSAGE('targetDate'))
+  targetDate: string;
+}
+
+export class ScheduledVisitDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ example: 'M006' })
+  code: string;
+  @ApiProperty()
+  name: string;
+  @ApiProperty({ enum: VisitMode })
+  mode: string;
+  @ApiProperty({ enum: AssessmentType, isArray: true })
+  assessments: string[];
+  @ApiProperty()
+  targetDate: string;
+  @ApiProperty()
+  windowStart: string;
+  @ApiProperty()
+  windowEnd: string;
+  @ApiProperty({ enum: ScheduledVisitStatus })
+  status: ScheduledVisitStatus;
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' })
+  visitId: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true })
+  cancelReason: string | null;
+}
+
+export class ScheduleDto {
+  @ApiProperty({ example: 'TKY-000123-K' })
+  participantId: string;
+  @ApiProperty({ example: 'Asia/Tokyo' })
+  timeZone: string;
+  @ApiProperty({ description: 'Today at the site, the day statuses are computed for' })
+  today: string;
+  @ApiProperty({ type: [ScheduledVisitDto] })
+  visits: ScheduledVisitDto[];
+}

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Role } from '@registry/domain';
+import type { Actor } from '../auth/actor';
+import { CurrentActor, Roles } from '../auth/decorators';
+import { ReasonDto } from '../common/reason.dto';
+import { RegistryIdParam } from '../common/registry-id-param';
+import { UuidParam } from '../common/uuid-param';
+import {
+  AssignProtocolDto,
+  CreateProtocolDto,
+  ProtocolDto,
+  RescheduleDto,
+  ScheduleDto,
+} from './schedule.dto';
+import { SchedulesService } from './schedules.service';
+
+@ApiTags('protocols and schedules')
+@ApiBearerAuth()
+@Controller()
+export class SchedulesController {
+  constructor(private readonly schedules: SchedulesService) {}
+
+  @Get('protocols')
+  @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
+  @ApiOkResponse({ type: [ProtocolDto] })
+  async protocols(): Promise<ProtocolDto[]> {
+    return (await this.schedules.listProtocols()).map(ProtocolDto.from);
+  }
+
+  @Post('protocols')
+  @Roles(Role.Admin)
+  @ApiCreatedResponse({ type: ProtocolDto, description: 'Creates the next version when the code exists' })
+  async createProtocol(@Body() body: CreateProtocolDto): Promise<ProtocolDto> {
+    return ProtocolDto.from(await this.schedules.createProtocol(body));
+  }
+
+  @Post('participants/:participantId/protocol')
+  @Roles(Role.Coordinator)
+  @ApiCreatedResponse({ type: ScheduleDto, description: 'The generated schedule' })
+  assign(
+    @CurrentActor() actor: Actor,
+    @RegistryIdParam() id: string,
+    @Body() body: AssignProtocolDto,
+  ): Promise<ScheduleDto> {
+    return this.schedules.assignProtocol(actor, id, body);
+  }
+
+  @Get('participants/:participantId/schedule')
+  @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
+  @ApiOkResponse({ type: ScheduleDto })
+  schedule(@CurrentActor() actor: Actor, @RegistryIdParam() id: string): Promise<ScheduleDto> {
+    return this.schedules.schedule(actor, id);
+  }
+
+  @Post('participants/:participantId/schedule/:scheduledVisitId/reschedule')
+  @Roles(Role.Coordinator)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ScheduleDto })
+  reschedule(
+    @CurrentActor() actor: Actor,
+    @RegistryIdParam() id: string,
+    @UuidParam('scheduledVisitId') scheduledVisitId: string,
+    @Body() body: RescheduleDto,
+  ): Promise<ScheduleDto> {
+    return this.schedules.reschedule(actor, id, scheduledVisitId, body);
+  }
+
+  @Post('participants/:participantId/schedule/:scheduledVisitId/cancel')
+  @Roles(Role.Coordinator)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ScheduleDto })
+  cancel(
+    @CurrentActor() actor: Actor,
+    @RegistryIdParam() id: string,
+    @UuidParam('scheduledVisitId') scheduledVisitId: string,
+    @Body() body: ReasonDto,
+  ): Promise<ScheduleDto> {
+    return this.schedules.cancel(actor, id, scheduledVisitId, body.reason);
+  }
+}

@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Role } from '@registry/domain';
+import type { UserEntity } from '@registry/persistence';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsEnum,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import { ReasonDto } from '../common/reason.dto';
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'kim.lee@site.example' })
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ example: 'Kim Lee' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  displayName: string;
+
+  @ApiProperty({ enum: Role })
+  @IsEnum(Role)
+  role: Role;
+
+  @ApiProperty({ description: '12 to 128 characters, not common, not containing the e-mail address' })
+  @IsString()
+  @MaxLength(1024)
+  password: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Required (one or more) for coordinators and monitors',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  siteIds?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for sponsors, refused for other roles' })
+  @IsOptional()
+  @IsUUID()
+  sponsorOrganisationId?: string;
+}
+
+export class UpdateUserDto extends ReasonDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  displayName?: string;
+
+  @ApiPropertyOptional({ enum: Role })
+  @IsOptional()
+  @IsEnum(Role)
+  role?: Role;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  siteIds?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @IsOptional()
+  @IsUUID()
+  sponsorOrganisationId?: string | null;
+}
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty()
+  email: string;
+  @ApiProperty()
+  displayName: string;
+  @ApiProperty({ enum: Role })
+  role: Role;
+  @ApiProperty({ type: [String] })
+  siteIds: string[];
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  sponsorOrganisationId: string | null;
+  @ApiProperty()
+  active: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'Set while the account is locked',
+  })
+  lockedUntil: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  lastLoginAt: string | null;
+
+  /** Never the password hash or the failure counter. */
+  static from(this: void, user: UserEntity): UserDto {
+    return {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role,
+      siteIds: (user.sites ?? []).map((site) => site.id).sort(),
+      sponsorOrganisationId: user.sponsorOrganisationId,
+      active: user.active,
+      lockedUntil: user.lockedUntil && user.lockedUntil > new Date() ? user.lockedUntil.toISOString() : null,
+      lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
+    };
+  }
+}

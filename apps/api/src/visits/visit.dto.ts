@@ -1,0 +1,149 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { AssessmentType, VisitMode } from '@registry/domain';
+import type { AssessmentEntity, VisitEntity } from '@registry/persistence';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsEnum,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ReasonDto } from '../common/reason.dto';
+import { DATE_MESSAGE } from '../participants/participant.dto';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export class AssessmentInputDto {
+  @ApiProperty({ enum: AssessmentType })
+  @IsEnum(AssessmentType)
+  type: AssessmentType;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Fields by type, e.g. mmse {total 0-30}; cdr {memory, orientation, judgmentProblemSolving, communityAffairs, homeHobbies, personalCare, global?}; ' +
+      'amyloid_pet {tracer, suvr?, pipeline?, referenceRegion?, visualRead?}; csf {platform, analytes:[{analyte, value, unit}]}; ' +
+      'plasma {platform, analyte, value?, unit?, result}; mri {microhaemorrhages, superficialSiderosis, macrohaemorrhage, ariaE, infarcts}',
+    example: { total: 29 },
+  })
+  @IsObject()
+  values: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    example: '2026-07-16',
+    description: 'Defaults to the visit date (e.g. a scan read later)',
+  })
+  @IsOptional()
+  @Matches(DATE, DATE_MESSAGE('performedOn'))
+  performedOn?: string;
+}
+
+export class RecordVisitDto {
+  @ApiProperty({ example: '2026-07-16', description: 'Calendar day at the site' })
+  @Matches(DATE, DATE_MESSAGE('visitDate'))
+  visitDate: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The scheduled visit this visit fulfils' })
+  @IsOptional()
+  @IsUUID()
+  scheduledVisitId?: string;
+
+  @ApiPropertyOptional({ enum: VisitMode, default: VisitMode.Clinic })
+  @IsOptional()
+  @IsEnum(VisitMode)
+  mode?: VisitMode;
+
+  @ApiPropertyOptional({
+    description: 'Required when the visit is outside its window (a protocol deviation)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(3)
+  @MaxLength(1000)
+  deviationReason?: string;
+
+  @ApiProperty({ type: [AssessmentInputDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(30)
+  @ValidateNested({ each: true })
+  @Type(() => AssessmentInputDto)
+  assessments: AssessmentInputDto[];
+}
+
+export class CorrectAssessmentDto extends ReasonDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The complete corrected values' })
+  @IsObject()
+  values: Record<string, unknown>;
+}
+
+export class AssessmentDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ enum: AssessmentType })
+  type: string;
+  @ApiProperty()
+  performedOn: string;
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  values: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Computed on the server, with provenance',
+  })
+  derived: Record<string, unknown>;
+  @ApiProperty({ description: 'Starts at 1; each correction adds one' })
+  version: number;
+
+  static from(this: void, a: AssessmentEntity): AssessmentDto {
+    return {
+      id: a.id,
+      type: a.type,
+      performedOn: a.performedOn,
+      values: a.values,
+      derived: a.derived,
+      version: a.version,
+    };
+  }
+}
+
+export class VisitDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ example: 'TKY-000123-K' })
+  participantId: string;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  scheduledVisitId: string | null;
+  @ApiProperty()
+  visitDate: string;
+  @ApiProperty({ enum: VisitMode })
+  mode: string;
+  @ApiProperty({ description: 'Outside the scheduled window' })
+  deviation: boolean;
+  @ApiProperty({ type: String, nullable: true })
+  deviationReason: string | null;
+  @ApiProperty({ type: [AssessmentDto] })
+  assessments: AssessmentDto[];
+
+  static from(this: void, v: VisitEntity): VisitDto {
+    return {
+      id: v.id,
+      participantId: v.participantId,
+      scheduledVisitId: v.scheduledVisitId,
+      visitDate: v.visitDate,
+      mode: v.mode,
+      deviation: v.deviation,
+      deviationReason: v.deviationReason,
+      assessments: (v.assessments ?? []).sort((a, b) => a.type.localeCompare(b.type)).map(AssessmentDto.from),
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, ModuleRef } from '@nestjs/core';
+import { JOB_OPTIONS, JOB_SCHEDULES } from '@registry/jobs';
+import { Queue } from 'bullmq';
+import { findJobHandlerProblems } from './job-handler-check';
+import { QueueProcessor } from './queue-processor';
+
+/** At boot: refuse to run with a job name unhandled (or handled twice), then register the recurring jobs. */
+@Injectable()
+export class WorkerBootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WorkerBootstrapService.name);
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const processors = this.discovery
+      .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
+      .filter((instance): instance is QueueProcessor => instance instanceof QueueProcessor)
+      .map((processor) => ({
+        processor: processor.constructor.name,
+        queue: processor.worker.name,
+        jobNames: Object.keys(processor.handlers),
+      }));
+    const problems = findJobHandlerProblems(processors);
+    if (problems.length > 0)
+      throw new Error(`Job handlers are not set up right:\n  - ${problems.join('\n  - ')}`);
+
+    for (const schedule of JOB_SCHEDULES) {
+      const queue = this.moduleRef.get<Queue>(getQueueToken(schedule.queue), { strict: false });
+      // Upsert by a stable id: restarting or running several workers never creates a second schedule.
+      await queue.upsertJobScheduler(schedule.schedulerId, schedule.repeat, {
+        name: schedule.job.name,
+        data: schedule.job.data,
+        opts: JOB_OPTIONS[schedule.job.name],
+      });
+    }
+    this.logger.log({ msg: 'worker ready', processors: processors.length, schedulers: JOB_SCHEDULES.length });
+  }
+}

@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ConfigModule, Environment } from '@registry/config';
+import { QueueModule } from '@registry/jobs';
+import { DatabaseModule } from '@registry/persistence';
+import { HealthService, RedisModule } from '@registry/platform';
+import { EVENT_SUBSCRIBERS } from './events/event-subscribers';
+import { EventsProcessor } from './events/events.processor';
+import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { ScreeningProcessor } from './screening/screening.processor';
+import { ScreeningService } from './screening/screening.service';
+import { ScreeningSubscriber } from './screening/screening.subscriber';
+import { WorkerHealthServer } from './runtime/health-server';
+import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: Environment): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('worker'),
+        RedisModule,
+        QueueModule.forRoot(),
+        DiscoveryModule,
+      ],
+      providers: [
+        HealthService,
+        WorkerHealthServer,
+        WorkerBootstrapService,
+        MaintenanceProcessor,
+        EventsProcessor,
+        OutboxRelayService,
+        ScreeningService,
+        ScreeningProcessor,
+        ScreeningSubscriber,
+        // Every feature that reacts to domain events adds its subscriber here.
+        {
+          provide: EVENT_SUBSCRIBERS,
+          inject: [ScreeningSubscriber],
+          useFactory: (screening: ScreeningSubscriber) => [screening],
+        },
+      ],
+    };
+  }
+}
