@@ -1,0 +1,94 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { JobName, QueueName } from '@registry/jobs';
+import { redisOptionsFromUrl } from '@registry/platform';
+import { Job, Queue } from 'bullmq';
+import { Client } from 'pg';
+import { createTestSystem, startWorker, TestSystem } from '../support/harness';
+
+describe('worker', () => {
+  let system: TestSystem;
+  let queue: Queue;
+  let db: Client;
+
+  beforeAll(async () => {
+    system = await createTestSystem();
+    queue = new Queue(QueueName.Maintenance, {
+      prefix: system.config.REDIS_KEY_PREFIX,
+      connection: redisOptionsFromUrl(system.config.REDIS_URL),
+    });
+    db = new Client({ connectionString: system.config.DATABASE_URL });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await queue?.close();
+    await db?.end();
+    await system?.shutdown();
+  });
+
+  async function waitForState(job: Job, states: string[], timeoutMs = 10000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await job.getState();
+      if (states.includes(state)) return state;
+      if (Date.now() > deadline) throw new Error(`job ${job.id} still ${state}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  describe('running', () => {
+    let worker: INestApplicationContext;
+    beforeAll(async () => {
+      worker = await startWorker(system.config);
+    });
+    afterAll(async () => {
+      await worker?.close();
+    });
+
+    it('registers the recurring jobs once, under stable ids', async () => {
+      const second = await startWorker(system.config); // a second process must not add a second schedule
+      await second.close();
+      const schedulers = await queue.getJobSchedulers();
+      expect(schedulers.map((s) => s.key)).toEqual(['maintenance:prune-outbox:daily']);
+      expect(schedulers[0]).toMatchObject({ pattern: '30 3 * * *', tz: 'UTC' });
+    });
+
+    it('prunes only published outbox events older than the limit, and says what it did', async () => {
+      await db.query(`
+        INSERT INTO outbox_event (topic, aggregate_type, aggregate_id, occurred_at, published_at) VALUES
+          ('test.old_published', 'test', '1', now() - interval '10 days', now() - interval '10 days'),
+          ('test.new_published', 'test', '2', now() - interval '1 day', now() - interval '1 day'),
+          ('test.old_unpublished', 'test', '3', now() - interval '30 days', NULL)`);
+      const job = await queue.add(JobName.PruneOutbox, { olderThanDays: 7 });
+      expect(await waitForState(job, ['completed', 'failed'])).toBe('completed');
+      const finished = await Job.fromId(queue, job.id!);
+      expect(finished?.returnvalue).toEqual({ status: 'done', detail: { deleted: 1 } });
+      const { rows } = await db.query<{ topic: string }>('SELECT topic FROM outbox_event ORDER BY id');
+      expect(rows.map((r) => r.topic)).toEqual(['test.new_published', 'test.old_unpublished']);
+    });
+  });
+
+  it('finishes the job in flight before it shuts down', async () => {
+    const worker = await startWorker(system.config);
+    // Hold a lock the prune job needs, so that it is still running when shutdown begins.
+    const blocker = new Client({ connectionString: system.config.DATABASE_URL });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE outbox_event IN ACCESS EXCLUSIVE MODE');
+
+    const job = await queue.add(JobName.PruneOutbox, { olderThanDays: 7 });
+    await waitForState(job, ['active']);
+
+    let closedAt = 0;
+    const closing = worker.close().then(() => (closedAt = Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(closedAt).toBe(0); // still waiting for the job
+    const releasedAt = Date.now();
+    await blocker.query('COMMIT');
+    await blocker.end();
+    await closing;
+
+    expect(closedAt).toBeGreaterThanOrEqual(releasedAt);
+    expect(await job.getState()).toBe('completed');
+  });
+});

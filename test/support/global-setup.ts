@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { dataSourceOptions, pendingSchemaDrift, runMigrationsLocked } from '@registry/persistence';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { baseConfig, databaseUrl, maintenanceUrl, templateDatabaseName } from './test-environment';
+
+/** Migrates one template database for this run; every test file clones it (CREATE DATABASE ... TEMPLATE). */
+export default async function globalSetup(): Promise<void> {
+  const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  process.env.TEST_RUN_ID = run;
+  const config = baseConfig();
+  const template = templateDatabaseName(run);
+
+  const admin = new Client({ connectionString: maintenanceUrl(config.DATABASE_URL) });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${template}"`);
+  } finally {
+    await admin.end();
+  }
+
+  const dataSource = new DataSource({
+    ...dataSourceOptions(
+      { ...config, DATABASE_URL: databaseUrl(config.DATABASE_URL, template) },
+      'trialready-test',
+    ),
+  });
+  await dataSource.initialize();
+  try {
+    await runMigrationsLocked(dataSource);
+    const drift = await pendingSchemaDrift(dataSource);
+    if (drift.length > 0) {
+      throw new Error(`Entities and migrations disagree; write a migration for:\n${drift.join(';\n')}`);
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}

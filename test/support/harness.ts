@@ -1,0 +1,76 @@
+import type { INestApplication, INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../apps/api/src/app.module';
+import { configureApiApp } from '../../apps/api/src/create-api-app';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { Environment, loadConfig } from '@registry/config';
+import { JsonLogger } from '@registry/platform';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createTestDatabase, TestDatabase } from './test-database';
+import { runId, uniqueSuffix } from './test-environment';
+
+/** Logs of the apps under test go nowhere unless TEST_LOGS=1; they are JSON lines on stdout when shown. */
+export function testLogger(service: string): JsonLogger {
+  const show = process.env.TEST_LOGS === '1';
+  return new JsonLogger(service, show ? 'debug' : 'error', show ? undefined : () => undefined);
+}
+
+export interface TestSystem {
+  config: Environment;
+  database: TestDatabase;
+  /** Drops the database; the run's Redis keys go in the global teardown. */
+  shutdown(): Promise<void>;
+}
+
+/** A database cloned for this test file and a Redis key prefix of its own; the config both apps will read. */
+export async function createTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '5',
+    REDIS_KEY_PREFIX: `tr_test_${runId()}_${uniqueSuffix()}`,
+    WORKER_HEALTH_PORT: '0',
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+  return { config, database, shutdown: () => database.drop() };
+}
+
+export interface TestApi {
+  app: INestApplication;
+  http: () => ReturnType<typeof request>;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * The real API (same prefix, pipes, filter and docs as production) on the test system.
+ * `extraControllers` lets a test mount a probe route to exercise the global pipe and filter.
+ */
+export async function startApi(config: Environment, extraControllers: Type[] = []): Promise<TestApi> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+    controllers: extraControllers,
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: testLogger('api'), bodyParser: false });
+  configureApiApp(app, testLogger('api'));
+  await app.init();
+  return {
+    app,
+    http: () => request(app.getHttpServer()),
+    dataSource: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
+
+/** A real worker process context (processors, schedulers, health port) on the test system. */
+export async function startWorker(config: Environment): Promise<INestApplicationContext> {
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    logger: testLogger('worker'),
+  });
+  await worker.init();
+  return worker;
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { Environment, loadConfig } from '@registry/config';
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+// No Docker engine runs where the tests run, so the compose file is checked as data.
+const compose = parse(readFileSync(join(__dirname, '../../docker/compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+
+describe('docker/compose.yml', () => {
+  it('has postgres, redis, api and worker, each with a healthcheck', () => {
+    for (const name of ['postgres', 'redis', 'api', 'worker']) {
+      expect(services[name]).toBeDefined();
+      expect(services[name].healthcheck?.test.length).toBeGreaterThan(1);
+    }
+  });
+
+  it.each(['api', 'worker'])('starts %s only after healthy dependencies and finished migrations', (name) => {
+    expect(services[name].depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully' },
+    });
+  });
+
+  it.each(['api', 'worker', 'migrate'])(
+    'gives %s a complete, valid configuration pointing at the compose services',
+    (name) => {
+      const environment = services[name].environment ?? {};
+      const known = Object.keys(new Environment());
+      expect(Object.keys(environment).filter((key) => !known.includes(key))).toEqual([]);
+      const config = loadConfig(environment);
+      expect(new URL(config.DATABASE_URL).hostname).toBe('postgres');
+      expect(new URL(config.REDIS_URL).hostname).toBe('redis');
+      expect(environment.NODE_ENV).toBe('production');
+    },
+  );
+
+  it('runs Redis without eviction, which BullMQ needs', () => {
+    expect(services.redis.command).toEqual(expect.arrayContaining(['--maxmemory-policy', 'noeviction']));
+  });
+
+  it('runs each app from the built image with its own entry point', () => {
+    expect(services.api.command).toEqual(['node', 'dist/apps/api/src/main.js']);
+    expect(services.worker.command).toEqual(['node', 'dist/apps/worker/src/main.js']);
+    expect(services.migrate.command).toEqual(['node', 'dist/libs/persistence/src/cli/migrate.js', 'run']);
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  const dockerfile = readFileSync(join(__dirname, '../../docker/Dockerfile'), 'utf8');
+  it('builds in one stage and runs as a non-root user with production dependencies only', () => {
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+});
