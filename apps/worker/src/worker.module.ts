@@ -13,10 +13,12 @@ import { ScreeningService } from './screening/screening.service';
 import { ScreeningSubscriber } from './screening/screening.subscriber';
 import { WorkerHealthServer } from './runtime/health-server';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
+import { applyWorkerTiming } from './runtime/worker-options';
 
 @Module({})
 export class WorkerModule {
   static forRoot(config: Environment): DynamicModule {
+    applyWorkerTiming(config);
     return {
       module: WorkerModule,
       imports: [

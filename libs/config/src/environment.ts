@@ -140,4 +140,28 @@ export class Environment {
   @Min(50)
   @Max(60000)
   OUTBOX_POLL_INTERVAL_MS = 1000;
+
+  /**
+   * How long a worker's lock on a job lasts without renewal (renewed at half this while the job runs). A
+   * worker that dies leaves its jobs stalled; another worker picks them up once the lock has expired.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  WORKER_LOCK_DURATION_MS = 30000;
+
+  /** How often each worker looks for stalled jobs (whose lock expired) to hand them out again. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(500)
+  @Max(600000)
+  WORKER_STALLED_INTERVAL_MS = 30000;
+
+  /** Participants screened per transaction in a cohort re-screen; a run's cursor moves with each batch. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  SCREENING_BATCH_SIZE = 2000;
 }

@@ -14,7 +14,7 @@ export enum JobName {
   PruneOutbox = 'prune-outbox',
   DeliverEvent = 'deliver-event',
   ScreenParticipant = 'screen-participant',
-  RunTrialScreening = 'run-trial-screening',
+  RunScreening = 'run-screening',
   RescreenRecruitingTrials = 'rescreen-recruiting-trials',
 }
 
@@ -35,9 +35,13 @@ export interface ScreenParticipantJobData {
   participantId: string;
 }
 
-/** A screening run row holds the trial, the criteria version and the cursor; the job only names it. */
-export interface RunTrialScreeningJobData {
-  runId: string;
+/**
+ * Screening run rows hold the trial, the criteria version and the cursor; the job only names them. Several
+ * runs (the daily re-screen of every recruiting trial) are walked together, one pass over the cohort that
+ * loads each participant once for all their trials.
+ */
+export interface RunScreeningJobData {
+  runIds: string[];
 }
 
 export type RescreenRecruitingTrialsJobData = Record<string, never>;
@@ -47,7 +51,7 @@ export interface JobDataByName {
   [JobName.PruneOutbox]: PruneOutboxJobData;
   [JobName.DeliverEvent]: DeliverEventJobData;
   [JobName.ScreenParticipant]: ScreenParticipantJobData;
-  [JobName.RunTrialScreening]: RunTrialScreeningJobData;
+  [JobName.RunScreening]: RunScreeningJobData;
   [JobName.RescreenRecruitingTrials]: RescreenRecruitingTrialsJobData;
 }
 
@@ -60,7 +64,7 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.PruneOutbox]: QueueName.Maintenance,
   [JobName.DeliverEvent]: QueueName.Events,
   [JobName.ScreenParticipant]: QueueName.Screening,
-  [JobName.RunTrialScreening]: QueueName.Screening,
+  [JobName.RunScreening]: QueueName.Screening,
   [JobName.RescreenRecruitingTrials]: QueueName.Screening,
 };
 
@@ -78,7 +82,7 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.PruneOutbox]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.DeliverEvent]: { ...DEFAULT_JOB_OPTIONS, attempts: 10 },
   [JobName.ScreenParticipant]: { ...DEFAULT_JOB_OPTIONS, attempts: 8 },
-  [JobName.RunTrialScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
+  [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
   [JobName.RescreenRecruitingTrials]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
 };
 
@@ -92,7 +96,8 @@ export const screenParticipantOptions = (participantId: string) => ({
   deduplication: { id: `screen-participant:${participantId}`, keepLastIfActive: true },
 });
 
-export const runTrialScreeningJobId = (runId: string): string => `screening-run-${runId}`;
+/** Named after the first run: the runs of one job are created together and never join another job. */
+export const runScreeningJobId = (runIds: readonly string[]): string => `screening-run-${runIds[0]}`;
 
 export const deliverEventJobId = (outboxId: string): string => `outbox-${outboxId}`;
 

@@ -1,12 +1,16 @@
 import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
-import { dateInTimeZone, Role, TRIAL_TEMPLATES } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
-import { dataSourceOptions, publishEvent, runMigrationsLocked } from '@registry/persistence';
-import * as argon2 from 'argon2';
+import { dateInTimeZone } from '@registry/domain';
+import { dataSourceOptions, runMigrationsLocked } from '@registry/persistence';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
+import { DEMO_PASSWORD, DEMO_USERS, ensureDemoIdentity, ensureDemoTrials } from './demo-data';
 import { writeSyntheticCohort } from './seed-writer';
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
 
 /**
  * `npm run seed -- --participants 100000 --seed 42`: adds a synthetic cohort (for benchmarks).
@@ -14,141 +18,6 @@ import { writeSyntheticCohort } from './seed-writer';
  * a sponsor with the four example trials recruiting, and about 2,000 participants with five years of
  * history. Running the demo again changes nothing.
  */
-const DEMO_PASSWORD = 'demo passphrase 2026';
-const DEMO_SITES = [
-  { code: 'TKY', name: 'Tokyo Memory Clinic', country: 'JP', timeZone: 'Asia/Tokyo' },
-  { code: 'OSA', name: 'Osaka Brain Health Centre', country: 'JP', timeZone: 'Asia/Tokyo' },
-  { code: 'BOS', name: 'Boston Prevention Unit', country: 'US', timeZone: 'America/New_York' },
-  { code: 'LDN', name: 'London Memory Research', country: 'GB', timeZone: 'Europe/London' },
-];
-const DEMO_USERS = [
-  { email: 'admin@demo.trialready.example', role: Role.Admin, name: 'Demo Admin', sites: [] as string[] },
-  {
-    email: 'coordinator.tky@demo.trialready.example',
-    role: Role.Coordinator,
-    name: 'Tokyo Coordinator',
-    sites: ['TKY'],
-  },
-  {
-    email: 'coordinator.bos@demo.trialready.example',
-    role: Role.Coordinator,
-    name: 'Boston Coordinator',
-    sites: ['BOS'],
-  },
-  {
-    email: 'monitor.tky@demo.trialready.example',
-    role: Role.Monitor,
-    name: 'Tokyo Monitor',
-    sites: ['TKY', 'OSA'],
-  },
-  { email: 'sponsor@demo-pharma.example', role: Role.Sponsor, name: 'Demo Pharma', sites: [] as string[] },
-];
-
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-async function ensureDemoIdentity(
-  dataSource: DataSource,
-): Promise<{ siteIds: string[]; sponsorId: string; ownerId: string }> {
-  for (const site of DEMO_SITES) {
-    await dataSource.query(
-      `INSERT INTO site (code, name, country, time_zone) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING`,
-      [site.code, site.name, site.country, site.timeZone],
-    );
-  }
-  const sites = await dataSource.query<{ id: string; code: string }[]>(
-    `SELECT id, code FROM site WHERE code = ANY($1)`,
-    [DEMO_SITES.map((s) => s.code)],
-  );
-  const siteId = (code: string) => sites.find((s) => s.code === code)!.id;
-  await dataSource.query(
-    `INSERT INTO sponsor_organisation (name) VALUES ('Demo Pharma') ON CONFLICT (name) DO NOTHING`,
-  );
-  const [{ id: sponsorId }] = await dataSource.query<{ id: string }[]>(
-    `SELECT id FROM sponsor_organisation WHERE name = 'Demo Pharma'`,
-  );
-  const hash = await argon2.hash(DEMO_PASSWORD, {
-    type: argon2.argon2id,
-    memoryCost: 19 * 1024,
-    timeCost: 2,
-    parallelism: 1,
-  });
-  for (const user of DEMO_USERS) {
-    await dataSource.transaction(async (manager) => {
-      const [created] = await manager.query<{ id: string }[]>(
-        `INSERT INTO app_user (email, display_name, role, password_hash, sponsor_organisation_id) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (lower(email)) DO NOTHING RETURNING id`,
-        [user.email, user.name, user.role, hash, user.role === Role.Sponsor ? sponsorId : null],
-      );
-      if (!created) return;
-      for (const code of user.sites)
-        await manager.query(`INSERT INTO user_site (user_id, site_id) VALUES ($1, $2)`, [
-          created.id,
-          siteId(code),
-        ]);
-      await manager.query(
-        `INSERT INTO audit_event (actor_user_id, actor_role, action, entity_type, entity_id, changes, reason)
-         VALUES (NULL, 'system', 'user.created', 'user', $1, $2::jsonb, 'demo data')`,
-        [
-          created.id,
-          JSON.stringify([
-            { field: 'email', old: null, new: user.email },
-            { field: 'role', old: null, new: user.role },
-          ]),
-        ],
-      );
-    });
-  }
-  const [{ id: ownerId }] = await dataSource.query<{ id: string }[]>(
-    `SELECT id FROM app_user WHERE email = 'sponsor@demo-pharma.example'`,
-  );
-  return { siteIds: sites.map((s) => s.id), sponsorId, ownerId };
-}
-
-async function ensureDemoTrials(
-  dataSource: DataSource,
-  siteIds: string[],
-  sponsorId: string,
-  ownerId: string,
-): Promise<void> {
-  for (const template of TRIAL_TEMPLATES) {
-    await dataSource.transaction(async (manager) => {
-      const [exists] = await manager.query<{ id: string }[]>(
-        `SELECT id FROM trial WHERE sponsor_organisation_id = $1 AND title = $2`,
-        [sponsorId, template.title],
-      );
-      if (exists) return;
-      const [trial] = await manager.query<{ id: string }[]>(
-        `INSERT INTO trial (sponsor_organisation_id, title, registry_number, phase, status, target_enrolment, criteria_version)
-         VALUES ($1, $2, $3, $4, 'recruiting', 1000, 1) RETURNING id`,
-        [sponsorId, template.title, template.registryNumber, template.phase],
-      );
-      await manager.query(
-        `INSERT INTO trial_criteria_version (trial_id, version, document, created_by) VALUES ($1, 1, $2::jsonb, $3)`,
-        [trial.id, JSON.stringify(template.criteria), ownerId],
-      );
-      for (const siteId of siteIds)
-        await manager.query(`INSERT INTO trial_site (trial_id, site_id) VALUES ($1, $2)`, [trial.id, siteId]);
-      const [run] = await manager.query<{ id: string }[]>(
-        `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
-         SELECT $1, 1, 'demo_seed', count(*) FROM participant WHERE site_id = ANY($2::uuid[]) RETURNING id`,
-        [trial.id, siteIds],
-      );
-      await manager.query(
-        `INSERT INTO audit_event (actor_user_id, actor_role, action, entity_type, entity_id, changes, reason)
-         VALUES (NULL, 'system', 'trial.created', 'trial', $1, $2::jsonb, 'demo data')`,
-        [trial.id, JSON.stringify([{ field: 'template', old: null, new: template.key }])],
-      );
-      await publishEvent(manager, EventTopic.TrialScreeningRequested, run.id, {
-        trialId: trial.id,
-        runId: run.id,
-      });
-    });
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const demo = process.argv.includes('--demo');

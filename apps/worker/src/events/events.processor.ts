@@ -2,10 +2,11 @@ import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { JobName, QueueName } from '@registry/jobs';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
+import { workerOptions } from '../runtime/worker-options';
 import { EVENT_SUBSCRIBERS, EventSubscriber } from './event-subscribers';
 
 /** Hands each relayed domain event to the subscribers of its topic. */
-@Processor(QueueName.Events, { concurrency: 8 })
+@Processor(QueueName.Events, workerOptions({ concurrency: 8 }))
 export class EventsProcessor extends QueueProcessor {
   constructor(@Inject(EVENT_SUBSCRIBERS) private readonly subscribers: EventSubscriber[]) {
     super();

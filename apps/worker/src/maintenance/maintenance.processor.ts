@@ -2,8 +2,9 @@ import { Processor } from '@nestjs/bullmq';
 import { JobName, QueueName } from '@registry/jobs';
 import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
+import { workerOptions } from '../runtime/worker-options';
 
-@Processor(QueueName.Maintenance)
+@Processor(QueueName.Maintenance, workerOptions())
 export class MaintenanceProcessor extends QueueProcessor {
   constructor(private readonly dataSource: DataSource) {
     super();

@@ -7,7 +7,7 @@ const everyJobHandledOnce = () => [
   {
     processor: 'ScreeningProcessor',
     queue: QueueName.Screening,
-    jobNames: [JobName.ScreenParticipant, JobName.RunTrialScreening, JobName.RescreenRecruitingTrials],
+    jobNames: [JobName.ScreenParticipant, JobName.RunScreening, JobName.RescreenRecruitingTrials],
   },
 ];
 

@@ -1,91 +1,128 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { JobName, QueueName, runTrialScreeningJobId, JOB_OPTIONS } from '@registry/jobs';
+import { Environment } from '@registry/config';
+import { JobName, QueueName, runScreeningJobId, JOB_OPTIONS } from '@registry/jobs';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
+import { workerOptions } from '../runtime/worker-options';
 import { ScreeningService } from './screening.service';
 
-/** Participants screened per transaction in a cohort re-screen; the run's cursor moves after each batch. */
-export const SCREENING_BATCH_SIZE = 500;
+interface RunRow {
+  id: string;
+  trial_id: string;
+  criteria_version: number;
+  cursor: string | null;
+}
 
-@Processor(QueueName.Screening, { concurrency: 4 })
+@Processor(QueueName.Screening, workerOptions({ concurrency: 4 }))
 export class ScreeningProcessor extends QueueProcessor {
   constructor(
     private readonly screening: ScreeningService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QueueName.Screening) private readonly queue: Queue,
+    @Inject(Environment) private readonly config: Environment,
   ) {
     super();
   }
 
   readonly handlers: JobHandlers = {
     [JobName.ScreenParticipant]: async (job) => {
-      const outcome = await this.screening.screen([job.data.participantId]);
+      const outcome = await this.screening.screen([job.data.participantId], { refreshExplanations: true });
       return { status: outcome.evaluated > 0 ? 'done' : 'skipped', detail: { ...outcome } };
     },
 
     /**
-     * Screens the whole cohort of a trial in batches. The cursor is committed with each batch, so a worker
-     * killed mid-run (the job then stalls and is picked up again) continues where the last batch ended.
+     * Screens the cohort for one or more runs in batches, each participant loaded once for all the runs'
+     * trials. The cursor is committed in the same transaction as each batch's determinations, so a worker
+     * killed mid-run (the job then stalls and is picked up again) continues after the last committed batch
+     * and evaluates no one twice.
      */
-    [JobName.RunTrialScreening]: async (job) => {
-      const [run] = await this.dataSource.query<
-        { trial_id: string; criteria_version: number; cursor: string | null; finished_at: Date | null }[]
-      >(`SELECT trial_id, criteria_version, cursor, finished_at FROM screening_run WHERE id = $1`, [
-        job.data.runId,
-      ]);
-      if (!run || run.finished_at)
-        return { status: 'skipped', detail: { reason: run ? 'run already finished' : 'run not found' } };
-      const [trial] = await this.screening.recruitingTrials(undefined, run.trial_id);
-      if (!trial || trial.criteriaVersion !== run.criteria_version) {
-        await this.dataSource.query(`UPDATE screening_run SET finished_at = now() WHERE id = $1`, [
-          job.data.runId,
-        ]);
-        return { status: 'skipped', detail: { reason: 'trial no longer recruiting or criteria superseded' } };
-      }
-      let cursor = run.cursor;
+    [JobName.RunScreening]: async (job) => {
+      const runs = await this.dataSource.query<RunRow[]>(
+        `SELECT id, trial_id, criteria_version, cursor FROM screening_run
+          WHERE id = ANY($1::uuid[]) AND finished_at IS NULL ORDER BY id`,
+        [job.data.runIds],
+      );
+      if (runs.length === 0) return { status: 'skipped', detail: { reason: 'runs finished or not found' } };
+      const trials = await this.screening.recruitingTrials(
+        undefined,
+        runs.map((run) => run.trial_id),
+      );
+      const current = runs.filter((run) =>
+        trials.some((t) => t.id === run.trial_id && t.criteriaVersion === run.criteria_version),
+      );
+      const superseded = runs.filter((run) => !current.includes(run)).map((run) => run.id);
+      if (superseded.length > 0)
+        await this.dataSource.query(
+          `UPDATE screening_run SET finished_at = now() WHERE id = ANY($1::uuid[])`,
+          [superseded],
+        );
+      if (current.length === 0)
+        return {
+          status: 'skipped',
+          detail: { reason: 'trials no longer recruiting or criteria superseded' },
+        };
+
+      const runTrials = trials.filter((t) => current.some((run) => run.trial_id === t.id));
+      const runIds = current.map((run) => run.id);
+      const siteIds = [...new Set(runTrials.flatMap((t) => [...t.siteIds]))];
+      // Runs walked together move together; after a crash the smallest cursor is where all stand.
+      let cursor = current.some((run) => run.cursor === null)
+        ? null
+        : current.map((run) => run.cursor!).sort()[0];
       let screened = 0;
       for (;;) {
         const batch = (
           await this.dataSource.query<{ id: string }[]>(
             `SELECT id FROM participant WHERE site_id = ANY($1::uuid[]) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-            [[...trial.siteIds], cursor, SCREENING_BATCH_SIZE],
+            [siteIds, cursor, this.config.SCREENING_BATCH_SIZE],
           )
         ).map((row) => row.id);
         if (batch.length === 0) break;
-        await this.screening.screen(batch, [trial]);
-        cursor = batch[batch.length - 1];
-        await this.dataSource.query(
-          `UPDATE screening_run SET cursor = $2, done = least(total, done + $3) WHERE id = $1`,
-          [job.data.runId, cursor, batch.length],
-        );
+        const last = batch[batch.length - 1];
+        await this.screening.screen(batch, {
+          trials: runTrials,
+          beforeCommit: (manager) =>
+            manager.query(
+              `UPDATE screening_run r SET cursor = $2,
+                      done = least(r.total, r.done + (SELECT count(*) FROM participant p
+                                                       WHERE p.id = ANY($3::text[])
+                                                         AND p.site_id IN (SELECT site_id FROM trial_site WHERE trial_id = r.trial_id)))
+                WHERE r.id = ANY($1::uuid[])`,
+              [runIds, last, batch],
+            ),
+        });
+        cursor = last;
         screened += batch.length;
         await job.updateProgress({ cursor });
       }
       await this.dataSource.query(
-        `UPDATE screening_run SET finished_at = now(), done = total WHERE id = $1`,
-        [job.data.runId],
+        `UPDATE screening_run SET finished_at = now(), done = total WHERE id = ANY($1::uuid[])`,
+        [runIds],
       );
-      return { status: 'done', detail: { screened } };
+      return { status: 'done', detail: { screened, runs: runIds.length } };
     },
 
-    /** Daily: a run per recruiting trial, since age and recency change with time alone. */
+    /** Daily: a run per recruiting trial, since age and recency change with time alone, walked in one pass. */
     [JobName.RescreenRecruitingTrials]: async () => {
       const trials = await this.screening.recruitingTrials();
-      for (const trial of trials) {
-        const [run] = await this.dataSource.query<{ id: string }[]>(
-          `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
-           SELECT $1, $2, 'daily', count(*) FROM participant WHERE site_id = ANY($3::uuid[]) RETURNING id`,
-          [trial.id, trial.criteriaVersion, [...trial.siteIds]],
-        );
-        await this.queue.add(
-          JobName.RunTrialScreening,
-          { runId: run.id },
-          { ...JOB_OPTIONS[JobName.RunTrialScreening], jobId: runTrialScreeningJobId(run.id) },
-        );
-      }
-      return { status: trials.length ? 'done' : 'skipped', detail: { trials: trials.length } };
+      if (trials.length === 0) return { status: 'skipped', detail: { trials: 0 } };
+      const runs = await this.dataSource.query<{ id: string }[]>(
+        `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
+         SELECT t.id, t.version, 'daily', (SELECT count(*) FROM participant p JOIN trial_site ts ON ts.site_id = p.site_id WHERE ts.trial_id = t.id)
+           FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
+         RETURNING id`,
+        [trials.map((t) => t.id), trials.map((t) => t.criteriaVersion)],
+      );
+      const runIds = runs.map((run) => run.id).sort();
+      await this.queue.add(
+        JobName.RunScreening,
+        { runIds },
+        { ...JOB_OPTIONS[JobName.RunScreening], jobId: runScreeningJobId(runIds) },
+      );
+      return { status: 'done', detail: { trials: trials.length } };
     },
   };
 }

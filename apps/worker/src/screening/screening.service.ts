@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  CalendarDate,
   ConsentScope,
   CriteriaDocument,
   dateInTimeZone,
@@ -26,6 +27,10 @@ const NEVER_FLAGGED: readonly ParticipantStatus[] = [
   ParticipantStatus.InTrial,
 ];
 
+const OUTCOME_LETTER = { pass: 'p', fail: 'f', unknown: 'u' } as const;
+
+type FlagKind = 'eligible' | 'one_test_away';
+
 export interface ScreeningOutcome {
   evaluated: number;
   changed: number;
@@ -33,11 +38,67 @@ export interface ScreeningOutcome {
   flagsClosed: number;
 }
 
+export interface ScreenOptions {
+  /** Screen against these trials only (default: every recruiting trial). */
+  trials?: ScreenableTrial[];
+  now?: Date;
+  /**
+   * Rewrite every determination's explanation even when its outcome is unchanged: after the participant's
+   * data changed, the values shown may differ although every leaf still passes. A time-driven re-screen
+   * leaves it off and writes only what changed.
+   */
+  refreshExplanations?: boolean;
+  /** Runs in the screening transaction after its writes: a run's cursor commits with the batch it covers. */
+  beforeCommit?: (manager: EntityManager) => Promise<unknown>;
+}
+
+interface StoredDetermination {
+  result: string;
+  one_test_away: string | null;
+  criteria_version: number;
+  leaf_outcomes: string | null;
+}
+
+/** Set-based writes collected while evaluating a batch, applied with one statement each. */
+class ScreeningWrites {
+  readonly determinations: {
+    participantId: string;
+    trialId: string;
+    criteriaVersion: number;
+    result: string;
+    oneTestAway: string | null;
+    explanation: string;
+    leafOutcomes: string;
+    asOf: CalendarDate;
+  }[] = [];
+  readonly history: {
+    participantId: string;
+    trialId: string;
+    criteriaVersion: number;
+    result: string;
+    oneTestAway: string | null;
+    reasons: string;
+  }[] = [];
+  readonly flagsToClose: { participantId: string; trialId: string; keep: FlagKind | null; reason: string }[] =
+    [];
+  readonly flagsToRaise: {
+    participantId: string;
+    trialId: string;
+    kind: FlagKind;
+    test: string | null;
+    criteriaVersion: number;
+  }[] = [];
+}
+
 /**
  * Evaluates participants against recruiting trials and stores what changed: the determination (with its
- * explanation and criteria version), a history row, and the flags coordinators act on. One transaction per
- * call, under a per-participant advisory lock, so two workers screening the same person take turns; the
- * partial unique index on open flags makes a second flag impossible even so.
+ * explanation and criteria version), a history row when the result changes, and the flags coordinators act
+ * on. One transaction per call, holding the participants' rows, so two workers screening the same person
+ * take turns; the partial unique index on open flags makes a second flag impossible even so.
+ *
+ * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
+ * profile is loaded once and shared by every trial, and only determinations whose outcome changed are
+ * written.
  */
 @Injectable()
 export class ScreeningService {
@@ -45,7 +106,7 @@ export class ScreeningService {
 
   async recruitingTrials(
     manager: EntityManager = this.dataSource.manager,
-    trialId?: string,
+    trialIds?: string[],
   ): Promise<ScreenableTrial[]> {
     const rows = await manager.query<
       { id: string; criteria_version: number; document: CriteriaDocument; site_ids: string[] }[]
@@ -54,9 +115,10 @@ export class ScreeningService {
          FROM trial t
          JOIN trial_criteria_version v ON v.trial_id = t.id AND v.version = t.criteria_version
          LEFT JOIN trial_site ts ON ts.trial_id = t.id
-        WHERE t.status = 'recruiting' AND ($1::uuid IS NULL OR t.id = $1)
-        GROUP BY t.id, t.criteria_version, v.document`,
-      [trialId ?? null],
+        WHERE t.status = 'recruiting' AND ($1::uuid[] IS NULL OR t.id = ANY($1::uuid[]))
+        GROUP BY t.id, t.criteria_version, v.document
+        ORDER BY t.id`,
+      [trialIds ?? null],
     );
     return rows.map((row) => ({
       id: row.id,
@@ -66,47 +128,49 @@ export class ScreeningService {
     }));
   }
 
-  /** Screens the given participants against the given trials (default: every recruiting trial). */
-  async screen(
-    participantIds: string[],
-    trials?: ScreenableTrial[],
-    now = new Date(),
-  ): Promise<ScreeningOutcome> {
+  async screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
+    const now = options.now ?? new Date();
     return this.dataSource.transaction(async (manager) => {
-      const sorted = [...participantIds].sort();
-      // A fixed lock order: two workers with overlapping batches cannot deadlock.
-      await manager.query(
-        `SELECT pg_advisory_xact_lock(hashtext('screen:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`,
-        [sorted],
-      );
-      const screenable = trials ?? (await this.recruitingTrials(manager));
+      const sorted = [...new Set(participantIds)].sort();
       const outcome: ScreeningOutcome = { evaluated: 0, changed: 0, flagsRaised: 0, flagsClosed: 0 };
-      if (screenable.length === 0 && sorted.length === 0) return outcome;
-
-      const timeZones = new Map(
-        (await manager.query<{ id: string; time_zone: string }[]>(`SELECT id, time_zone FROM site`)).map(
-          (s) => [s.id, s.time_zone],
-        ),
-      );
-      const bySiteDay = new Map<string, string[]>();
-      const siteOf = await manager.query<{ id: string; site_id: string }[]>(
-        `SELECT id, site_id FROM participant WHERE id = ANY($1::text[])`,
+      if (sorted.length === 0) return outcome;
+      // Two workers screening the same person take turns. A row lock rather than an advisory lock per
+      // person: a batch of thousands would fill the shared lock table. NO KEY UPDATE lets visits (whose
+      // foreign keys take KEY SHARE) be recorded meanwhile; a fixed order means overlapping batches cannot
+      // deadlock.
+      await manager.query(
+        `SELECT id FROM participant WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
         [sorted],
       );
-      for (const { id, site_id } of siteOf) {
-        // Age and recency are judged on the calendar day at the participant's site.
-        const day = dateInTimeZone(now, timeZones.get(site_id) ?? 'UTC');
-        bySiteDay.set(day, [...(bySiteDay.get(day) ?? []), id]);
+      const trials = options.trials ?? (await this.recruitingTrials(manager));
+      if (trials.length === 0) {
+        await options.beforeCommit?.(manager);
+        return outcome;
       }
-      const existing = await this.currentDeterminations(
-        manager,
-        sorted,
-        screenable.map((t) => t.id),
+      const trialIds = trials.map((t) => t.id);
+
+      // Age and recency are judged on the calendar day at the participant's site.
+      const byDay = new Map<CalendarDate, string[]>();
+      const located = await manager.query<{ id: string; time_zone: string }[]>(
+        `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id WHERE p.id = ANY($1::text[])`,
+        [sorted],
       );
-      for (const [asOf, ids] of bySiteDay) {
+      const dayByZone = new Map<string, CalendarDate>();
+      for (const { id, time_zone } of located) {
+        let day = dayByZone.get(time_zone);
+        if (!day) dayByZone.set(time_zone, (day = dateInTimeZone(now, time_zone)));
+        const ids = byDay.get(day);
+        if (ids) ids.push(id);
+        else byDay.set(day, [id]);
+      }
+
+      const stored = await this.storedDeterminations(manager, sorted, trialIds);
+      const openFlags = await this.openFlags(manager, sorted, trialIds);
+      const writes = new ScreeningWrites();
+      for (const [asOf, ids] of byDay) {
         const profiles = await loadProfiles(manager, ids, asOf);
         for (const [participantId, { siteId, profile }] of profiles) {
-          for (const trial of screenable) {
+          for (const trial of trials) {
             if (!trial.siteIds.has(siteId)) continue;
             const determination = evaluateCriteria(trial.criteria.criteria, profile, {
               asOf,
@@ -114,139 +178,230 @@ export class ScreeningService {
             });
             outcome.evaluated++;
             const key = `${participantId}|${trial.id}`;
-            const previous = existing.get(key);
-            const changed =
-              !previous ||
-              previous.result !== determination.result ||
-              previous.one_test_away !== (determination.oneTestAway?.test ?? null) ||
-              previous.criteria_version !== trial.criteriaVersion;
-            if (changed) {
+            if (
+              this.collectDetermination(
+                writes,
+                participantId,
+                trial,
+                determination,
+                asOf,
+                stored.get(key),
+                options.refreshExplanations ?? false,
+              )
+            )
               outcome.changed++;
-              await this.storeDetermination(manager, participantId, trial, determination, asOf, !previous);
-            }
-            const flags = await this.reconcileFlags(manager, participantId, trial, determination, profile);
-            outcome.flagsRaised += flags.raised;
-            outcome.flagsClosed += flags.closed;
+            this.collectFlags(writes, participantId, trial, determination, profile, openFlags.get(key));
           }
         }
       }
+      outcome.flagsClosed = await this.closeFlags(manager, writes);
+      outcome.flagsRaised = await this.raiseFlags(manager, writes);
+      await this.storeDeterminations(manager, writes);
+      await options.beforeCommit?.(manager);
       return outcome;
     });
   }
 
-  private async currentDeterminations(manager: EntityManager, participantIds: string[], trialIds: string[]) {
-    const rows = await manager.query<
-      {
-        participant_id: string;
-        trial_id: string;
-        result: string;
-        one_test_away: string | null;
-        criteria_version: number;
-      }[]
-    >(
-      `SELECT participant_id, trial_id, result, one_test_away, criteria_version FROM eligibility_determination
+  private async storedDeterminations(manager: EntityManager, participantIds: string[], trialIds: string[]) {
+    const rows = await manager.query<(StoredDetermination & { participant_id: string; trial_id: string })[]>(
+      `SELECT participant_id, trial_id, result, one_test_away, criteria_version, leaf_outcomes FROM eligibility_determination
         WHERE participant_id = ANY($1::text[]) AND trial_id = ANY($2::uuid[])`,
       [participantIds, trialIds],
     );
-    return new Map(rows.map((row) => [`${row.participant_id}|${row.trial_id}`, row]));
+    return new Map<string, StoredDetermination>(
+      rows.map((row) => [`${row.participant_id}|${row.trial_id}`, row]),
+    );
   }
 
-  private async storeDetermination(
-    manager: EntityManager,
+  private async openFlags(manager: EntityManager, participantIds: string[], trialIds: string[]) {
+    const rows = await manager.query<{ participant_id: string; trial_id: string; kind: FlagKind }[]>(
+      `SELECT participant_id, trial_id, kind FROM eligibility_flag
+        WHERE closed_at IS NULL AND participant_id = ANY($1::text[]) AND trial_id = ANY($2::uuid[])`,
+      [participantIds, trialIds],
+    );
+    const open = new Map<string, FlagKind[]>();
+    for (const row of rows) {
+      const key = `${row.participant_id}|${row.trial_id}`;
+      open.set(key, [...(open.get(key) ?? []), row.kind]);
+    }
+    return open;
+  }
+
+  /** Queues the determination for writing when it differs from what is stored; true when its result changed. */
+  private collectDetermination(
+    writes: ScreeningWrites,
     participantId: string,
     trial: ScreenableTrial,
     determination: Determination,
-    asOf: string,
-    first: boolean,
-  ): Promise<void> {
-    const explanation = { oneTestAway: determination.oneTestAway, leaves: determination.leaves };
-    await manager.query(
-      `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, explanation, as_of, evaluated_at, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, now(), now())
-       ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version, result = EXCLUDED.result,
-         one_test_away = EXCLUDED.one_test_away, explanation = EXCLUDED.explanation, as_of = EXCLUDED.as_of,
-         evaluated_at = now(), changed_at = now()`,
-      [
-        participantId,
-        trial.id,
-        trial.criteriaVersion,
-        determination.result,
-        determination.oneTestAway?.test ?? null,
-        JSON.stringify(explanation),
-        asOf,
-      ],
-    );
-    const reasons = determination.leaves
-      .filter((leaf) => leaf.outcome !== 'pass')
-      .map((leaf) =>
-        leaf.outcome === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.needs ?? leaf.criterion}`,
-      );
-    await manager.query(
-      `INSERT INTO eligibility_determination_history (participant_id, trial_id, criteria_version, result, one_test_away, reasons)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
-      [
-        participantId,
-        trial.id,
-        trial.criteriaVersion,
-        determination.result,
-        determination.oneTestAway?.test ?? null,
-        JSON.stringify(first ? reasons : reasons),
-      ],
-    );
+    asOf: CalendarDate,
+    previous: StoredDetermination | undefined,
+    refreshExplanation: boolean,
+  ): boolean {
+    const oneTestAway = determination.oneTestAway?.test ?? null;
+    const leafOutcomes = determination.leaves.map((leaf) => OUTCOME_LETTER[leaf.outcome]).join('');
+    const resultChanged =
+      !previous ||
+      previous.result !== determination.result ||
+      previous.one_test_away !== oneTestAway ||
+      previous.criteria_version !== trial.criteriaVersion;
+    if (!resultChanged && !refreshExplanation && previous.leaf_outcomes === leafOutcomes) return false;
+    writes.determinations.push({
+      participantId,
+      trialId: trial.id,
+      criteriaVersion: trial.criteriaVersion,
+      result: determination.result,
+      oneTestAway,
+      explanation: JSON.stringify({ oneTestAway: determination.oneTestAway, leaves: determination.leaves }),
+      leafOutcomes,
+      asOf,
+    });
+    if (!resultChanged) return false;
+    writes.history.push({
+      participantId,
+      trialId: trial.id,
+      criteriaVersion: trial.criteriaVersion,
+      result: determination.result,
+      oneTestAway,
+      reasons: JSON.stringify(
+        determination.leaves
+          .filter((leaf) => leaf.outcome !== 'pass')
+          .map((leaf) =>
+            leaf.outcome === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.needs ?? leaf.criterion}`,
+          ),
+      ),
+    });
+    return true;
   }
 
   /**
    * An eligible (or one-test-away) participant who may be approached gets one open flag of that kind;
-   * anything else closes the open flags with the reason. Retries and races meet the unique indexes.
+   * anything else closes the open flags with the reason.
    */
-  private async reconcileFlags(
-    manager: EntityManager,
+  private collectFlags(
+    writes: ScreeningWrites,
     participantId: string,
     trial: ScreenableTrial,
     determination: Determination,
     profile: ParticipantProfile,
-  ): Promise<{ raised: number; closed: number }> {
-    const approachable =
-      profile.consentScopes.includes(ConsentScope.RecontactForTrials) &&
-      !NEVER_FLAGGED.includes(profile.status);
-    const wanted: 'eligible' | 'one_test_away' | null = !approachable
+    open: FlagKind[] = [],
+  ): void {
+    const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
+    const approachable = recontactable && !NEVER_FLAGGED.includes(profile.status);
+    const wanted: FlagKind | null = !approachable
       ? null
       : determination.result === 'eligible'
         ? 'eligible'
         : determination.oneTestAway
           ? 'one_test_away'
           : null;
-    const why = !approachable
-      ? profile.consentScopes.includes(ConsentScope.RecontactForTrials)
-        ? `participant status is ${profile.status}`
-        : 'no consent to be recontacted for trials'
-      : determination.result === 'ineligible'
-        ? `no longer eligible: ${determination.leaves
-            .filter((l) => l.outcome === 'fail')
-            .map((l) => l.criterion)
-            .join('; ')}`
-        : determination.result === 'eligible'
-          ? 'now eligible'
-          : 'no longer one test away';
-    const [, closed] = await manager.query<[unknown, number]>(
-      `UPDATE eligibility_flag SET closed_at = now(), close_reason = $4
-        WHERE participant_id = $1 AND trial_id = $2 AND closed_at IS NULL AND kind IS DISTINCT FROM $3`,
-      [participantId, trial.id, wanted, why],
-    );
-    if (!wanted) return { raised: 0, closed };
-    const inserted = await manager.query<{ id: string }[]>(
-      `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, test, criteria_version)
-       SELECT $1, $2, $3, coalesce(max(episode), 0) + 1, $4, $5 FROM eligibility_flag
-        WHERE participant_id = $1 AND trial_id = $2 AND kind = $3
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [
+    if (open.some((kind) => kind !== wanted)) {
+      const reason = !approachable
+        ? recontactable
+          ? `participant status is ${profile.status}`
+          : 'no consent to be recontacted for trials'
+        : determination.result === 'ineligible'
+          ? `no longer eligible: ${determination.leaves
+              .filter((leaf) => leaf.outcome === 'fail')
+              .map((leaf) => leaf.criterion)
+              .join('; ')}`
+          : determination.result === 'eligible'
+            ? 'now eligible'
+            : 'no longer one test away';
+      writes.flagsToClose.push({ participantId, trialId: trial.id, keep: wanted, reason });
+    }
+    if (wanted && !open.includes(wanted)) {
+      writes.flagsToRaise.push({
         participantId,
-        trial.id,
-        wanted,
-        wanted === 'one_test_away' ? determination.oneTestAway!.test : null,
-        trial.criteriaVersion,
+        trialId: trial.id,
+        kind: wanted,
+        test: wanted === 'one_test_away' ? determination.oneTestAway!.test : null,
+        criteriaVersion: trial.criteriaVersion,
+      });
+    }
+  }
+
+  private async closeFlags(manager: EntityManager, writes: ScreeningWrites): Promise<number> {
+    if (writes.flagsToClose.length === 0) return 0;
+    const rows = writes.flagsToClose;
+    const [, closed] = await manager.query<[unknown, number]>(
+      `UPDATE eligibility_flag f SET closed_at = now(), close_reason = c.reason
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[]) AS c(participant_id, trial_id, keep, reason)
+        WHERE f.participant_id = c.participant_id AND f.trial_id = c.trial_id AND f.closed_at IS NULL
+          AND f.kind IS DISTINCT FROM c.keep`,
+      [
+        rows.map((r) => r.participantId),
+        rows.map((r) => r.trialId),
+        rows.map((r) => r.keep),
+        rows.map((r) => r.reason),
       ],
     );
-    return { raised: inserted.length, closed };
+    return closed;
+  }
+
+  /** The next episode of each participant x trial x kind; a retry or a race meets the unique indexes. */
+  private async raiseFlags(manager: EntityManager, writes: ScreeningWrites): Promise<number> {
+    if (writes.flagsToRaise.length === 0) return 0;
+    const rows = writes.flagsToRaise;
+    const inserted = await manager.query<{ id: string }[]>(
+      `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, test, criteria_version)
+       SELECT r.participant_id, r.trial_id, r.kind,
+              coalesce((SELECT max(f.episode) FROM eligibility_flag f
+                         WHERE f.participant_id = r.participant_id AND f.trial_id = r.trial_id AND f.kind = r.kind), 0) + 1,
+              r.test, r.criteria_version
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::int[]) AS r(participant_id, trial_id, kind, test, criteria_version)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        rows.map((r) => r.participantId),
+        rows.map((r) => r.trialId),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.test),
+        rows.map((r) => r.criteriaVersion),
+      ],
+    );
+    return inserted.length;
+  }
+
+  private async storeDeterminations(manager: EntityManager, writes: ScreeningWrites): Promise<void> {
+    const rows = writes.determinations;
+    if (rows.length > 0) {
+      await manager.query(
+        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, explanation, leaf_outcomes, as_of, evaluated_at, changed_at)
+         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.explanation, d.leaf_outcomes, d.as_of, now(), now()
+           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::date[])
+             AS d(participant_id, trial_id, criteria_version, result, one_test_away, explanation, leaf_outcomes, as_of)
+         ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
+           changed_at = CASE WHEN eligibility_determination.result IS DISTINCT FROM EXCLUDED.result
+                               OR eligibility_determination.one_test_away IS DISTINCT FROM EXCLUDED.one_test_away
+                               OR eligibility_determination.criteria_version IS DISTINCT FROM EXCLUDED.criteria_version
+                             THEN now() ELSE eligibility_determination.changed_at END,
+           result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, explanation = EXCLUDED.explanation,
+           leaf_outcomes = EXCLUDED.leaf_outcomes, as_of = EXCLUDED.as_of, evaluated_at = now()`,
+        [
+          rows.map((r) => r.participantId),
+          rows.map((r) => r.trialId),
+          rows.map((r) => r.criteriaVersion),
+          rows.map((r) => r.result),
+          rows.map((r) => r.oneTestAway),
+          rows.map((r) => r.explanation),
+          rows.map((r) => r.leafOutcomes),
+          rows.map((r) => r.asOf),
+        ],
+      );
+    }
+    const history = writes.history;
+    if (history.length > 0) {
+      await manager.query(
+        `INSERT INTO eligibility_determination_history (participant_id, trial_id, criteria_version, result, one_test_away, reasons)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
+        [
+          history.map((r) => r.participantId),
+          history.map((r) => r.trialId),
+          history.map((r) => r.criteriaVersion),
+          history.map((r) => r.result),
+          history.map((r) => r.oneTestAway),
+          history.map((r) => r.reasons),
+        ],
+      );
+    }
   }
 }

@@ -6,7 +6,7 @@ import {
   JOB_OPTIONS,
   JobName,
   QueueName,
-  runTrialScreeningJobId,
+  runScreeningJobId,
   screenParticipantOptions,
 } from '@registry/jobs';
 import { Queue } from 'bullmq';
@@ -28,11 +28,11 @@ export class ScreeningSubscriber implements EventSubscriber {
         screenParticipantOptions(event.aggregateId),
       );
     } else {
-      const runId = event.aggregateId;
+      const runIds = [event.aggregateId];
       await this.queue.add(
-        JobName.RunTrialScreening,
-        { runId },
-        { ...JOB_OPTIONS[JobName.RunTrialScreening], jobId: runTrialScreeningJobId(runId) },
+        JobName.RunScreening,
+        { runIds },
+        { ...JOB_OPTIONS[JobName.RunScreening], jobId: runScreeningJobId(runIds) },
       );
     }
   }

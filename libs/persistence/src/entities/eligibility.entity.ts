@@ -58,6 +58,13 @@ export class EligibilityDeterminationEntity {
   @Column({ type: 'jsonb' })
   explanation: Record<string, unknown>;
 
+  /**
+   * The outcome of each leaf in order ('p', 'f', 'u'): a cheap fingerprint that lets a re-screen skip
+   * writing determinations whose explanation would not change.
+   */
+  @Column({ name: 'leaf_outcomes', type: 'text', nullable: true })
+  leafOutcomes: string | null;
+
   /** The calendar day the criteria were evaluated for. */
   @Column({ name: 'as_of', type: 'date' })
   asOf: string;

@@ -16,7 +16,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 import { SiteEntity } from './site.entity';
 import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 import { UserEntity } from './user.entity';
-import { AssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
+import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
 
 export type { AuditedChange } from './audit-event.entity';
 export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
@@ -30,6 +30,7 @@ export {
   TrialCriteriaVersionEntity,
   TrialEntity,
   AssessmentEntity,
+  LatestAssessmentEntity,
   AuditEventEntity,
   ConsentDocumentEntity,
   ConsentWithdrawalEntity,
@@ -67,6 +68,7 @@ export const ENTITIES = [
   ScheduledVisitEntity,
   VisitEntity,
   AssessmentEntity,
+  LatestAssessmentEntity,
   TrialEntity,
   TrialCriteriaVersionEntity,
   EligibilityDeterminationEntity,

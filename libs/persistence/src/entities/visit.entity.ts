@@ -7,6 +7,7 @@ import {
   JoinColumn,
   ManyToOne,
   OneToMany,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -166,4 +167,52 @@ export class AssessmentEntity {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+}
+
+/**
+ * The latest assessment of each type and qualifier (tracer, platform or analyte) per participant: what
+ * screening reads instead of the whole history. Maintained by statement-level triggers on `assessment`
+ * (migration ScreeningAtScale), so every writer keeps it right, bulk loads included.
+ */
+@Entity({ name: 'participant_latest_assessment' })
+export class LatestAssessmentEntity {
+  @PrimaryColumn({
+    name: 'participant_id',
+    type: 'text',
+    primaryKeyConstraintName: 'participant_latest_assessment_pkey',
+  })
+  participantId: string;
+
+  @ManyToOne(() => ParticipantEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({
+    name: 'participant_id',
+    foreignKeyConstraintName: 'participant_latest_assessment_participant_fk',
+  })
+  participant?: Relation<ParticipantEntity>;
+
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'participant_latest_assessment_pkey' })
+  type: string;
+
+  /** Tracer, platform or analyte; empty for assessments without one. */
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'participant_latest_assessment_pkey' })
+  qualifier: string;
+
+  @Column({ name: 'assessment_id', type: 'uuid' })
+  assessmentId: string;
+
+  @ManyToOne(() => AssessmentEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({
+    name: 'assessment_id',
+    foreignKeyConstraintName: 'participant_latest_assessment_assessment_fk',
+  })
+  assessment?: Relation<AssessmentEntity>;
+
+  @Column({ name: 'performed_on', type: 'date' })
+  performedOn: string;
+
+  @Column({ type: 'jsonb' })
+  values: Record<string, unknown>;
+
+  @Column({ type: 'jsonb' })
+  derived: Record<string, unknown>;
 }

@@ -2,6 +2,7 @@ import { CreateOutbox1795490000000 } from './1795490000000-CreateOutbox';
 import { CreateIdentityAndAudit1795500000000 } from './1795500000000-CreateIdentityAndAudit';
 import { CreateCohort1795510000000 } from './1795510000000-CreateCohort';
 import { CreateEligibility1795520000000 } from './1795520000000-CreateEligibility';
+import { ScreeningAtScale1795530000000 } from './1795530000000-ScreeningAtScale';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateIdentityAndAudit1795500000000,
   CreateCohort1795510000000,
   CreateEligibility1795520000000,
+  ScreeningAtScale1795530000000,
 ];

@@ -55,9 +55,9 @@ export interface LoadedProfile {
 }
 
 /**
- * Everything screening needs about some participants on a day, in four queries whatever their number:
- * the participant rows, the consent scopes held that day, and the latest assessment of each type and
- * qualifier (tracer, platform, analyte) up to that day, from which each measure's latest value is read.
+ * Everything screening needs about some participants on a day, in three or four queries whatever their
+ * number: the participant rows, the consent scopes held that day, and the latest assessment of each type
+ * and qualifier (tracer, platform, analyte) up to that day, from which each measure's latest value is read.
  */
 export async function loadProfiles(
   manager: EntityManager,
@@ -80,15 +80,28 @@ export async function loadProfiles(
                          WHERE w.participant_consent_id = pc.id AND w.scope = s.scope AND w.withdrawn_on <= $2)`,
     [participantIds, asOf],
   );
-  const assessments = await manager.query<AssessmentRow[]>(
-    `SELECT DISTINCT ON (participant_id, type, qualifier) participant_id, type, qualifier, performed_on::text, values, derived
-       FROM (SELECT a.*, CASE a.type WHEN 'amyloid_pet' THEN a.values->>'tracer' WHEN 'tau_pet' THEN a.values->>'tracer'
-                                     WHEN 'csf' THEN a.values->>'platform' WHEN 'plasma' THEN a.values->>'analyte'
-                                     ELSE '' END AS qualifier
-               FROM assessment a WHERE a.participant_id = ANY($1::text[]) AND a.performed_on <= $2) latest
-      ORDER BY participant_id, type, qualifier, performed_on DESC, created_at DESC`,
-    [participantIds, asOf],
+  // The latest assessments are kept per participant by a trigger; only a look into the past (an as-of day
+  // before some participant's latest result) needs the history, and then only for those participants.
+  const latest = await manager.query<AssessmentRow[]>(
+    `SELECT participant_id, type, qualifier, performed_on::text, values, derived
+       FROM participant_latest_assessment WHERE participant_id = ANY($1::text[])`,
+    [participantIds],
   );
+  const needHistory = new Set(
+    latest.filter((row) => row.performed_on > asOf).map((row) => row.participant_id),
+  );
+  const assessments = latest.filter((row) => !needHistory.has(row.participant_id));
+  if (needHistory.size > 0) {
+    assessments.push(
+      ...(await manager.query<AssessmentRow[]>(
+        `SELECT DISTINCT ON (participant_id, type, qualifier) participant_id, type, qualifier, performed_on::text, values, derived
+           FROM (SELECT a.*, assessment_qualifier(a.type, a.values) AS qualifier
+                   FROM assessment a WHERE a.participant_id = ANY($1::text[]) AND a.performed_on <= $2) upto
+          ORDER BY participant_id, type, qualifier, performed_on DESC, created_at DESC`,
+        [[...needHistory], asOf],
+      )),
+    );
+  }
 
   for (const row of participants) {
     profiles.set(row.id, {
