@@ -70,14 +70,15 @@ export class EligibilityDto {
   oneTestAway: string | null;
   @ApiProperty()
   criteriaVersion: number;
-  @ApiProperty({ description: 'Calendar day the criteria were evaluated for' })
+  @ApiProperty({ description: 'Calendar day at the site for which the explanation was worked out (today)' })
   asOf: string;
   @ApiProperty({ format: 'date-time', description: 'When this result began' })
   since: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'Every leaf: pass / fail / unknown, value, date, what would decide it',
+    description:
+      'Worked out now with the same criteria version: result, one test away, and every leaf (pass / fail / unknown, value, date, what would decide it)',
   })
   explanation: Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { recordAudit } from '@registry/persistence';
+import { CriteriaDocument, dateInTimeZone, evaluateCriteria, LeafResult } from '@registry/domain';
+import { loadProfiles, recordAudit } from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { Actor, siteFilterOf } from '../auth/actor';
@@ -95,6 +96,11 @@ export class FlagsService {
     });
   }
 
+  /**
+   * Every trial's stored determination (what flags follow) with its explanation worked out now, from the
+   * same criteria version, on today's date at the participant's site. The two differ only while a
+   * re-screen is pending (a change not yet screened, or the day turned since the daily re-screen).
+   */
   async eligibility(actor: Actor, participantId: string): Promise<EligibilityDto[]> {
     const participant = await this.access.visible(this.dataSource.manager, actor, participantId);
     const rows = await this.dataSource.query<
@@ -104,25 +110,38 @@ export class FlagsService {
         result: string;
         one_test_away: string | null;
         criteria_version: number;
-        as_of: string;
         changed_at: Date;
-        explanation: Record<string, unknown>;
+        document: CriteriaDocument;
+        time_zone: string;
       }[]
     >(
-      `SELECT d.trial_id, t.title, d.result, d.one_test_away, d.criteria_version, d.as_of::text, d.changed_at, d.explanation
+      `SELECT d.trial_id, t.title, d.result, d.one_test_away, d.criteria_version, d.changed_at, v.document, s.time_zone
          FROM eligibility_determination d JOIN trial t ON t.id = d.trial_id
+         JOIN trial_criteria_version v ON v.trial_id = d.trial_id AND v.version = d.criteria_version
+         JOIN participant p ON p.id = d.participant_id JOIN site s ON s.id = p.site_id
         WHERE d.participant_id = $1 ORDER BY t.title`,
       [participant.id],
     );
-    return rows.map((row) => ({
-      trialId: row.trial_id,
-      trialTitle: row.title,
-      result: row.result,
-      oneTestAway: row.one_test_away,
-      criteriaVersion: row.criteria_version,
-      asOf: row.as_of,
-      since: row.changed_at.toISOString(),
-      explanation: row.explanation,
-    }));
+    if (rows.length === 0) return [];
+    const asOf = dateInTimeZone(new Date(), rows[0].time_zone);
+    const loaded = (await loadProfiles(this.dataSource.manager, [participant.id], asOf)).get(participant.id)!;
+    const leafCache = new Map<string, LeafResult>();
+    return rows.map((row) => {
+      const now = evaluateCriteria(row.document.criteria, loaded.profile, {
+        asOf,
+        trialId: row.trial_id,
+        leafCache,
+      });
+      return {
+        trialId: row.trial_id,
+        trialTitle: row.title,
+        result: row.result,
+        oneTestAway: row.one_test_away,
+        criteriaVersion: row.criteria_version,
+        asOf,
+        since: row.changed_at.toISOString(),
+        explanation: { result: now.result, oneTestAway: now.oneTestAway, leaves: now.leaves },
+      };
+    });
   }
 }

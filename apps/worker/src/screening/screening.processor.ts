@@ -29,7 +29,7 @@ export class ScreeningProcessor extends QueueProcessor {
 
   readonly handlers: JobHandlers = {
     [JobName.ScreenParticipant]: async (job) => {
-      const outcome = await this.screening.screen([job.data.participantId], { refreshExplanations: true });
+      const outcome = await this.screening.screen([job.data.participantId]);
       return { status: outcome.evaluated > 0 ? 'done' : 'skipped', detail: { ...outcome } };
     },
 

@@ -7,6 +7,7 @@ import {
   dateInTimeZone,
   Determination,
   evaluateCriteria,
+  LeafResult,
   ParticipantProfile,
   ParticipantStatus,
 } from '@registry/domain';
@@ -27,8 +28,6 @@ const NEVER_FLAGGED: readonly ParticipantStatus[] = [
   ParticipantStatus.InTrial,
 ];
 
-const OUTCOME_LETTER = { pass: 'p', fail: 'f', unknown: 'u' } as const;
-
 type FlagKind = 'eligible' | 'one_test_away';
 
 export interface ScreeningOutcome {
@@ -42,12 +41,6 @@ export interface ScreenOptions {
   /** Screen against these trials only (default: every recruiting trial). */
   trials?: ScreenableTrial[];
   now?: Date;
-  /**
-   * Rewrite every determination's explanation even when its outcome is unchanged: after the participant's
-   * data changed, the values shown may differ although every leaf still passes. A time-driven re-screen
-   * leaves it off and writes only what changed.
-   */
-  refreshExplanations?: boolean;
   /** Runs in the screening transaction after its writes: a run's cursor commits with the batch it covers. */
   beforeCommit?: (manager: EntityManager) => Promise<unknown>;
 }
@@ -56,7 +49,6 @@ interface StoredDetermination {
   result: string;
   one_test_away: string | null;
   criteria_version: number;
-  leaf_outcomes: string | null;
 }
 
 /** Set-based writes collected while evaluating a batch, applied with one statement each. */
@@ -67,8 +59,6 @@ class ScreeningWrites {
     criteriaVersion: number;
     result: string;
     oneTestAway: string | null;
-    explanation: string;
-    leafOutcomes: string;
     asOf: CalendarDate;
   }[] = [];
   readonly history: {
@@ -91,14 +81,14 @@ class ScreeningWrites {
 }
 
 /**
- * Evaluates participants against recruiting trials and stores what changed: the determination (with its
- * explanation and criteria version), a history row when the result changes, and the flags coordinators act
- * on. One transaction per call, holding the participants' rows, so two workers screening the same person
+ * Evaluates participants against recruiting trials and stores what changed: the determination (with the
+ * criteria version and day it was made for, from which its explanation is recomputed on demand), a history
+ * row with the reasons, and the flags coordinators act on. One transaction per call, holding the participants' rows, so two workers screening the same person
  * take turns; the partial unique index on open flags makes a second flag impossible even so.
  *
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
- * profile is loaded once and shared by every trial, and only determinations whose outcome changed are
- * written.
+ * profile is loaded once and its leaves evaluated once for every trial, and only determinations whose
+ * result changed are written.
  */
 @Injectable()
 export class ScreeningService {
@@ -170,25 +160,17 @@ export class ScreeningService {
       for (const [asOf, ids] of byDay) {
         const profiles = await loadProfiles(manager, ids, asOf);
         for (const [participantId, { siteId, profile }] of profiles) {
+          const leafCache = new Map<string, LeafResult>();
           for (const trial of trials) {
             if (!trial.siteIds.has(siteId)) continue;
             const determination = evaluateCriteria(trial.criteria.criteria, profile, {
               asOf,
               trialId: trial.id,
+              leafCache,
             });
             outcome.evaluated++;
             const key = `${participantId}|${trial.id}`;
-            if (
-              this.collectDetermination(
-                writes,
-                participantId,
-                trial,
-                determination,
-                asOf,
-                stored.get(key),
-                options.refreshExplanations ?? false,
-              )
-            )
+            if (this.collectDetermination(writes, participantId, trial, determination, asOf, stored.get(key)))
               outcome.changed++;
             this.collectFlags(writes, participantId, trial, determination, profile, openFlags.get(key));
           }
@@ -203,13 +185,18 @@ export class ScreeningService {
   }
 
   private async storedDeterminations(manager: EntityManager, participantIds: string[], trialIds: string[]) {
+    // By participant only, through the primary key: adding `trial_id = ANY(...)` lets the planner pick the
+    // trial index and scan every determination of those trials (measured: 0.6 s instead of 0.06 s a batch).
     const rows = await manager.query<(StoredDetermination & { participant_id: string; trial_id: string })[]>(
-      `SELECT participant_id, trial_id, result, one_test_away, criteria_version, leaf_outcomes FROM eligibility_determination
-        WHERE participant_id = ANY($1::text[]) AND trial_id = ANY($2::uuid[])`,
-      [participantIds, trialIds],
+      `SELECT participant_id, trial_id, result, one_test_away, criteria_version FROM eligibility_determination
+        WHERE participant_id = ANY($1::text[])`,
+      [participantIds],
     );
+    const wanted = new Set(trialIds);
     return new Map<string, StoredDetermination>(
-      rows.map((row) => [`${row.participant_id}|${row.trial_id}`, row]),
+      rows
+        .filter((row) => wanted.has(row.trial_id))
+        .map((row) => [`${row.participant_id}|${row.trial_id}`, row]),
     );
   }
 
@@ -227,7 +214,7 @@ export class ScreeningService {
     return open;
   }
 
-  /** Queues the determination for writing when it differs from what is stored; true when its result changed. */
+  /** Queues the determination and a history row when it differs from what is stored; true when it did. */
   private collectDetermination(
     writes: ScreeningWrites,
     participantId: string,
@@ -235,27 +222,23 @@ export class ScreeningService {
     determination: Determination,
     asOf: CalendarDate,
     previous: StoredDetermination | undefined,
-    refreshExplanation: boolean,
   ): boolean {
     const oneTestAway = determination.oneTestAway?.test ?? null;
-    const leafOutcomes = determination.leaves.map((leaf) => OUTCOME_LETTER[leaf.outcome]).join('');
-    const resultChanged =
-      !previous ||
-      previous.result !== determination.result ||
-      previous.one_test_away !== oneTestAway ||
-      previous.criteria_version !== trial.criteriaVersion;
-    if (!resultChanged && !refreshExplanation && previous.leaf_outcomes === leafOutcomes) return false;
+    if (
+      previous &&
+      previous.result === determination.result &&
+      previous.one_test_away === oneTestAway &&
+      previous.criteria_version === trial.criteriaVersion
+    )
+      return false;
     writes.determinations.push({
       participantId,
       trialId: trial.id,
       criteriaVersion: trial.criteriaVersion,
       result: determination.result,
       oneTestAway,
-      explanation: JSON.stringify({ oneTestAway: determination.oneTestAway, leaves: determination.leaves }),
-      leafOutcomes,
       asOf,
     });
-    if (!resultChanged) return false;
     writes.history.push({
       participantId,
       trialId: trial.id,
@@ -365,25 +348,19 @@ export class ScreeningService {
     const rows = writes.determinations;
     if (rows.length > 0) {
       await manager.query(
-        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, explanation, leaf_outcomes, as_of, evaluated_at, changed_at)
-         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.explanation, d.leaf_outcomes, d.as_of, now(), now()
-           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::date[])
-             AS d(participant_id, trial_id, criteria_version, result, one_test_away, explanation, leaf_outcomes, as_of)
+        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, evaluated_at, changed_at)
+         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.as_of, now(), now()
+           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::date[])
+             AS d(participant_id, trial_id, criteria_version, result, one_test_away, as_of)
          ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
-           changed_at = CASE WHEN eligibility_determination.result IS DISTINCT FROM EXCLUDED.result
-                               OR eligibility_determination.one_test_away IS DISTINCT FROM EXCLUDED.one_test_away
-                               OR eligibility_determination.criteria_version IS DISTINCT FROM EXCLUDED.criteria_version
-                             THEN now() ELSE eligibility_determination.changed_at END,
-           result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, explanation = EXCLUDED.explanation,
-           leaf_outcomes = EXCLUDED.leaf_outcomes, as_of = EXCLUDED.as_of, evaluated_at = now()`,
+           result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, as_of = EXCLUDED.as_of,
+           evaluated_at = now(), changed_at = now()`,
         [
           rows.map((r) => r.participantId),
           rows.map((r) => r.trialId),
           rows.map((r) => r.criteriaVersion),
           rows.map((r) => r.result),
           rows.map((r) => r.oneTestAway),
-          rows.map((r) => r.explanation),
-          rows.map((r) => r.leafOutcomes),
           rows.map((r) => r.asOf),
         ],
       );

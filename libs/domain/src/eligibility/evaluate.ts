@@ -58,6 +58,12 @@ export interface EvaluationContext {
   asOf: CalendarDate;
   /** The trial being evaluated: a commitment to it is not "another trial". */
   trialId?: string;
+  /**
+   * Leaf results already worked out for this participant on this day. Pass one new cache per participant
+   * to every trial's evaluation: trials share most leaves (age bands, cognition, MRI safety, consent), and
+   * each distinct leaf is then evaluated once rather than once per trial.
+   */
+  leafCache?: Map<string, LeafResult>;
 }
 
 /** The assessment that gives an amyloid status of each modality. */
@@ -124,7 +130,7 @@ function evaluateNode(
       return inner === 'pass' ? 'fail' : inner === 'fail' ? 'pass' : 'unknown';
     }
     default: {
-      const leaf = evaluateLeaf(node, profile, context);
+      const leaf = cachedLeaf(node, profile, context);
       leaves.push({ path, ...leaf });
       if (leaf.outcome === 'unknown' && assumePassing !== undefined && leaf.tests?.includes(assumePassing)) {
         return 'pass';
@@ -134,13 +140,24 @@ function evaluateNode(
   }
 }
 
-type LeafResult = Omit<LeafExplanation, 'path'>;
+export type LeafResult = Omit<LeafExplanation, 'path'>;
 
-function evaluateLeaf(
-  node: Exclude<Criterion, { type: 'all' | 'any' | 'not' }>,
-  p: ParticipantProfile,
-  context: EvaluationContext,
-): LeafResult {
+type Leaf = Exclude<Criterion, { type: 'all' | 'any' | 'not' }>;
+
+/** Each leaf object's canonical text, computed once: criteria documents are loaded once and reused. */
+const leafKeys = new WeakMap<Leaf, string>();
+
+function cachedLeaf(node: Leaf, profile: ParticipantProfile, context: EvaluationContext): LeafResult {
+  // Whether someone is in "another" trial depends on which trial asks.
+  if (!context.leafCache || node.type === 'not_in_other_trial') return evaluateLeaf(node, profile, context);
+  let key = leafKeys.get(node);
+  if (key === undefined) leafKeys.set(node, (key = JSON.stringify(node)));
+  let leaf = context.leafCache.get(key);
+  if (!leaf) context.leafCache.set(key, (leaf = evaluateLeaf(node, profile, context)));
+  return leaf;
+}
+
+function evaluateLeaf(node: Leaf, p: ParticipantProfile, context: EvaluationContext): LeafResult {
   switch (node.type) {
     case 'age': {
       const age = ageOn(p.birthDate, context.asOf);

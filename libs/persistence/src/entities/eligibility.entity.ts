@@ -15,7 +15,10 @@ import { TrialEntity } from './trial.entity';
 
 const RESULT_CHECK = `"result" IN ('eligible', 'ineligible', 'undetermined')`;
 
-/** The current determination of one participant for one trial, with the explanation of every leaf. */
+/**
+ * The current determination of one participant for one trial. Its explanation is not stored: the criteria
+ * version and the day it was made for recompute it exactly (see the eligibility view).
+ */
 @Entity({ name: 'eligibility_determination' })
 @Index('eligibility_determination_trial_idx', ['trialId', 'result'])
 @Check('eligibility_determination_result_valid', RESULT_CHECK)
@@ -54,16 +57,6 @@ export class EligibilityDeterminationEntity {
   /** The one test that would decide an undetermined participant, if there is one. */
   @Column({ name: 'one_test_away', type: 'text', nullable: true })
   oneTestAway: string | null;
-
-  @Column({ type: 'jsonb' })
-  explanation: Record<string, unknown>;
-
-  /**
-   * The outcome of each leaf in order ('p', 'f', 'u'): a cheap fingerprint that lets a re-screen skip
-   * writing determinations whose explanation would not change.
-   */
-  @Column({ name: 'leaf_outcomes', type: 'text', nullable: true })
-  leafOutcomes: string | null;
 
   /** The calendar day the criteria were evaluated for. */
   @Column({ name: 'as_of', type: 'date' })
