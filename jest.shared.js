@@ -30,5 +30,5 @@ module.exports = {
     '^@registry/(domain|config|persistence|jobs|platform)$': '<rootDir>/libs/$1/src',
     '^@registry/(domain|config|persistence|jobs|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
-  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/dist-bench/'],
 };

@@ -1,0 +1,91 @@
+import { argument, describeMachine, openBenchCohort } from './support/bench-cohort';
+import { startBenchWorker, timeCohortRun } from './support/bench-worker';
+import { runFloor } from './support/sql-floor';
+
+/**
+ * Full re-screen throughput: every participant against the ten benchmark trials, through the real worker
+ * (BullMQ job, batches, loading, evaluation, set-based writes), as the daily re-screen runs it.
+ *
+ *   npm run bench:rescreen -- --participants 100000
+ *
+ * Three figures: a first screen (every determination and flag written), a re-screen with nothing changed
+ * (the daily case: read everything, write nothing), and the hand-written SQL floor over the same data.
+ */
+async function main(): Promise<void> {
+  const participants = Number(argument('participants', '100000'));
+  const cohort = await openBenchCohort(participants);
+  const { dataSource, trialIds } = cohort;
+  console.log(await describeMachine(dataSource));
+  console.log(
+    `cohort: ${cohort.participants} participants in ${cohort.databaseName}, ${trialIds.length} trials`,
+  );
+  const [{ latest }] = await dataSource.query<{ latest: number }[]>(
+    `SELECT count(*)::int AS latest FROM participant_latest_assessment`,
+  );
+  console.log(`latest-assessment rows: ${latest}`);
+
+  // Start from nothing screened for these trials, so the first pass writes every determination.
+  await dataSource.query(`DELETE FROM eligibility_flag WHERE trial_id = ANY($1::uuid[])`, [trialIds]);
+  await dataSource.query(`DELETE FROM eligibility_determination_history WHERE trial_id = ANY($1::uuid[])`, [
+    trialIds,
+  ]);
+  await dataSource.query(`DELETE FROM eligibility_determination WHERE trial_id = ANY($1::uuid[])`, [
+    trialIds,
+  ]);
+  await dataSource.query(`VACUUM ANALYZE eligibility_determination`);
+
+  const worker = await startBenchWorker(cohort.config);
+  try {
+    const report = (label: string, run: { seconds: number; evaluations: number }) =>
+      console.log(
+        `${label.padEnd(34)} ${run.seconds.toFixed(2).padStart(7)} s  ` +
+          `${Math.round(cohort.participants / run.seconds)
+            .toLocaleString('en')
+            .padStart(9)} participants/s  ` +
+          `${Math.round(run.evaluations / run.seconds)
+            .toLocaleString('en')
+            .padStart(10)} evaluations/s`,
+      );
+    const first = await timeCohortRun(dataSource, worker, trialIds);
+    report('first screen (all written)', first);
+    const [{ determinations, flags }] = await dataSource.query<{ determinations: number; flags: number }[]>(
+      `SELECT (SELECT count(*)::int FROM eligibility_determination WHERE trial_id = ANY($1::uuid[])) AS determinations,
+              (SELECT count(*)::int FROM eligibility_flag WHERE trial_id = ANY($1::uuid[]) AND closed_at IS NULL) AS flags`,
+      [trialIds],
+    );
+    console.log(`  determinations: ${determinations}, open flags: ${flags}`);
+    // Autovacuum analyses a table after this many new rows; doing it now makes the plans of the next pass
+    // those of a running system rather than those of an empty table.
+    await dataSource.query(`ANALYZE eligibility_determination`);
+    await dataSource.query(`ANALYZE eligibility_flag`);
+    const steady = await timeCohortRun(dataSource, worker, trialIds);
+    report('re-screen, nothing changed (daily)', steady);
+
+    const floor = await runFloor(dataSource);
+    console.log(
+      `${'SQL floor (one hand-written query)'.padEnd(34)} ${floor.seconds.toFixed(2).padStart(7)} s`,
+    );
+    console.log(
+      `ratio to floor: first screen ${(first.seconds / floor.seconds).toFixed(1)}x, re-screen ${(steady.seconds / floor.seconds).toFixed(1)}x`,
+    );
+    const engine = await dataSource.query<{ trial_id: string; eligible: number }[]>(
+      `SELECT trial_id, count(*) FILTER (WHERE result = 'eligible')::int AS eligible
+         FROM eligibility_determination WHERE trial_id = ANY($1::uuid[]) GROUP BY trial_id`,
+      [trialIds],
+    );
+    const engineEligible = trialIds.map((id) => engine.find((row) => row.trial_id === id)?.eligible ?? 0);
+    const agree = engineEligible.every((count, index) => count === floor.eligible[index]);
+    console.log(`eligible per trial, engine: ${engineEligible.join(' ')}`);
+    console.log(`eligible per trial, floor:  ${floor.eligible.join(' ')}  (${agree ? 'agree' : 'DISAGREE'})`);
+    console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+    if (!agree) process.exitCode = 1;
+  } finally {
+    await worker.close();
+    await dataSource.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
