@@ -19,3 +19,4 @@ export * from './eligibility/evaluate';
 export * from './eligibility/trial-templates';
 export * from './synthetic/random';
 export * from './synthetic/synthetic-cohort';
+export * from './eligibility/screening-plan';

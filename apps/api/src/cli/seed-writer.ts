@@ -129,6 +129,12 @@ export async function writeSyntheticCohort(
     });
     options.onProgress?.(totals.participants);
   }
+  // Planner statistics for the tables just filled: until autovacuum gets to them, a bulk-loaded table looks
+  // empty to the planner, and screening batches then scan the whole latest-assessment table (measured at
+  // 100,000 participants: 90 ms instead of 35 ms a batch).
+  await dataSource.query(
+    `ANALYZE participant, participant_consent, consent_withdrawal, visit, scheduled_visit, assessment, participant_latest_assessment`,
+  );
   return totals;
 }
 

@@ -73,30 +73,48 @@ export class ScreeningProcessor extends QueueProcessor {
         ? null
         : current.map((run) => run.cursor!).sort()[0];
       let screened = 0;
-      for (;;) {
-        const batch = (
-          await this.dataSource.query<{ id: string }[]>(
-            `SELECT id FROM participant WHERE site_id = ANY($1::uuid[]) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-            [siteIds, cursor, this.config.SCREENING_BATCH_SIZE],
-          )
-        ).map((row) => row.id);
-        if (batch.length === 0) break;
-        const last = batch[batch.length - 1];
-        await this.screening.screen(batch, {
-          trials: runTrials,
-          beforeCommit: (manager) =>
-            manager.query(
-              `UPDATE screening_run r SET cursor = $2,
-                      done = least(r.total, r.done + (SELECT count(*) FROM participant p
-                                                       WHERE p.id = ANY($3::text[])
-                                                         AND p.site_id IN (SELECT site_id FROM trial_site WHERE trial_id = r.trial_id)))
-                WHERE r.id = ANY($1::uuid[])`,
-              [runIds, last, batch],
-            ),
-        });
-        cursor = last;
-        screened += batch.length;
-        await job.updateProgress({ cursor });
+      // Two batches in flight: the next batch's reads run in PostgreSQL while this process evaluates the
+      // current one, so the database and the evaluator work at once. Batches are disjoint and each commits
+      // only after the one before it, so the committed cursor never passes a batch that did not commit.
+      let previous: Promise<unknown> = Promise.resolve();
+      try {
+        for (;;) {
+          const batch = (
+            await this.dataSource.query<{ id: string }[]>(
+              `SELECT id FROM participant WHERE site_id = ANY($1::uuid[]) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+              [siteIds, cursor, this.config.SCREENING_BATCH_SIZE],
+            )
+          ).map((row) => row.id);
+          if (batch.length === 0) break;
+          const last = batch[batch.length - 1];
+          const committedBefore = previous;
+          const current = this.screening.screen(batch, {
+            trials: runTrials,
+            beforeCommit: async (manager) => {
+              await committedBefore;
+              await manager.query(
+                `UPDATE screening_run r SET cursor = $2,
+                        done = least(r.total, r.done + (SELECT count(*) FROM participant p
+                                                         WHERE p.id = ANY($3::text[])
+                                                           AND p.site_id IN (SELECT site_id FROM trial_site WHERE trial_id = r.trial_id)))
+                  WHERE r.id = ANY($1::uuid[])`,
+                [runIds, last, batch],
+              );
+            },
+          });
+          // Observed here or below; never an unhandled rejection while the previous batch is awaited.
+          current.catch(() => undefined);
+          previous = current;
+          await committedBefore;
+          cursor = last;
+          screened += batch.length;
+          await job.updateProgress({ cursor });
+        }
+        await previous;
+      } catch (error) {
+        // Let the batch still in flight settle (it rolls back) before the job fails and is retried.
+        await Promise.allSettled([previous]);
+        throw error;
       }
       await this.dataSource.query(
         `UPDATE screening_run SET finished_at = now(), done = total WHERE id = ANY($1::uuid[])`,

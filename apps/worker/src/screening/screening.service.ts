@@ -10,6 +10,8 @@ import {
   LeafResult,
   ParticipantProfile,
   ParticipantStatus,
+  ScreeningPlan,
+  Verdict,
 } from '@registry/domain';
 import { loadProfiles } from '@registry/persistence';
 import { DataSource, EntityManager } from 'typeorm';
@@ -81,14 +83,65 @@ class ScreeningWrites {
 }
 
 /**
+ * Explained determinations of one participant, worked out only when asked: history reasons and flag close
+ * reasons need them, and only for determinations that changed. Trials share one leaf cache.
+ */
+class Explanations {
+  private readonly leafCache = new Map<string, LeafResult>();
+  private readonly byTrial = new Map<string, Determination>();
+
+  constructor(
+    private readonly profile: ParticipantProfile,
+    private readonly asOf: CalendarDate,
+  ) {}
+
+  of(trial: ScreenableTrial): Determination {
+    let determination = this.byTrial.get(trial.id);
+    if (!determination) {
+      determination = evaluateCriteria(trial.criteria.criteria, this.profile, {
+        asOf: this.asOf,
+        trialId: trial.id,
+        leafCache: this.leafCache,
+      });
+      this.byTrial.set(trial.id, determination);
+    }
+    return determination;
+  }
+}
+
+/** Rows keyed by participant, then trial (of the wanted trials only). */
+function groupByParticipantAndTrial<Row extends { participant_id: string; trial_id: string }, Value>(
+  rows: readonly Row[],
+  wantedTrials: ReadonlySet<string>,
+  value: (row: Row) => Value,
+): Map<string, Map<string, Value>> {
+  const grouped = new Map<string, Map<string, Value>>();
+  for (const row of rows) {
+    if (!wantedTrials.has(row.trial_id)) continue;
+    let byTrial = grouped.get(row.participant_id);
+    if (!byTrial) grouped.set(row.participant_id, (byTrial = new Map<string, Value>()));
+    byTrial.set(row.trial_id, value(row));
+  }
+  return grouped;
+}
+
+/** One participant's verdict for one trial, with its explanation at hand. */
+interface Screened {
+  participantId: string;
+  trial: ScreenableTrial;
+  verdict: Verdict;
+  explanations: Explanations;
+}
+
+/**
  * Evaluates participants against recruiting trials and stores what changed: the determination (with the
  * criteria version and day it was made for, from which its explanation is recomputed on demand), a history
  * row with the reasons, and the flags coordinators act on. One transaction per call, holding the participants' rows, so two workers screening the same person
  * take turns; the partial unique index on open flags makes a second flag impossible even so.
  *
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
- * profile is loaded once and its leaves evaluated once for every trial, and only determinations whose
- * result changed are written.
+ * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, and
+ * only determinations whose result changed are written, explained with evaluateCriteria.
  */
 @Injectable()
 export class ScreeningService {
@@ -127,9 +180,11 @@ export class ScreeningService {
       // Two workers screening the same person take turns. A row lock rather than an advisory lock per
       // person: a batch of thousands would fill the shared lock table. NO KEY UPDATE lets visits (whose
       // foreign keys take KEY SHARE) be recorded meanwhile; a fixed order means overlapping batches cannot
-      // deadlock.
-      await manager.query(
-        `SELECT id FROM participant WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
+      // deadlock. The same statement says where each participant is: age and recency are judged on the
+      // calendar day at the participant's site.
+      const located = await manager.query<{ id: string; time_zone: string }[]>(
+        `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id
+          WHERE p.id = ANY($1::text[]) ORDER BY p.id FOR NO KEY UPDATE OF p`,
         [sorted],
       );
       const trials = options.trials ?? (await this.recruitingTrials(manager));
@@ -138,13 +193,9 @@ export class ScreeningService {
         return outcome;
       }
       const trialIds = trials.map((t) => t.id);
+      const plan = new ScreeningPlan(trials.map((t) => ({ id: t.id, criteria: t.criteria.criteria })));
 
-      // Age and recency are judged on the calendar day at the participant's site.
       const byDay = new Map<CalendarDate, string[]>();
-      const located = await manager.query<{ id: string; time_zone: string }[]>(
-        `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id WHERE p.id = ANY($1::text[])`,
-        [sorted],
-      );
       const dayByZone = new Map<string, CalendarDate>();
       for (const { id, time_zone } of located) {
         let day = dayByZone.get(time_zone);
@@ -160,19 +211,19 @@ export class ScreeningService {
       for (const [asOf, ids] of byDay) {
         const profiles = await loadProfiles(manager, ids, asOf);
         for (const [participantId, { siteId, profile }] of profiles) {
-          const leafCache = new Map<string, LeafResult>();
-          for (const trial of trials) {
+          const screen = plan.forParticipant(profile, asOf);
+          const explanations = new Explanations(profile, asOf);
+          const storedFor = stored.get(participantId);
+          const flagsFor = openFlags.get(participantId);
+          for (let index = 0; index < trials.length; index++) {
+            const trial = trials[index];
             if (!trial.siteIds.has(siteId)) continue;
-            const determination = evaluateCriteria(trial.criteria.criteria, profile, {
-              asOf,
-              trialId: trial.id,
-              leafCache,
-            });
+            const verdict = screen.verdict(index);
             outcome.evaluated++;
-            const key = `${participantId}|${trial.id}`;
-            if (this.collectDetermination(writes, participantId, trial, determination, asOf, stored.get(key)))
+            const screened = { participantId, trial, verdict, explanations };
+            if (this.collectDetermination(writes, screened, asOf, storedFor?.get(trial.id)))
               outcome.changed++;
-            this.collectFlags(writes, participantId, trial, determination, profile, openFlags.get(key));
+            this.collectFlags(writes, screened, profile, flagsFor?.get(trial.id));
           }
         }
       }
@@ -192,12 +243,7 @@ export class ScreeningService {
         WHERE participant_id = ANY($1::text[])`,
       [participantIds],
     );
-    const wanted = new Set(trialIds);
-    return new Map<string, StoredDetermination>(
-      rows
-        .filter((row) => wanted.has(row.trial_id))
-        .map((row) => [`${row.participant_id}|${row.trial_id}`, row]),
-    );
+    return groupByParticipantAndTrial(rows, new Set(trialIds), (row): StoredDetermination => row);
   }
 
   private async openFlags(manager: EntityManager, participantIds: string[], trialIds: string[]) {
@@ -206,10 +252,11 @@ export class ScreeningService {
         WHERE closed_at IS NULL AND participant_id = ANY($1::text[]) AND trial_id = ANY($2::uuid[])`,
       [participantIds, trialIds],
     );
-    const open = new Map<string, FlagKind[]>();
+    const open = new Map<string, Map<string, FlagKind[]>>();
     for (const row of rows) {
-      const key = `${row.participant_id}|${row.trial_id}`;
-      open.set(key, [...(open.get(key) ?? []), row.kind]);
+      let byTrial = open.get(row.participant_id);
+      if (!byTrial) open.set(row.participant_id, (byTrial = new Map<string, FlagKind[]>()));
+      byTrial.set(row.trial_id, [...(byTrial.get(row.trial_id) ?? []), row.kind]);
     }
     return open;
   }
@@ -217,16 +264,14 @@ export class ScreeningService {
   /** Queues the determination and a history row when it differs from what is stored; true when it did. */
   private collectDetermination(
     writes: ScreeningWrites,
-    participantId: string,
-    trial: ScreenableTrial,
-    determination: Determination,
+    { participantId, trial, verdict, explanations }: Screened,
     asOf: CalendarDate,
     previous: StoredDetermination | undefined,
   ): boolean {
-    const oneTestAway = determination.oneTestAway?.test ?? null;
+    const oneTestAway = verdict.oneTestAway;
     if (
       previous &&
-      previous.result === determination.result &&
+      previous.result === verdict.result &&
       previous.one_test_away === oneTestAway &&
       previous.criteria_version === trial.criteriaVersion
     )
@@ -235,7 +280,7 @@ export class ScreeningService {
       participantId,
       trialId: trial.id,
       criteriaVersion: trial.criteriaVersion,
-      result: determination.result,
+      result: verdict.result,
       oneTestAway,
       asOf,
     });
@@ -243,11 +288,12 @@ export class ScreeningService {
       participantId,
       trialId: trial.id,
       criteriaVersion: trial.criteriaVersion,
-      result: determination.result,
+      result: verdict.result,
       oneTestAway,
       reasons: JSON.stringify(
-        determination.leaves
-          .filter((leaf) => leaf.outcome !== 'pass')
+        explanations
+          .of(trial)
+          .leaves.filter((leaf) => leaf.outcome !== 'pass')
           .map((leaf) =>
             leaf.outcome === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.needs ?? leaf.criterion}`,
           ),
@@ -262,9 +308,7 @@ export class ScreeningService {
    */
   private collectFlags(
     writes: ScreeningWrites,
-    participantId: string,
-    trial: ScreenableTrial,
-    determination: Determination,
+    { participantId, trial, verdict, explanations }: Screened,
     profile: ParticipantProfile,
     open: FlagKind[] = [],
   ): void {
@@ -272,9 +316,9 @@ export class ScreeningService {
     const approachable = recontactable && !NEVER_FLAGGED.includes(profile.status);
     const wanted: FlagKind | null = !approachable
       ? null
-      : determination.result === 'eligible'
+      : verdict.result === 'eligible'
         ? 'eligible'
-        : determination.oneTestAway
+        : verdict.oneTestAway
           ? 'one_test_away'
           : null;
     if (open.some((kind) => kind !== wanted)) {
@@ -282,12 +326,13 @@ export class ScreeningService {
         ? recontactable
           ? `participant status is ${profile.status}`
           : 'no consent to be recontacted for trials'
-        : determination.result === 'ineligible'
-          ? `no longer eligible: ${determination.leaves
-              .filter((leaf) => leaf.outcome === 'fail')
+        : verdict.result === 'ineligible'
+          ? `no longer eligible: ${explanations
+              .of(trial)
+              .leaves.filter((leaf) => leaf.outcome === 'fail')
               .map((leaf) => leaf.criterion)
               .join('; ')}`
-          : determination.result === 'eligible'
+          : verdict.result === 'eligible'
             ? 'now eligible'
             : 'no longer one test away';
       writes.flagsToClose.push({ participantId, trialId: trial.id, keep: wanted, reason });
@@ -297,7 +342,7 @@ export class ScreeningService {
         participantId,
         trialId: trial.id,
         kind: wanted,
-        test: wanted === 'one_test_away' ? determination.oneTestAway!.test : null,
+        test: wanted === 'one_test_away' ? verdict.oneTestAway : null,
         criteriaVersion: trial.criteriaVersion,
       });
     }

@@ -142,169 +142,231 @@ function evaluateNode(
 
 export type LeafResult = Omit<LeafExplanation, 'path'>;
 
-type Leaf = Exclude<Criterion, { type: 'all' | 'any' | 'not' }>;
+/** A criterion that is not a combinator. */
+export type Leaf = Exclude<Criterion, { type: 'all' | 'any' | 'not' }>;
+
+export function isLeaf(node: Criterion): node is Leaf {
+  return node.type !== 'all' && node.type !== 'any' && node.type !== 'not';
+}
+
+/**
+ * What a leaf comes to for one participant, before it is put into words: the outcome and the facts it
+ * rests on. Screening a cohort needs only the outcome; explanations are built from the rest on demand.
+ */
+export interface LeafJudgement {
+  outcome: Outcome;
+  /** The value the leaf used, if any (an unknown leaf may still have one: a result too old to count). */
+  value?: unknown;
+  /** The day of the result used, for leaves read from assessments. */
+  date?: CalendarDate;
+  /** Amyloid leaves: the modality of the result used. */
+  modality?: AmyloidModality;
+}
+
+/** Whether someone is in "another" trial depends on which trial asks; every other leaf does not. */
+export function leafDependsOnTrial(node: Leaf): boolean {
+  return node.type === 'not_in_other_trial';
+}
+
+/** The tests (assessments or facts to collect), any one of which could decide this leaf when it is unknown. */
+export function leafTests(node: Leaf): string[] | undefined {
+  switch (node.type) {
+    case 'apoe_e4_alleles':
+      return ['apoe_genotype'];
+    case 'family_history':
+      return ['family_history'];
+    case 'amyloid':
+      return node.modalities.map((m) => MODALITY_TEST[m]);
+    case 'measure':
+      return [MEASURES[node.measure].assessment];
+    default:
+      return undefined;
+  }
+}
 
 /** Each leaf object's canonical text, computed once: criteria documents are loaded once and reused. */
 const leafKeys = new WeakMap<Leaf, string>();
 
-function cachedLeaf(node: Leaf, profile: ParticipantProfile, context: EvaluationContext): LeafResult {
-  // Whether someone is in "another" trial depends on which trial asks.
-  if (!context.leafCache || node.type === 'not_in_other_trial') return evaluateLeaf(node, profile, context);
+/** A text equal for equal leaves: what leaf caches and screening plans share work by. */
+export function leafKey(node: Leaf): string {
   let key = leafKeys.get(node);
   if (key === undefined) leafKeys.set(node, (key = JSON.stringify(node)));
+  return key;
+}
+
+function cachedLeaf(node: Leaf, profile: ParticipantProfile, context: EvaluationContext): LeafResult {
+  if (!context.leafCache || leafDependsOnTrial(node)) return evaluateLeaf(node, profile, context);
+  const key = leafKey(node);
   let leaf = context.leafCache.get(key);
   if (!leaf) context.leafCache.set(key, (leaf = evaluateLeaf(node, profile, context)));
   return leaf;
 }
 
 function evaluateLeaf(node: Leaf, p: ParticipantProfile, context: EvaluationContext): LeafResult {
+  return explainLeaf(node, judgeLeaf(node, p, context));
+}
+
+/** Judges one leaf for one participant on the context's day. */
+export function judgeLeaf(node: Leaf, p: ParticipantProfile, context: EvaluationContext): LeafJudgement {
   switch (node.type) {
     case 'age': {
       const age = ageOn(p.birthDate, context.asOf);
-      return {
-        criterion: `age ${rangeText(node.min, node.max)}`,
-        outcome: passIf(inRange(age, node.min, node.max)),
-        value: age,
-      };
+      return { outcome: passIf(inRange(age, node.min, node.max)), value: age };
     }
     case 'sex':
-      return {
-        criterion: `sex in ${node.in.join(', ')}`,
-        outcome: passIf(node.in.includes(p.sex)),
-        value: p.sex,
-      };
+      return { outcome: passIf(node.in.includes(p.sex)), value: p.sex };
     case 'education_years':
-      return {
-        criterion: `education ${rangeText(node.min, node.max)} years`,
-        outcome: passIf(inRange(p.educationYears, node.min, node.max)),
-        value: p.educationYears,
-      };
+      return { outcome: passIf(inRange(p.educationYears, node.min, node.max)), value: p.educationYears };
     case 'apoe_e4_alleles': {
-      const criterion = `APOE e4 alleles ${rangeText(node.min, node.max)}`;
-      if (p.apoeGenotype === 'unknown')
-        return { criterion, outcome: 'unknown', needs: 'needs APOE genotyping', tests: ['apoe_genotype'] };
+      if (p.apoeGenotype === 'unknown') return { outcome: 'unknown' };
       const alleles = (p.apoeGenotype.match(/e4/g) ?? []).length;
-      return { criterion, outcome: passIf(inRange(alleles, node.min, node.max)), value: alleles };
+      return { outcome: passIf(inRange(alleles, node.min, node.max)), value: alleles };
     }
     case 'family_history': {
-      const criterion = `first-degree family history of dementia${node.onsetBeforeAge ? ` with onset before ${node.onsetBeforeAge}` : ''}`;
-      if (p.familyHistory === null)
-        return { criterion, outcome: 'unknown', needs: 'needs family history', tests: ['family_history'] };
-      if (!p.familyHistory) return { criterion, outcome: 'fail', value: false };
-      if (node.onsetBeforeAge === undefined) return { criterion, outcome: 'pass', value: true };
-      if (p.familyHistoryOnsetAge === null) {
-        return {
-          criterion,
-          outcome: 'unknown',
-          value: true,
-          needs: "needs the relative's age at onset",
-          tests: ['family_history'],
-        };
-      }
+      if (p.familyHistory === null) return { outcome: 'unknown' };
+      if (!p.familyHistory) return { outcome: 'fail', value: false };
+      if (node.onsetBeforeAge === undefined) return { outcome: 'pass', value: true };
+      // A relative with dementia but no known age at onset: the onset rule cannot be judged yet.
+      if (p.familyHistoryOnsetAge === null) return { outcome: 'unknown', value: true };
       return {
-        criterion,
         outcome: passIf(p.familyHistoryOnsetAge < node.onsetBeforeAge),
         value: p.familyHistoryOnsetAge,
       };
     }
     case 'study_partner':
-      return {
-        criterion: 'study partner available',
-        outcome: passIf(p.studyPartnerAvailable),
-        value: p.studyPartnerAvailable,
-      };
+      return { outcome: passIf(p.studyPartnerAvailable), value: p.studyPartnerAvailable };
     case 'status':
-      return {
-        criterion: `registry status in ${node.in.join(', ')}`,
-        outcome: passIf(node.in.includes(p.status)),
-        value: p.status,
-      };
-    case 'consent':
-      return {
-        criterion: `consent to ${node.scope}`,
-        outcome: passIf(p.consentScopes.includes(node.scope)),
-        value: p.consentScopes.includes(node.scope),
-      };
+      return { outcome: passIf(node.in.includes(p.status)), value: p.status };
+    case 'consent': {
+      const held = p.consentScopes.includes(node.scope);
+      return { outcome: passIf(held), value: held };
+    }
     case 'not_in_other_trial': {
       const others = p.trialCommitments.filter((trialId) => trialId !== context.trialId);
       const inTrial =
         p.status === ParticipantStatus.InTrial && !p.trialCommitments.includes(context.trialId ?? '');
-      return {
-        criterion: 'not referred to or in another trial',
-        outcome: passIf(others.length === 0 && !inTrial),
-        value: others,
-      };
+      return { outcome: passIf(others.length === 0 && !inTrial), value: others };
     }
     case 'amyloid':
-      return evaluateAmyloid(node, p, context);
+      return judgeAmyloid(node, p, context);
     case 'measure':
-      return evaluateMeasure(node, p, context);
+      return judgeMeasure(node, p, context);
   }
 }
 
-function evaluateAmyloid(
+function judgeAmyloid(
   node: Extract<Criterion, { type: 'amyloid' }>,
   p: ParticipantProfile,
   context: EvaluationContext,
-): LeafResult {
-  const modalities = node.modalities.map((m) =>
-    m === AmyloidModality.Pet ? 'amyloid PET' : m === AmyloidModality.Csf ? 'CSF' : 'plasma',
-  );
-  const window = node.maxAgeDays ? ` within ${node.maxAgeDays} days` : '';
-  const criterion = `amyloid ${node.in.join(' or ')} by ${modalities.join(' or ')}${window}`;
-  const tests = node.modalities.map((m) => MODALITY_TEST[m]);
-  const latest = node.modalities
-    .map((modality) => ({ modality, ...p.amyloid[modality]! }))
-    .filter((r) => r.status !== undefined && r.status !== AmyloidStatus.Unknown)
-    .sort((a, b) => b.date.localeCompare(a.date))[0];
-  if (!latest)
-    return { criterion, outcome: 'unknown', needs: `needs ${modalities.join(' or ')}${window}`, tests };
-  if (node.maxAgeDays && daysBetween(latest.date, context.asOf) > node.maxAgeDays) {
-    return {
-      criterion,
-      outcome: 'unknown',
-      value: latest.status,
-      date: latest.date,
-      needs: `${latest.modality} result of ${latest.date} is older than ${node.maxAgeDays} days: needs ${modalities.join(' or ')}${window}`,
-      tests,
-    };
+): LeafJudgement {
+  // The most recent result among the accepted modalities decides.
+  let latest: { modality: AmyloidModality; status: AmyloidStatus; date: CalendarDate } | undefined;
+  for (const modality of node.modalities) {
+    const result = p.amyloid[modality];
+    if (!result || result.status === AmyloidStatus.Unknown) continue;
+    if (!latest || result.date > latest.date) latest = { modality, ...result };
   }
-  return {
-    criterion,
-    outcome: passIf(node.in.includes(latest.status)),
-    value: latest.status,
-    date: latest.date,
-  };
+  if (!latest) return { outcome: 'unknown' };
+  const found = { value: latest.status, date: latest.date, modality: latest.modality };
+  if (node.maxAgeDays && daysBetween(latest.date, context.asOf) > node.maxAgeDays)
+    return { outcome: 'unknown', ...found };
+  return { outcome: passIf(node.in.includes(latest.status)), ...found };
 }
 
-function evaluateMeasure(
+function judgeMeasure(
   node: MeasureCriterion,
   p: ParticipantProfile,
   context: EvaluationContext,
-): LeafResult {
-  const definition: MeasureDefinition = MEASURES[node.measure];
-  const label = `${definition.label}${node.qualifier ? ` (${node.qualifier})` : ''}`;
-  const window = node.maxAgeDays ? ` within ${node.maxAgeDays} days` : '';
-  const criterion = `${label} ${comparisonText(node)}${window}`;
+): LeafJudgement {
   const observation = p.observations[observationKey(node.measure, node.qualifier)];
-  const tests = [definition.assessment];
-  if (!observation) return { criterion, outcome: 'unknown', needs: `needs ${label}${window}`, tests };
-  if (node.maxAgeDays && daysBetween(observation.date, context.asOf) > node.maxAgeDays) {
-    return {
-      criterion,
-      outcome: 'unknown',
-      value: observation.value,
-      date: observation.date,
-      needs: `${label} of ${observation.date} is older than ${node.maxAgeDays} days`,
-      tests,
-    };
+  if (!observation) return { outcome: 'unknown' };
+  const found = { value: observation.value, date: observation.date };
+  if (node.maxAgeDays && daysBetween(observation.date, context.asOf) > node.maxAgeDays)
+    return { outcome: 'unknown', ...found };
+  return { outcome: passIf(compare(observation.value, node)), ...found };
+}
+
+/** Puts a judged leaf into words: what it asks, and for an unknown one what would decide it. */
+function explainLeaf(node: Leaf, judged: LeafJudgement): LeafResult {
+  const { outcome, value, date } = judged;
+  const unknown = (needs: string): LeafResult => ({
+    criterion: criterionText(node),
+    outcome,
+    ...(value !== undefined ? { value } : {}),
+    ...(date !== undefined ? { date } : {}),
+    needs,
+    tests: leafTests(node),
+  });
+  if (outcome === 'unknown') {
+    switch (node.type) {
+      case 'apoe_e4_alleles':
+        return unknown('needs APOE genotyping');
+      case 'family_history':
+        return unknown(value === undefined ? 'needs family history' : "needs the relative's age at onset");
+      case 'amyloid': {
+        const wanted = `needs ${modalityNames(node.modalities).join(' or ')}${windowText(node.maxAgeDays)}`;
+        return unknown(
+          date === undefined
+            ? wanted
+            : `${judged.modality} result of ${date} is older than ${node.maxAgeDays} days: ${wanted}`,
+        );
+      }
+      case 'measure': {
+        const label = measureLabel(node);
+        return unknown(
+          date === undefined
+            ? `needs ${label}${windowText(node.maxAgeDays)}`
+            : `${label} of ${date} is older than ${node.maxAgeDays} days`,
+        );
+      }
+      default:
+        return unknown(`needs ${criterionText(node)}`);
+    }
   }
   return {
-    criterion,
-    outcome: passIf(compare(observation.value, node)),
-    value: observation.value,
-    date: observation.date,
+    criterion: criterionText(node),
+    outcome,
+    value,
+    ...(date !== undefined ? { date } : {}),
   };
+}
+
+function criterionText(node: Leaf): string {
+  switch (node.type) {
+    case 'age':
+      return `age ${rangeText(node.min, node.max)}`;
+    case 'sex':
+      return `sex in ${node.in.join(', ')}`;
+    case 'education_years':
+      return `education ${rangeText(node.min, node.max)} years`;
+    case 'apoe_e4_alleles':
+      return `APOE e4 alleles ${rangeText(node.min, node.max)}`;
+    case 'family_history':
+      return `first-degree family history of dementia${node.onsetBeforeAge ? ` with onset before ${node.onsetBeforeAge}` : ''}`;
+    case 'study_partner':
+      return 'study partner available';
+    case 'status':
+      return `registry status in ${node.in.join(', ')}`;
+    case 'consent':
+      return `consent to ${node.scope}`;
+    case 'not_in_other_trial':
+      return 'not referred to or in another trial';
+    case 'amyloid':
+      return `amyloid ${node.in.join(' or ')} by ${modalityNames(node.modalities).join(' or ')}${windowText(node.maxAgeDays)}`;
+    case 'measure':
+      return `${measureLabel(node)} ${comparisonText(node)}${windowText(node.maxAgeDays)}`;
+  }
+}
+
+const modalityNames = (modalities: readonly AmyloidModality[]) =>
+  modalities.map((m) =>
+    m === AmyloidModality.Pet ? 'amyloid PET' : m === AmyloidModality.Csf ? 'CSF' : 'plasma',
+  );
+const windowText = (maxAgeDays?: number) => (maxAgeDays ? ` within ${maxAgeDays} days` : '');
+
+function measureLabel(node: MeasureCriterion): string {
+  const definition: MeasureDefinition = MEASURES[node.measure];
+  return `${definition.label}${node.qualifier ? ` (${node.qualifier})` : ''}`;
 }
 
 function compare(value: number | string | boolean, node: MeasureCriterion): boolean {

@@ -1,0 +1,24 @@
+import { addDays, ageOn, daysBetween } from './calendar';
+
+describe('calendar arithmetic', () => {
+  it('counts days between dates as the UTC calendar does, across leap years and before 1970', () => {
+    const starts = ['1900-02-28', '1935-12-31', '1969-12-31', '1970-01-01', '2000-02-28', '2024-02-29'];
+    for (const start of starts) {
+      for (const offset of [0, 1, 27, 59, 60, 365, 366, 1461, 36524, -1, -60, -366, -40000]) {
+        const end = addDays(start, offset);
+        const expected = Math.round(
+          (Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000,
+        );
+        expect(daysBetween(start, end)).toBe(expected);
+        expect(daysBetween(start, end)).toBe(offset);
+      }
+    }
+  });
+
+  it('counts age in whole years, a leap-day birthday coming of age on 1 March in common years', () => {
+    expect(ageOn('1960-02-29', '2027-02-28')).toBe(66);
+    expect(ageOn('1960-02-29', '2027-03-01')).toBe(67);
+    expect(ageOn('1960-02-29', '2028-02-29')).toBe(68);
+    expect(ageOn('1960-12-31', '2026-01-01')).toBe(65);
+  });
+});
