@@ -209,7 +209,7 @@ export class ScreeningService {
       const openFlags = await this.openFlags(manager, sorted, trialIds);
       const writes = new ScreeningWrites();
       for (const [asOf, ids] of byDay) {
-        const profiles = await loadProfiles(manager, ids, asOf);
+        const profiles = await loadProfiles(manager, ids, asOf, { assessmentTypes: plan.assessmentTypes });
         for (const [participantId, { siteId, profile }] of profiles) {
           const screen = plan.forParticipant(profile, asOf);
           const explanations = new Explanations(profile, asOf);

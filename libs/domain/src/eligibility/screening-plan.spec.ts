@@ -170,6 +170,14 @@ describe('a screening plan', () => {
     expect(plan.distinctLeaves).toBe(3);
   });
 
+  it('names the assessment types its trials read', () => {
+    const plan = new ScreeningPlan([
+      { id: 'a4', criteria: TRIAL_TEMPLATES.find((t) => t.key === 'a4')!.criteria.criteria },
+      { id: 'hand-made', criteria: HAND_MADE[1] },
+    ]);
+    expect(plan.assessmentTypes).toEqual(['amyloid_pet', 'cdr', 'csf', 'logical_memory', 'mmse', 'mri']);
+  });
+
   it('asks "another trial?" for each trial separately', () => {
     const plan = new ScreeningPlan([
       { id: 'trial-a', criteria: { type: 'not_in_other_trial' } },

@@ -105,6 +105,18 @@ export class ScreeningPlan {
     return this.leaves.length;
   }
 
+  /**
+   * The assessment types the trials read (measures and amyloid status): loading only these is enough to
+   * screen, and to explain, against these trials.
+   */
+  get assessmentTypes(): string[] {
+    const types = new Set<string>();
+    for (const { node, tests } of this.leaves) {
+      if (node.type === 'measure' || node.type === 'amyloid') tests.forEach((test) => types.add(test));
+    }
+    return [...types].sort();
+  }
+
   /** Starts screening one participant on one day; ask it for each trial's verdict by the trial's index. */
   forParticipant(profile: ParticipantProfile, asOf: CalendarDate): ParticipantScreen {
     return new ParticipantScreen(this.leaves, this.compiled, profile, asOf);

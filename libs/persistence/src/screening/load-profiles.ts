@@ -63,7 +63,12 @@ export async function loadProfiles(
   manager: EntityManager,
   participantIds: string[],
   asOf: CalendarDate,
+  options: {
+    /** Load only these assessment types (those the trials at hand read); default: every type. */
+    assessmentTypes?: readonly string[];
+  } = {},
 ): Promise<Map<string, LoadedProfile>> {
+  const types = options.assessmentTypes ?? null;
   const profiles = new Map<string, LoadedProfile>();
   if (participantIds.length === 0) return profiles;
   const participants = await manager.query<ParticipantRow[]>(
@@ -84,8 +89,9 @@ export async function loadProfiles(
   // before some participant's latest result) needs the history, and then only for those participants.
   const latest = await manager.query<AssessmentRow[]>(
     `SELECT participant_id, type, qualifier, performed_on::text, values, derived
-       FROM participant_latest_assessment WHERE participant_id = ANY($1::text[])`,
-    [participantIds],
+       FROM participant_latest_assessment
+      WHERE participant_id = ANY($1::text[]) AND ($2::text[] IS NULL OR type = ANY($2::text[]))`,
+    [participantIds, types],
   );
   const needHistory = new Set(
     latest.filter((row) => row.performed_on > asOf).map((row) => row.participant_id),
@@ -96,9 +102,10 @@ export async function loadProfiles(
       ...(await manager.query<AssessmentRow[]>(
         `SELECT DISTINCT ON (participant_id, type, qualifier) participant_id, type, qualifier, performed_on::text, values, derived
            FROM (SELECT a.*, assessment_qualifier(a.type, a.values) AS qualifier
-                   FROM assessment a WHERE a.participant_id = ANY($1::text[]) AND a.performed_on <= $2) upto
+                   FROM assessment a WHERE a.participant_id = ANY($1::text[]) AND a.performed_on <= $2
+                    AND ($3::text[] IS NULL OR a.type = ANY($3::text[]))) upto
           ORDER BY participant_id, type, qualifier, performed_on DESC, created_at DESC`,
-        [[...needHistory], asOf],
+        [[...needHistory], asOf, types],
       )),
     );
   }
