@@ -3,6 +3,7 @@ import { dateInTimeZone } from '@registry/domain';
 import { argument, describeMachine, openBenchCohort } from './support/bench-cohort';
 import { DEMO_PASSWORD } from '../../apps/api/src/cli/demo-data';
 import { startProcess } from '../support/processes';
+import { cpuPerRequest, sampleCpu } from './support/cpu-accounting';
 
 /**
  * API load on loopback: the API and the worker run as their own processes (as in production), autocannon
@@ -11,7 +12,9 @@ import { startProcess } from '../support/processes';
  *   npm run bench:api-load -- --participants 100000 --seconds 10
  *
  * Two workloads, each as a Tokyo coordinator over that site's participants: reading a schedule, and
- * recording a visit (one MMSE, so each visit also re-screens its participant in the worker).
+ * recording a visit (one MMSE, so each visit also re-screens its participant in the worker). Where time
+ * goes: CPU milliseconds per request in the API, the worker, PostgreSQL and the load generator itself, all
+ * sharing this machine's cores.
  */
 const P99_LIMIT_MS = 200;
 const CONCURRENCY = [1, 2, 4, 8, 16, 32, 64];
@@ -81,6 +84,8 @@ async function main(): Promise<void> {
       console.log(`\n${workload.name}`);
       let sustained = 0;
       for (const connections of CONCURRENCY) {
+        const processes = { api: api.child.pid, worker: worker.child.pid, load: process.pid };
+        const cpuBefore = sampleCpu(processes);
         const result = await autocannon({
           url,
           connections,
@@ -91,6 +96,10 @@ async function main(): Promise<void> {
         console.log(
           `  ${String(connections).padStart(3)} connections: ${result.requests.average.toFixed(0).padStart(6)} req/s, ` +
             `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${errors}`,
+        );
+        // The worker's share includes re-screening after each visit, which may finish after the run.
+        console.log(
+          `       CPU per request: ${cpuPerRequest(cpuBefore, sampleCpu(processes), result.requests.total)}`,
         );
         if (result.latency.p99 > P99_LIMIT_MS || errors > 0) break;
         sustained = Math.max(sustained, result.requests.average);

@@ -109,22 +109,6 @@ class Explanations {
   }
 }
 
-/** Rows keyed by participant, then trial (of the wanted trials only). */
-function groupByParticipantAndTrial<Row extends { participant_id: string; trial_id: string }, Value>(
-  rows: readonly Row[],
-  wantedTrials: ReadonlySet<string>,
-  value: (row: Row) => Value,
-): Map<string, Map<string, Value>> {
-  const grouped = new Map<string, Map<string, Value>>();
-  for (const row of rows) {
-    if (!wantedTrials.has(row.trial_id)) continue;
-    let byTrial = grouped.get(row.participant_id);
-    if (!byTrial) grouped.set(row.participant_id, (byTrial = new Map<string, Value>()));
-    byTrial.set(row.trial_id, value(row));
-  }
-  return grouped;
-}
-
 /** One participant's verdict for one trial, with its explanation at hand. */
 interface Screened {
   participantId: string;
@@ -238,12 +222,24 @@ export class ScreeningService {
   private async storedDeterminations(manager: EntityManager, participantIds: string[], trialIds: string[]) {
     // By participant only, through the primary key: adding `trial_id = ANY(...)` lets the planner pick the
     // trial index and scan every determination of those trials (measured: 0.6 s instead of 0.06 s a batch).
-    const rows = await manager.query<(StoredDetermination & { participant_id: string; trial_id: string })[]>(
-      `SELECT participant_id, trial_id, result, one_test_away, criteria_version FROM eligibility_determination
-        WHERE participant_id = ANY($1::text[])`,
+    // One JSON array per participant: half this process's parsing work of a row per determination.
+    const rows = await manager.query<
+      { participant_id: string; determinations: [string, number, string, string | null][] }[]
+    >(
+      `SELECT participant_id, json_agg(json_build_array(trial_id, criteria_version, result, one_test_away)) AS determinations
+         FROM eligibility_determination WHERE participant_id = ANY($1::text[]) GROUP BY participant_id`,
       [participantIds],
     );
-    return groupByParticipantAndTrial(rows, new Set(trialIds), (row): StoredDetermination => row);
+    const wanted = new Set(trialIds);
+    const stored = new Map<string, Map<string, StoredDetermination>>();
+    for (const { participant_id, determinations } of rows) {
+      const byTrial = new Map<string, StoredDetermination>();
+      for (const [trialId, criteria_version, result, one_test_away] of determinations) {
+        if (wanted.has(trialId)) byTrial.set(trialId, { criteria_version, result, one_test_away });
+      }
+      stored.set(participant_id, byTrial);
+    }
+    return stored;
   }
 
   private async openFlags(manager: EntityManager, participantIds: string[], trialIds: string[]) {

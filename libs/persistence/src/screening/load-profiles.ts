@@ -35,6 +35,9 @@ interface AssessmentRow {
   derived: Record<string, unknown>;
 }
 
+/** A participant_latest_assessment row as JSON: type, qualifier, performed on, values, derived. */
+type LatestAssessment = [string, string, CalendarDate, Record<string, unknown>, Record<string, unknown>];
+
 const MODALITY_OF_TYPE: Partial<Record<string, AmyloidModality>> = {
   [AssessmentType.AmyloidPet]: AmyloidModality.Pet,
   [AssessmentType.Csf]: AmyloidModality.Csf,
@@ -87,17 +90,26 @@ export async function loadProfiles(
   );
   // The latest assessments are kept per participant by a trigger; only a look into the past (an as-of day
   // before some participant's latest result) needs the history, and then only for those participants.
-  const latest = await manager.query<AssessmentRow[]>(
-    `SELECT participant_id, type, qualifier, performed_on::text, values, derived
+  // One JSON array per participant rather than a row per assessment: a cohort re-screen reads millions of
+  // them, and parsing one document costs this process far less than parsing ten rows.
+  const latest = await manager.query<{ participant_id: string; assessments: LatestAssessment[] }[]>(
+    `SELECT participant_id, json_agg(json_build_array(type, qualifier, performed_on, values, derived)) AS assessments
        FROM participant_latest_assessment
-      WHERE participant_id = ANY($1::text[]) AND ($2::text[] IS NULL OR type = ANY($2::text[]))`,
+      WHERE participant_id = ANY($1::text[]) AND ($2::text[] IS NULL OR type = ANY($2::text[]))
+      GROUP BY participant_id`,
     [participantIds, types],
   );
-  const needHistory = new Set(
-    latest.filter((row) => row.performed_on > asOf).map((row) => row.participant_id),
-  );
-  const assessments = latest.filter((row) => !needHistory.has(row.participant_id));
-  if (needHistory.size > 0) {
+  const assessments: AssessmentRow[] = [];
+  const needHistory: string[] = [];
+  for (const { participant_id, assessments: rows } of latest) {
+    if (rows.some(([, , performedOn]) => performedOn > asOf)) {
+      needHistory.push(participant_id);
+      continue;
+    }
+    for (const [type, qualifier, performed_on, values, derived] of rows)
+      assessments.push({ participant_id, type, qualifier, performed_on, values, derived });
+  }
+  if (needHistory.length > 0) {
     assessments.push(
       ...(await manager.query<AssessmentRow[]>(
         `SELECT DISTINCT ON (participant_id, type, qualifier) participant_id, type, qualifier, performed_on::text, values, derived
@@ -105,7 +117,7 @@ export async function loadProfiles(
                    FROM assessment a WHERE a.participant_id = ANY($1::text[]) AND a.performed_on <= $2
                     AND ($3::text[] IS NULL OR a.type = ANY($3::text[]))) upto
           ORDER BY participant_id, type, qualifier, performed_on DESC, created_at DESC`,
-        [[...needHistory], asOf, types],
+        [needHistory, asOf, types],
       )),
     );
   }
