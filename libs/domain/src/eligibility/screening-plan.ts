@@ -15,8 +15,8 @@ import {
 
 /** What screening stores for one participant and trial: the result and, when one test away, that test. */
 export interface Verdict {
-  result: EligibilityResult;
-  oneTestAway: string | null;
+  readonly result: EligibilityResult;
+  readonly oneTestAway: string | null;
 }
 
 /** A trial in a screening plan: its id (a commitment to it is not "another trial") and its criteria. */
@@ -33,11 +33,12 @@ const NOT_YET_JUDGED = 3;
 type Judged = typeof PASS | typeof FAIL | typeof UNKNOWN;
 
 const JUDGED: Record<Outcome, Judged> = { pass: PASS, fail: FAIL, unknown: UNKNOWN };
-const RESULT_OF: Record<Judged, EligibilityResult> = {
-  [PASS]: 'eligible',
-  [FAIL]: 'ineligible',
-  [UNKNOWN]: 'undetermined',
+// Shared, frozen verdicts for the common cases: a re-screen returns millions of them.
+const DECIDED: Record<typeof PASS | typeof FAIL, Verdict> = {
+  [PASS]: Object.freeze({ result: 'eligible', oneTestAway: null }),
+  [FAIL]: Object.freeze({ result: 'ineligible', oneTestAway: null }),
 };
+const UNDETERMINED: Verdict = Object.freeze({ result: 'undetermined', oneTestAway: null });
 
 type CompiledNode =
   | { kind: 'all' | 'any'; of: CompiledNode[] }
@@ -140,7 +141,7 @@ export class ParticipantScreen {
   verdict(trialIndex: number): Verdict {
     const trial = this.trials[trialIndex];
     const outcome = this.evaluate(trial.tree, undefined);
-    if (outcome !== UNKNOWN) return { result: RESULT_OF[outcome], oneTestAway: null };
+    if (outcome !== UNKNOWN) return DECIDED[outcome];
     // Undetermined: is there one test which, if it came out right, would make the participant eligible?
     // Candidates in the order evaluateCriteria tries them, so both name the same test.
     const tried = new Set<string>();
@@ -152,7 +153,7 @@ export class ParticipantScreen {
         if (this.evaluate(trial.tree, test) === PASS) return { result: 'undetermined', oneTestAway: test };
       }
     }
-    return { result: 'undetermined', oneTestAway: null };
+    return UNDETERMINED;
   }
 
   /** Kleene's three-valued logic, as evaluateCriteria applies it, stopping early where the answer is known. */
