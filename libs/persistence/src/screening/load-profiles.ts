@@ -24,6 +24,7 @@ interface ParticipantRow {
   family_history_onset_age: number | null;
   study_partner_available: boolean;
   status: ParticipantStatus;
+  consent_scopes: string[];
 }
 
 interface AssessmentRow {
@@ -58,8 +59,8 @@ export interface LoadedProfile {
 }
 
 /**
- * Everything screening needs about some participants on a day, in three or four queries whatever their
- * number: the participant rows, the consent scopes held that day, and the latest assessment of each type
+ * Everything screening needs about some participants on a day, in two or three queries whatever their
+ * number: the participant rows with the consent scopes held that day, and the latest assessment of each type
  * and qualifier (tracer, platform, analyte) up to that day, from which each measure's latest value is read.
  */
 export async function loadProfiles(
@@ -74,18 +75,17 @@ export async function loadProfiles(
   const types = options.assessmentTypes ?? null;
   const profiles = new Map<string, LoadedProfile>();
   if (participantIds.length === 0) return profiles;
+  // With the consent scopes held that day: signed by then and not withdrawn by then.
   const participants = await manager.query<ParticipantRow[]>(
-    `SELECT id, site_id, birth_date::text, sex, education_years, apoe_genotype, family_history,
-            family_history_onset_age, study_partner_available, status
-       FROM participant WHERE id = ANY($1::text[])`,
-    [participantIds],
-  );
-  const scopes = await manager.query<{ participant_id: string; scope: string }[]>(
-    `SELECT DISTINCT pc.participant_id, s.scope
-       FROM participant_consent pc CROSS JOIN LATERAL unnest(pc.scopes) AS s(scope)
-      WHERE pc.participant_id = ANY($1::text[]) AND pc.signed_on <= $2
-        AND NOT EXISTS (SELECT 1 FROM consent_withdrawal w
-                         WHERE w.participant_consent_id = pc.id AND w.scope = s.scope AND w.withdrawn_on <= $2)`,
+    `SELECT p.id, p.site_id, p.birth_date::text, p.sex, p.education_years, p.apoe_genotype, p.family_history,
+            p.family_history_onset_age, p.study_partner_available, p.status,
+            ARRAY(SELECT DISTINCT s.scope
+                    FROM participant_consent pc CROSS JOIN LATERAL unnest(pc.scopes) AS s(scope)
+                   WHERE pc.participant_id = p.id AND pc.signed_on <= $2
+                     AND NOT EXISTS (SELECT 1 FROM consent_withdrawal w
+                                      WHERE w.participant_consent_id = pc.id AND w.scope = s.scope
+                                        AND w.withdrawn_on <= $2)) AS consent_scopes
+       FROM participant p WHERE p.id = ANY($1::text[])`,
     [participantIds, asOf],
   );
   // The latest assessments are kept per participant by a trigger; only a look into the past (an as-of day
@@ -135,16 +135,13 @@ export async function loadProfiles(
         familyHistoryOnsetAge: row.family_history_onset_age,
         studyPartnerAvailable: row.study_partner_available,
         status: row.status,
-        consentScopes: [],
+        consentScopes: row.consent_scopes,
         // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
         trialCommitments: [],
         observations: {},
         amyloid: {},
       },
     });
-  }
-  for (const { participant_id, scope } of scopes) {
-    (profiles.get(participant_id)?.profile.consentScopes as string[] | undefined)?.push(scope);
   }
   for (const row of assessments) {
     const loaded = profiles.get(row.participant_id);
