@@ -29,27 +29,35 @@ function postgresPids(): number[] {
     });
 }
 
-export type CpuSample = Record<string, number>;
+/** CPU seconds so far per named process, and per PostgreSQL server process id. */
+export interface CpuSample {
+  named: Record<string, number>;
+  postgres: Map<number, number>;
+}
 
 /**
  * Where CPU time goes during a load test: the named processes and PostgreSQL's, sampled before and after.
  * Only on Linux (/proc); elsewhere every figure reads 0.
  */
 export function sampleCpu(processes: Record<string, number | undefined>): CpuSample {
-  const sample: CpuSample = {};
-  for (const [name, pid] of Object.entries(processes)) sample[name] = pid ? cpuSecondsOf(pid) : 0;
-  // Connections come and go, so sum over the processes alive now; a backend that exited meanwhile is lost,
-  // which the pooled connections of the API and worker make rare.
-  sample.postgres = postgresPids().reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
-  return sample;
+  const named: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(processes)) named[name] = pid ? cpuSecondsOf(pid) : 0;
+  return { named, postgres: new Map(postgresPids().map((pid) => [pid, cpuSecondsOf(pid)])) };
 }
 
-/** CPU milliseconds per request for each process between two samples. */
+/**
+ * CPU milliseconds per request for each process between two samples. PostgreSQL backends are matched by
+ * process id: one started meanwhile counts from zero; one that exited meanwhile is lost, which the pooled
+ * connections of the API and worker make rare.
+ */
 export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): string {
-  return Object.keys(after)
-    .map(
-      (name) =>
-        `${name} ${(((after[name] - (before[name] ?? 0)) * 1000) / Math.max(requests, 1)).toFixed(2)} ms`,
-    )
-    .join(', ');
+  const perRequest = (seconds: number) => ((seconds * 1000) / Math.max(requests, 1)).toFixed(2);
+  let postgres = 0;
+  for (const [pid, seconds] of after.postgres) postgres += seconds - (before.postgres.get(pid) ?? 0);
+  return [
+    ...Object.entries(after.named).map(
+      ([name, seconds]) => `${name} ${perRequest(seconds - (before.named[name] ?? 0))} ms`,
+    ),
+    `postgres ${perRequest(postgres)} ms`,
+  ].join(', ');
 }
