@@ -110,6 +110,20 @@ describe('a cohort re-screen survives its worker being killed', () => {
     );
     first.child.kill('SIGKILL');
     await first.exited;
+    // A COMMIT the worker sent just before it died may still be completing in its server process; read the
+    // cursor only once every server process of the dead worker has finished (the API's are idle).
+    await poll(
+      async () =>
+        (
+          await api.dataSource.query<{ busy: number }[]>(
+            `SELECT count(*)::int AS busy FROM pg_stat_activity
+              WHERE datname = current_database() AND backend_type = 'client backend'
+                AND pid <> pg_backend_pid() AND state <> 'idle'`,
+          )
+        )[0].busy,
+      (busy) => busy === 0,
+      "the killed worker's transactions to end",
+    );
     const atKill = await run();
     expect(atKill.finished_at).toBeNull();
     expect(atKill.done).toBeGreaterThanOrEqual(interrupted.done);
