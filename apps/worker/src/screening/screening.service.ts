@@ -87,8 +87,9 @@ class ScreeningWrites {
  * reasons need them, and only for determinations that changed. Trials share one leaf cache.
  */
 class Explanations {
-  private readonly leafCache = new Map<string, LeafResult>();
-  private readonly byTrial = new Map<string, Determination>();
+  // Made on first use: most participants in a re-screen need no explanation at all.
+  private leafCache?: Map<string, LeafResult>;
+  private byTrial?: Map<string, Determination>;
 
   constructor(
     private readonly profile: ParticipantProfile,
@@ -96,12 +97,13 @@ class Explanations {
   ) {}
 
   of(trial: ScreenableTrial): Determination {
+    this.byTrial ??= new Map();
     let determination = this.byTrial.get(trial.id);
     if (!determination) {
       determination = evaluateCriteria(trial.criteria.criteria, this.profile, {
         asOf: this.asOf,
         trialId: trial.id,
-        leafCache: this.leafCache,
+        leafCache: (this.leafCache ??= new Map()),
       });
       this.byTrial.set(trial.id, determination);
     }
@@ -181,6 +183,7 @@ export class ScreeningService {
       }
       const trialIds = trials.map((t) => t.id);
       const plan = new ScreeningPlan(trials.map((t) => ({ id: t.id, criteria: t.criteria.criteria })));
+      const assessmentTypes = plan.assessmentTypes;
 
       const byDay = new Map<CalendarDate, string[]>();
       const dayByZone = new Map<string, CalendarDate>();
@@ -196,7 +199,7 @@ export class ScreeningService {
       const openFlags = await this.openFlags(manager, sorted, trialIds);
       const writes = new ScreeningWrites();
       for (const [asOf, ids] of byDay) {
-        const profiles = await loadProfiles(manager, ids, asOf, { assessmentTypes: plan.assessmentTypes });
+        const profiles = await loadProfiles(manager, ids, asOf, { assessmentTypes });
         for (const [participantId, { siteId, profile }] of profiles) {
           const screen = plan.forParticipant(profile, asOf);
           const explanations = new Explanations(profile, asOf);

@@ -173,23 +173,17 @@ export class ParticipantScreen {
         const inner = this.evaluate(node.of, assumePassing);
         return inner === PASS ? FAIL : inner === FAIL ? PASS : UNKNOWN;
       }
-      case 'all': {
-        let unknown = false;
-        for (const child of node.of) {
-          const outcome = this.evaluate(child, assumePassing);
-          if (outcome === FAIL) return FAIL;
-          if (outcome === UNKNOWN) unknown = true;
-        }
-        return unknown ? UNKNOWN : PASS;
-      }
+      case 'all':
       case 'any': {
+        // `all` is decided by any failing part, `any` by any passing one; otherwise unknown beats the rest.
+        const decisive = node.kind === 'all' ? FAIL : PASS;
         let unknown = false;
         for (const child of node.of) {
           const outcome = this.evaluate(child, assumePassing);
-          if (outcome === PASS) return PASS;
+          if (outcome === decisive) return decisive;
           if (outcome === UNKNOWN) unknown = true;
         }
-        return unknown ? UNKNOWN : FAIL;
+        return unknown ? UNKNOWN : decisive === FAIL ? PASS : FAIL;
       }
     }
   }
