@@ -36,7 +36,7 @@ async function main(): Promise<void> {
 
   const worker = await startBenchWorker(cohort.config);
   try {
-    const report = (label: string, run: { seconds: number; evaluations: number }) =>
+    const report = (label: string, run: { seconds: number; evaluations: number; walBytes: number }) =>
       console.log(
         `${label.padEnd(34)} ${run.seconds.toFixed(2).padStart(7)} s  ` +
           `${Math.round(cohort.participants / run.seconds)
@@ -44,7 +44,8 @@ async function main(): Promise<void> {
             .padStart(9)} participants/s  ` +
           `${Math.round(run.evaluations / run.seconds)
             .toLocaleString('en')
-            .padStart(10)} evaluations/s`,
+            .padStart(10)} evaluations/s  ` +
+          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL`,
       );
     const first = await timeCohortRun(dataSource, worker, trialIds);
     report('first screen (all written)', first);

@@ -57,7 +57,7 @@ export async function timeCohortRun(
   dataSource: DataSource,
   worker: BenchWorker,
   trialIds: string[],
-): Promise<{ seconds: number; evaluations: number }> {
+): Promise<{ seconds: number; evaluations: number; walBytes: number }> {
   const runs = await dataSource.query<{ id: string; total: number }[]>(
     `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
      SELECT t.id, t.criteria_version, 'benchmark',
@@ -66,6 +66,9 @@ export async function timeCohortRun(
     [trialIds],
   );
   const runIds = runs.map((run) => run.id).sort();
+  const [{ lsn: walBefore }] = await dataSource.query<{ lsn: string }[]>(
+    `SELECT pg_current_wal_lsn()::text AS lsn`,
+  );
   const started = process.hrtime.bigint();
   await worker.screeningQueue.add(
     JobName.RunScreening,
@@ -81,5 +84,10 @@ export async function timeCohortRun(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, evaluations: runs.reduce((sum, run) => sum + run.total, 0) };
+  // WAL written meanwhile (by the whole server): row locks, determinations, history and flags all write it.
+  const [{ bytes }] = await dataSource.query<{ bytes: string }[]>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes`,
+    [walBefore],
+  );
+  return { seconds, evaluations: runs.reduce((sum, run) => sum + run.total, 0), walBytes: Number(bytes) };
 }
