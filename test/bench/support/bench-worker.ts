@@ -49,6 +49,14 @@ export async function startBenchWorker(config: Environment): Promise<BenchWorker
   };
 }
 
+export interface CohortRunTiming {
+  seconds: number;
+  /** Participant x trial evaluations the runs counted. */
+  evaluations: number;
+  /** WAL the whole server wrote meanwhile. */
+  walBytes: number;
+}
+
 /**
  * Starts one screening run per trial, walked together as the daily re-screen does, and waits for them to
  * finish; returns the wall time from enqueueing to the last run's finish.
@@ -57,7 +65,7 @@ export async function timeCohortRun(
   dataSource: DataSource,
   worker: BenchWorker,
   trialIds: string[],
-): Promise<{ seconds: number; evaluations: number; walBytes: number }> {
+): Promise<CohortRunTiming> {
   const runs = await dataSource.query<{ id: string; total: number }[]>(
     `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
      SELECT t.id, t.criteria_version, 'benchmark',
