@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ConsentGrant, ConsentScope, isCalendarDate, scopesHeld } from '@registry/domain';
+import { ConsentGrant, ConsentScope, dateInTimeZone, isCalendarDate, scopesHeld } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
 import {
   ConsentDocumentEntity,
@@ -9,6 +9,7 @@ import {
   publishEvent,
   recordAudit,
   ScheduledVisitEntity,
+  SiteEntity,
   uniqueViolation,
 } from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
@@ -64,8 +65,9 @@ export class ConsentsService {
   async status(actor: Actor, participantId: string) {
     const participant = await this.access.visible(this.dataSource.manager, actor, participantId);
     const [consents, withdrawals] = await this.load(this.dataSource.manager, participant.id);
+    const today = await siteToday(this.dataSource.manager, participant.siteId);
     return {
-      scopesHeld: [...scopesHeld(toGrants(consents, withdrawals), today())].sort(),
+      scopesHeld: [...scopesHeld(toGrants(consents, withdrawals), today)].sort(),
       consents,
       withdrawals,
     };
@@ -80,6 +82,8 @@ export class ConsentsService {
       throw invalidField('signedOn', 'isDate', 'signedOn is not a calendar date');
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, participantId);
+      if (input.signedOn > (await siteToday(manager, participant.siteId)))
+        throw invalidField('signedOn', 'notInFuture', 'signedOn is in the future at the site');
       const document = await manager.findOneBy(ConsentDocumentEntity, { id: input.consentDocumentId });
       if (!document)
         throw invalidField('consentDocumentId', 'exists', 'consentDocumentId names no consent document');
@@ -144,6 +148,9 @@ export class ConsentsService {
       throw invalidField('withdrawnOn', 'isDate', 'withdrawnOn is not a calendar date');
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, participantId);
+      // Withdrawal takes effect at once; a date ahead would leave the scopes held until then.
+      if (input.withdrawnOn > (await siteToday(manager, participant.siteId)))
+        throw invalidField('withdrawnOn', 'notInFuture', 'withdrawnOn is in the future at the site');
       const consent = await manager.findOneBy(ParticipantConsentEntity, {
         id: consentId,
         participantId: participant.id,
@@ -259,4 +266,11 @@ function toGrants(
   }));
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
+/**
+ * Today on the calendar at the participant's site: consents are signed and withdrawn on local days, and a
+ * withdrawal dated today in Tokyo is in force there while it is still yesterday in UTC.
+ */
+async function siteToday(manager: EntityManager, siteId: string): Promise<string> {
+  const site = await manager.findOneByOrFail(SiteEntity, { id: siteId });
+  return dateInTimeZone(new Date(), site.timeZone);
+}

@@ -4,6 +4,7 @@ import { Environment } from '@registry/config';
 import {
   allowedTransitions,
   canTransition,
+  dateInTimeZone,
   formatRegistryId,
   isCalendarDate,
   ParticipantStatus,
@@ -80,13 +81,16 @@ export class ParticipantsService {
 
       // The row lock on the site serialises enrolments there, so sequences never collide.
       // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-      const [[site]] = await manager.query<[{ code: string; last_registry_sequence: number }[], number]>(
+      const [[site]] = await manager.query<
+        [{ code: string; last_registry_sequence: number; time_zone: string }[], number]
+      >(
         `UPDATE site SET last_registry_sequence = last_registry_sequence + 1 WHERE id = $1 AND active
-         RETURNING code, last_registry_sequence`,
+         RETURNING code, last_registry_sequence, time_zone`,
         [input.siteId],
       );
       if (!site) throw invalidField('siteId', 'activeSite', 'siteId names an inactive site');
-      const today = new Date().toISOString().slice(0, 10);
+      // The status takes effect on the calendar day at the site, not in UTC.
+      const today = dateInTimeZone(new Date(), site.time_zone);
       const participant = manager.create(ParticipantEntity, {
         id: formatRegistryId(site.code, site.last_registry_sequence),
         siteId: input.siteId,
