@@ -4,8 +4,9 @@ import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '..
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 
-// Screening reads each participant's latest assessment per type and qualifier from a table kept by
-// triggers on `assessment`; these tests hold it to what the full history says.
+// Screening reads each participant's latest assessment per type and qualifier, and their consents, from
+// tables kept by triggers on `assessment`, `participant_consent` and `consent_withdrawal`; these tests hold
+// them to what the full history says.
 describe('the latest assessments that screening reads', () => {
   let system: TestSystem;
   let api: TestApi;
@@ -53,12 +54,29 @@ describe('the latest assessments that screening reads', () => {
       [participantId],
     );
 
+  /** The screening facts document as stored, and as worked out afresh from the tables it summarises. */
+  const facts = async () => {
+    const [row] = await api.dataSource.query<{ stored: unknown; fresh: unknown }[]>(
+      `SELECT f.latest_assessments::jsonb AS stored,
+              (SELECT jsonb_agg(jsonb_build_array(l.type, l.qualifier, l.performed_on, l.values, l.derived)
+                                ORDER BY l.type, l.qualifier)
+                 FROM participant_latest_assessment l WHERE l.participant_id = f.participant_id) AS fresh,
+              f.consents::jsonb AS consents
+         FROM participant_screening_facts f WHERE f.participant_id = $1`,
+      [participantId],
+    );
+    return row as { stored: unknown; fresh: unknown; consents: [string, string[], [string, string][]][] };
+  };
+
   it('keeps one row per type and qualifier: the latest MMSE, and the latest PET of each tracer', async () => {
     expect(await latest()).toEqual([
       expect.objectContaining({ type: 'amyloid_pet', qualifier: 'florbetaben', performed_on: earlier }),
       expect.objectContaining({ type: 'amyloid_pet', qualifier: 'flutemetamol', performed_on: today }),
       expect.objectContaining({ type: 'mmse', qualifier: '', performed_on: today, values: { total: 27 } }),
     ]);
+    const { stored, fresh } = await facts();
+    expect(stored).toEqual(fresh);
+    expect((stored as unknown[]).length).toBe(3);
   });
 
   it('follows a correction of the latest value', async () => {
@@ -77,6 +95,36 @@ describe('the latest assessments that screening reads', () => {
       .send({ values: { total: 26 }, reason: 'Transcription error found at source data verification' })
       .expect(200);
     expect((await latest()).find((row) => row.type === 'mmse')).toMatchObject({ values: { total: 26 } });
+    const { stored, fresh } = await facts();
+    expect(stored).toEqual(fresh);
+    expect(stored).toContainEqual(['mmse', '', today, { total: 26 }, {}]);
+  });
+
+  it('keeps the consents with their withdrawals, from which the scopes held on a day are worked out', async () => {
+    expect((await facts()).consents).toEqual([['2024-01-01', expect.any(Array), []]]);
+    const consents = await api
+      .http()
+      .get(`/api/v1/participants/${participantId}/consents`)
+      .set(f.coordinatorTokyo.auth)
+      .expect(200);
+    await api
+      .http()
+      .post(`/api/v1/participants/${participantId}/consents/${consents.body.consents[0].id}/withdrawals`)
+      .set(f.coordinatorTokyo.auth)
+      .send({ withdrawnOn: today, scopes: ['recontact_for_trials'], reason: 'No more calls about trials' })
+      .expect(201);
+    const [[signedOn, scopes, withdrawals]] = (await facts()).consents;
+    expect(signedOn).toBe('2024-01-01');
+    expect(scopes).toContain('recontact_for_trials');
+    expect(withdrawals).toEqual([['recontact_for_trials', today]]);
+    const load = async (asOf: string) =>
+      (await loadProfiles(api.dataSource.manager, [participantId], asOf)).get(participantId)!.profile
+        .consentScopes;
+    expect(await load(today)).not.toContain('recontact_for_trials');
+    expect(await load(today)).toContain('registry_follow_up');
+    // The day before the withdrawal the scope was held; before signing, nothing was.
+    expect(await load(addDays(today, -1))).toContain('recontact_for_trials');
+    expect(await load('2023-12-31')).toEqual([]);
   });
 
   it('gives the same profile as the history, today and on a day before the latest visit', async () => {

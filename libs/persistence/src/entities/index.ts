@@ -11,6 +11,7 @@ import { TrialCriteriaVersionEntity, TrialEntity } from './trial.entity';
 import { OutboxEventEntity } from './outbox-event.entity';
 import { ParticipantIdentityEntity } from './participant-identity.entity';
 import { ParticipantEntity } from './participant.entity';
+import { ScreeningFactsEntity } from './screening-facts.entity';
 import { ProtocolEntity, ProtocolVisitEntity } from './protocol.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SiteEntity } from './site.entity';
@@ -31,6 +32,7 @@ export {
   TrialEntity,
   AssessmentEntity,
   LatestAssessmentEntity,
+  ScreeningFactsEntity,
   AuditEventEntity,
   ConsentDocumentEntity,
   ConsentWithdrawalEntity,
@@ -69,6 +71,7 @@ export const ENTITIES = [
   VisitEntity,
   AssessmentEntity,
   LatestAssessmentEntity,
+  ScreeningFactsEntity,
   TrialEntity,
   TrialCriteriaVersionEntity,
   EligibilityDeterminationEntity,

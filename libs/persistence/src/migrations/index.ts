@@ -3,6 +3,7 @@ import { CreateIdentityAndAudit1795500000000 } from './1795500000000-CreateIdent
 import { CreateCohort1795510000000 } from './1795510000000-CreateCohort';
 import { CreateEligibility1795520000000 } from './1795520000000-CreateEligibility';
 import { ScreeningAtScale1795530000000 } from './1795530000000-ScreeningAtScale';
+import { ScreeningFacts1795540000000 } from './1795540000000-ScreeningFacts';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateCohort1795510000000,
   CreateEligibility1795520000000,
   ScreeningAtScale1795530000000,
+  ScreeningFacts1795540000000,
 ];

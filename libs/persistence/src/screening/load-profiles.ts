@@ -3,6 +3,8 @@ import {
   AmyloidStatus,
   AssessmentType,
   CalendarDate,
+  ConsentGrant,
+  ConsentScope,
   MEASURES,
   MeasureDefinition,
   Observation,
@@ -10,6 +12,7 @@ import {
   ParticipantProfile,
   ParticipantStatus,
   readMeasure,
+  scopesHeld,
 } from '@registry/domain';
 import type { EntityManager } from 'typeorm';
 
@@ -24,7 +27,9 @@ interface ParticipantRow {
   family_history_onset_age: number | null;
   study_partner_available: boolean;
   status: ParticipantStatus;
-  consent_scopes: string[];
+  /** From participant_screening_facts; null for a participant with neither an assessment nor a consent. */
+  latest_assessments: LatestAssessment[] | null;
+  consents: ConsentDocument[] | null;
 }
 
 interface AssessmentRow {
@@ -37,6 +42,9 @@ interface AssessmentRow {
 
 /** A participant_latest_assessment row as JSON: type, qualifier, performed on, values, derived. */
 type LatestAssessment = [string, string, CalendarDate, Record<string, unknown>, Record<string, unknown>];
+
+/** A consent as JSON: signed on, scopes, [[scope, withdrawn on], ...]. */
+type ConsentDocument = [CalendarDate, ConsentScope[], [ConsentScope, CalendarDate][]];
 
 const MODALITY_OF_TYPE: Partial<Record<string, AmyloidModality>> = {
   [AssessmentType.AmyloidPet]: AmyloidModality.Pet,
@@ -85,10 +93,9 @@ interface LoadOptions {
 }
 
 /**
- * Everything screening needs about some participants on a day, in one query whatever their number (two
- * when a look into the past needs the history): the participant rows with the consent scopes held that day,
- * and the latest assessment of each type and qualifier (tracer, platform, analyte) up to that day, from which
- * each measure's latest value is read.
+ * Everything screening needs about some participants on a day: the participant rows, the consent scopes
+ * held that day, and the latest assessment of each type and qualifier (tracer, platform, analyte) up to that
+ * day, from which each measure's latest value is read.
  */
 export async function loadProfiles(
   manager: EntityManager,
@@ -96,118 +103,114 @@ export async function loadProfiles(
   asOf: CalendarDate,
   options: LoadOptions = {},
 ): Promise<Map<string, LoadedProfile>> {
-  const rows = await queryProfiles(
+  const loaded = await queryProfiles(
     manager,
     participantIds.map((participantId) => ({ participantId, asOf })),
     options,
-    false,
   );
-  return new Map(rows.map((row) => [row.profile.participantId, row]));
+  return new Map(loaded.map((entry) => [entry.profile.participantId, entry]));
 }
 
 /**
- * loadProfiles for screening: each participant on their own day, with their stored determinations and open
- * flags, in the order asked. One row per participant carries it all, so a cohort re-screen costs PostgreSQL
- * one statement a batch and this process one row to parse per participant.
+ * loadProfiles for screening: each participant on their own day, in the order asked, with their stored
+ * determinations and open flags. Three statements whatever the number of participants.
  */
 export async function loadScreeningInputs(
   manager: EntityManager,
   requests: ProfileRequest[],
   options: LoadOptions = {},
 ): Promise<ScreeningInput[]> {
-  return queryProfiles(manager, requests, options, true);
-}
-
-interface ProfileRow extends ParticipantRow {
-  as_of: CalendarDate;
-  assessments: LatestAssessment[] | null;
-  /** Only when screening state is asked for: [trial id, criteria version, result, one test away]. */
-  determinations?: [string, number, string, string | null][] | null;
-  /** Only when screening state is asked for: [trial id, kind]. */
-  open_flags?: [string, string][] | null;
-}
-
-async function queryProfiles(
-  manager: EntityManager,
-  requests: ProfileRequest[],
-  options: LoadOptions,
-  withScreeningState: true,
-): Promise<ScreeningInput[]>;
-async function queryProfiles(
-  manager: EntityManager,
-  requests: ProfileRequest[],
-  options: LoadOptions,
-  withScreeningState: false,
-): Promise<LoadedProfile[]>;
-async function queryProfiles(
-  manager: EntityManager,
-  requests: ProfileRequest[],
-  options: LoadOptions,
-  withScreeningState: boolean,
-): Promise<(LoadedProfile | ScreeningInput)[]> {
   if (requests.length === 0) return [];
-  // Consent scopes held on the participant's day: signed by then and not withdrawn by then. The latest
-  // assessments are kept per participant by a trigger, and come as one JSON array per participant: a cohort
-  // re-screen reads millions of them, and parsing one document costs this process far less than ten rows.
-  const rows = await manager.query<ProfileRow[]>(
-    `SELECT p.id, p.site_id, p.birth_date::text, p.sex, p.education_years, p.apoe_genotype, p.family_history,
-            p.family_history_onset_age, p.study_partner_available, p.status, d.as_of::text,
-            ARRAY(SELECT DISTINCT s.scope
-                    FROM participant_consent pc CROSS JOIN LATERAL unnest(pc.scopes) AS s(scope)
-                   WHERE pc.participant_id = p.id AND pc.signed_on <= d.as_of
-                     AND NOT EXISTS (SELECT 1 FROM consent_withdrawal w
-                                      WHERE w.participant_consent_id = pc.id AND w.scope = s.scope
-                                        AND w.withdrawn_on <= d.as_of)) AS consent_scopes,
-            (SELECT json_agg(json_build_array(l.type, l.qualifier, l.performed_on, l.values, l.derived))
-               FROM participant_latest_assessment l
-              WHERE l.participant_id = p.id AND ($3::text[] IS NULL OR l.type = ANY($3::text[]))) AS assessments
-            ${
-              withScreeningState
-                ? `, (SELECT json_agg(json_build_array(e.trial_id, e.criteria_version, e.result, e.one_test_away))
-                       FROM eligibility_determination e WHERE e.participant_id = p.id) AS determinations,
-                     (SELECT json_agg(json_build_array(f.trial_id, f.kind))
-                        FROM eligibility_flag f WHERE f.participant_id = p.id AND f.closed_at IS NULL) AS open_flags`
-                : ''
-            }
-       FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS d(id, as_of, position)
-       JOIN participant p ON p.id = d.id
-      ORDER BY d.position`,
-    [requests.map((r) => r.participantId), requests.map((r) => r.asOf), options.assessmentTypes ?? null],
+  const ids = requests.map((r) => r.participantId);
+  const profiles = await queryProfiles(manager, requests, options);
+  // By participant only, through the primary key: adding `trial_id = ANY(...)` lets the planner pick the
+  // trial index and scan every determination of those trials (measured: 0.6 s instead of 0.06 s a batch).
+  // One JSON array per participant: half this process's parsing work of a row per determination.
+  const stored = await manager.query<
+    { participant_id: string; determinations: [string, number, string, string | null][] }[]
+  >(
+    `SELECT participant_id, json_agg(json_build_array(trial_id, criteria_version, result, one_test_away)) AS determinations
+       FROM eligibility_determination WHERE participant_id = ANY($1::text[]) GROUP BY participant_id`,
+    [ids],
   );
+  const flags = await manager.query<{ participant_id: string; trial_id: string; kind: string }[]>(
+    `SELECT participant_id, trial_id, kind FROM eligibility_flag WHERE closed_at IS NULL AND participant_id = ANY($1::text[])`,
+    [ids],
+  );
+  const inputs = new Map<string, ScreeningInput>();
+  profiles.forEach((loaded, index) =>
+    inputs.set(loaded.profile.participantId, {
+      ...loaded,
+      asOf: requests[index].asOf,
+      determinations: new Map(),
+      openFlags: new Map(),
+    }),
+  );
+  for (const { participant_id, determinations } of stored) {
+    const input = inputs.get(participant_id);
+    if (!input) continue;
+    for (const [trialId, criteriaVersion, result, oneTestAway] of determinations)
+      input.determinations.set(trialId, { criteriaVersion, result, oneTestAway });
+  }
+  for (const { participant_id, trial_id, kind } of flags) {
+    const open = inputs.get(participant_id)?.openFlags;
+    open?.set(trial_id, [...(open.get(trial_id) ?? []), kind]);
+  }
+  return [...inputs.values()];
+}
+
+/**
+ * The participants asked for that exist, in the order asked. One statement: each participant row with its
+ * screening facts (latest assessments and consents, kept by triggers), read by primary key.
+ */
+async function queryProfiles(
+  manager: EntityManager,
+  requests: ProfileRequest[],
+  options: LoadOptions,
+): Promise<LoadedProfile[]> {
+  if (requests.length === 0) return [];
+  const rows = await manager.query<ParticipantRow[]>(
+    `SELECT p.id, p.site_id, p.birth_date::text, p.sex, p.education_years, p.apoe_genotype, p.family_history,
+            p.family_history_onset_age, p.study_partner_available, p.status, f.latest_assessments, f.consents
+       FROM participant p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id
+      WHERE p.id = ANY($1::text[])`,
+    [requests.map((r) => r.participantId)],
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const found = requests.filter((r) => byId.has(r.participantId));
+  const wanted = options.assessmentTypes ? new Set(options.assessmentTypes) : null;
 
   // Only a look into the past (a day before some latest result) needs the history, and only for those.
   const fromHistory = await latestFromHistory(
     manager,
-    rows.filter((row) => row.assessments?.some(([, , performedOn]) => performedOn > row.as_of)),
+    found.filter(({ participantId, asOf }) =>
+      byId.get(participantId)!.latest_assessments?.some(([, , performedOn]) => performedOn > asOf),
+    ),
     options,
   );
 
-  return rows.map((row) => {
-    const loaded = profileOf(row);
-    const history = fromHistory.get(row.id);
+  return found.map(({ participantId, asOf }) => {
+    const row = byId.get(participantId)!;
+    const loaded = profileOf(row, asOf);
+    const history = fromHistory.get(participantId);
     if (history) for (const assessment of history) addAssessment(loaded.profile, assessment);
     else
-      for (const [type, qualifier, performed_on, values, derived] of row.assessments ?? [])
-        addAssessment(loaded.profile, { type, qualifier, performed_on, values, derived });
-    if (!withScreeningState) return loaded;
-    const determinations = new Map<string, StoredDetermination>();
-    for (const [trialId, criteriaVersion, result, oneTestAway] of row.determinations ?? [])
-      determinations.set(trialId, { criteriaVersion, result, oneTestAway });
-    const openFlags = new Map<string, string[]>();
-    for (const [trialId, kind] of row.open_flags ?? [])
-      openFlags.set(trialId, [...(openFlags.get(trialId) ?? []), kind]);
-    return { ...loaded, asOf: row.as_of, determinations, openFlags };
+      for (const [type, qualifier, performed_on, values, derived] of row.latest_assessments ?? []) {
+        if (!wanted || wanted.has(type))
+          addAssessment(loaded.profile, { type, qualifier, performed_on, values, derived });
+      }
+    return loaded;
   });
 }
 
 /** The latest assessment of each type and qualifier up to each participant's day, read from the history. */
 async function latestFromHistory(
   manager: EntityManager,
-  rows: ProfileRow[],
+  requests: ProfileRequest[],
   options: LoadOptions,
 ): Promise<Map<string, AssessmentRow[]>> {
   const byParticipant = new Map<string, AssessmentRow[]>();
-  if (rows.length === 0) return byParticipant;
+  if (requests.length === 0) return byParticipant;
   const history = await manager.query<(AssessmentRow & { participant_id: string })[]>(
     `SELECT DISTINCT ON (a.participant_id, a.type, assessment_qualifier(a.type, a.values))
             a.participant_id, a.type, assessment_qualifier(a.type, a.values) AS qualifier, a.performed_on::text,
@@ -216,14 +219,20 @@ async function latestFromHistory(
        JOIN assessment a ON a.participant_id = d.id AND a.performed_on <= d.as_of
       WHERE $3::text[] IS NULL OR a.type = ANY($3::text[])
       ORDER BY a.participant_id, a.type, assessment_qualifier(a.type, a.values), a.performed_on DESC, a.created_at DESC`,
-    [rows.map((row) => row.id), rows.map((row) => row.as_of), options.assessmentTypes ?? null],
+    [requests.map((r) => r.participantId), requests.map((r) => r.asOf), options.assessmentTypes ?? null],
   );
-  for (const row of rows) byParticipant.set(row.id, []);
+  for (const { participantId } of requests) byParticipant.set(participantId, []);
   for (const row of history) byParticipant.get(row.participant_id)!.push(row);
   return byParticipant;
 }
 
-function profileOf(row: ParticipantRow): LoadedProfile {
+/** The profile without assessments; consent scopes as held on `asOf`, by the domain's rule. */
+function profileOf(row: ParticipantRow, asOf: CalendarDate): LoadedProfile {
+  const grants: ConsentGrant[] = (row.consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
+    signedOn,
+    scopes,
+    withdrawnScopes: withdrawals.map(([scope, withdrawnOn]) => ({ scope, withdrawnOn })),
+  }));
   return {
     siteId: row.site_id,
     profile: {
@@ -236,7 +245,7 @@ function profileOf(row: ParticipantRow): LoadedProfile {
       familyHistoryOnsetAge: row.family_history_onset_age,
       studyPartnerAvailable: row.study_partner_available,
       status: row.status,
-      consentScopes: row.consent_scopes,
+      consentScopes: [...scopesHeld(grants, asOf)].sort(),
       // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
       trialCommitments: [],
       observations: {},
