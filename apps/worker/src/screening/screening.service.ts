@@ -105,12 +105,16 @@ class Explanations {
   }
 }
 
-/** One participant's verdict for one trial, with its explanation at hand. */
+/** The participant being screened, with what every trial's verdict about them is weighed against. */
 interface Screened {
   participantId: string;
-  trial: ScreenableTrial;
-  verdict: Verdict;
+  profile: ParticipantProfile;
+  asOf: CalendarDate;
   explanations: Explanations;
+  /** Holds the consent scope to be recontacted for trials. */
+  recontactable: boolean;
+  /** Recontactable, and in a status in which people may be approached for a trial. */
+  approachable: boolean;
 }
 
 /**
@@ -188,18 +192,30 @@ export class ScreeningService {
       const inputs = await loadScreeningInputs(manager, requests, { assessmentTypes });
       const writes = new ScreeningWrites();
       for (const { siteId, profile, asOf, determinations, openFlags } of inputs) {
-        const participantId = profile.participantId;
         const screen = plan.forParticipant(profile, asOf);
-        const explanations = new Explanations(profile, asOf);
+        const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
+        const screened: Screened = {
+          participantId: profile.participantId,
+          profile,
+          asOf,
+          explanations: new Explanations(profile, asOf),
+          recontactable,
+          approachable: recontactable && !NEVER_FLAGGED.includes(profile.status),
+        };
         for (let index = 0; index < trials.length; index++) {
           const trial = trials[index];
           if (!trial.siteIds.has(siteId)) continue;
           const verdict = screen.verdict(index);
           outcome.evaluated++;
-          const screened = { participantId, trial, verdict, explanations };
-          if (this.collectDetermination(writes, screened, asOf, determinations.get(trial.id)))
+          if (this.collectDetermination(writes, screened, trial, verdict, determinations.get(trial.id)))
             outcome.changed++;
-          this.collectFlags(writes, screened, profile, openFlags.get(trial.id) as FlagKind[] | undefined);
+          this.collectFlags(
+            writes,
+            screened,
+            trial,
+            verdict,
+            openFlags.get(trial.id) as FlagKind[] | undefined,
+          );
         }
       }
       outcome.flagsClosed = await this.closeFlags(manager, writes);
@@ -213,8 +229,9 @@ export class ScreeningService {
   /** Queues the determination and a history row when it differs from what is stored; true when it did. */
   private collectDetermination(
     writes: ScreeningWrites,
-    { participantId, trial, verdict, explanations }: Screened,
-    asOf: CalendarDate,
+    { participantId, asOf, explanations }: Screened,
+    trial: ScreenableTrial,
+    verdict: Verdict,
     previous: StoredDetermination | undefined,
   ): boolean {
     const oneTestAway = verdict.oneTestAway;
@@ -257,12 +274,11 @@ export class ScreeningService {
    */
   private collectFlags(
     writes: ScreeningWrites,
-    { participantId, trial, verdict, explanations }: Screened,
-    profile: ParticipantProfile,
-    open: FlagKind[] = [],
+    { participantId, profile, explanations, recontactable, approachable }: Screened,
+    trial: ScreenableTrial,
+    verdict: Verdict,
+    open: readonly FlagKind[] = [],
   ): void {
-    const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
-    const approachable = recontactable && !NEVER_FLAGGED.includes(profile.status);
     const wanted: FlagKind | null = !approachable
       ? null
       : verdict.result === 'eligible'

@@ -11,7 +11,7 @@ import {
   observationKey,
   ParticipantProfile,
   ParticipantStatus,
-  readMeasure,
+  measureReader,
   scopesHeld,
 } from '@registry/domain';
 import type { EntityManager } from 'typeorm';
@@ -52,11 +52,17 @@ const MODALITY_OF_TYPE: Partial<Record<string, AmyloidModality>> = {
   [AssessmentType.Plasma]: AmyloidModality.Plasma,
 };
 
-const MEASURES_BY_ASSESSMENT = new Map<string, [string, MeasureDefinition][]>();
+interface MeasureOfAssessment {
+  name: string;
+  qualified: boolean;
+  read: (assessment: AssessmentRow) => unknown;
+}
+
+const MEASURES_BY_ASSESSMENT = new Map<string, MeasureOfAssessment[]>();
 for (const [name, definition] of Object.entries(MEASURES) as [string, MeasureDefinition][]) {
   MEASURES_BY_ASSESSMENT.set(definition.assessment, [
     ...(MEASURES_BY_ASSESSMENT.get(definition.assessment) ?? []),
-    [name, definition],
+    { name, qualified: Boolean(definition.qualifier), read: measureReader(definition.source) },
   ]);
 }
 
@@ -82,10 +88,12 @@ export interface StoredDetermination {
 export interface ScreeningInput extends LoadedProfile {
   asOf: CalendarDate;
   /** By trial id, for every trial the participant was ever screened for. */
-  determinations: Map<string, StoredDetermination>;
+  determinations: ReadonlyMap<string, StoredDetermination>;
   /** Kinds of the open flags, by trial id. */
-  openFlags: Map<string, string[]>;
+  openFlags: ReadonlyMap<string, readonly string[]>;
 }
+
+const NOTHING_STORED: ReadonlyMap<string, never> = new Map<string, never>();
 
 interface LoadOptions {
   /** Load only these assessment types (those the trials at hand read); default: every type. */
@@ -137,26 +145,27 @@ export async function loadScreeningInputs(
     `SELECT participant_id, trial_id, kind FROM eligibility_flag WHERE closed_at IS NULL AND participant_id = ANY($1::text[])`,
     [ids],
   );
-  const inputs = new Map<string, ScreeningInput>();
-  profiles.forEach((loaded, index) =>
-    inputs.set(loaded.profile.participantId, {
-      ...loaded,
-      asOf: requests[index].asOf,
-      determinations: new Map(),
-      openFlags: new Map(),
-    }),
-  );
+  // Participants with no open flag (most) or nothing stored yet share one empty map.
+  const determinationsOf = new Map<string, Map<string, StoredDetermination>>();
   for (const { participant_id, determinations } of stored) {
-    const input = inputs.get(participant_id);
-    if (!input) continue;
+    const byTrial = new Map<string, StoredDetermination>();
     for (const [trialId, criteriaVersion, result, oneTestAway] of determinations)
-      input.determinations.set(trialId, { criteriaVersion, result, oneTestAway });
+      byTrial.set(trialId, { criteriaVersion, result, oneTestAway });
+    determinationsOf.set(participant_id, byTrial);
   }
+  const flagsOf = new Map<string, Map<string, string[]>>();
   for (const { participant_id, trial_id, kind } of flags) {
-    const open = inputs.get(participant_id)?.openFlags;
-    open?.set(trial_id, [...(open.get(trial_id) ?? []), kind]);
+    let open = flagsOf.get(participant_id);
+    if (!open) flagsOf.set(participant_id, (open = new Map<string, string[]>()));
+    open.set(trial_id, [...(open.get(trial_id) ?? []), kind]);
   }
-  return [...inputs.values()];
+  const inputs = profiles.map((loaded, index): ScreeningInput => ({
+    ...loaded,
+    asOf: requests[index].asOf,
+    determinations: determinationsOf.get(loaded.profile.participantId) ?? NOTHING_STORED,
+    openFlags: flagsOf.get(loaded.profile.participantId) ?? NOTHING_STORED,
+  }));
+  return inputs;
 }
 
 /**
@@ -184,7 +193,7 @@ async function queryProfiles(
   const fromHistory = await latestFromHistory(
     manager,
     found.filter(({ participantId, asOf }) =>
-      byId.get(participantId)!.latest_assessments?.some(([, , performedOn]) => performedOn > asOf),
+      byId.get(participantId)!.latest_assessments?.some((latest) => latest[2] > asOf),
     ),
     options,
   );
@@ -195,9 +204,15 @@ async function queryProfiles(
     const history = fromHistory.get(participantId);
     if (history) for (const assessment of history) addAssessment(loaded.profile, assessment);
     else
-      for (const [type, qualifier, performed_on, values, derived] of row.latest_assessments ?? []) {
-        if (!wanted || wanted.has(type))
-          addAssessment(loaded.profile, { type, qualifier, performed_on, values, derived });
+      for (const latest of row.latest_assessments ?? []) {
+        if (wanted && !wanted.has(latest[0])) continue;
+        addAssessment(loaded.profile, {
+          type: latest[0],
+          qualifier: latest[1],
+          performed_on: latest[2],
+          values: latest[3],
+          derived: latest[4],
+        });
       }
     return loaded;
   });
@@ -256,15 +271,17 @@ function profileOf(row: ParticipantRow, asOf: CalendarDate): LoadedProfile {
 
 function addAssessment(profile: ParticipantProfile, row: AssessmentRow): void {
   const observations = profile.observations as Record<string, Observation>;
-  const keep = (key: string, observation: Observation) => {
-    const existing = observations[key];
-    if (!existing || existing.date < observation.date) observations[key] = observation;
-  };
-  for (const [name, definition] of MEASURES_BY_ASSESSMENT.get(row.type) ?? []) {
-    const value = readMeasure(definition.source, row);
-    if (value === undefined || value === null) continue;
-    const observation = { value: value as Observation['value'], date: row.performed_on };
-    keep(observationKey(name, definition.qualifier ? row.qualifier : undefined), observation);
+  const measures = MEASURES_BY_ASSESSMENT.get(row.type);
+  if (measures) {
+    for (let i = 0; i < measures.length; i++) {
+      const measure = measures[i];
+      const value = measure.read(row);
+      if (value === undefined || value === null) continue;
+      const key = observationKey(measure.name, measure.qualified ? row.qualifier : undefined);
+      const existing = observations[key];
+      if (!existing || existing.date < row.performed_on)
+        observations[key] = { value: value as Observation['value'], date: row.performed_on };
+    }
   }
   const modality = MODALITY_OF_TYPE[row.type];
   const status = row.derived.amyloidStatus as AmyloidStatus | undefined;
