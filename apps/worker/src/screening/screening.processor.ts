@@ -95,6 +95,8 @@ export class ScreeningProcessor extends QueueProcessor {
           const committedBefore = previous;
           const current = this.screening.screen(batch, {
             trials: runTrials,
+            // A re-screen mostly confirms what is stored: lock only where something is written.
+            lockOnlyChanged: true,
             beforeCommit: async (manager) => {
               await committedBefore;
               await manager.query(

@@ -45,10 +45,40 @@ export interface ScreenOptions {
   now?: Date;
   /** Runs in the screening transaction after its writes: a run's cursor commits with the batch it covers. */
   beforeCommit?: (manager: EntityManager) => Promise<unknown>;
+  /**
+   * Lock only the participants whose determinations or flags change (default: lock every participant
+   * first). For cohort runs, where most results stay as they are: see `screen`.
+   */
+  lockOnlyChanged?: boolean;
 }
 
 /** Set-based writes collected while evaluating a batch, applied with one statement each. */
 class ScreeningWrites {
+  /**
+   * @param detectOnly count the writes that would be made without queueing them (or wording their reasons):
+   *   a first, unlocked pass only needs to know who has any.
+   */
+  constructor(readonly detectOnly = false) {}
+
+  private detected = 0;
+
+  /** Counts a write found in a detect-only pass; false when writes are to be queued instead. */
+  detect(): boolean {
+    if (this.detectOnly) this.detected++;
+    return this.detectOnly;
+  }
+
+  /** How many rows are queued (or, detecting only, were found), of every kind. */
+  get size(): number {
+    return (
+      this.detected +
+      this.determinations.length +
+      this.history.length +
+      this.flagsToClose.length +
+      this.flagsToRaise.length
+    );
+  }
+
   readonly determinations: {
     participantId: string;
     trialId: string;
@@ -120,8 +150,9 @@ interface Screened {
 /**
  * Evaluates participants against recruiting trials and stores what changed: the determination (with the
  * criteria version and day it was made for, from which its explanation is recomputed on demand), a history
- * row with the reasons, and the flags coordinators act on. One transaction per call, holding the participants' rows, so two workers screening the same person
- * take turns; the partial unique index on open flags makes a second flag impossible even so.
+ * row with the reasons, and the flags coordinators act on. One transaction per call; two workers screening
+ * the same person take turns on the participant's row lock (see `screen`), and the partial unique index on
+ * open flags makes a second flag impossible even so.
  *
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
  * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, and
@@ -155,6 +186,17 @@ export class ScreeningService {
     }));
   }
 
+  /**
+   * Screens the participants in one transaction and writes what changed.
+   *
+   * Two workers screening the same person take turns on the participant's row lock. By default every
+   * participant is locked before anything is read. With `lockOnlyChanged` (cohort runs) the participants are
+   * first evaluated without locks, and only those with something to write are then locked, read again and
+   * evaluated again before writing: a re-screen in which little changes then neither waits on nor dirties the
+   * participant rows (locking them wrote every page of the participant table to the WAL on every run). This
+   * is safe because a participant left unlocked is one for whom nothing is written: if their data changes
+   * meanwhile, that change's own screening (queued by its change event, and locking) screens them afresh.
+   */
   async screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
     const now = options.now ?? new Date();
     return this.dataSource.transaction(async (manager) => {
@@ -164,76 +206,105 @@ export class ScreeningService {
       // Each statement here reads a few thousand rows through indexes; JIT compilation, which PostgreSQL
       // starts on estimated cost, took longer than the statements themselves (measured: 7-100 ms a batch).
       await manager.query(`SET LOCAL jit = off`);
-      // Two workers screening the same person take turns. A row lock rather than an advisory lock per
-      // person: a batch of thousands would fill the shared lock table. NO KEY UPDATE lets visits (whose
-      // foreign keys take KEY SHARE) be recorded meanwhile; a fixed order means overlapping batches cannot
-      // deadlock. The same statement says where each participant is: age and recency are judged on the
-      // calendar day at the participant's site.
-      const located = await manager.query<{ id: string; time_zone: string }[]>(
-        `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id
-          WHERE p.id = ANY($1::text[]) ORDER BY p.id FOR NO KEY UPDATE OF p`,
-        [sorted],
-      );
+      const lockFirst = !options.lockOnlyChanged;
+      // Locked before the trials are read, as before any other read, when locking first.
+      const located = await this.locate(manager, sorted, lockFirst);
       const trials = options.trials ?? (await this.recruitingTrials(manager));
-      if (trials.length === 0) {
-        await options.beforeCommit?.(manager);
-        return outcome;
-      }
-      const plan = new ScreeningPlan(trials.map((t) => ({ id: t.id, criteria: t.criteria.criteria })));
-      const assessmentTypes = plan.assessmentTypes;
-
-      // Age and recency are judged on the calendar day at the participant's site.
-      const dayByZone = new Map<string, CalendarDate>();
-      const requests = located.map(({ id, time_zone }) => {
-        let asOf = dayByZone.get(time_zone);
-        if (!asOf) dayByZone.set(time_zone, (asOf = dateInTimeZone(now, time_zone)));
-        return { participantId: id, asOf };
-      });
-      const inputs = await loadScreeningInputs(manager, requests, { assessmentTypes });
-      const writes = new ScreeningWrites();
-      for (const { siteId, profile, asOf, determinations, openFlags } of inputs) {
-        const screen = plan.forParticipant(profile, asOf);
-        const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
-        const screened: Screened = {
-          participantId: profile.participantId,
-          profile,
-          asOf,
-          explanations: new Explanations(profile, asOf),
-          recontactable,
-          approachable: recontactable && !NEVER_FLAGGED.includes(profile.status),
-        };
-        for (let index = 0; index < trials.length; index++) {
-          const trial = trials[index];
-          if (!trial.siteIds.has(siteId)) continue;
-          const verdict = screen.verdict(index);
-          outcome.evaluated++;
-          if (this.collectDetermination(writes, screened, trial, verdict, determinations.get(trial.id)))
-            outcome.changed++;
-          this.collectFlags(
-            writes,
-            screened,
-            trial,
-            verdict,
-            openFlags.get(trial.id) as FlagKind[] | undefined,
-          );
+      if (trials.length > 0) {
+        const plan = new ScreeningPlan(trials.map((t) => ({ id: t.id, criteria: t.criteria.criteria })));
+        let pass = await this.evaluate(manager, located, trials, plan, now, !lockFirst);
+        outcome.evaluated = pass.evaluated;
+        if (!lockFirst && pass.participantsToWrite.length > 0) {
+          // Everything collected so far concerns exactly these participants: start again for them, locked.
+          const relocated = await this.locate(manager, pass.participantsToWrite, true);
+          pass = await this.evaluate(manager, relocated, trials, plan, now, false);
         }
+        outcome.changed = pass.writes.determinations.length;
+        outcome.flagsClosed = await this.closeFlags(manager, pass.writes);
+        outcome.flagsRaised = await this.raiseFlags(manager, pass.writes);
+        await this.storeDeterminations(manager, pass.writes);
       }
-      outcome.flagsClosed = await this.closeFlags(manager, writes);
-      outcome.flagsRaised = await this.raiseFlags(manager, writes);
-      await this.storeDeterminations(manager, writes);
       await options.beforeCommit?.(manager);
       return outcome;
     });
   }
 
-  /** Queues the determination and a history row when it differs from what is stored; true when it did. */
+  /**
+   * Where each participant is (age and recency are judged on the calendar day at their site), optionally
+   * taking their row locks. A row lock rather than an advisory lock per person: a batch of thousands would
+   * fill the shared lock table. NO KEY UPDATE lets visits (whose foreign keys take KEY SHARE) be recorded
+   * meanwhile; a fixed order means overlapping batches cannot deadlock.
+   */
+  private locate(manager: EntityManager, sortedIds: string[], lock: boolean) {
+    return manager.query<{ id: string; time_zone: string }[]>(
+      `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id
+        WHERE p.id = ANY($1::text[]) ORDER BY p.id ${lock ? 'FOR NO KEY UPDATE OF p' : ''}`,
+      [sortedIds],
+    );
+  }
+
+  /**
+   * Evaluates the participants against the trials and collects the writes (only finds who has any, when
+   * `detectOnly`); nothing is written here.
+   */
+  private async evaluate(
+    manager: EntityManager,
+    located: { id: string; time_zone: string }[],
+    trials: ScreenableTrial[],
+    plan: ScreeningPlan,
+    now: Date,
+    detectOnly: boolean,
+  ): Promise<{ evaluated: number; writes: ScreeningWrites; participantsToWrite: string[] }> {
+    const dayByZone = new Map<string, CalendarDate>();
+    const requests = located.map(({ id, time_zone }) => {
+      let asOf = dayByZone.get(time_zone);
+      if (!asOf) dayByZone.set(time_zone, (asOf = dateInTimeZone(now, time_zone)));
+      return { participantId: id, asOf };
+    });
+    const inputs = await loadScreeningInputs(manager, requests, { assessmentTypes: plan.assessmentTypes });
+    const writes = new ScreeningWrites(detectOnly);
+    const participantsToWrite: string[] = [];
+    let evaluated = 0;
+    for (const { siteId, profile, asOf, determinations, openFlags } of inputs) {
+      const screen = plan.forParticipant(profile, asOf);
+      const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
+      const screened: Screened = {
+        participantId: profile.participantId,
+        profile,
+        asOf,
+        explanations: new Explanations(profile, asOf),
+        recontactable,
+        approachable: recontactable && !NEVER_FLAGGED.includes(profile.status),
+      };
+      const writesBefore = writes.size;
+      for (let index = 0; index < trials.length; index++) {
+        const trial = trials[index];
+        if (!trial.siteIds.has(siteId)) continue;
+        const verdict = screen.verdict(index);
+        evaluated++;
+        this.collectDetermination(writes, screened, trial, verdict, determinations.get(trial.id));
+        this.collectFlags(
+          writes,
+          screened,
+          trial,
+          verdict,
+          openFlags.get(trial.id) as FlagKind[] | undefined,
+        );
+      }
+      if (writes.size > writesBefore) participantsToWrite.push(profile.participantId);
+    }
+    // `located` is in participant id order, and so are the inputs: participantsToWrite is sorted.
+    return { evaluated, writes, participantsToWrite };
+  }
+
+  /** Queues the determination and a history row when it differs from what is stored. */
   private collectDetermination(
     writes: ScreeningWrites,
     { participantId, asOf, explanations }: Screened,
     trial: ScreenableTrial,
     verdict: Verdict,
     previous: StoredDetermination | undefined,
-  ): boolean {
+  ): void {
     const oneTestAway = verdict.oneTestAway;
     if (
       previous &&
@@ -241,7 +312,8 @@ export class ScreeningService {
       previous.oneTestAway === oneTestAway &&
       previous.criteriaVersion === trial.criteriaVersion
     )
-      return false;
+      return;
+    if (writes.detect()) return;
     writes.determinations.push({
       participantId,
       trialId: trial.id,
@@ -265,7 +337,6 @@ export class ScreeningService {
           ),
       ),
     });
-    return true;
   }
 
   /**
@@ -286,7 +357,7 @@ export class ScreeningService {
         : verdict.oneTestAway
           ? 'one_test_away'
           : null;
-    if (open.some((kind) => kind !== wanted)) {
+    if (open.some((kind) => kind !== wanted) && !writes.detect()) {
       const reason = !approachable
         ? recontactable
           ? `participant status is ${profile.status}`
@@ -302,7 +373,7 @@ export class ScreeningService {
             : 'no longer one test away';
       writes.flagsToClose.push({ participantId, trialId: trial.id, keep: wanted, reason });
     }
-    if (wanted && !open.includes(wanted)) {
+    if (wanted && !open.includes(wanted) && !writes.detect()) {
       writes.flagsToRaise.push({
         participantId,
         trialId: trial.id,
