@@ -61,11 +61,16 @@ describe('the latest assessments that screening reads', () => {
               (SELECT jsonb_agg(jsonb_build_array(l.type, l.qualifier, l.performed_on, l.values, l.derived)
                                 ORDER BY l.type, l.qualifier)
                  FROM participant_latest_assessment l WHERE l.participant_id = f.participant_id) AS fresh,
-              f.consents::jsonb AS consents
+              f.latest_performed_on::text AS latest_day, f.consents::jsonb AS consents
          FROM participant_screening_facts f WHERE f.participant_id = $1`,
       [participantId],
     );
-    return row as { stored: unknown; fresh: unknown; consents: [string, string[], [string, string][]][] };
+    return row as {
+      stored: unknown;
+      fresh: unknown;
+      latest_day: string;
+      consents: [string, string[], [string, string][]][];
+    };
   };
 
   it('keeps one row per type and qualifier: the latest MMSE, and the latest PET of each tracer', async () => {
@@ -74,9 +79,10 @@ describe('the latest assessments that screening reads', () => {
       expect.objectContaining({ type: 'amyloid_pet', qualifier: 'flutemetamol', performed_on: today }),
       expect.objectContaining({ type: 'mmse', qualifier: '', performed_on: today, values: { total: 27 } }),
     ]);
-    const { stored, fresh } = await facts();
+    const { stored, fresh, latest_day } = await facts();
     expect(stored).toEqual(fresh);
     expect((stored as unknown[]).length).toBe(3);
+    expect(latest_day).toBe(today);
   });
 
   it('follows a correction of the latest value', async () => {

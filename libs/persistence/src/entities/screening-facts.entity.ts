@@ -28,6 +28,10 @@ export class ScreeningFactsEntity {
   @Column({ name: 'latest_assessments', type: 'json', default: () => "'[]'" })
   latestAssessments: unknown[];
 
+  /** The day of the most recent latest assessment; null without any. */
+  @Column({ name: 'latest_performed_on', type: 'date', nullable: true })
+  latestPerformedOn: string | null;
+
   /** [signed on, scopes, [[scope, withdrawn on], ...]] per consent. */
   @Column({ type: 'json', default: () => "'[]'" })
   consents: unknown[];

@@ -6,6 +6,13 @@ const LATEST_ASSESSMENTS_DOCUMENT = `
                             ORDER BY l.type, l.qualifier)
               FROM participant_latest_assessment l WHERE l.participant_id = i.id), '[]'::json)`;
 
+/**
+ * The day of the most recent of those assessments: screening on an earlier day (a look into the past)
+ * reads the history instead, and this says so without opening the document.
+ */
+const LATEST_PERFORMED_ON = `
+  (SELECT max(l.performed_on) FROM participant_latest_assessment l WHERE l.participant_id = i.id)`;
+
 /** Every consent of a participant: [signed on, scopes, [[scope, withdrawn on], ...]]. */
 const CONSENTS_DOCUMENT = `
   coalesce((SELECT json_agg(json_build_array(pc.signed_on, pc.scopes,
@@ -33,7 +40,7 @@ export class ScreeningFacts1795540000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `CREATE TABLE "participant_screening_facts" ("participant_id" text NOT NULL, "latest_assessments" json NOT NULL DEFAULT '[]', "consents" json NOT NULL DEFAULT '[]', CONSTRAINT "participant_screening_facts_pkey" PRIMARY KEY ("participant_id"))`,
+      `CREATE TABLE "participant_screening_facts" ("participant_id" text NOT NULL, "latest_assessments" json NOT NULL DEFAULT '[]', "latest_performed_on" date, "consents" json NOT NULL DEFAULT '[]', CONSTRAINT "participant_screening_facts_pkey" PRIMARY KEY ("participant_id"))`,
     );
     await queryRunner.query(
       `ALTER TABLE "participant_screening_facts" ADD CONSTRAINT "participant_screening_facts_participant_fk" FOREIGN KEY ("participant_id") REFERENCES "participant"("id") ON DELETE RESTRICT ON UPDATE NO ACTION`,
@@ -41,10 +48,11 @@ export class ScreeningFacts1795540000000 implements MigrationInterface {
 
     await queryRunner.query(`
       CREATE FUNCTION refresh_latest_assessment_facts(participant_ids text[]) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO participant_screening_facts (participant_id, latest_assessments)
-        SELECT i.id, ${LATEST_ASSESSMENTS_DOCUMENT}
+        INSERT INTO participant_screening_facts (participant_id, latest_assessments, latest_performed_on)
+        SELECT i.id, ${LATEST_ASSESSMENTS_DOCUMENT}, ${LATEST_PERFORMED_ON}
           FROM (SELECT DISTINCT unnest(participant_ids) AS id) i
-        ON CONFLICT (participant_id) DO UPDATE SET latest_assessments = EXCLUDED.latest_assessments;
+        ON CONFLICT (participant_id) DO UPDATE
+          SET latest_assessments = EXCLUDED.latest_assessments, latest_performed_on = EXCLUDED.latest_performed_on;
       $$`);
     // The latest rows are refreshed first, then the document from them.
     await queryRunner.query(`
@@ -112,8 +120,8 @@ export class ScreeningFacts1795540000000 implements MigrationInterface {
 
     // Every participant with an assessment or a consent gets their row now.
     await queryRunner.query(`
-      INSERT INTO participant_screening_facts (participant_id, latest_assessments, consents)
-      SELECT i.id, ${LATEST_ASSESSMENTS_DOCUMENT}, ${CONSENTS_DOCUMENT}
+      INSERT INTO participant_screening_facts (participant_id, latest_assessments, latest_performed_on, consents)
+      SELECT i.id, ${LATEST_ASSESSMENTS_DOCUMENT}, ${LATEST_PERFORMED_ON}, ${CONSENTS_DOCUMENT}
         FROM (SELECT participant_id AS id FROM participant_latest_assessment
               UNION SELECT participant_id FROM participant_consent) i`);
     await queryRunner.query(`ANALYZE participant_screening_facts`);

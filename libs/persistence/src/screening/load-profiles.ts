@@ -29,6 +29,7 @@ interface ParticipantRow {
   status: ParticipantStatus;
   /** From participant_screening_facts; null for a participant with neither an assessment nor a consent. */
   latest_assessments: LatestAssessment[] | null;
+  latest_performed_on: CalendarDate | null;
   consents: ConsentDocument[] | null;
 }
 
@@ -159,13 +160,13 @@ export async function loadScreeningInputs(
     if (!open) flagsOf.set(participant_id, (open = new Map<string, string[]>()));
     open.set(trial_id, [...(open.get(trial_id) ?? []), kind]);
   }
-  const inputs = profiles.map((loaded, index): ScreeningInput => ({
-    ...loaded,
-    asOf: requests[index].asOf,
-    determinations: determinationsOf.get(loaded.profile.participantId) ?? NOTHING_STORED,
-    openFlags: flagsOf.get(loaded.profile.participantId) ?? NOTHING_STORED,
+  return profiles.map(({ siteId, profile, asOf }): ScreeningInput => ({
+    siteId,
+    profile,
+    asOf,
+    determinations: determinationsOf.get(profile.participantId) ?? NOTHING_STORED,
+    openFlags: flagsOf.get(profile.participantId) ?? NOTHING_STORED,
   }));
-  return inputs;
 }
 
 /**
@@ -176,11 +177,12 @@ async function queryProfiles(
   manager: EntityManager,
   requests: ProfileRequest[],
   options: LoadOptions,
-): Promise<LoadedProfile[]> {
+): Promise<(LoadedProfile & { asOf: CalendarDate })[]> {
   if (requests.length === 0) return [];
   const rows = await manager.query<ParticipantRow[]>(
     `SELECT p.id, p.site_id, p.birth_date::text, p.sex, p.education_years, p.apoe_genotype, p.family_history,
-            p.family_history_onset_age, p.study_partner_available, p.status, f.latest_assessments, f.consents
+            p.family_history_onset_age, p.study_partner_available, p.status, f.latest_assessments,
+            f.latest_performed_on::text, f.consents
        FROM participant p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id
       WHERE p.id = ANY($1::text[])`,
     [requests.map((r) => r.participantId)],
@@ -192,9 +194,10 @@ async function queryProfiles(
   // Only a look into the past (a day before some latest result) needs the history, and only for those.
   const fromHistory = await latestFromHistory(
     manager,
-    found.filter(({ participantId, asOf }) =>
-      byId.get(participantId)!.latest_assessments?.some((latest) => latest[2] > asOf),
-    ),
+    found.filter(({ participantId, asOf }) => {
+      const latestDay = byId.get(participantId)!.latest_performed_on;
+      return latestDay !== null && latestDay > asOf;
+    }),
     options,
   );
 
@@ -241,8 +244,8 @@ async function latestFromHistory(
   return byParticipant;
 }
 
-/** The profile without assessments; consent scopes as held on `asOf`, by the domain's rule. */
-function profileOf(row: ParticipantRow, asOf: CalendarDate): LoadedProfile {
+/** The profile on `asOf`, without assessments; consent scopes as held that day, by the domain's rule. */
+function profileOf(row: ParticipantRow, asOf: CalendarDate): LoadedProfile & { asOf: CalendarDate } {
   const grants: ConsentGrant[] = (row.consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
     signedOn,
     scopes,
@@ -250,6 +253,7 @@ function profileOf(row: ParticipantRow, asOf: CalendarDate): LoadedProfile {
   }));
   return {
     siteId: row.site_id,
+    asOf,
     profile: {
       participantId: row.id,
       birthDate: row.birth_date,
