@@ -165,6 +165,8 @@ export class CreateIdentityAndAudit1795500000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // The row hash takes the table's row type: it goes first, or the table cannot be dropped.
+    await queryRunner.query(`DROP FUNCTION "audit_event_row_hash"("audit_event")`);
     await queryRunner.query(`DROP TABLE "audit_event"`);
     await queryRunner.query(`DROP FUNCTION "audit_event_refuse_change"()`);
     await queryRunner.query(`DROP FUNCTION "audit_event_chain"()`);
