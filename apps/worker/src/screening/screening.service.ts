@@ -261,7 +261,12 @@ export class ScreeningService {
       if (!asOf) dayByZone.set(time_zone, (asOf = dateInTimeZone(now, time_zone)));
       return { participantId: id, asOf };
     });
-    const inputs = await loadScreeningInputs(manager, requests, { assessmentTypes: plan.assessmentTypes });
+    const inputs = await loadScreeningInputs(
+      manager,
+      requests,
+      trials.map((t) => t.id),
+      { assessmentTypes: plan.assessmentTypes },
+    );
     const writes = new ScreeningWrites(detectOnly);
     const participantsToWrite: string[] = [];
     let evaluated = 0;
@@ -282,13 +287,13 @@ export class ScreeningService {
         if (!trial.siteIds.has(siteId)) continue;
         const verdict = screen.verdict(index);
         evaluated++;
-        this.collectDetermination(writes, screened, trial, verdict, determinations.get(trial.id));
+        this.collectDetermination(writes, screened, trial, verdict, determinations[index]);
         this.collectFlags(
           writes,
           screened,
           trial,
           verdict,
-          openFlags.get(trial.id) as FlagKind[] | undefined,
+          openFlags[index] as readonly FlagKind[] | undefined,
         );
       }
       if (writes.size > writesBefore) participantsToWrite.push(profile.participantId);
