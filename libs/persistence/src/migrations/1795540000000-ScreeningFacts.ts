@@ -1,5 +1,17 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/**
+ * The body of `refresh_latest_assessments` as ScreeningAtScale wrote it (copied, not imported: a migration
+ * is a snapshot). `up` adds the facts refresh after it; `down` puts it back alone.
+ */
+const REFRESH_LATEST_ROWS = `
+        DELETE FROM participant_latest_assessment WHERE participant_id IN (SELECT unnest(participant_ids));
+        INSERT INTO participant_latest_assessment (participant_id, type, qualifier, assessment_id, performed_on, values, derived)
+        SELECT DISTINCT ON (a.participant_id, a.type, assessment_qualifier(a.type, a.values))
+               a.participant_id, a.type, assessment_qualifier(a.type, a.values), a.id, a.performed_on, a.values, a.derived
+          FROM assessment a WHERE a.participant_id IN (SELECT unnest(participant_ids))
+         ORDER BY a.participant_id, a.type, assessment_qualifier(a.type, a.values), a.performed_on DESC, a.created_at DESC;`;
+
 /** The latest assessments of the participants in `participant_ids`, as `loadProfiles` reads them. */
 const LATEST_ASSESSMENTS_DOCUMENT = `
   coalesce((SELECT json_agg(json_build_array(l.type, l.qualifier, l.performed_on, l.values, l.derived)
@@ -56,13 +68,7 @@ export class ScreeningFacts1795540000000 implements MigrationInterface {
       $$`);
     // The latest rows are refreshed first, then the document from them.
     await queryRunner.query(`
-      CREATE OR REPLACE FUNCTION refresh_latest_assessments(participant_ids text[]) RETURNS void LANGUAGE sql AS $$
-        DELETE FROM participant_latest_assessment WHERE participant_id IN (SELECT unnest(participant_ids));
-        INSERT INTO participant_latest_assessment (participant_id, type, qualifier, assessment_id, performed_on, values, derived)
-        SELECT DISTINCT ON (a.participant_id, a.type, assessment_qualifier(a.type, a.values))
-               a.participant_id, a.type, assessment_qualifier(a.type, a.values), a.id, a.performed_on, a.values, a.derived
-          FROM assessment a WHERE a.participant_id IN (SELECT unnest(participant_ids))
-         ORDER BY a.participant_id, a.type, assessment_qualifier(a.type, a.values), a.performed_on DESC, a.created_at DESC;
+      CREATE OR REPLACE FUNCTION refresh_latest_assessments(participant_ids text[]) RETURNS void LANGUAGE sql AS $$${REFRESH_LATEST_ROWS}
         SELECT refresh_latest_assessment_facts(participant_ids);
       $$`);
 
@@ -136,13 +142,7 @@ export class ScreeningFacts1795540000000 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION participant_consent_maintain_facts()`);
     await queryRunner.query(`DROP FUNCTION refresh_consent_facts(text[])`);
     await queryRunner.query(`
-      CREATE OR REPLACE FUNCTION refresh_latest_assessments(participant_ids text[]) RETURNS void LANGUAGE sql AS $$
-        DELETE FROM participant_latest_assessment WHERE participant_id IN (SELECT unnest(participant_ids));
-        INSERT INTO participant_latest_assessment (participant_id, type, qualifier, assessment_id, performed_on, values, derived)
-        SELECT DISTINCT ON (a.participant_id, a.type, assessment_qualifier(a.type, a.values))
-               a.participant_id, a.type, assessment_qualifier(a.type, a.values), a.id, a.performed_on, a.values, a.derived
-          FROM assessment a WHERE a.participant_id IN (SELECT unnest(participant_ids))
-         ORDER BY a.participant_id, a.type, assessment_qualifier(a.type, a.values), a.performed_on DESC, a.created_at DESC;
+      CREATE OR REPLACE FUNCTION refresh_latest_assessments(participant_ids text[]) RETURNS void LANGUAGE sql AS $$${REFRESH_LATEST_ROWS}
       $$`);
     await queryRunner.query(`DROP FUNCTION refresh_latest_assessment_facts(text[])`);
     await queryRunner.query(`DROP TABLE "participant_screening_facts"`);
