@@ -84,7 +84,13 @@ describe('screening row locks', () => {
     await other.query('SELECT 1 FROM participant WHERE id = $1 FOR UPDATE', [participantId]);
     try {
       const cohortBatch = await within(screening.screen([participantId], { lockOnlyChanged: true }), 5000);
-      expect(cohortBatch).toEqual({ evaluated: 1, changed: 0, flagsRaised: 0, flagsClosed: 0 });
+      expect(cohortBatch).toEqual({
+        evaluated: 1,
+        participantsWritten: 0,
+        changed: 0,
+        flagsRaised: 0,
+        flagsClosed: 0,
+      });
       // A single participant's screening, by contrast, waits for the lock.
       const single = screening.screen([participantId]);
       expect(await within(single, 500)).toBe('pending');
@@ -107,7 +113,11 @@ describe('screening row locks', () => {
       const cohortBatch = screening.screen([participantId], { lockOnlyChanged: true });
       expect(await within(cohortBatch, 500)).toBe('pending');
       await other.query('COMMIT');
-      expect(await within(cohortBatch, 5000)).toMatchObject({ evaluated: 1, changed: 1 });
+      expect(await within(cohortBatch, 5000)).toMatchObject({
+        evaluated: 1,
+        participantsWritten: 1,
+        changed: 1,
+      });
     } finally {
       await other.query('ROLLBACK');
     }

@@ -7,7 +7,8 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { workerOptions } from '../runtime/worker-options';
-import { ScreeningService } from './screening.service';
+import { lockOnlyWhereWritten } from './lock-policy';
+import { ScreeningOutcome, ScreeningService } from './screening.service';
 
 interface RunRow {
   id: string;
@@ -76,7 +77,9 @@ export class ScreeningProcessor extends QueueProcessor {
       // Two batches in flight: the next batch's reads run in PostgreSQL while this process evaluates the
       // current one, so the database and the evaluator work at once. Batches are disjoint and each commits
       // only after the one before it, so the committed cursor never passes a batch that did not commit.
-      let previous: Promise<unknown> = Promise.resolve();
+      let previous: Promise<ScreeningOutcome | undefined> = Promise.resolve(undefined);
+      // How the last committed batch went decides how the next one locks; see `lockPolicy`.
+      let lockOnlyChanged = true;
       try {
         for (;;) {
           const rows = await this.dataSource.query<{ id: string; site_id: string }[]>(
@@ -95,8 +98,7 @@ export class ScreeningProcessor extends QueueProcessor {
           const committedBefore = previous;
           const current = this.screening.screen(batch, {
             trials: runTrials,
-            // A re-screen mostly confirms what is stored: lock only where something is written.
-            lockOnlyChanged: true,
+            lockOnlyChanged,
             beforeCommit: async (manager) => {
               await committedBefore;
               await manager.query(
@@ -110,7 +112,9 @@ export class ScreeningProcessor extends QueueProcessor {
           // Observed here or below; never an unhandled rejection while the previous batch is awaited.
           current.catch(() => undefined);
           previous = current;
-          await committedBefore;
+          const outcomeBefore = await committedBefore;
+          if (outcomeBefore)
+            lockOnlyChanged = lockOnlyWhereWritten(outcomeBefore, this.config.SCREENING_BATCH_SIZE);
           cursor = last;
           screened += batch.length;
           await job.updateProgress({ cursor });

@@ -33,7 +33,11 @@ const NEVER_FLAGGED: readonly ParticipantStatus[] = [
 type FlagKind = 'eligible' | 'one_test_away';
 
 export interface ScreeningOutcome {
+  /** Participant x trial evaluations. */
   evaluated: number;
+  /** Participants with something written (a determination, history or flag). */
+  participantsWritten: number;
+  /** Determinations written. */
   changed: number;
   flagsRaised: number;
   flagsClosed: number;
@@ -201,7 +205,13 @@ export class ScreeningService {
     const now = options.now ?? new Date();
     return this.dataSource.transaction(async (manager) => {
       const sorted = [...new Set(participantIds)].sort();
-      const outcome: ScreeningOutcome = { evaluated: 0, changed: 0, flagsRaised: 0, flagsClosed: 0 };
+      const outcome: ScreeningOutcome = {
+        evaluated: 0,
+        participantsWritten: 0,
+        changed: 0,
+        flagsRaised: 0,
+        flagsClosed: 0,
+      };
       if (sorted.length === 0) return outcome;
       // Each statement here reads a few thousand rows through indexes; JIT compilation, which PostgreSQL
       // starts on estimated cost, took longer than the statements themselves (measured: 7-100 ms a batch).
@@ -219,6 +229,7 @@ export class ScreeningService {
           const relocated = await this.locate(manager, pass.participantsToWrite, true);
           pass = await this.evaluate(manager, relocated, trials, plan, now, false);
         }
+        outcome.participantsWritten = pass.participantsToWrite.length;
         outcome.changed = pass.writes.determinations.length;
         outcome.flagsClosed = await this.closeFlags(manager, pass.writes);
         outcome.flagsRaised = await this.raiseFlags(manager, pass.writes);
