@@ -23,12 +23,15 @@ fi
 
 mkdir -p .run
 bash scripts/down.sh --quiet
-start() { # name entry
-  nohup node "$2" >".run/$1.log" 2>&1 &
+start() { # name entry [node options]
+  nohup node "${@:3}" "$2" >".run/$1.log" 2>&1 &
   echo $! >".run/$1.pid"
 }
 start api dist/apps/api/src/main.js
-start worker dist/apps/worker/src/main.js
+# A larger young generation for the worker: a cohort re-screen allocates each batch's rows and profiles, which
+# live until the batch is written; with V8's default 16 MB semi-space most of them were copied by a scavenge
+# first (measured at 100,000 participants: re-screen about 10 % faster with 64 MB).
+start worker dist/apps/worker/src/main.js --max-semi-space-size=64
 
 API_URL="http://127.0.0.1:${API_PORT}"
 for _ in $(seq 1 60); do

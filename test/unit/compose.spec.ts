@@ -53,7 +53,11 @@ describe('docker/compose.yml', () => {
 
   it('runs each app from the built image with its own entry point', () => {
     expect(services.api.command).toEqual(['node', 'dist/apps/api/src/main.js']);
-    expect(services.worker.command).toEqual(['node', 'dist/apps/worker/src/main.js']);
+    expect(services.worker.command).toEqual([
+      'node',
+      '--max-semi-space-size=64',
+      'dist/apps/worker/src/main.js',
+    ]);
     expect(services.migrate.command).toEqual(['node', 'dist/libs/persistence/src/cli/migrate.js', 'run']);
   });
 });
