@@ -70,6 +70,13 @@ export class ScreeningProcessor extends QueueProcessor {
       const runIds = current.map((run) => run.id);
       const siteIds = [...new Set(runTrials.flatMap((t) => [...t.siteIds]))];
       // Runs walked together move together; after a crash the smallest cursor is where all stand.
+      // Each batch's participants come with their site's time zone, so the batch's unlocked pass need not
+      // read them again.
+      const timeZones = await this.dataSource.query<{ id: string; time_zone: string }[]>(
+        `SELECT id, time_zone FROM site WHERE id = ANY($1::uuid[])`,
+        [siteIds],
+      );
+      const timeZoneOf = new Map(timeZones.map((site) => [site.id, site.time_zone]));
       let cursor = current.some((run) => run.cursor === null)
         ? null
         : current.map((run) => run.cursor!).sort()[0];
@@ -98,6 +105,7 @@ export class ScreeningProcessor extends QueueProcessor {
           const committedBefore = previous;
           const current = this.screening.screen(batch, {
             trials: runTrials,
+            located: rows.map((row) => ({ id: row.id, time_zone: timeZoneOf.get(row.site_id)! })),
             lockOnlyChanged,
             beforeCommit: async (manager) => {
               await committedBefore;

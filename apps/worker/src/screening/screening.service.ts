@@ -54,6 +54,17 @@ export interface ScreenOptions {
    * first). For cohort runs, where most results stay as they are: see `screen`.
    */
   lockOnlyChanged?: boolean;
+  /**
+   * With `lockOnlyChanged`: the participants (all of those asked for, in participant id order) with their
+   * site's time zone, as the caller already read them; saves reading them again for the unlocked pass.
+   */
+  located?: LocatedParticipant[];
+}
+
+/** A participant to screen, with the time zone of their site (whose calendar day they are judged on). */
+export interface LocatedParticipant {
+  id: string;
+  time_zone: string;
 }
 
 /** Set-based writes collected while evaluating a batch, applied with one statement each. */
@@ -218,7 +229,8 @@ export class ScreeningService {
       await manager.query(`SET LOCAL jit = off`);
       const lockFirst = !options.lockOnlyChanged;
       // Locked before the trials are read, as before any other read, when locking first.
-      const located = await this.locate(manager, sorted, lockFirst);
+      const located =
+        !lockFirst && options.located ? options.located : await this.locate(manager, sorted, lockFirst);
       const trials = options.trials ?? (await this.recruitingTrials(manager));
       if (trials.length > 0) {
         const plan = new ScreeningPlan(trials.map((t) => ({ id: t.id, criteria: t.criteria.criteria })));
@@ -247,7 +259,7 @@ export class ScreeningService {
    * meanwhile; a fixed order means overlapping batches cannot deadlock.
    */
   private locate(manager: EntityManager, sortedIds: string[], lock: boolean) {
-    return manager.query<{ id: string; time_zone: string }[]>(
+    return manager.query<LocatedParticipant[]>(
       `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id
         WHERE p.id = ANY($1::text[]) ORDER BY p.id ${lock ? 'FOR NO KEY UPDATE OF p' : ''}`,
       [sortedIds],
@@ -260,7 +272,7 @@ export class ScreeningService {
    */
   private async evaluate(
     manager: EntityManager,
-    located: { id: string; time_zone: string }[],
+    located: LocatedParticipant[],
     trials: ScreenableTrial[],
     plan: ScreeningPlan,
     now: Date,
