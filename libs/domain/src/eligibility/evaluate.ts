@@ -206,6 +206,9 @@ function evaluateLeaf(node: Leaf, p: ParticipantProfile, context: EvaluationCont
   return explainLeaf(node, judgeLeaf(node, p, context));
 }
 
+// Most participants are committed to no trial: they share this instead of an empty array each.
+const NO_COMMITMENTS: readonly string[] = Object.freeze([]);
+
 /** Judges one leaf for one participant on the context's day. */
 export function judgeLeaf(node: Leaf, p: ParticipantProfile, context: EvaluationContext): LeafJudgement {
   switch (node.type) {
@@ -242,7 +245,10 @@ export function judgeLeaf(node: Leaf, p: ParticipantProfile, context: Evaluation
       return { outcome: passIf(held), value: held };
     }
     case 'not_in_other_trial': {
-      const others = p.trialCommitments.filter((trialId) => trialId !== context.trialId);
+      const others =
+        p.trialCommitments.length === 0
+          ? NO_COMMITMENTS
+          : p.trialCommitments.filter((trialId) => trialId !== context.trialId);
       const inTrial =
         p.status === ParticipantStatus.InTrial && !p.trialCommitments.includes(context.trialId ?? '');
       return { outcome: passIf(others.length === 0 && !inTrial), value: others };
@@ -259,18 +265,24 @@ function judgeAmyloid(
   p: ParticipantProfile,
   context: EvaluationContext,
 ): LeafJudgement {
-  // The most recent result among the accepted modalities decides.
-  let latest: { modality: AmyloidModality; status: AmyloidStatus; date: CalendarDate } | undefined;
+  // The most recent result among the accepted modalities decides. (No intermediate objects: a cohort
+  // re-screen judges millions of these leaves.)
+  let latestModality: AmyloidModality | undefined;
+  let latest: { status: AmyloidStatus; date: CalendarDate } | undefined;
   for (const modality of node.modalities) {
     const result = p.amyloid[modality];
     if (!result || result.status === AmyloidStatus.Unknown) continue;
-    if (!latest || result.date > latest.date) latest = { modality, ...result };
+    if (!latest || result.date > latest.date) {
+      latest = result;
+      latestModality = modality;
+    }
   }
   if (!latest) return { outcome: 'unknown' };
-  const found = { value: latest.status, date: latest.date, modality: latest.modality };
-  if (node.maxAgeDays && daysBetween(latest.date, context.asOf) > node.maxAgeDays)
-    return { outcome: 'unknown', ...found };
-  return { outcome: passIf(node.in.includes(latest.status)), ...found };
+  const outcome: Outcome =
+    node.maxAgeDays && daysBetween(latest.date, context.asOf) > node.maxAgeDays
+      ? 'unknown'
+      : passIf(node.in.includes(latest.status));
+  return { outcome, value: latest.status, date: latest.date, modality: latestModality };
 }
 
 function judgeMeasure(
@@ -280,10 +292,11 @@ function judgeMeasure(
 ): LeafJudgement {
   const observation = p.observations[observationKey(node.measure, node.qualifier)];
   if (!observation) return { outcome: 'unknown' };
-  const found = { value: observation.value, date: observation.date };
-  if (node.maxAgeDays && daysBetween(observation.date, context.asOf) > node.maxAgeDays)
-    return { outcome: 'unknown', ...found };
-  return { outcome: passIf(compare(observation.value, node)), ...found };
+  const outcome: Outcome =
+    node.maxAgeDays && daysBetween(observation.date, context.asOf) > node.maxAgeDays
+      ? 'unknown'
+      : passIf(compare(observation.value, node));
+  return { outcome, value: observation.value, date: observation.date };
 }
 
 /** Puts a judged leaf into words: what it asks, and for an unknown one what would decide it. */

@@ -127,6 +127,8 @@ export class ScreeningPlan {
 export class ParticipantScreen {
   private readonly outcomes: Uint8Array;
   private readonly context: EvaluationContext;
+  /** The context for leaves that depend on the trial, re-pointed at each one's trial before it is judged. */
+  private readonly trialContext: EvaluationContext;
 
   constructor(
     private readonly leaves: readonly PlannedLeaf[],
@@ -136,6 +138,7 @@ export class ParticipantScreen {
   ) {
     this.outcomes = new Uint8Array(leaves.length).fill(NOT_YET_JUDGED);
     this.context = { asOf };
+    this.trialContext = { asOf };
   }
 
   verdict(trialIndex: number): Verdict {
@@ -192,7 +195,9 @@ export class ParticipantScreen {
     const known = this.outcomes[index];
     if (known !== NOT_YET_JUDGED) return known as Judged;
     const leaf = this.leaves[index];
-    const context = leaf.trialId === undefined ? this.context : { ...this.context, trialId: leaf.trialId };
+    // judgeLeaf keeps nothing of its context, so one object serves every trial-dependent leaf.
+    let context = this.context;
+    if (leaf.trialId !== undefined) (context = this.trialContext).trialId = leaf.trialId;
     const judged = JUDGED[judgeLeaf(leaf.node, this.profile, context).outcome];
     this.outcomes[index] = judged;
     return judged;
