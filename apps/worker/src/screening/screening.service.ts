@@ -334,13 +334,15 @@ export class ScreeningService {
     previous: StoredDetermination | undefined,
   ): void {
     const oneTestAway = verdict.oneTestAway;
-    if (
-      previous &&
-      previous.result === verdict.result &&
-      previous.oneTestAway === oneTestAway &&
-      previous.criteriaVersion === trial.criteriaVersion
-    )
-      return;
+    if (previous) {
+      const [, storedVersion, storedResult, storedOneTestAway] = previous;
+      if (
+        storedResult === verdict.result &&
+        storedOneTestAway === oneTestAway &&
+        storedVersion === trial.criteriaVersion
+      )
+        return;
+    }
     if (writes.detect()) return;
     writes.determinations.push({
       participantId,

@@ -170,17 +170,23 @@ export interface MeasureSourceRecord {
 
 /** Reads a dotted path (`derived.ratios.x`) out of an assessment's values and derived values. */
 export function readMeasure(source: string, assessment: MeasureSourceRecord): unknown {
-  return measureReader(source)(assessment);
+  return measureReader(source)(assessment.values, assessment.derived);
 }
 
 /**
  * A reader for one dotted path, split once: loading a cohort reads millions of measures, and splitting the
- * path for each read was a visible part of that work.
+ * path for each read was a visible part of that work. It takes the values and derived values apart, so a
+ * caller holding them apart need not make an object of them for each read.
  */
-export function measureReader(source: string): (assessment: MeasureSourceRecord) => unknown {
-  const parts = source.split('.');
-  return (assessment) => {
-    let current: unknown = assessment;
+export function measureReader(
+  source: string,
+): (values: Record<string, unknown>, derived: Record<string, unknown>) => unknown {
+  const [root, ...parts] = source.split('.');
+  if (root !== 'values' && root !== 'derived')
+    throw new Error(`measure source ${source} must start with values. or derived.`);
+  const fromDerived = root === 'derived';
+  return (values, derived) => {
+    let current: unknown = fromDerived ? derived : values;
     for (let i = 0; i < parts.length; i++) {
       if (typeof current !== 'object' || current === null) return undefined;
       current = (current as Record<string, unknown>)[parts[i]];

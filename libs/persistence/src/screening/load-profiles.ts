@@ -56,7 +56,7 @@ const MODALITY_OF_TYPE: Partial<Record<string, AmyloidModality>> = {
 interface MeasureOfAssessment {
   name: string;
   qualified: boolean;
-  read: (assessment: AssessmentRow) => unknown;
+  read: ReturnType<typeof measureReader>;
 }
 
 const MEASURES_BY_ASSESSMENT = new Map<string, MeasureOfAssessment[]>();
@@ -78,12 +78,17 @@ export interface ProfileRequest {
   asOf: CalendarDate;
 }
 
-/** What the last screening stored for one participant and trial. */
-export interface StoredDetermination {
-  criteriaVersion: number;
-  result: string;
-  oneTestAway: string | null;
-}
+/**
+ * What the last screening stored for one participant and trial, as the JSON array it is read as (the trial's
+ * 1-based position in the trials asked for first): a re-screen reads ten million of them, and making an
+ * object of each was a tenth of what it allocated.
+ */
+export type StoredDetermination = readonly [
+  position: number,
+  criteriaVersion: number,
+  result: string,
+  oneTestAway: string | null,
+];
 
 /** A profile with what screening needs to tell what changed: stored determinations and open flags. */
 export interface ScreeningInput extends LoadedProfile {
@@ -140,7 +145,7 @@ export async function loadScreeningInputs(
   // batch), so the trials are filtered in the aggregate. One JSON array per participant, naming each trial by
   // its position in `trialIds` (1-based) rather than its 36-character id: a re-screen parses millions.
   const stored = await manager.query<
-    { participant_id: string; determinations: [number, number, string, string | null][] | null }[]
+    { participant_id: string; determinations: StoredDetermination[] | null }[]
   >(
     `SELECT participant_id,
             json_agg(json_build_array(array_position($2::uuid[], trial_id), criteria_version, result, one_test_away))
@@ -157,8 +162,7 @@ export async function loadScreeningInputs(
   for (const { participant_id, determinations } of stored) {
     if (!determinations) continue;
     const byTrial: StoredDetermination[] = [];
-    for (const [position, criteriaVersion, result, oneTestAway] of determinations)
-      byTrial[position - 1] = { criteriaVersion, result, oneTestAway };
+    for (const determination of determinations) byTrial[determination[0] - 1] = determination;
     determinationsOf.set(participant_id, byTrial);
   }
   const flagsOf = new Map<string, string[][]>();
@@ -212,17 +216,13 @@ async function queryProfiles(
     const row = byId.get(participantId)!;
     const loaded = profileOf(row, asOf);
     const history = fromHistory.get(participantId);
-    if (history) for (const assessment of history) addAssessment(loaded.profile, assessment);
+    if (history)
+      for (const a of history)
+        addAssessment(loaded.profile, a.type, a.qualifier, a.performed_on, a.values, a.derived);
     else
-      for (const latest of row.latest_assessments ?? []) {
-        if (wanted && !wanted.has(latest[0])) continue;
-        addAssessment(loaded.profile, {
-          type: latest[0],
-          qualifier: latest[1],
-          performed_on: latest[2],
-          values: latest[3],
-          derived: latest[4],
-        });
+      for (const [type, qualifier, performedOn, values, derived] of row.latest_assessments ?? []) {
+        if (wanted && !wanted.has(type)) continue;
+        addAssessment(loaded.profile, type, qualifier, performedOn, values, derived);
       }
     return loaded;
   });
@@ -280,25 +280,33 @@ function profileOf(row: ParticipantRow, asOf: CalendarDate): LoadedProfile & { a
   };
 }
 
-function addAssessment(profile: ParticipantProfile, row: AssessmentRow): void {
+/** Adds an assessment's measures and amyloid status where it is the latest of its kind so far. */
+function addAssessment(
+  profile: ParticipantProfile,
+  type: string,
+  qualifier: string,
+  performedOn: CalendarDate,
+  values: Record<string, unknown>,
+  derived: Record<string, unknown>,
+): void {
   const observations = profile.observations as Record<string, Observation>;
-  const measures = MEASURES_BY_ASSESSMENT.get(row.type);
+  const measures = MEASURES_BY_ASSESSMENT.get(type);
   if (measures) {
     for (let i = 0; i < measures.length; i++) {
       const measure = measures[i];
-      const value = measure.read(row);
+      const value = measure.read(values, derived);
       if (value === undefined || value === null) continue;
-      const key = observationKey(measure.name, measure.qualified ? row.qualifier : undefined);
+      const key = observationKey(measure.name, measure.qualified ? qualifier : undefined);
       const existing = observations[key];
-      if (!existing || existing.date < row.performed_on)
-        observations[key] = { value: value as Observation['value'], date: row.performed_on };
+      if (!existing || existing.date < performedOn)
+        observations[key] = { value: value as Observation['value'], date: performedOn };
     }
   }
-  const modality = MODALITY_OF_TYPE[row.type];
-  const status = row.derived.amyloidStatus as AmyloidStatus | undefined;
+  const modality = MODALITY_OF_TYPE[type];
+  const status = derived.amyloidStatus as AmyloidStatus | undefined;
   if (modality && status && status !== AmyloidStatus.Unknown) {
     const amyloid = profile.amyloid as Record<string, { status: AmyloidStatus; date: string }>;
-    if (!amyloid[modality] || amyloid[modality].date < row.performed_on)
-      amyloid[modality] = { status, date: row.performed_on };
+    if (!amyloid[modality] || amyloid[modality].date < performedOn)
+      amyloid[modality] = { status, date: performedOn };
   }
 }
