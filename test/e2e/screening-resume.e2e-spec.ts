@@ -39,6 +39,8 @@ describe('a cohort re-screen survives its worker being killed', () => {
       ...identityEnv,
       // Small batches make the run long enough to interrupt; short locks make the stalled job come back quickly.
       SCREENING_BATCH_SIZE: '10',
+      // More than the default two batches in flight: the kill may then leave several uncommitted.
+      SCREENING_BATCHES_IN_FLIGHT: '3',
       WORKER_LOCK_DURATION_MS: '2000',
       WORKER_STALLED_INTERVAL_MS: '1000',
       OUTBOX_POLL_INTERVAL_MS: '100',
@@ -69,6 +71,8 @@ describe('a cohort re-screen survives its worker being killed', () => {
       WORKER_HEALTH_PORT: '0',
       LOG_LEVEL: 'info',
       SCREENING_BATCH_SIZE: '10',
+      // More than the default two batches in flight: the kill may then leave several uncommitted.
+      SCREENING_BATCHES_IN_FLIGHT: '3',
       WORKER_LOCK_DURATION_MS: '2000',
       WORKER_STALLED_INTERVAL_MS: '1000',
       OUTBOX_POLL_INTERVAL_MS: '100',

@@ -168,4 +168,15 @@ export class Environment {
   @Min(1)
   @Max(10000)
   SCREENING_BATCH_SIZE = 1000;
+
+  /**
+   * Batches of a cohort re-screen worked on at once by one job, each in its own transaction (and database
+   * connection, so keep it below DATABASE_POOL_SIZE). On the 2-core benchmark machine 2, 3, 4 and 6 gave
+   * the same re-screen time (docs/PERFORMANCE.md); more may pay where PostgreSQL has more cores.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  SCREENING_BATCHES_IN_FLIGHT = 2;
 }

@@ -81,12 +81,19 @@ export class ScreeningProcessor extends QueueProcessor {
         ? null
         : current.map((run) => run.cursor!).sort()[0];
       let screened = 0;
-      // Two batches in flight: the next batch's reads run in PostgreSQL while this process evaluates the
-      // current one, so the database and the evaluator work at once. Batches are disjoint and each commits
-      // only after the one before it, so the committed cursor never passes a batch that did not commit.
+      // Several batches in flight (SCREENING_BATCHES_IN_FLIGHT): while this process evaluates one batch,
+      // PostgreSQL reads the next ones, so the database and the evaluator work at once. Batches are disjoint
+      // and each commits only after the one before it, so the committed cursor never passes a batch that did
+      // not commit.
+      const inFlight: { outcome: Promise<ScreeningOutcome>; last: string }[] = [];
       let previous: Promise<ScreeningOutcome | undefined> = Promise.resolve(undefined);
-      // How the last committed batch went decides how the next one locks; see `lockPolicy`.
+      // How the last committed batch went decides how the next one locks; see `lockOnlyWhereWritten`.
       let lockOnlyChanged = true;
+      const settleOldest = async () => {
+        const { outcome, last } = inFlight.shift()!;
+        lockOnlyChanged = lockOnlyWhereWritten(await outcome, this.config.SCREENING_BATCH_SIZE);
+        await job.updateProgress({ cursor: last });
+      };
       try {
         for (;;) {
           const rows = await this.dataSource.query<{ id: string; site_id: string }[]>(
@@ -117,20 +124,19 @@ export class ScreeningProcessor extends QueueProcessor {
               );
             },
           });
-          // Observed here or below; never an unhandled rejection while the previous batch is awaited.
+          // Observed when settled or below; never an unhandled rejection while another batch is awaited.
           current.catch(() => undefined);
           previous = current;
-          const outcomeBefore = await committedBefore;
-          if (outcomeBefore)
-            lockOnlyChanged = lockOnlyWhereWritten(outcomeBefore, this.config.SCREENING_BATCH_SIZE);
+          inFlight.push({ outcome: current, last });
+          // The next batch starts after this one's last participant; this one commits in its turn.
           cursor = last;
           screened += batch.length;
-          await job.updateProgress({ cursor });
+          if (inFlight.length >= this.config.SCREENING_BATCHES_IN_FLIGHT) await settleOldest();
         }
-        await previous;
+        while (inFlight.length > 0) await settleOldest();
       } catch (error) {
-        // Let the batch still in flight settle (it rolls back) before the job fails and is retried.
-        await Promise.allSettled([previous]);
+        // Let the batches still in flight settle (they roll back) before the job fails and is retried.
+        await Promise.allSettled(inFlight.map((entry) => entry.outcome));
         throw error;
       }
       await this.dataSource.query(
