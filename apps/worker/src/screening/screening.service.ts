@@ -293,7 +293,10 @@ export class ScreeningService {
     const writes = new ScreeningWrites(detectOnly);
     const participantsToWrite: string[] = [];
     let evaluated = 0;
-    for (const { siteId, profile, asOf, determinations, openFlags } of inputs) {
+    for (const input of inputs) {
+      const { siteId, asOf } = input;
+      // Built here, one participant at a time, so that it is garbage before the next one (see ScreeningInput).
+      const { profile, determinations, openFlags } = input.read();
       const screen = plan.forParticipant(profile, asOf);
       const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
       const screened: Screened = {

@@ -27,10 +27,14 @@ interface ParticipantRow {
   family_history_onset_age: number | null;
   study_partner_available: boolean;
   status: ParticipantStatus;
-  /** From participant_screening_facts; null for a participant with neither an assessment nor a consent. */
-  latest_assessments: LatestAssessment[] | null;
+  /**
+   * From participant_screening_facts, as JSON text (LatestAssessment[] and ConsentDocument[]); null for a
+   * participant with neither an assessment nor a consent. Read as text and parsed only when the profile is
+   * built: see `ScreeningInput`.
+   */
+  latest_assessments: string | null;
   latest_performed_on: CalendarDate | null;
-  consents: ConsentDocument[] | null;
+  consents: string | null;
 }
 
 interface AssessmentRow {
@@ -91,12 +95,26 @@ export type StoredDetermination = readonly [
 ];
 
 /** A profile with what screening needs to tell what changed: stored determinations and open flags. */
-export interface ScreeningInput extends LoadedProfile {
-  asOf: CalendarDate;
+export interface ScreeningSubject {
+  profile: ParticipantProfile;
   /** By the index of the trial in the `trialIds` asked for; undefined where nothing is stored. */
   determinations: readonly (StoredDetermination | undefined)[];
   /** Kinds of the open flags, by the index of the trial in the `trialIds` asked for. */
   openFlags: readonly (readonly string[] | undefined)[];
+}
+
+/**
+ * One participant of a screening batch as read from the database, their JSON documents still text. `read()`
+ * parses them and builds the profile, afresh on each call: a batch's screening reads each participant once,
+ * right before evaluating them, so the many small objects of a profile die young instead of living as long
+ * as the whole batch (when they did, garbage collection copied them again and again, and took a third of a
+ * re-screen's time in this process).
+ */
+export interface ScreeningInput {
+  participantId: string;
+  siteId: string;
+  asOf: CalendarDate;
+  read(): ScreeningSubject;
 }
 
 // Participants with no open flag (most of them) or nothing stored yet share it.
@@ -139,17 +157,15 @@ export async function loadScreeningInputs(
 ): Promise<ScreeningInput[]> {
   if (requests.length === 0) return [];
   const ids = requests.map((r) => r.participantId);
-  const profiles = await queryProfiles(manager, requests, options);
+  const participants = await queryParticipants(manager, requests, options);
   // By participant only, through the primary key: a `trial_id = ANY(...)` condition lets the planner pick
   // the trial index and scan every determination of those trials (measured: 0.6 s instead of 0.06 s a
   // batch), so the trials are filtered in the aggregate. One JSON array per participant, naming each trial by
   // its position in `trialIds` (1-based) rather than its 36-character id: a re-screen parses millions.
-  const stored = await manager.query<
-    { participant_id: string; determinations: StoredDetermination[] | null }[]
-  >(
+  const stored = await manager.query<{ participant_id: string; determinations: string | null }[]>(
     `SELECT participant_id,
-            json_agg(json_build_array(array_position($2::uuid[], trial_id), criteria_version, result, one_test_away))
-              FILTER (WHERE trial_id = ANY($2::uuid[])) AS determinations
+            (json_agg(json_build_array(array_position($2::uuid[], trial_id), criteria_version, result, one_test_away))
+              FILTER (WHERE trial_id = ANY($2::uuid[])))::text AS determinations
        FROM eligibility_determination WHERE participant_id = ANY($1::text[]) GROUP BY participant_id`,
     [ids, trialIds],
   );
@@ -158,49 +174,59 @@ export async function loadScreeningInputs(
       WHERE closed_at IS NULL AND participant_id = ANY($1::text[]) AND trial_id = ANY($2::uuid[])`,
     [ids, trialIds],
   );
-  const determinationsOf = new Map<string, StoredDetermination[]>();
-  for (const { participant_id, determinations } of stored) {
-    if (!determinations) continue;
-    const byTrial: StoredDetermination[] = [];
-    for (const determination of determinations) byTrial[determination[0] - 1] = determination;
-    determinationsOf.set(participant_id, byTrial);
-  }
+  const determinationsOf = new Map<string, string>();
+  for (const { participant_id, determinations } of stored)
+    if (determinations) determinationsOf.set(participant_id, determinations);
   const flagsOf = new Map<string, string[][]>();
   for (const { participant_id, position, kind } of flags) {
     let open = flagsOf.get(participant_id);
     if (!open) flagsOf.set(participant_id, (open = []));
     (open[position - 1] ??= []).push(kind);
   }
-  return profiles.map(({ siteId, profile, asOf }): ScreeningInput => ({
-    siteId,
-    profile,
+  const wanted = options.assessmentTypes ? new Set(options.assessmentTypes) : null;
+  return participants.map(({ row, asOf, history }): ScreeningInput => ({
+    participantId: row.id,
+    siteId: row.site_id,
     asOf,
-    determinations: determinationsOf.get(profile.participantId) ?? NOTHING,
-    openFlags: flagsOf.get(profile.participantId) ?? NOTHING,
+    read: () => ({
+      profile: buildProfile(row, asOf, history, wanted),
+      determinations: byTrialPosition(determinationsOf.get(row.id)),
+      openFlags: flagsOf.get(row.id) ?? NOTHING,
+    }),
   }));
 }
 
+/** Stored determinations (JSON text) by trial index. */
+function byTrialPosition(json: string | undefined): readonly (StoredDetermination | undefined)[] {
+  if (json === undefined) return NOTHING;
+  const byTrial: StoredDetermination[] = [];
+  for (const determination of JSON.parse(json) as StoredDetermination[])
+    byTrial[determination[0] - 1] = determination;
+  return byTrial;
+}
+
 /**
- * The participants asked for that exist, in the order asked. One statement: each participant row with its
- * screening facts (latest assessments and consents, kept by triggers), read by primary key.
+ * The participants asked for that exist, in the order asked, each with the history rows to build their
+ * profile from when they are looked at on a day before some latest result. One statement for the rows: each
+ * participant row with its screening facts (latest assessments and consents, kept by triggers), read by
+ * primary key.
  */
-async function queryProfiles(
+async function queryParticipants(
   manager: EntityManager,
   requests: ProfileRequest[],
   options: LoadOptions,
-): Promise<(LoadedProfile & { asOf: CalendarDate })[]> {
+): Promise<{ row: ParticipantRow; asOf: CalendarDate; history: AssessmentRow[] | undefined }[]> {
   if (requests.length === 0) return [];
   const rows = await manager.query<ParticipantRow[]>(
     `SELECT p.id, p.site_id, p.birth_date::text, p.sex, p.education_years, p.apoe_genotype, p.family_history,
-            p.family_history_onset_age, p.study_partner_available, p.status, f.latest_assessments,
-            f.latest_performed_on::text, f.consents
+            p.family_history_onset_age, p.study_partner_available, p.status, f.latest_assessments::text,
+            f.latest_performed_on::text, f.consents::text
        FROM participant p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id
       WHERE p.id = ANY($1::text[])`,
     [requests.map((r) => r.participantId)],
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   const found = requests.filter((r) => byId.has(r.participantId));
-  const wanted = options.assessmentTypes ? new Set(options.assessmentTypes) : null;
 
   // Only a look into the past (a day before some latest result) needs the history, and only for those.
   const fromHistory = await latestFromHistory(
@@ -211,21 +237,47 @@ async function queryProfiles(
     }),
     options,
   );
+  return found.map(({ participantId, asOf }) => ({
+    row: byId.get(participantId)!,
+    asOf,
+    history: fromHistory.get(participantId),
+  }));
+}
 
-  return found.map(({ participantId, asOf }) => {
-    const row = byId.get(participantId)!;
-    const loaded = profileOf(row, asOf);
-    const history = fromHistory.get(participantId);
-    if (history)
-      for (const a of history)
-        addAssessment(loaded.profile, a.type, a.qualifier, a.performed_on, a.values, a.derived);
-    else
-      for (const [type, qualifier, performedOn, values, derived] of row.latest_assessments ?? []) {
-        if (wanted && !wanted.has(type)) continue;
-        addAssessment(loaded.profile, type, qualifier, performedOn, values, derived);
-      }
-    return loaded;
-  });
+/** The profiles of the participants asked for that exist, built at once, in the order asked. */
+async function queryProfiles(
+  manager: EntityManager,
+  requests: ProfileRequest[],
+  options: LoadOptions,
+): Promise<LoadedProfile[]> {
+  const wanted = options.assessmentTypes ? new Set(options.assessmentTypes) : null;
+  return (await queryParticipants(manager, requests, options)).map(({ row, asOf, history }) => ({
+    siteId: row.site_id,
+    profile: buildProfile(row, asOf, history, wanted),
+  }));
+}
+
+/**
+ * A participant's profile on `asOf`: from the history rows when given (a look into the past), else from the
+ * latest assessments in the facts, of the wanted types only.
+ */
+function buildProfile(
+  row: ParticipantRow,
+  asOf: CalendarDate,
+  history: AssessmentRow[] | undefined,
+  wanted: ReadonlySet<string> | null,
+): ParticipantProfile {
+  const profile = profileOf(row, asOf);
+  if (history)
+    for (const a of history) addAssessment(profile, a.type, a.qualifier, a.performed_on, a.values, a.derived);
+  else if (row.latest_assessments !== null)
+    for (const [type, qualifier, performedOn, values, derived] of JSON.parse(
+      row.latest_assessments,
+    ) as LatestAssessment[]) {
+      if (wanted && !wanted.has(type)) continue;
+      addAssessment(profile, type, qualifier, performedOn, values, derived);
+    }
+  return profile;
 }
 
 /** The latest assessment of each type and qualifier up to each participant's day, read from the history. */
@@ -252,31 +304,28 @@ async function latestFromHistory(
 }
 
 /** The profile on `asOf`, without assessments; consent scopes as held that day, by the domain's rule. */
-function profileOf(row: ParticipantRow, asOf: CalendarDate): LoadedProfile & { asOf: CalendarDate } {
-  const grants: ConsentGrant[] = (row.consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
+function profileOf(row: ParticipantRow, asOf: CalendarDate): ParticipantProfile {
+  const consents = row.consents === null ? [] : (JSON.parse(row.consents) as ConsentDocument[]);
+  const grants: ConsentGrant[] = consents.map(([signedOn, scopes, withdrawals]) => ({
     signedOn,
     scopes,
     withdrawnScopes: withdrawals.map(([scope, withdrawnOn]) => ({ scope, withdrawnOn })),
   }));
   return {
-    siteId: row.site_id,
-    asOf,
-    profile: {
-      participantId: row.id,
-      birthDate: row.birth_date,
-      sex: row.sex,
-      educationYears: row.education_years,
-      apoeGenotype: row.apoe_genotype,
-      familyHistory: row.family_history,
-      familyHistoryOnsetAge: row.family_history_onset_age,
-      studyPartnerAvailable: row.study_partner_available,
-      status: row.status,
-      consentScopes: [...scopesHeld(grants, asOf)].sort(),
-      // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
-      trialCommitments: [],
-      observations: {},
-      amyloid: {},
-    },
+    participantId: row.id,
+    birthDate: row.birth_date,
+    sex: row.sex,
+    educationYears: row.education_years,
+    apoeGenotype: row.apoe_genotype,
+    familyHistory: row.family_history,
+    familyHistoryOnsetAge: row.family_history_onset_age,
+    studyPartnerAvailable: row.study_partner_available,
+    status: row.status,
+    consentScopes: [...scopesHeld(grants, asOf)].sort(),
+    // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
+    trialCommitments: [],
+    observations: {},
+    amyloid: {},
   };
 }
 
