@@ -110,9 +110,8 @@ export async function writeSyntheticCohort(
   // Two batches in flight, each in its own transaction on its own connection: a batch's statements run in one
   // PostgreSQL backend, which was the bottleneck (one core busy, the other idle), while generating the next
   // batch takes this process little time. Batches only meet on the audit chain's lock, taken by their last
-  // statement. Progress is reported in batch order.
-  // `latest` is the batch last started and `before` the one started before it; each reports its progress
-  // after the one started before it has.
+  // statement. Progress is reported in batch order: `latest` is the batch last started and `before` the one
+  // started before it, and each reports its progress after the one started before it has.
   let before: Promise<void> = Promise.resolve();
   let latest: Promise<void> = Promise.resolve();
   try {

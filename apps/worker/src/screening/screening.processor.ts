@@ -69,7 +69,6 @@ export class ScreeningProcessor extends QueueProcessor {
       const runTrials = trials.filter((t) => current.some((run) => run.trial_id === t.id));
       const runIds = current.map((run) => run.id);
       const siteIds = [...new Set(runTrials.flatMap((t) => [...t.siteIds]))];
-      // Runs walked together move together; after a crash the smallest cursor is where all stand.
       // Each batch's participants come with their site's time zone, so the batch's unlocked pass need not
       // read them again.
       const timeZones = await this.dataSource.query<{ id: string; time_zone: string }[]>(
@@ -77,6 +76,7 @@ export class ScreeningProcessor extends QueueProcessor {
         [siteIds],
       );
       const timeZoneOf = new Map(timeZones.map((site) => [site.id, site.time_zone]));
+      // Runs walked together move together; after a crash the smallest cursor is where all stand.
       let cursor = current.some((run) => run.cursor === null)
         ? null
         : current.map((run) => run.cursor!).sort()[0];
@@ -86,7 +86,6 @@ export class ScreeningProcessor extends QueueProcessor {
       // and each commits only after the one before it, so the committed cursor never passes a batch that did
       // not commit.
       const inFlight: { outcome: Promise<ScreeningOutcome>; last: string }[] = [];
-      let previous: Promise<ScreeningOutcome | undefined> = Promise.resolve(undefined);
       // How the last committed batch went decides how the next one locks; see `lockOnlyWhereWritten`.
       let lockOnlyChanged = true;
       const settleOldest = async () => {
@@ -109,7 +108,8 @@ export class ScreeningProcessor extends QueueProcessor {
           const doneInBatch = runTrials.map(
             (trial) => rows.filter((row) => trial.siteIds.has(row.site_id)).length,
           );
-          const committedBefore = previous;
+          // The batch started before this one, if it is still in flight.
+          const committedBefore = inFlight.at(-1)?.outcome;
           const current = this.screening.screen(batch, {
             trials: runTrials,
             located: rows.map((row) => ({ id: row.id, time_zone: timeZoneOf.get(row.site_id)! })),
@@ -126,7 +126,6 @@ export class ScreeningProcessor extends QueueProcessor {
           });
           // Observed when settled or below; never an unhandled rejection while another batch is awaited.
           current.catch(() => undefined);
-          previous = current;
           inFlight.push({ outcome: current, last });
           // The next batch starts after this one's last participant; this one commits in its turn.
           cursor = last;
