@@ -171,8 +171,8 @@ export class Environment {
 
   /**
    * Batches of a cohort re-screen worked on at once by one job, each in its own transaction (and database
-   * connection, so keep it below DATABASE_POOL_SIZE). On the 2-core benchmark machine 2, 3, 4 and 6 gave
-   * the same re-screen time (docs/PERFORMANCE.md); more may pay where PostgreSQL has more cores.
+   * connection, so keep it below DATABASE_POOL_SIZE). On the 2-core benchmark machines 2, 3, 4 and 6 gave
+   * the same re-screen time at 100,000, and 4 no gain at 1,000,000 (docs/PERFORMANCE.md).
    */
   @Type(() => Number)
   @IsInt()
