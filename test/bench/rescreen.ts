@@ -43,7 +43,8 @@ async function main(): Promise<void> {
           `${Math.round(run.evaluations / run.seconds)
             .toLocaleString('en')
             .padStart(10)} evaluations/s  ` +
-          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL`,
+          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL  ` +
+          `CPU: worker ${run.workerCpuSeconds.toFixed(1)} s, postgres ${run.postgresCpuSeconds.toFixed(1)} s`,
       );
     let first: CohortRunTiming | undefined;
     if (!rescreenOnly) {

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
+import { postgresCpuSeconds, sampleCpu } from './cpu-accounting';
 
 /** The real worker (its BullMQ processors and outbox relay) in this process, under a Redis prefix of its own. */
 export interface BenchWorker {
@@ -55,6 +56,10 @@ export interface CohortRunTiming {
   evaluations: number;
   /** WAL the whole server wrote meanwhile. */
   walBytes: number;
+  /** CPU seconds this process (the worker) used meanwhile. */
+  workerCpuSeconds: number;
+  /** CPU seconds every PostgreSQL process used meanwhile (anything else using the server counts too). */
+  postgresCpuSeconds: number;
 }
 
 /**
@@ -77,6 +82,8 @@ export async function timeCohortRun(
   const [{ lsn: walBefore }] = await dataSource.query<{ lsn: string }[]>(
     `SELECT pg_current_wal_lsn()::text AS lsn`,
   );
+  const cpuBefore = sampleCpu({});
+  const workerCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   await worker.screeningQueue.add(
     JobName.RunScreening,
@@ -92,10 +99,18 @@ export async function timeCohortRun(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const workerCpu = process.cpuUsage(workerCpuBefore);
+  const cpuAfter = sampleCpu({});
   // WAL written meanwhile (by the whole server): row locks, determinations, history and flags all write it.
   const [{ bytes }] = await dataSource.query<{ bytes: string }[]>(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes`,
     [walBefore],
   );
-  return { seconds, evaluations: runs.reduce((sum, run) => sum + run.total, 0), walBytes: Number(bytes) };
+  return {
+    seconds,
+    evaluations: runs.reduce((sum, run) => sum + run.total, 0),
+    walBytes: Number(bytes),
+    workerCpuSeconds: (workerCpu.user + workerCpu.system) / 1e6,
+    postgresCpuSeconds: postgresCpuSeconds(cpuBefore, cpuAfter),
+  };
 }

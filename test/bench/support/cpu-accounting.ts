@@ -52,12 +52,18 @@ export function sampleCpu(processes: Record<string, number | undefined>): CpuSam
  */
 export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): string {
   const perRequest = (seconds: number) => ((seconds * 1000) / Math.max(requests, 1)).toFixed(2);
-  let postgres = 0;
-  for (const [pid, seconds] of after.postgres) postgres += seconds - (before.postgres.get(pid) ?? 0);
+  const postgres = postgresCpuSeconds(before, after);
   return [
     ...Object.entries(after.named).map(
       ([name, seconds]) => `${name} ${perRequest(seconds - (before.named[name] ?? 0))} ms`,
     ),
     `postgres ${perRequest(postgres)} ms`,
   ].join(', ');
+}
+
+/** CPU seconds all PostgreSQL server processes used between two samples (matched as in cpuPerRequest). */
+export function postgresCpuSeconds(before: CpuSample, after: CpuSample): number {
+  let postgres = 0;
+  for (const [pid, seconds] of after.postgres) postgres += seconds - (before.postgres.get(pid) ?? 0);
+  return postgres;
 }
