@@ -16,26 +16,30 @@ import {
 } from '@registry/domain';
 import type { EntityManager } from 'typeorm';
 
-interface ParticipantRow {
-  id: string;
-  site_id: string;
-  birth_date: string;
-  sex: string;
-  education_years: number;
-  apoe_genotype: string;
-  family_history: boolean | null;
-  family_history_onset_age: number | null;
-  study_partner_available: boolean;
-  status: ParticipantStatus;
-  /**
-   * From participant_screening_facts, as JSON text (LatestAssessment[] and ConsentDocument[]); null for a
-   * participant with neither an assessment nor a consent. Read as text and parsed only when the profile is
-   * built: see `ScreeningInput`.
-   */
-  latest_assessments: string | null;
-  latest_performed_on: CalendarDate | null;
-  consents: string | null;
-}
+/**
+ * A participant as read for screening: one element of the JSON array a batch is read as (see
+ * `queryParticipants`). Positions rather than keys: a re-screen parses a million of them.
+ */
+type ParticipantEntry = [
+  id: string,
+  siteId: string,
+  birthDate: CalendarDate,
+  sex: string,
+  educationYears: number,
+  apoeGenotype: string,
+  familyHistory: boolean | null,
+  familyHistoryOnsetAge: number | null,
+  studyPartnerAvailable: boolean,
+  status: ParticipantStatus,
+  /** From participant_screening_facts; null for a participant with neither an assessment nor a consent. */
+  latestAssessments: LatestAssessment[] | null,
+  latestPerformedOn: CalendarDate | null,
+  consents: ConsentDocument[] | null,
+  /** For the trials asked for; null where none is stored, or when no trials were asked for. */
+  determinations: StoredDetermination[] | null,
+  /** Open flags for the trials asked for, as [trial position, kind]; null where there is none. */
+  openFlags: [position: number, kind: string][] | null,
+];
 
 interface AssessmentRow {
   type: string;
@@ -104,11 +108,9 @@ export interface ScreeningSubject {
 }
 
 /**
- * One participant of a screening batch as read from the database, their JSON documents still text. `read()`
- * parses them and builds the profile, afresh on each call: a batch's screening reads each participant once,
- * right before evaluating them, so the many small objects of a profile die young instead of living as long
- * as the whole batch, where each scavenge copied them (garbage collection was about a third of this
- * process's CPU time in a re-screen profile; the change measured within run-to-run noise at 100,000).
+ * One participant of a screening batch as read from the database. `read()` builds the profile, afresh on
+ * each call: a batch's screening reads each participant once, right before evaluating them, so the many
+ * small objects of a profile die young instead of living as long as the whole batch.
  */
 export interface ScreeningInput {
   participantId: string;
@@ -136,18 +138,25 @@ export async function loadProfiles(
   asOf: CalendarDate,
   options: LoadOptions = {},
 ): Promise<Map<string, LoadedProfile>> {
-  const loaded = await queryProfiles(
+  const wanted = wantedTypes(options);
+  const loaded = await queryParticipants(
     manager,
     participantIds.map((participantId) => ({ participantId, asOf })),
+    null,
     options,
   );
-  return new Map(loaded.map((entry) => [entry.profile.participantId, entry]));
+  return new Map(
+    loaded.map(({ entry, asOf: day, history }) => [
+      entry[0],
+      { siteId: entry[1], profile: buildProfile(entry, day, history, wanted) },
+    ]),
+  );
 }
 
 /**
  * loadProfiles for screening: each participant on their own day, in the order asked, with their stored
- * determinations and open flags for the given trials, indexed like `trialIds`. Three statements whatever the
- * number of participants.
+ * determinations and open flags for the given trials, indexed like `trialIds`. One statement, and a second
+ * only for participants looked at on a day before their latest result.
  */
 export async function loadScreeningInputs(
   manager: EntityManager,
@@ -155,105 +164,95 @@ export async function loadScreeningInputs(
   trialIds: readonly string[],
   options: LoadOptions = {},
 ): Promise<ScreeningInput[]> {
-  if (requests.length === 0) return [];
-  const ids = requests.map((r) => r.participantId);
-  const participants = await queryParticipants(manager, requests, options);
-  // By participant only, through the primary key: a `trial_id = ANY(...)` condition lets the planner pick
-  // the trial index and scan every determination of those trials (measured: 0.6 s instead of 0.06 s a
-  // batch), so the trials are filtered in the aggregate. One JSON array per participant, naming each trial by
-  // its position in `trialIds` (1-based) rather than its 36-character id: a re-screen parses millions.
-  const stored = await manager.query<{ participant_id: string; determinations: string | null }[]>(
-    `SELECT participant_id,
-            (json_agg(json_build_array(array_position($2::uuid[], trial_id), criteria_version, result, one_test_away))
-              FILTER (WHERE trial_id = ANY($2::uuid[])))::text AS determinations
-       FROM eligibility_determination WHERE participant_id = ANY($1::text[]) GROUP BY participant_id`,
-    [ids, trialIds],
-  );
-  const flags = await manager.query<{ participant_id: string; position: number; kind: string }[]>(
-    `SELECT participant_id, array_position($2::uuid[], trial_id) AS position, kind FROM eligibility_flag
-      WHERE closed_at IS NULL AND participant_id = ANY($1::text[]) AND trial_id = ANY($2::uuid[])`,
-    [ids, trialIds],
-  );
-  const determinationsOf = new Map<string, string>();
-  for (const { participant_id, determinations } of stored)
-    if (determinations) determinationsOf.set(participant_id, determinations);
-  const flagsOf = new Map<string, string[][]>();
-  for (const { participant_id, position, kind } of flags) {
-    let open = flagsOf.get(participant_id);
-    if (!open) flagsOf.set(participant_id, (open = []));
-    (open[position - 1] ??= []).push(kind);
-  }
   const wanted = wantedTypes(options);
-  return participants.map(({ row, asOf, history }): ScreeningInput => ({
-    participantId: row.id,
-    siteId: row.site_id,
+  const participants = await queryParticipants(manager, requests, trialIds, options);
+  return participants.map(({ entry, asOf, history }): ScreeningInput => ({
+    participantId: entry[0],
+    siteId: entry[1],
     asOf,
     read: () => ({
-      profile: buildProfile(row, asOf, history, wanted),
-      determinations: byTrialPosition(determinationsOf.get(row.id)),
-      openFlags: flagsOf.get(row.id) ?? NOTHING,
+      profile: buildProfile(entry, asOf, history, wanted),
+      determinations: byTrialPosition(entry[13]),
+      openFlags: openFlagsByTrialPosition(entry[14]),
     }),
   }));
 }
 
-/** Stored determinations (JSON text) by trial index. */
-function byTrialPosition(json: string | undefined): readonly (StoredDetermination | undefined)[] {
-  if (json === undefined) return NOTHING;
+/** Stored determinations by trial index. */
+function byTrialPosition(
+  determinations: StoredDetermination[] | null,
+): readonly (StoredDetermination | undefined)[] {
+  if (determinations === null) return NOTHING;
   const byTrial: StoredDetermination[] = [];
-  for (const determination of JSON.parse(json) as StoredDetermination[])
-    byTrial[determination[0] - 1] = determination;
+  for (const determination of determinations) byTrial[determination[0] - 1] = determination;
+  return byTrial;
+}
+
+/** Kinds of the open flags by trial index. */
+function openFlagsByTrialPosition(
+  flags: [position: number, kind: string][] | null,
+): readonly (readonly string[] | undefined)[] {
+  if (flags === null) return NOTHING;
+  const byTrial: string[][] = [];
+  for (const [position, kind] of flags) (byTrial[position - 1] ??= []).push(kind);
   return byTrial;
 }
 
 /**
  * The participants asked for that exist, in the order asked, each with the history rows to build their
- * profile from when they are looked at on a day before some latest result. One statement for the rows: each
- * participant row with its screening facts (latest assessments and consents, kept by triggers), read by
- * primary key.
+ * profile from when they are looked at on a day before some latest result.
+ *
+ * The whole batch is one JSON document, one row: each participant row with its screening facts (latest
+ * assessments and consents, kept by triggers, embedded as stored) and, given trials, the stored
+ * determinations and open flags for them, read through the primary key and the open-flag index. Parsing one
+ * document is much cheaper for this process than the driver's row-by-row, column-by-column parse of a
+ * thousand participant rows and their determination and flag rows, with the facts documents then parsed
+ * again one by one (the figures are in docs/PERFORMANCE.md).
  */
 async function queryParticipants(
   manager: EntityManager,
   requests: ProfileRequest[],
+  trialIds: readonly string[] | null,
   options: LoadOptions,
-): Promise<{ row: ParticipantRow; asOf: CalendarDate; history: AssessmentRow[] | undefined }[]> {
+): Promise<{ entry: ParticipantEntry; asOf: CalendarDate; history: AssessmentRow[] | undefined }[]> {
   if (requests.length === 0) return [];
-  const rows = await manager.query<ParticipantRow[]>(
-    `SELECT p.id, p.site_id, p.birth_date::text, p.sex, p.education_years, p.apoe_genotype, p.family_history,
-            p.family_history_onset_age, p.study_partner_available, p.status, f.latest_assessments::text,
-            f.latest_performed_on::text, f.consents::text
+  // Filtered in the aggregate, not in the WHERE clause: a `trial_id = ANY(...)` condition there can lead the
+  // planner to the trial index, scanning every determination of those trials (measured: 0.6 s instead of
+  // 0.06 s a batch). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
+  const storedForTrials = trialIds
+    ? `(SELECT json_agg(json_build_array(array_position($2::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away))
+                   FILTER (WHERE d.trial_id = ANY($2::uuid[]))
+              FROM eligibility_determination d WHERE d.participant_id = p.id),
+            (SELECT json_agg(json_build_array(array_position($2::uuid[], fl.trial_id), fl.kind))
+              FROM eligibility_flag fl
+             WHERE fl.participant_id = p.id AND fl.closed_at IS NULL AND fl.trial_id = ANY($2::uuid[]))`
+    : 'NULL, NULL';
+  const [{ participants }] = await manager.query<{ participants: string | null }[]>(
+    `SELECT json_agg(json_build_array(p.id, p.site_id, p.birth_date, p.sex, p.education_years, p.apoe_genotype,
+              p.family_history, p.family_history_onset_age, p.study_partner_available, p.status,
+              f.latest_assessments, f.latest_performed_on, f.consents,
+              ${storedForTrials}))::text AS participants
        FROM participant p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id
       WHERE p.id = ANY($1::text[])`,
-    [requests.map((r) => r.participantId)],
+    trialIds ? [requests.map((r) => r.participantId), trialIds] : [requests.map((r) => r.participantId)],
   );
-  const byId = new Map(rows.map((row) => [row.id, row]));
+  const entries = participants === null ? [] : (JSON.parse(participants) as ParticipantEntry[]);
+  const byId = new Map(entries.map((entry) => [entry[0], entry]));
   const found = requests.filter((r) => byId.has(r.participantId));
 
   // Only a look into the past (a day before some latest result) needs the history, and only for those.
   const fromHistory = await latestFromHistory(
     manager,
     found.filter(({ participantId, asOf }) => {
-      const latestDay = byId.get(participantId)!.latest_performed_on;
+      const latestDay = byId.get(participantId)![11];
       return latestDay !== null && latestDay > asOf;
     }),
     options,
   );
   return found.map(({ participantId, asOf }) => ({
-    row: byId.get(participantId)!,
+    entry: byId.get(participantId)!,
     asOf,
     history: fromHistory.get(participantId),
-  }));
-}
-
-/** The profiles of the participants asked for that exist, built at once, in the order asked. */
-async function queryProfiles(
-  manager: EntityManager,
-  requests: ProfileRequest[],
-  options: LoadOptions,
-): Promise<LoadedProfile[]> {
-  const wanted = wantedTypes(options);
-  return (await queryParticipants(manager, requests, options)).map(({ row, asOf, history }) => ({
-    siteId: row.site_id,
-    profile: buildProfile(row, asOf, history, wanted),
   }));
 }
 
@@ -267,18 +266,17 @@ function wantedTypes(options: LoadOptions): ReadonlySet<string> | null {
  * latest assessments in the facts, of the wanted types only.
  */
 function buildProfile(
-  row: ParticipantRow,
+  entry: ParticipantEntry,
   asOf: CalendarDate,
   history: AssessmentRow[] | undefined,
   wanted: ReadonlySet<string> | null,
 ): ParticipantProfile {
-  const profile = profileOf(row, asOf);
+  const profile = profileOf(entry, asOf);
+  const latest = entry[10];
   if (history)
     for (const a of history) addAssessment(profile, a.type, a.qualifier, a.performed_on, a.values, a.derived);
-  else if (row.latest_assessments !== null)
-    for (const [type, qualifier, performedOn, values, derived] of JSON.parse(
-      row.latest_assessments,
-    ) as LatestAssessment[]) {
+  else if (latest !== null)
+    for (const [type, qualifier, performedOn, values, derived] of latest) {
       if (wanted && !wanted.has(type)) continue;
       addAssessment(profile, type, qualifier, performedOn, values, derived);
     }
@@ -309,23 +307,39 @@ async function latestFromHistory(
 }
 
 /** The profile on `asOf`, without assessments; consent scopes as held that day, by the domain's rule. */
-function profileOf(row: ParticipantRow, asOf: CalendarDate): ParticipantProfile {
-  const consents = row.consents === null ? [] : (JSON.parse(row.consents) as ConsentDocument[]);
-  const grants: ConsentGrant[] = consents.map(([signedOn, scopes, withdrawals]) => ({
+function profileOf(
+  [
+    participantId,
+    ,
+    birthDate,
+    sex,
+    educationYears,
+    apoeGenotype,
+    familyHistory,
+    familyHistoryOnsetAge,
+    studyPartnerAvailable,
+    status,
+    ,
+    ,
+    consents,
+  ]: ParticipantEntry,
+  asOf: CalendarDate,
+): ParticipantProfile {
+  const grants: ConsentGrant[] = (consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
     signedOn,
     scopes,
     withdrawnScopes: withdrawals.map(([scope, withdrawnOn]) => ({ scope, withdrawnOn })),
   }));
   return {
-    participantId: row.id,
-    birthDate: row.birth_date,
-    sex: row.sex,
-    educationYears: row.education_years,
-    apoeGenotype: row.apoe_genotype,
-    familyHistory: row.family_history,
-    familyHistoryOnsetAge: row.family_history_onset_age,
-    studyPartnerAvailable: row.study_partner_available,
-    status: row.status,
+    participantId,
+    birthDate,
+    sex,
+    educationYears,
+    apoeGenotype,
+    familyHistory,
+    familyHistoryOnsetAge,
+    studyPartnerAvailable,
+    status,
     consentScopes: [...scopesHeld(grants, asOf)].sort(),
     // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
     trialCommitments: [],
