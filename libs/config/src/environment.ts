@@ -160,8 +160,8 @@ export class Environment {
 
   /**
    * Participants screened per transaction in a cohort re-screen; a run's cursor moves with each batch.
-   * Measured at 100,000 (docs/PERFORMANCE.md): 250 → 7.5 s, 500 → 6.8 s, 1,000 → 7.0 s, 2,000 → 10.0 s,
-   * 4,000 → 9.8 s. Larger batches make larger garbage and give the two batches in flight less overlap.
+   * Measured at 100,000 (docs/PERFORMANCE.md) with a batch read as one JSON document and the next read while
+   * one is judged: 1,000 → 3.43-3.77 s, 2,000 → 3.57-3.70 s. Smaller batches commit the cursor more often.
    */
   @Type(() => Number)
   @IsInt()
@@ -170,9 +170,10 @@ export class Environment {
   SCREENING_BATCH_SIZE = 1000;
 
   /**
-   * Batches of a cohort re-screen worked on at once by one job, each in its own transaction (and database
-   * connection, so keep it below DATABASE_POOL_SIZE). On the 2-core benchmark machines 2, 3, 4 and 6 gave
-   * the same re-screen time at 100,000, and 4 no gain at 1,000,000 (docs/PERFORMANCE.md).
+   * Batches of a cohort re-screen writing at once, each in its own transaction (and database connection, so
+   * keep it below DATABASE_POOL_SIZE), besides the next batch being read. Since the next batch is read while
+   * one is judged, 1 and 2 gave the same re-screen time at 100,000 on the 2-core benchmark machine
+   * (docs/PERFORMANCE.md); more matter only where many batches have much to write.
    */
   @Type(() => Number)
   @IsInt()

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { JobName, QueueName, runScreeningJobId, JOB_OPTIONS } from '@registry/jobs';
 import { Queue } from 'bullmq';
+import { setImmediate } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { workerOptions } from '../runtime/worker-options';
@@ -69,21 +70,31 @@ export class ScreeningProcessor extends QueueProcessor {
       const runTrials = trials.filter((t) => current.some((run) => run.trial_id === t.id));
       const runIds = current.map((run) => run.id);
       const siteIds = [...new Set(runTrials.flatMap((t) => [...t.siteIds]))];
-      // Each batch's participants come with their site's time zone, so the batch's unlocked pass need not
-      // read them again.
       const timeZones = await this.dataSource.query<{ id: string; time_zone: string }[]>(
         `SELECT id, time_zone FROM site WHERE id = ANY($1::uuid[])`,
         [siteIds],
       );
-      const timeZoneOf = new Map(timeZones.map((site) => [site.id, site.time_zone]));
+      const siteTimeZones = new Map(timeZones.map((site) => [site.id, site.time_zone]));
+      const loadBatchAfter = (after: string | null) => {
+        const loading = this.screening.loadCohortBatch(
+          runTrials,
+          siteTimeZones,
+          after,
+          this.config.SCREENING_BATCH_SIZE,
+        );
+        // Observed when awaited; never an unhandled rejection while another batch is awaited.
+        loading.catch(() => undefined);
+        return loading;
+      };
       // Runs walked together move together; after a crash the smallest cursor is where all stand.
-      let cursor = current.some((run) => run.cursor === null)
+      const cursor = current.some((run) => run.cursor === null)
         ? null
         : current.map((run) => run.cursor!).sort()[0];
       let screened = 0;
-      // Several batches in flight (SCREENING_BATCHES_IN_FLIGHT): while this process evaluates one batch,
-      // PostgreSQL reads the next ones, so the database and the evaluator work at once. Batches are disjoint
-      // and each commits only after the one before it, so the committed cursor never passes a batch that did
+      // Batches overlap in two ways. The next batch is read while this one is judged: its statement is
+      // sent before judging starts, so PostgreSQL and this process work at once. And up to
+      // SCREENING_BATCHES_IN_FLIGHT batches write at once, each in its own transaction, committing in order
+      // (each commits only after the one before it), so the committed cursor never passes a batch that did
       // not commit.
       const inFlight: { outcome: Promise<ScreeningOutcome>; last: string }[] = [];
       // How the last committed batch went decides how the next one locks; see `lockOnlyWhereWritten`.
@@ -94,26 +105,27 @@ export class ScreeningProcessor extends QueueProcessor {
         await job.updateProgress({ cursor: last });
       };
       try {
+        let next = loadBatchAfter(cursor);
         for (;;) {
-          const rows = await this.dataSource.query<{ id: string; site_id: string }[]>(
-            `SELECT id, site_id FROM participant WHERE site_id = ANY($1::uuid[]) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
-            [siteIds, cursor, this.config.SCREENING_BATCH_SIZE],
-          );
-          if (rows.length === 0) break;
-          const batch = rows.map((row) => row.id);
+          const inputs = await next;
+          if (inputs.length === 0) break;
+          const batch = inputs.map((input) => input.participantId);
           const last = batch[batch.length - 1];
+          next = loadBatchAfter(last);
+          // Let the next batch's statement reach PostgreSQL before this one is judged (synchronous work).
+          await setImmediate();
           // Each run counts the participants of its trial's sites. Counted here rather than in the UPDATE:
           // a subquery per run probed the participant index once per participant and run (10,000 probes a
           // batch for ten trials).
           const doneInBatch = runTrials.map(
-            (trial) => rows.filter((row) => trial.siteIds.has(row.site_id)).length,
+            (trial) => inputs.filter((input) => trial.siteIds.has(input.siteId)).length,
           );
           // The batch started before this one, if it is still in flight.
           const committedBefore = inFlight.at(-1)?.outcome;
-          const current = this.screening.screen(batch, {
+          const outcome = this.screening.screen(batch, {
             trials: runTrials,
-            located: rows.map((row) => ({ id: row.id, time_zone: timeZoneOf.get(row.site_id)! })),
-            lockOnlyChanged,
+            // Read without locks: judged as read when few are expected to change, else read again locked.
+            preloaded: lockOnlyChanged ? inputs : undefined,
             beforeCommit: async (manager) => {
               await committedBefore;
               await manager.query(
@@ -125,10 +137,8 @@ export class ScreeningProcessor extends QueueProcessor {
             },
           });
           // Observed when settled or below; never an unhandled rejection while another batch is awaited.
-          current.catch(() => undefined);
-          inFlight.push({ outcome: current, last });
-          // The next batch starts after this one's last participant; this one commits in its turn.
-          cursor = last;
+          outcome.catch(() => undefined);
+          inFlight.push({ outcome, last });
           screened += batch.length;
           if (inFlight.length >= this.config.SCREENING_BATCHES_IN_FLIGHT) await settleOldest();
         }

@@ -13,7 +13,12 @@ import {
   ScreeningPlan,
   Verdict,
 } from '@registry/domain';
-import { loadScreeningInputs, StoredDetermination } from '@registry/persistence';
+import {
+  loadCohortScreeningInputs,
+  loadScreeningInputs,
+  ScreeningInput,
+  StoredDetermination,
+} from '@registry/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface ScreenableTrial {
@@ -55,16 +60,24 @@ export interface ScreenOptions {
    */
   lockOnlyChanged?: boolean;
   /**
-   * With `lockOnlyChanged`: the participants (all of those asked for, in participant id order) with their
-   * site's time zone, as the caller already read them; saves reading them again for the unlocked pass.
+   * The participants as `loadCohortBatch` read them (without locks) for `trials`: judged before the
+   * transaction opens, and only those with something to write are read again, locked, inside it. Implies
+   * `lockOnlyChanged`; `participantIds` must be theirs.
    */
-  located?: LocatedParticipant[];
+  preloaded?: ScreeningInput[];
 }
 
 /** A participant to screen, with the time zone of their site (whose calendar day they are judged on). */
 export interface LocatedParticipant {
   id: string;
   time_zone: string;
+}
+
+/** What judging a batch found: evaluations made, the writes collected, and who they concern (sorted). */
+interface JudgedBatch {
+  evaluated: number;
+  writes: ScreeningWrites;
+  participantsToWrite: string[];
 }
 
 /** Set-based writes collected while evaluating a batch, applied with one statement each. */
@@ -214,32 +227,40 @@ export class ScreeningService {
    */
   async screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
     const now = options.now ?? new Date();
+    const outcome: ScreeningOutcome = {
+      evaluated: 0,
+      participantsWritten: 0,
+      changed: 0,
+      flagsRaised: 0,
+      flagsClosed: 0,
+    };
+    // A preloaded batch is judged before its transaction opens; usually no one in it has anything to write.
+    let preloadedPass: JudgedBatch | undefined;
+    if (options.preloaded) {
+      if (!options.trials) throw new Error('a preloaded batch must come with the trials it was read for');
+      preloadedPass = this.judge(options.preloaded, options.trials, this.planFor(options.trials), true);
+      outcome.evaluated = preloadedPass.evaluated;
+    }
     return this.dataSource.transaction(async (manager) => {
       const sorted = [...new Set(participantIds)].sort();
-      const outcome: ScreeningOutcome = {
-        evaluated: 0,
-        participantsWritten: 0,
-        changed: 0,
-        flagsRaised: 0,
-        flagsClosed: 0,
-      };
       if (sorted.length === 0) return outcome;
       // Each statement here reads a few thousand rows through indexes; JIT compilation, which PostgreSQL
       // starts on estimated cost, took longer than the statements themselves (measured: 7-100 ms a batch).
       await manager.query(`SET LOCAL jit = off`);
-      const lockFirst = !options.lockOnlyChanged;
+      const lockFirst = !options.lockOnlyChanged && !preloadedPass;
       // Locked before the trials are read, as before any other read, when locking first.
-      const located =
-        !lockFirst && options.located ? options.located : await this.locate(manager, sorted, lockFirst);
+      const located = preloadedPass ? undefined : await this.locate(manager, sorted, lockFirst);
       const trials = options.trials ?? (await this.recruitingTrials(manager));
       if (trials.length > 0) {
-        const plan = new ScreeningPlan(trials.map((t) => ({ id: t.id, criteria: t.criteria.criteria })));
-        let pass = await this.evaluate(manager, located, trials, plan, now, !lockFirst);
+        const plan = this.planFor(trials);
+        let pass =
+          preloadedPass ??
+          this.judge(await this.loadInputs(manager, located!, plan, trials, now), trials, plan, !lockFirst);
         outcome.evaluated = pass.evaluated;
         if (!lockFirst && pass.participantsToWrite.length > 0) {
           // Everything collected so far concerns exactly these participants: start again for them, locked.
           const relocated = await this.locate(manager, pass.participantsToWrite, true);
-          pass = await this.evaluate(manager, relocated, trials, plan, now, false);
+          pass = this.judge(await this.loadInputs(manager, relocated, plan, trials, now), trials, plan, false);
         }
         outcome.participantsWritten = pass.participantsToWrite.length;
         outcome.changed = pass.writes.determinations.length;
@@ -250,6 +271,44 @@ export class ScreeningService {
       await options.beforeCommit?.(manager);
       return outcome;
     });
+  }
+
+  /**
+   * The next `limit` participants of the trials' sites after `after` (null: from the first), in participant
+   * id order, read without locks for `screen` (option `preloaded`): one statement, which also chooses them.
+   * Each is judged on the calendar day at their site (`siteTimeZones`, by site id) at `now`.
+   */
+  async loadCohortBatch(
+    trials: ScreenableTrial[],
+    siteTimeZones: ReadonlyMap<string, string>,
+    after: string | null,
+    limit: number,
+    now: Date = new Date(),
+  ): Promise<ScreeningInput[]> {
+    const dayAtSite = new Map<string, CalendarDate>();
+    return loadCohortScreeningInputs(
+      this.dataSource.manager,
+      { siteIds: [...siteTimeZones.keys()], after, limit },
+      (siteId) => {
+        let day = dayAtSite.get(siteId);
+        if (!day) dayAtSite.set(siteId, (day = dateInTimeZone(now, siteTimeZones.get(siteId)!)));
+        return day;
+      },
+      trials.map((t) => t.id),
+      { assessmentTypes: this.planFor(trials).assessmentTypes },
+    );
+  }
+
+  /** One plan per list of trials: a cohort run passes the same list for every batch. */
+  private readonly plans = new WeakMap<ScreenableTrial[], ScreeningPlan>();
+
+  private planFor(trials: ScreenableTrial[]): ScreeningPlan {
+    let plan = this.plans.get(trials);
+    if (!plan) {
+      plan = new ScreeningPlan(trials.map((t) => ({ id: t.id, criteria: t.criteria.criteria })));
+      this.plans.set(trials, plan);
+    }
+    return plan;
   }
 
   /**
@@ -266,30 +325,38 @@ export class ScreeningService {
     );
   }
 
-  /**
-   * Evaluates the participants against the trials and collects the writes (only finds who has any, when
-   * `detectOnly`); nothing is written here.
-   */
-  private async evaluate(
+  /** Reads the located participants, each on the calendar day at their site at `now`. */
+  private loadInputs(
     manager: EntityManager,
     located: LocatedParticipant[],
-    trials: ScreenableTrial[],
     plan: ScreeningPlan,
+    trials: ScreenableTrial[],
     now: Date,
-    detectOnly: boolean,
-  ): Promise<{ evaluated: number; writes: ScreeningWrites; participantsToWrite: string[] }> {
+  ): Promise<ScreeningInput[]> {
     const dayByZone = new Map<string, CalendarDate>();
     const requests = located.map(({ id, time_zone }) => {
       let asOf = dayByZone.get(time_zone);
       if (!asOf) dayByZone.set(time_zone, (asOf = dateInTimeZone(now, time_zone)));
       return { participantId: id, asOf };
     });
-    const inputs = await loadScreeningInputs(
+    return loadScreeningInputs(
       manager,
       requests,
       trials.map((t) => t.id),
       { assessmentTypes: plan.assessmentTypes },
     );
+  }
+
+  /**
+   * Judges the participants against the trials and collects the writes (only finds who has any, when
+   * `detectOnly`); nothing is written here.
+   */
+  private judge(
+    inputs: ScreeningInput[],
+    trials: ScreenableTrial[],
+    plan: ScreeningPlan,
+    detectOnly: boolean,
+  ): JudgedBatch {
     const writes = new ScreeningWrites(detectOnly);
     const participantsToWrite: string[] = [];
     let evaluated = 0;
@@ -324,7 +391,7 @@ export class ScreeningService {
       }
       if (writes.size > writesBefore) participantsToWrite.push(profile.participantId);
     }
-    // `located` is in participant id order, and so are the inputs: participantsToWrite is sorted.
+    // The inputs are in participant id order: participantsToWrite is sorted.
     return { evaluated, writes, participantsToWrite };
   }
 
