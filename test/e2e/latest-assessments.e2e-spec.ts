@@ -1,6 +1,11 @@
 import { addDays } from '@registry/domain';
-import { loadProfiles } from '@registry/persistence';
-import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
+import { loadCohortScreeningInputs, loadProfiles } from '@registry/persistence';
+import {
+  createConsentDocument,
+  enrolConsentedParticipant,
+  personInput,
+  tokyoToday,
+} from '../support/cohort-fixture';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 
@@ -143,5 +148,51 @@ describe('the latest assessments that screening reads', () => {
     const before = (await loadProfiles(api.dataSource.manager, [participantId], between)).get(participantId)!;
     expect(before.profile.observations).toMatchObject({ 'mmse.total': { value: 29, date: earlier } });
     expect(Object.values(before.profile.observations).every((o) => o.date <= between)).toBe(true);
+  });
+
+  it('walks a cohort: the next participants of the sites asked for, after the cursor, in id order', async () => {
+    const documentId = await createConsentDocument(api, f.admin, '2.0');
+    const identity = (givenName: string) => ({
+      identity: { familyName: 'Walker', givenName, email: `${givenName.toLowerCase()}@example.jp` },
+    });
+    for (const givenName of ['Aki', 'Bo', 'Chie'])
+      await enrolConsentedParticipant(api, f, documentId, identity(givenName));
+    await api
+      .http()
+      .post('/api/v1/participants')
+      .set(f.coordinatorBoston.auth)
+      .send(personInput(f.sites.boston, identity('Dana')))
+      .expect(201);
+    const [tokyo, boston] = await Promise.all(
+      [f.sites.tokyo, f.sites.boston].map((siteId) =>
+        api.dataSource
+          .query<{ id: string }[]>(`SELECT id FROM participant WHERE site_id = $1 ORDER BY id`, [siteId])
+          .then((rows) => rows.map((row) => row.id)),
+      ),
+    );
+    expect(tokyo).toHaveLength(4);
+    expect(boston).toHaveLength(1);
+    // Each site judged on a day of its own, as its time zone gives it.
+    const dayAt = (siteId: string) => (siteId === f.sites.tokyo ? today : addDays(today, -1));
+    const walk = (siteIds: string[], after: string | null, limit: number) =>
+      loadCohortScreeningInputs(api.dataSource.manager, { siteIds, after, limit }, dayAt, []);
+
+    const first = await walk([f.sites.tokyo], null, 3);
+    expect(first.map((input) => input.participantId)).toEqual(tokyo.slice(0, 3));
+    expect(first.every((input) => input.siteId === f.sites.tokyo && input.asOf === today)).toBe(true);
+    const rest = await walk([f.sites.tokyo], tokyo[2], 3);
+    expect(rest.map((input) => input.participantId)).toEqual([tokyo[3]]);
+    expect(await walk([f.sites.tokyo], tokyo[3], 3)).toEqual([]);
+
+    const both = await walk([f.sites.tokyo, f.sites.boston], null, 10);
+    expect(both.map((input) => input.participantId)).toEqual([...tokyo, ...boston].sort());
+    const dana = both.find((input) => input.participantId === boston[0])!;
+    expect(dana.asOf).toBe(addDays(today, -1));
+    // The profile is the one loadProfiles builds for the same day.
+    const withHistory = both.find((input) => input.participantId === participantId)!;
+    expect(withHistory.read().profile).toEqual(
+      (await loadProfiles(api.dataSource.manager, [participantId], today)).get(participantId)!.profile,
+    );
+    expect(withHistory.read().determinations).toEqual([]);
   });
 });

@@ -260,7 +260,12 @@ export class ScreeningService {
         if (!lockFirst && pass.participantsToWrite.length > 0) {
           // Everything collected so far concerns exactly these participants: start again for them, locked.
           const relocated = await this.locate(manager, pass.participantsToWrite, true);
-          pass = this.judge(await this.loadInputs(manager, relocated, plan, trials, now), trials, plan, false);
+          pass = this.judge(
+            await this.loadInputs(manager, relocated, plan, trials, now),
+            trials,
+            plan,
+            false,
+          );
         }
         outcome.participantsWritten = pass.participantsToWrite.length;
         outcome.changed = pass.writes.determinations.length;
