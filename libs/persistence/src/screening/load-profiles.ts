@@ -356,39 +356,22 @@ async function latestFromHistory(
 }
 
 /** The profile on `asOf`, without assessments; consent scopes as held that day, by the domain's rule. */
-function profileOf(
-  [
-    participantId,
-    ,
-    birthDate,
-    sex,
-    educationYears,
-    apoeGenotype,
-    familyHistory,
-    familyHistoryOnsetAge,
-    studyPartnerAvailable,
-    status,
-    ,
-    ,
-    consents,
-  ]: ParticipantEntry,
-  asOf: CalendarDate,
-): ParticipantProfile {
-  const grants: ConsentGrant[] = (consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
+function profileOf(entry: ParticipantEntry, asOf: CalendarDate): ParticipantProfile {
+  const grants: ConsentGrant[] = (entry[12] ?? []).map(([signedOn, scopes, withdrawals]) => ({
     signedOn,
     scopes,
     withdrawnScopes: withdrawals.map(([scope, withdrawnOn]) => ({ scope, withdrawnOn })),
   }));
   return {
-    participantId,
-    birthDate,
-    sex,
-    educationYears,
-    apoeGenotype,
-    familyHistory,
-    familyHistoryOnsetAge,
-    studyPartnerAvailable,
-    status,
+    participantId: entry[0],
+    birthDate: entry[2],
+    sex: entry[3],
+    educationYears: entry[4],
+    apoeGenotype: entry[5],
+    familyHistory: entry[6],
+    familyHistoryOnsetAge: entry[7],
+    studyPartnerAvailable: entry[8],
+    status: entry[9],
     consentScopes: [...scopesHeld(grants, asOf)].sort(),
     // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
     trialCommitments: [],
