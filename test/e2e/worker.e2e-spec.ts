@@ -3,6 +3,7 @@ import { JobName, QueueName } from '@registry/jobs';
 import { redisOptionsFromUrl } from '@registry/platform';
 import { Job, Queue } from 'bullmq';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { createTestSystem, startWorker, TestSystem } from '../support/harness';
 
 describe('worker', () => {
@@ -51,6 +52,19 @@ describe('worker', () => {
       const schedulers = await queue.getJobSchedulers();
       expect(schedulers.map((s) => s.key)).toEqual(['maintenance:prune-outbox:daily']);
       expect(schedulers[0]).toMatchObject({ pattern: '30 3 * * *', tz: 'UTC' });
+    });
+
+    it('runs its statements without JIT compilation, on every connection of its pool', async () => {
+      const dataSource = worker.get(DataSource);
+      const settings = await Promise.all(
+        [1, 2, 3].map(() =>
+          dataSource.query<{ jit: string }[]>(`SELECT current_setting('jit') AS jit, pg_sleep(0.05)`),
+        ),
+      );
+      expect(settings.map(([row]) => row.jit)).toEqual(['off', 'off', 'off']);
+      // A session of its own (this test's) keeps the server's default.
+      const { rows } = await db.query<{ jit: string }>(`SELECT current_setting('jit') AS jit`);
+      expect(rows[0].jit).toBe('on');
     });
 
     it('prunes only published outbox events older than the limit, and says what it did', async () => {

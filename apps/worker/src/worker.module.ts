@@ -23,7 +23,11 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot('worker'),
+        // The worker's statements read a few thousand rows each through indexes (a cohort re-screen's batch
+        // among them); JIT compilation, which PostgreSQL starts on estimated cost, took longer than the
+        // statements themselves (measured: 7-100 ms a batch), and a batch larger than 1,000 crosses its
+        // threshold.
+        DatabaseModule.forRoot('worker', { jit: 'off' }),
         RedisModule,
         QueueModule.forRoot(),
         DiscoveryModule,

@@ -4,11 +4,19 @@ import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { QueryLogger } from './query-logger';
 
+/** PostgreSQL settings for every session of a pool, by name (e.g. `{ jit: 'off' }`). */
+export type SessionSettings = Readonly<Record<string, string>>;
+
 /** One definition of the database connection, shared by both apps, the migration CLI and the tests. */
 export function dataSourceOptions(
   config: Pick<Environment, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>,
   applicationName = 'trialready',
+  sessionSettings: SessionSettings = {},
 ): DataSourceOptions {
+  // Sent at connection start-up, so they hold for every statement without a round trip of their own.
+  const options = Object.entries(sessionSettings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
   return {
     type: 'postgres',
     // gen_random_uuid() is built into PostgreSQL 13+; no extension to install.
@@ -22,7 +30,11 @@ export function dataSourceOptions(
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     applicationName,
-    extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: config.DATABASE_POOL_SIZE,
+      connectionTimeoutMillis: 5000,
+      ...(options ? { options } : {}),
+    },
     logging: ['error', 'warn', 'migration'],
     logger: new QueryLogger(),
     maxQueryExecutionTime: 2000,

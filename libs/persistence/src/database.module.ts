@@ -1,19 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, SessionSettings } from './data-source-options';
 
 /** The TypeORM connection for a Nest app; entities come from the shared list, never auto-loaded. */
 @Module({})
 export class DatabaseModule {
-  /** @param processName shown as `application_name` in pg_stat_activity, to tell the API's connections from the worker's */
-  static forRoot(processName: string): DynamicModule {
+  /**
+   * @param processName shown as `application_name` in pg_stat_activity, to tell the API's connections from the worker's
+   * @param sessionSettings PostgreSQL settings for every connection of this app
+   */
+  static forRoot(processName: string, sessionSettings: SessionSettings = {}): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [Environment],
-          useFactory: (config: Environment) => dataSourceOptions(config, `trialready-${processName}`),
+          useFactory: (config: Environment) =>
+            dataSourceOptions(config, `trialready-${processName}`, sessionSettings),
         }),
       ],
     };

@@ -244,9 +244,6 @@ export class ScreeningService {
     return this.dataSource.transaction(async (manager) => {
       const sorted = [...new Set(participantIds)].sort();
       if (sorted.length === 0) return outcome;
-      // Each statement here reads a few thousand rows through indexes; JIT compilation, which PostgreSQL
-      // starts on estimated cost, took longer than the statements themselves (measured: 7-100 ms a batch).
-      await manager.query(`SET LOCAL jit = off`);
       const lockFirst = !options.lockOnlyChanged && !preloadedPass;
       // Locked before the trials are read, as before any other read, when locking first.
       const located = preloadedPass ? undefined : await this.locate(manager, sorted, lockFirst);
