@@ -224,6 +224,10 @@ export class ScreeningService {
    * participant rows (locking them wrote every page of the participant table to the WAL on every run). This
    * is safe because a participant left unlocked is one for whom nothing is written: if their data changes
    * meanwhile, that change's own screening (queued by its change event, and locking) screens them afresh.
+   *
+   * A cohort run reads each batch ahead (`loadCohortBatch`) and passes it as `preloaded`: the unlocked pass
+   * is then judged before the transaction opens. Reading outside the transaction sees what a read inside it
+   * would: under READ COMMITTED each statement takes its own snapshot either way.
    */
   async screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
     const now = options.now ?? new Date();
