@@ -75,13 +75,16 @@ export class ScreeningProcessor extends QueueProcessor {
         [siteIds],
       );
       const siteTimeZones = new Map(timeZones.map((site) => [site.id, site.time_zone]));
+      // How the last committed batch went decides how the next one locks; see `lockOnlyWhereWritten`.
+      let lockOnlyChanged = true;
+      // A batch to be judged unlocked is read whole ahead; one to be locked first is only chosen ahead, since
+      // it is read again under lock anyway (the first screen of a trial).
       const loadBatchAfter = (after: string | null) => {
-        const loading = this.screening.loadCohortBatch(
-          runTrials,
-          siteTimeZones,
+        const loading = this.screening.loadCohortBatch(runTrials, siteTimeZones, {
           after,
-          this.config.SCREENING_BATCH_SIZE,
-        );
+          limit: this.config.SCREENING_BATCH_SIZE,
+          forJudging: lockOnlyChanged,
+        });
         // Observed when awaited; never an unhandled rejection while another batch is awaited.
         loading.catch(() => undefined);
         return loading;
@@ -97,8 +100,6 @@ export class ScreeningProcessor extends QueueProcessor {
       // (each commits only after the one before it), so the committed cursor never passes a batch that did
       // not commit.
       const inFlight: { outcome: Promise<ScreeningOutcome>; last: string }[] = [];
-      // How the last committed batch went decides how the next one locks; see `lockOnlyWhereWritten`.
-      let lockOnlyChanged = true;
       const settleOldest = async () => {
         const { outcome, last } = inFlight.shift()!;
         lockOnlyChanged = lockOnlyWhereWritten(await outcome, this.config.SCREENING_BATCH_SIZE);
@@ -107,9 +108,9 @@ export class ScreeningProcessor extends QueueProcessor {
       try {
         let next = loadBatchAfter(cursor);
         for (;;) {
-          const inputs = await next;
-          if (inputs.length === 0) break;
-          const batch = inputs.map((input) => input.participantId);
+          const { participants, inputs } = await next;
+          if (participants.length === 0) break;
+          const batch = participants.map((participant) => participant.participantId);
           const last = batch[batch.length - 1];
           next = loadBatchAfter(last);
           // Let the next batch's statement reach PostgreSQL before this one is judged (synchronous work).
@@ -118,13 +119,14 @@ export class ScreeningProcessor extends QueueProcessor {
           // a subquery per run probed the participant index once per participant and run (10,000 probes a
           // batch for ten trials).
           const doneInBatch = runTrials.map(
-            (trial) => inputs.filter((input) => trial.siteIds.has(input.siteId)).length,
+            (trial) => participants.filter((participant) => trial.siteIds.has(participant.siteId)).length,
           );
           // The batch started before this one, if it is still in flight.
           const committedBefore = inFlight.at(-1)?.outcome;
           const outcome = this.screening.screen(batch, {
             trials: runTrials,
-            // Read without locks: judged as read when few are expected to change, else read again locked.
+            lockOnlyChanged,
+            // Judged as read ahead when few are expected to change; else locked first and read again.
             preloaded: lockOnlyChanged ? inputs : undefined,
             beforeCommit: async (manager) => {
               await committedBefore;

@@ -14,6 +14,7 @@ import {
   Verdict,
 } from '@registry/domain';
 import {
+  chooseCohortParticipants,
   loadCohortScreeningInputs,
   loadScreeningInputs,
   ScreeningInput,
@@ -65,6 +66,14 @@ export interface ScreenOptions {
    * `lockOnlyChanged`; `participantIds` must be theirs.
    */
   preloaded?: ScreeningInput[];
+}
+
+/** A cohort run's next batch (see `ScreeningService.loadCohortBatch`). */
+export interface CohortBatch {
+  /** In participant id order. */
+  participants: readonly { participantId: string; siteId: string }[];
+  /** The participants read whole, without locks, for `screen`'s `preloaded`; absent when only chosen. */
+  inputs?: ScreeningInput[];
 }
 
 /** A participant to screen, with the time zone of their site (whose calendar day they are judged on). */
@@ -280,21 +289,24 @@ export class ScreeningService {
   }
 
   /**
-   * The next `limit` participants of the trials' sites after `after` (null: from the first), in participant
-   * id order, read without locks for `screen` (option `preloaded`): one statement, which also chooses them.
-   * Each is judged on the calendar day at their site (`siteTimeZones`, by site id) at `now`.
+   * A cohort run's next batch: the next `limit` participants of the trials' sites after `after` (null: from
+   * the first), in participant id order. `forJudging`: read whole, without locks, for `screen` (option
+   * `preloaded`), by one statement that also chooses them, each on the calendar day at their site
+   * (`siteTimeZones`, by site id) at `now`; otherwise only chosen, for a batch to be locked before it is read.
    */
   async loadCohortBatch(
     trials: ScreenableTrial[],
     siteTimeZones: ReadonlyMap<string, string>,
-    after: string | null,
-    limit: number,
+    slice: { after: string | null; limit: number; forJudging: boolean },
     now: Date = new Date(),
-  ): Promise<ScreeningInput[]> {
+  ): Promise<CohortBatch> {
+    const chosen = { siteIds: [...siteTimeZones.keys()], after: slice.after, limit: slice.limit };
+    if (!slice.forJudging)
+      return { participants: await chooseCohortParticipants(this.dataSource.manager, chosen) };
     const dayAtSite = new Map<string, CalendarDate>();
-    return loadCohortScreeningInputs(
+    const inputs = await loadCohortScreeningInputs(
       this.dataSource.manager,
-      { siteIds: [...siteTimeZones.keys()], after, limit },
+      chosen,
       (siteId) => {
         let day = dayAtSite.get(siteId);
         if (!day) dayAtSite.set(siteId, (day = dateInTimeZone(now, siteTimeZones.get(siteId)!)));
@@ -303,6 +315,7 @@ export class ScreeningService {
       trials.map((t) => t.id),
       { assessmentTypes: this.planFor(trials).assessmentTypes },
     );
+    return { participants: inputs, inputs };
   }
 
   /** One plan per list of trials: a cohort run passes the same list for every batch. */
