@@ -169,10 +169,11 @@ export async function loadScreeningInputs(
     trialIds,
     options,
   );
+  const wanted = wantedTypes(options);
   const byId = new Map(loaded.map((participant) => [participant.entry[0], participant]));
   return requests.flatMap((r) => {
     const participant = byId.get(r.participantId);
-    return participant ? [screeningInput(participant, wantedTypes(options))] : [];
+    return participant ? [screeningInput(participant, wanted)] : [];
   });
 }
 
