@@ -82,6 +82,16 @@ export interface LocatedParticipant {
   time_zone: string;
 }
 
+/** The calendar day in a time zone at `now`, worked out once per zone: a batch has few zones. */
+function calendarDaysAt(now: Date): (timeZone: string) => CalendarDate {
+  const dayByZone = new Map<string, CalendarDate>();
+  return (timeZone) => {
+    let day = dayByZone.get(timeZone);
+    if (!day) dayByZone.set(timeZone, (day = dateInTimeZone(now, timeZone)));
+    return day;
+  };
+}
+
 /** What judging a batch found: evaluations made, the writes collected, and who they concern (sorted). */
 interface JudgedBatch {
   evaluated: number;
@@ -303,15 +313,11 @@ export class ScreeningService {
     const chosen = { siteIds: [...siteTimeZones.keys()], after: slice.after, limit: slice.limit };
     if (!slice.forJudging)
       return { participants: await chooseCohortParticipants(this.dataSource.manager, chosen) };
-    const dayAtSite = new Map<string, CalendarDate>();
+    const dayIn = calendarDaysAt(now);
     const inputs = await loadCohortScreeningInputs(
       this.dataSource.manager,
       chosen,
-      (siteId) => {
-        let day = dayAtSite.get(siteId);
-        if (!day) dayAtSite.set(siteId, (day = dateInTimeZone(now, siteTimeZones.get(siteId)!)));
-        return day;
-      },
+      (siteId) => dayIn(siteTimeZones.get(siteId)!),
       trials.map((t) => t.id),
       { assessmentTypes: this.planFor(trials).assessmentTypes },
     );
@@ -352,12 +358,8 @@ export class ScreeningService {
     trials: ScreenableTrial[],
     now: Date,
   ): Promise<ScreeningInput[]> {
-    const dayByZone = new Map<string, CalendarDate>();
-    const requests = located.map(({ id, time_zone }) => {
-      let asOf = dayByZone.get(time_zone);
-      if (!asOf) dayByZone.set(time_zone, (asOf = dateInTimeZone(now, time_zone)));
-      return { participantId: id, asOf };
-    });
+    const dayIn = calendarDaysAt(now);
+    const requests = located.map(({ id, time_zone }) => ({ participantId: id, asOf: dayIn(time_zone) }));
     return loadScreeningInputs(
       manager,
       requests,
