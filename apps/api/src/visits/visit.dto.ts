@@ -99,6 +99,16 @@ export class AssessmentDto {
     type: 'object',
     additionalProperties: true,
     description: 'Computed on the server, with provenance',
+    properties: {
+      centiloidUnavailable: {
+        type: 'string',
+        description:
+          'amyloid_pet only, present only when an SUVR was given but no published SUVR-to-Centiloid equation ' +
+          'exists for its tracer, pipeline and reference region: centiloid is then null and the status comes ' +
+          'from the visual read, or is unknown. Check the pipeline and reference region typed.',
+        example: 'no published equation for florbetapir / standard_centiloid / whole_cerebellum',
+      },
+    },
   })
   derived: Record<string, unknown>;
   @ApiProperty({ description: 'Starts at 1; each correction adds one' })

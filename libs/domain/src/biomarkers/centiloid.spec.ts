@@ -1,4 +1,10 @@
-import { AmyloidTracer as T, PetPipeline as P, ReferenceRegion as R, toCentiloid } from './centiloid';
+import {
+  AmyloidTracer as T,
+  centiloidUnavailableNote,
+  PetPipeline as P,
+  ReferenceRegion as R,
+  toCentiloid,
+} from './centiloid';
 
 describe('SUVR to Centiloid', () => {
   // Expected values worked by hand from the published equations (facts.md section 4.3).
@@ -22,6 +28,12 @@ describe('SUVR to Centiloid', () => {
     expect(toCentiloid(1.2, T.Florbetapir, P.StandardCentiloid, R.WholeCerebellum)).toBeUndefined();
     expect(toCentiloid(1.2, T.Florbetapir, P.Avid, R.CerebellarGrey)).toBeUndefined();
     expect(toCentiloid(1.2, T.Nav4694, P.StandardCentiloid, R.WholeCerebellum)).toBeUndefined();
+  });
+
+  it('names the tracer, pipeline and reference region that have no published equation', () => {
+    expect(centiloidUnavailableNote(T.Nav4694, P.StandardCentiloid, R.WholeCerebellum)).toBe(
+      'no published equation for nav4694 / standard_centiloid / whole_cerebellum',
+    );
   });
 
   it('names the equation it used', () => {

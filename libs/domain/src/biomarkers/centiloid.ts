@@ -124,6 +124,18 @@ export function findCentiloidEquation(
   );
 }
 
+/**
+ * Why a scan has no Centiloid, in words a coordinator can act on (often the pipeline or reference region was
+ * typed wrong): "no published equation for <tracer> / <pipeline> / <reference region>".
+ */
+export function centiloidUnavailableNote(
+  tracer: AmyloidTracer,
+  pipeline: PetPipeline,
+  referenceRegion: ReferenceRegion,
+): string {
+  return `no published equation for ${tracer} / ${pipeline} / ${referenceRegion}`;
+}
+
 /** Centiloid to one decimal, with the equation used; undefined when no published equation fits. */
 export function toCentiloid(
   suvr: number,

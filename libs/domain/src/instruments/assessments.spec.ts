@@ -86,6 +86,51 @@ describe('assessment validation', () => {
     });
   });
 
+  it('says why a florbetapir SUVR on the standard Centiloid pipeline has no Centiloid', () => {
+    const result = check(A.AmyloidPet, {
+      tracer: 'florbetapir',
+      suvr: 1.3,
+      pipeline: 'standard_centiloid',
+      referenceRegion: 'whole_cerebellum',
+    });
+    expect(result.derived).toEqual({
+      centiloid: null,
+      centiloidEquationId: null,
+      amyloidStatus: 'unknown',
+      statusBasis: null,
+      centiloidUnavailable: 'no published equation for florbetapir / standard_centiloid / whole_cerebellum',
+    });
+  });
+
+  it('says why there is no Centiloid even when a visual read gives the status', () => {
+    const result = check(A.AmyloidPet, {
+      tracer: 'florbetapir',
+      suvr: 1.3,
+      pipeline: 'avid',
+      referenceRegion: 'cerebellar_grey',
+      visualRead: 'positive',
+    });
+    expect(result.derived).toMatchObject({
+      amyloidStatus: 'positive',
+      statusBasis: 'visual_read',
+      centiloidUnavailable: 'no published equation for florbetapir / avid / cerebellar_grey',
+    });
+  });
+
+  it('adds no note when a published equation gives the Centiloid, or when there is no SUVR to convert', () => {
+    const converted = check(A.AmyloidPet, {
+      tracer: 'florbetaben',
+      suvr: 1.3,
+      pipeline: 'standard_centiloid',
+      referenceRegion: 'whole_cerebellum',
+    });
+    expect(converted.derived.centiloidEquationId).toBe('fbb-standard-rowe2017');
+    expect(converted.derived).not.toHaveProperty('centiloidUnavailable');
+    const visualOnly = check(A.AmyloidPet, { tracer: 'florbetapir', visualRead: 'negative' });
+    expect(visualOnly.derived).toMatchObject({ centiloid: null, amyloidStatus: 'negative' });
+    expect(visualOnly.derived).not.toHaveProperty('centiloidUnavailable');
+  });
+
   it('refuses a CSF value without a unit, naming the analyte entry', () => {
     expect(
       fields(A.Csf, { platform: 'roche_elecsys', analytes: [{ analyte: 'abeta42', value: 900 }] }),

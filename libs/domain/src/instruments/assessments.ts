@@ -1,5 +1,11 @@
 import { AmyloidStatus, statusFromCentiloid } from '../biomarkers/amyloid-status';
-import { AmyloidTracer, PetPipeline, ReferenceRegion, toCentiloid } from '../biomarkers/centiloid';
+import {
+  AmyloidTracer,
+  centiloidUnavailableNote,
+  PetPipeline,
+  ReferenceRegion,
+  toCentiloid,
+} from '../biomarkers/centiloid';
 import { CsfAnalyte, csfRatios, FluidPlatform, interpretCsf } from '../biomarkers/fluid-cutoffs';
 import { CdrBoxes, cdrGlobalScore, cdrSumOfBoxes, CDR_SCORES } from './cdr';
 import { checkFields, FieldProblem, FieldRules } from './field-rules';
@@ -199,14 +205,12 @@ function derivePet(values: Record<string, unknown>, path: string): CheckedAssess
       derived: {},
     };
   }
+  const tracer = values.tracer as AmyloidTracer;
+  const pipeline = values.pipeline as PetPipeline;
+  const referenceRegion = values.referenceRegion as ReferenceRegion;
   const centiloid =
     values.suvr !== undefined
-      ? toCentiloid(
-          values.suvr as number,
-          values.tracer as AmyloidTracer,
-          values.pipeline as PetPipeline,
-          values.referenceRegion as ReferenceRegion,
-        )
+      ? toCentiloid(values.suvr as number, tracer, pipeline, referenceRegion)
       : undefined;
   let amyloidStatus = AmyloidStatus.Unknown;
   let statusBasis: string | null = null;
@@ -224,6 +228,11 @@ function derivePet(values: Record<string, unknown>, path: string): CheckedAssess
       centiloidEquationId: centiloid?.equationId ?? null,
       amyloidStatus,
       statusBasis,
+      // Said, not silent: an SUVR that gives no Centiloid tells the coordinator why (a mistyped pipeline
+      // shows here), instead of a bare null and an unknown status.
+      ...(values.suvr !== undefined && !centiloid
+        ? { centiloidUnavailable: centiloidUnavailableNote(tracer, pipeline, referenceRegion) }
+        : {}),
     },
   };
 }
