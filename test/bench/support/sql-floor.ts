@@ -17,7 +17,7 @@ const A4 = `l.cdr = 0 AND l.cdr_on >= p.day - 90
   AND l.micro <= 4 AND l.siderosis = false AND l.mri_on >= p.day - 90`;
 
 const AHEAD = (amyloid: string) => `(p.age >= 65 OR (p.family_history AND p.family_history_onset_age < 75)
-       OR p.apoe_genotype LIKE '%e4%' OR l.amyloid_status IN ('intermediate', 'positive'))
+       OR p.apoe_genotype LIKE '%e4%' OR l.pet_status = 'positive' OR l.csf_status = 'positive')
   AND l.cdr = 0 AND l.cdr_on >= p.day - 90
   AND l.mmse >= 27 AND l.mmse_on >= p.day - 90
   AND l.lm >= 6 AND l.lm_on >= p.day - 90
@@ -63,8 +63,9 @@ export function floorQuery(): string {
              (array_agg((derived->>'centiloid')::numeric ORDER BY performed_on DESC) FILTER (WHERE type = 'amyloid_pet'))[1] AS centiloid,
              max(performed_on) FILTER (WHERE type = 'amyloid_pet') AS cl_on,
              (array_agg(derived->>'amyloidStatus' ORDER BY performed_on DESC)
-                FILTER (WHERE type IN ('amyloid_pet', 'csf', 'plasma') AND derived->>'amyloidStatus' IS NOT NULL
-                          AND derived->>'amyloidStatus' <> 'unknown'))[1] AS amyloid_status,
+                FILTER (WHERE type = 'amyloid_pet' AND derived->>'amyloidStatus' <> 'unknown'))[1] AS pet_status,
+             (array_agg(derived->>'amyloidStatus' ORDER BY performed_on DESC)
+                FILTER (WHERE type = 'csf' AND derived->>'amyloidStatus' <> 'unknown'))[1] AS csf_status,
              max((values->>'microhaemorrhages')::int) FILTER (WHERE type = 'mri') AS micro,
              bool_or((values->>'superficialSiderosis')::boolean) FILTER (WHERE type = 'mri') AS siderosis,
              bool_or((values->>'macrohaemorrhage')::boolean) FILTER (WHERE type = 'mri') AS macro,

@@ -21,9 +21,27 @@ export type Criterion =
   | { type: 'status'; in: ParticipantStatus[] }
   | { type: 'consent'; scope: ConsentScope }
   | MeasureCriterion
-  | { type: 'amyloid'; in: AmyloidStatus[]; modalities: AmyloidModality[]; maxAgeDays?: number }
+  | AmyloidCriterion
   /** Not currently referred to, or taking part in, another trial. */
   | { type: 'not_in_other_trial' };
+
+/**
+ * Amyloid status by the accepted modalities. By default the most recent result among them decides (the
+ * registry's rule for a participant's amyloid status). With `decidedBy: 'any_modality'` each modality's own
+ * latest result counts: it passes when any of them is in `in`, fails when some have a result and none is,
+ * and is unknown only when none has one ("known elevated amyloid from a PET or a CSF", where a positive CSF
+ * is not withdrawn by a later PET that reads differently).
+ */
+export interface AmyloidCriterion {
+  type: 'amyloid';
+  in: AmyloidStatus[];
+  modalities: AmyloidModality[];
+  maxAgeDays?: number;
+  decidedBy?: AmyloidDecidedBy;
+}
+
+export type AmyloidDecidedBy = 'latest_result' | 'any_modality';
+export const AMYLOID_DECIDED_BY: readonly AmyloidDecidedBy[] = ['latest_result', 'any_modality'];
 
 export type Comparator = '=' | '<' | '<=' | '>' | '>=' | 'between' | 'in';
 export const COMPARATORS: readonly Comparator[] = ['=', '<', '<=', '>', '>=', 'between', 'in'];

@@ -132,6 +132,46 @@ describe('criteria leaves', () => {
     expect(outcome(petOrCsf, both)).toBe('pass');
     expect(outcome(petOrCsf, withAmyloid(baseProfile(), M.Pet, S.Positive, '2025-01-01'))).toBe('unknown');
   });
+
+  describe('amyloid decided by any modality: each accepted modality’s own latest result counts', () => {
+    const positiveByPetOrCsf: Criterion = {
+      type: 'amyloid',
+      in: [S.Positive],
+      modalities: [M.Pet, M.Csf],
+      decidedBy: 'any_modality',
+    };
+    const intermediatePet = withAmyloid(baseProfile(), M.Pet, S.Intermediate, '2026-03-01');
+
+    it('passes on a positive CSF even when a later PET reads intermediate', () => {
+      const earlierPositiveCsf = withAmyloid(intermediatePet, M.Csf, S.Positive, '2020-02-01');
+      expect(evaluate(positiveByPetOrCsf, earlierPositiveCsf).leaves[0]).toMatchObject({
+        outcome: 'pass',
+        value: 'positive',
+        date: '2020-02-01',
+      });
+    });
+    it('fails once a PET or CSF result is held and none is positive, with the latest one as the reason', () => {
+      expect(evaluate(positiveByPetOrCsf, intermediatePet).leaves[0]).toMatchObject({
+        outcome: 'fail',
+        value: 'intermediate',
+        date: '2026-03-01',
+      });
+    });
+    it('is unknown with no PET or CSF result, and ignores other modalities', () => {
+      expect(outcome(positiveByPetOrCsf, withAmyloid(baseProfile(), M.Plasma, S.Positive))).toBe('unknown');
+    });
+    it('treats a result older than the window as missing', () => {
+      const windowed: Criterion = { ...positiveByPetOrCsf, maxAgeDays: 365 };
+      const oldPositiveCsf = withAmyloid(intermediatePet, M.Csf, S.Positive, '2020-02-01');
+      expect(outcome(windowed, oldPositiveCsf)).toBe('fail');
+      expect(
+        evaluate(windowed, withAmyloid(baseProfile(), M.Csf, S.Positive, '2020-02-01')).leaves[0],
+      ).toMatchObject({
+        outcome: 'unknown',
+        needs: 'csf result of 2020-02-01 is older than 365 days: needs amyloid PET or CSF within 365 days',
+      });
+    });
+  });
 });
 
 describe('combinators (Kleene logic)', () => {

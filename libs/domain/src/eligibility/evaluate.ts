@@ -2,7 +2,7 @@ import { AmyloidModality, AmyloidStatus } from '../biomarkers/amyloid-status';
 import { AssessmentType } from '../instruments/assessments';
 import { ParticipantStatus } from '../participants/participant-status';
 import { ageOn, CalendarDate, daysBetween } from '../schedule/calendar';
-import type { Criterion, MeasureCriterion } from './criteria';
+import type { AmyloidCriterion, Criterion, MeasureCriterion } from './criteria';
 import { MEASURES, MeasureDefinition, observationKey } from './measures';
 
 /** The latest value of one measure for one participant, with the day it was obtained. */
@@ -265,6 +265,7 @@ function judgeAmyloid(
   p: ParticipantProfile,
   context: EvaluationContext,
 ): LeafJudgement {
+  if (node.decidedBy === 'any_modality') return judgeAmyloidByAnyModality(node, p, context);
   // The most recent result among the accepted modalities decides. (No intermediate objects: a cohort
   // re-screen judges millions of these leaves.)
   let latestModality: AmyloidModality | undefined;
@@ -283,6 +284,29 @@ function judgeAmyloid(
       ? 'unknown'
       : passIf(node.in.includes(latest.status));
   return { outcome, value: latest.status, date: latest.date, modality: latestModality };
+}
+
+/** Each accepted modality's own latest result counts: any one in the band passes (see AmyloidCriterion). */
+function judgeAmyloidByAnyModality(
+  node: AmyloidCriterion,
+  p: ParticipantProfile,
+  context: EvaluationContext,
+): LeafJudgement {
+  let latestOutside: LeafJudgement | undefined;
+  let latestTooOld: LeafJudgement | undefined;
+  for (const modality of node.modalities) {
+    const result = p.amyloid[modality];
+    if (!result || result.status === AmyloidStatus.Unknown) continue;
+    const facts = { value: result.status, date: result.date, modality };
+    if (node.maxAgeDays && daysBetween(result.date, context.asOf) > node.maxAgeDays) {
+      if (!latestTooOld || result.date > latestTooOld.date!) latestTooOld = { outcome: 'unknown', ...facts };
+    } else if (node.in.includes(result.status)) {
+      return { outcome: 'pass', ...facts };
+    } else if (!latestOutside || result.date > latestOutside.date!) {
+      latestOutside = { outcome: 'fail', ...facts };
+    }
+  }
+  return latestOutside ?? latestTooOld ?? { outcome: 'unknown' };
 }
 
 function judgeMeasure(

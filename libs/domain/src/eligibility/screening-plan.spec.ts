@@ -100,7 +100,7 @@ function generatedProfiles(count: number, seed: number): ParticipantProfile[] {
   });
 }
 
-/** Criteria using what the templates do not: `not`, `any` at the top, sex, education, APOE, family history. */
+/** Criteria using what the templates do not: `not`, `any` at the top, sex, education, APOE, family history, windows. */
 const HAND_MADE: Criterion[] = [
   {
     type: 'any',
@@ -121,6 +121,14 @@ const HAND_MADE: Criterion[] = [
       { type: 'not_in_other_trial' },
       { type: 'measure', measure: 'mmse.total', comparator: 'between', min: 24, max: 30, maxAgeDays: 180 },
     ],
+  },
+  // Amyloid decided by any modality, with a window: the templates use it without one.
+  {
+    type: 'amyloid',
+    in: [AmyloidStatus.Intermediate, AmyloidStatus.Positive],
+    modalities: [AmyloidModality.Pet, AmyloidModality.Csf, AmyloidModality.Plasma],
+    decidedBy: 'any_modality',
+    maxAgeDays: 400,
   },
 ];
 

@@ -1,4 +1,4 @@
-import { AmyloidModality as M, AmyloidStatus as S } from '../biomarkers/amyloid-status';
+import { AmyloidModality as M, AmyloidStatus as S, statusFromCentiloid } from '../biomarkers/amyloid-status';
 import { ParticipantStatus } from '../participants/participant-status';
 import { evaluateCriteria, ParticipantProfile } from './evaluate';
 import { AS_OF, baseProfile, withAmyloid, withObservation } from './test-profiles';
@@ -87,38 +87,74 @@ describe('trial templates', () => {
       ).toBe('ineligible');
     });
 
-    describe('ages 55-64 need a risk factor', () => {
-      // A plasma result newer than the PET says the amyloid risk factor is known and not met.
-      const young = (overrides: Partial<ParticipantProfile> = {}) =>
-        withAmyloid(
-          withCentiloid(60, baseProfile({ birthDate: birthDateForAge(60), ...overrides })),
-          M.Plasma,
-          S.Negative,
-          '2026-04-01',
-        );
-      it('refuses a 60-year-old without one', () => {
-        expect(determine('ahead-a45', young()).result).toBe('ineligible');
+    describe('ages 55-64 need a risk factor: a relative with onset before 75, an APOE e4 allele, or known elevated amyloid by PET or CSF', () => {
+      // The qualifying PET with the status the registry derives from it (AMYPAD bands): 25 CL is in the A3
+      // band and intermediate, so it is not elevated amyloid; 35 CL is in the A3 band and positive.
+      const withPet = (cl: number, profile: ParticipantProfile) =>
+        withAmyloid(withCentiloid(cl, profile), M.Pet, statusFromCentiloid(cl), '2026-03-01');
+      // e3/e3 and no family history (baseProfile): no risk factor but the amyloid ones under test.
+      const sixtyYearOld = (overrides: Partial<ParticipantProfile> = {}) =>
+        withPet(25, baseProfile({ birthDate: birthDateForAge(60), ...overrides }));
+
+      it('refuses a 60-year-old with no risk factor whose own A3-band PET is intermediate', () => {
+        expect(determine('ahead-a3', sixtyYearOld()).result).toBe('ineligible');
       });
-      it('accepts a 60-year-old with an APOE e4 allele', () => {
-        expect(determine('ahead-a45', young({ apoeGenotype: 'e3/e4' })).result).toBe('eligible');
+      it('accepts a 60-year-old with one APOE e4 allele, not one with none', () => {
+        expect(determine('ahead-a3', sixtyYearOld({ apoeGenotype: 'e3/e4' })).result).toBe('eligible');
+        expect(determine('ahead-a3', sixtyYearOld({ apoeGenotype: 'e3/e3' })).result).toBe('ineligible');
       });
-      it('accepts a 60-year-old whose parent had onset at 74, not at 75', () => {
-        expect(determine('ahead-a45', young({ familyHistory: true, familyHistoryOnsetAge: 74 })).result).toBe(
-          'eligible',
-        );
-        expect(determine('ahead-a45', young({ familyHistory: true, familyHistoryOnsetAge: 75 })).result).toBe(
-          'ineligible',
-        );
+      it('accepts a 60-year-old whose parent had onset at 74, not at 75, nor one with no affected relative', () => {
+        expect(
+          determine('ahead-a3', sixtyYearOld({ familyHistory: true, familyHistoryOnsetAge: 74 })).result,
+        ).toBe('eligible');
+        expect(
+          determine('ahead-a3', sixtyYearOld({ familyHistory: true, familyHistoryOnsetAge: 75 })).result,
+        ).toBe('ineligible');
+        expect(determine('ahead-a3', sixtyYearOld({ familyHistory: false })).result).toBe('ineligible');
       });
-      it('accepts a 60-year-old with known elevated amyloid', () => {
-        expect(determine('ahead-a45', withAmyloid(young(), M.Pet, S.Positive, '2026-05-01')).result).toBe(
-          'eligible',
-        );
+      it('counts a PET in the positive band (35 CL) as known elevated amyloid, not one in the intermediate band (25 CL)', () => {
+        const young = baseProfile({ birthDate: birthDateForAge(60) });
+        expect(determine('ahead-a3', withPet(35, young)).result).toBe('eligible');
+        expect(determine('ahead-a3', withPet(25, young)).result).toBe('ineligible');
       });
-      it('is undetermined for a 60-year-old whose APOE and family history are unknown', () => {
-        expect(determine('ahead-a45', young({ apoeGenotype: 'unknown', familyHistory: null })).result).toBe(
-          'undetermined',
-        );
+      it('counts a positive CSF of any date, even six years old and before a PET that reads intermediate', () => {
+        expect(
+          determine('ahead-a3', withAmyloid(sixtyYearOld(), M.Csf, S.Positive, '2020-02-01')).result,
+        ).toBe('eligible');
+      });
+      it('does not count an intermediate CSF', () => {
+        expect(
+          determine('ahead-a3', withAmyloid(sixtyYearOld(), M.Csf, S.Intermediate, '2026-02-01')).result,
+        ).toBe('ineligible');
+      });
+      it('does not count plasma: a positive plasma is no risk factor, and a newer negative one does not undo a positive CSF', () => {
+        expect(
+          determine('ahead-a3', withAmyloid(sixtyYearOld(), M.Plasma, S.Positive, '2026-05-15')).result,
+        ).toBe('ineligible');
+        const csfPositive = withAmyloid(sixtyYearOld(), M.Csf, S.Positive, '2026-04-01');
+        expect(
+          determine('ahead-a3', withAmyloid(csfPositive, M.Plasma, S.Negative, '2026-05-15')).result,
+        ).toBe('eligible');
+      });
+      it('is ineligible the day before the 65th birthday and eligible on it, with no risk factor', () => {
+        const turning65On1June = withPet(25, baseProfile({ birthDate: '1961-06-01' }));
+        const onDay = (asOf: string) =>
+          evaluateCriteria(template('ahead-a3').criteria.criteria, turning65On1June, {
+            asOf,
+            trialId: 'ahead-a3',
+          }).result;
+        expect(onDay('2026-05-31')).toBe('ineligible');
+        expect(onDay('2026-06-01')).toBe('eligible');
+      });
+      it('in A45, the qualifying PET above 40 CL is itself elevated amyloid, so a 60-year-old needs no other factor', () => {
+        expect(
+          determine('ahead-a45', withPet(60, baseProfile({ birthDate: birthDateForAge(60) }))).result,
+        ).toBe('eligible');
+      });
+      it('is undetermined for a 60-year-old whose APOE, family history and CSF are unknown', () => {
+        expect(
+          determine('ahead-a3', sixtyYearOld({ apoeGenotype: 'unknown', familyHistory: null })).result,
+        ).toBe('undetermined');
       });
       it('is one amyloid PET away for a 60-year-old with no risk factor known yet: the PET decides both rules', () => {
         const noAmyloidYet = baseProfile({ birthDate: birthDateForAge(60) });

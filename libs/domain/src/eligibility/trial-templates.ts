@@ -52,7 +52,19 @@ const LECANEMAB_MRI: Criterion[] = [
   { type: 'measure', measure: 'mri.macrohaemorrhage', comparator: '=', value: false, maxAgeDays: MRI_DAYS },
 ];
 
-/** AHEAD 3-45: ages 55-64 need a risk factor (relative with onset < 75, an APOE e4 allele, or known elevated amyloid). */
+/**
+ * AHEAD 3-45 (NCT04468659; facts.md section 1.4): ages 55-80, and ages 55-64 need one extra risk factor:
+ * a first-degree relative with dementia onset before 75, at least one APOE e4 allele, or known elevated
+ * amyloid from an earlier PET or CSF.
+ * - "Elevated" is the positive band only: an intermediate result is not elevated, and plasma is a prescreen
+ *   in AHEAD, not a PET or CSF result, so neither counts, and a newer plasma result cannot undo a PET or CSF.
+ * - PET and CSF are judged each on its own latest result (`decidedBy: 'any_modality'`), as the criterion
+ *   names each as a source: a positive CSF is not withdrawn by a later PET that reads only intermediate (a
+ *   different measure), and the reverse; a later result of the same modality does replace an earlier one.
+ *   Once the registry holds a PET or CSF result, a missing other one does not leave the factor open.
+ * - "Earlier" has no published maximum age (facts.md section 9, item 2), so no recency window: a positive
+ *   PET or CSF of any date counts. Recency belongs to the qualifying scan below, which has its own window.
+ */
 const AHEAD_AGE: Criterion = {
   type: 'all',
   of: [
@@ -65,8 +77,9 @@ const AHEAD_AGE: Criterion = {
         { type: 'apoe_e4_alleles', min: 1 },
         {
           type: 'amyloid',
-          in: [AmyloidStatus.Intermediate, AmyloidStatus.Positive],
-          modalities: [AmyloidModality.Pet, AmyloidModality.Csf, AmyloidModality.Plasma],
+          in: [AmyloidStatus.Positive],
+          modalities: [AmyloidModality.Pet, AmyloidModality.Csf],
+          decidedBy: 'any_modality',
         },
       ],
     },

@@ -61,6 +61,13 @@ describe('validateCriteriaDocument', () => {
     ]);
   });
 
+  it('accepts an amyloid criterion decided by the latest result or by any modality, and nothing else', () => {
+    const amyloid = { type: 'amyloid', in: ['positive'], modalities: ['pet', 'csf'] };
+    expect(problems({ ...amyloid, decidedBy: 'any_modality' })).toEqual([]);
+    expect(problems({ ...amyloid, decidedBy: 'latest_result' })).toEqual([]);
+    expect(problems({ ...amyloid, decidedBy: 'majority' })).toEqual(['$.criteria.decidedBy isIn']);
+  });
+
   it('refuses a document that is not one', () => {
     expect(validateCriteriaDocument(null)).toEqual([
       expect.objectContaining({ path: '$', constraint: 'isObject' }),

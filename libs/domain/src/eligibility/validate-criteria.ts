@@ -1,7 +1,7 @@
 import { AmyloidModality, AmyloidStatus } from '../biomarkers/amyloid-status';
 import { CONSENT_SCOPES } from '../consent/consent-scope';
 import { ParticipantStatus } from '../participants/participant-status';
-import { COMPARATORS, CriteriaDocument } from './criteria';
+import { AMYLOID_DECIDED_BY, COMPARATORS, CriteriaDocument } from './criteria';
 import { MEASURE_NAMES, MEASURES, MeasureDefinition } from './measures';
 
 export interface CriteriaProblem {
@@ -79,7 +79,7 @@ export function validateCriteriaDocument(document: unknown): CriteriaProblem[] {
           add(at('scope'), 'isIn', `scope must be one of ${CONSENT_SCOPES.join(', ')}`);
         return;
       case 'amyloid':
-        checkKeys(node, ['type', 'in', 'modalities', 'maxAgeDays'], path, add);
+        checkKeys(node, ['type', 'in', 'modalities', 'maxAgeDays', 'decidedBy'], path, add);
         checkList(
           node.in,
           at('in'),
@@ -88,6 +88,8 @@ export function validateCriteriaDocument(document: unknown): CriteriaProblem[] {
         );
         checkList(node.modalities, at('modalities'), Object.values(AmyloidModality), add);
         checkMaxAge(node, path, add);
+        if (node.decidedBy !== undefined && !AMYLOID_DECIDED_BY.includes(node.decidedBy as never))
+          add(at('decidedBy'), 'isIn', `decidedBy must be one of ${AMYLOID_DECIDED_BY.join(', ')}`);
         return;
       case 'measure':
         return checkMeasure(node, path, add);
