@@ -62,7 +62,7 @@ describe('demo log-ins', () => {
     expect(await logInStatus('admin@demo.trialready.example', password)).toBe(200);
   });
 
-  it('gives the demo users a new password, audited, when the file is gone', async () => {
+  it('gives the demo users a new password, audited and ending their sessions, when the file is gone', async () => {
     const lost = readDemoPassword(loginsFile)!;
     unlinkSync(loginsFile);
     const third = await ensureDemoIdentityWithLogins(api.dataSource, loginsFile);
@@ -70,6 +70,12 @@ describe('demo log-ins', () => {
     const renewed = readDemoPassword(loginsFile)!;
     expect(renewed).not.toBe(lost);
     expect(await logInStatus('admin@demo.trialready.example', lost)).toBe(401);
+    // Sessions opened with the lost password end with it (the earlier tests logged the admin in).
+    const [{ open }] = await api.dataSource.query<{ open: number }[]>(
+      `SELECT count(*)::int AS open FROM refresh_token t JOIN app_user u ON u.id = t.user_id
+        WHERE u.email = 'admin@demo.trialready.example' AND t.revoked_at IS NULL`,
+    );
+    expect(open).toBe(0);
     expect(await logInStatus('admin@demo.trialready.example', renewed)).toBe(200);
     const [{ resets }] = await api.dataSource.query<{ resets: number }[]>(
       `SELECT count(*)::int AS resets FROM audit_event a JOIN app_user u ON u.id::text = a.entity_id
