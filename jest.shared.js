@@ -31,4 +31,6 @@ module.exports = {
     '^@registry/(domain|config|persistence|jobs|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/dist-bench/'],
+  // No secret has a default: each run generates its own (test/support/test-secrets.ts).
+  setupFiles: ['<rootDir>/test/support/test-secrets.setup.ts'],
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run up`: dependencies, PostgreSQL and Redis, build, migrations, demo data, then the API and the worker
-# in the background (logs and pids in .run/). `npm run down` stops them.
+# `npm run up`: dependencies, build, secrets (generated into .env on first run), PostgreSQL and Redis,
+# migrations, demo data, then the API and the worker in the background (logs and pids in .run/).
+# `npm run down` stops them.
 source "$(dirname "$0")/lib.sh"
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
@@ -11,9 +12,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-bash scripts/ensure-services.sh
 say "building"
 npm run --silent build
+# Before anything reads the configuration (docker compose included): no secret has a default, so each one
+# missing from .env gets a random value there (.env is created with mode 0600; existing values are kept).
+node dist/libs/config/src/cli/ensure-secrets.js .env
+source "$ROOT/scripts/lib.sh" # again: exports what .env holds now
+bash scripts/ensure-services.sh
 say "running migrations"
 node dist/libs/persistence/src/cli/migrate.js run
 if [ -f dist/apps/api/src/cli/seed.js ]; then

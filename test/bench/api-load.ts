@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { dateInTimeZone } from '@registry/domain';
 import { argument, describeMachine, openBenchCohort } from './support/bench-cohort';
-import { DEMO_PASSWORD } from '../../apps/api/src/cli/demo-data';
+import { SECRET_VARIABLES } from '@registry/config';
 import { startProcess } from '../support/processes';
 import { cpuPerRequest, sampleCpu } from './support/cpu-accounting';
 
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     WORKER_HEALTH_PORT: '0',
     LOG_LEVEL: 'warn',
     LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+    // The secrets openBenchCohort generated for this run.
+    ...Object.fromEntries(SECRET_VARIABLES.map((name) => [name, config[name]])),
   };
   // Paths are relative to the compiled tree this script runs from (dist-bench/).
   const api = startProcess('apps/api/src/main.js', { ...environment, LOG_LEVEL: 'info' });
@@ -44,7 +46,10 @@ async function main(): Promise<void> {
     const login = await fetch(`${url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'coordinator.tky@demo.trialready.example', password: DEMO_PASSWORD }),
+      body: JSON.stringify({
+        email: 'coordinator.tky@demo.trialready.example',
+        password: cohort.demoPassword,
+      }),
     });
     const { accessToken } = (await login.json()) as { accessToken: string };
     const ids = (

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const cohort = await openBenchCohort(participants);
   const { dataSource } = cohort;
   console.log(await describeMachine(dataSource));
-  const api = await startBenchApi(cohort.config);
+  const api = await startBenchApi(cohort.config, cohort.demoPassword);
   try {
     const ids = (
       await dataSource.query<{ id: string }[]>(

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   console.log(await describeMachine(dataSource));
   const tb3 = cohort.trialIds[3];
   const worker = await startBenchWorker(cohort.config);
-  const api = await startBenchApi(worker.config);
+  const api = await startBenchApi(worker.config, cohort.demoPassword);
   try {
     const [{ screened }] = await dataSource.query<{ screened: number }[]>(
       `SELECT count(*)::int AS screened FROM eligibility_determination WHERE trial_id = $1`,

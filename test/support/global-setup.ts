@@ -3,11 +3,14 @@ import { dataSourceOptions, pendingSchemaDrift, runMigrationsLocked } from '@reg
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { baseConfig, databaseUrl, maintenanceUrl, templateDatabaseName } from './test-environment';
+import { supplyTestSecrets } from './test-secrets';
 
 /** Migrates one template database for this run; every test file clones it (CREATE DATABASE ... TEMPLATE). */
 export default async function globalSetup(): Promise<void> {
   const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   process.env.TEST_RUN_ID = run;
+  // Set before the test workers start, so that every file of this run shares the run's secrets.
+  supplyTestSecrets(process.env);
   const config = baseConfig();
   const template = templateDatabaseName(run);
 

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Environment, loadConfig } from '@registry/config';
+import { environmentVariableNames, generateSecret, loadConfig, SECRET_VARIABLES } from '@registry/config';
 
 interface ComposeService {
   image?: string;
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
+  ports?: string[];
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
 }
@@ -17,6 +18,35 @@ const compose = parse(readFileSync(join(__dirname, '../../docker/compose.yml'), 
   services: Record<string, ComposeService>;
 };
 const services = compose.services;
+
+/**
+ * Compose's variable interpolation for the forms this file uses: `${NAME:?message}` (required: an error
+ * when unset or empty) and `${NAME:-default}`.
+ */
+function interpolate(value: string, variables: Record<string, string | undefined>): string {
+  return value.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([?-])([^}]*))?\}/g,
+    (_, name: string, kind, rest) => {
+      const given = variables[name];
+      if (given !== undefined && given !== '') return given;
+      if (kind === '?') throw new Error(`required variable ${name} is missing a value: ${rest}`);
+      return kind === '-' ? (rest as string) : '';
+    },
+  );
+}
+
+/** A service's environment as compose hands it to the container, given the variables of the host. */
+function containerEnvironment(name: string, variables: Record<string, string | undefined>) {
+  return Object.fromEntries(
+    Object.entries(services[name].environment ?? {}).map(([key, value]) => [
+      key,
+      interpolate(String(value), variables),
+    ]),
+  );
+}
+
+// What `npm run up` generates into .env, which compose reads with --env-file .env.
+const generatedSecrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, generateSecret()]));
 
 describe('docker/compose.yml', () => {
   it('has postgres, redis, api and worker, each with a healthcheck', () => {
@@ -37,8 +67,8 @@ describe('docker/compose.yml', () => {
   it.each(['api', 'worker', 'migrate'])(
     'gives %s a complete, valid configuration pointing at the compose services',
     (name) => {
-      const environment = services[name].environment ?? {};
-      const known = Object.keys(new Environment());
+      const environment = containerEnvironment(name, generatedSecrets);
+      const known = environmentVariableNames();
       expect(Object.keys(environment).filter((key) => !known.includes(key))).toEqual([]);
       const config = loadConfig(environment);
       expect(new URL(config.DATABASE_URL).hostname).toBe('postgres');
@@ -46,6 +76,26 @@ describe('docker/compose.yml', () => {
       expect(environment.NODE_ENV).toBe('production');
     },
   );
+
+  it.each(['api', 'worker', 'migrate'])(
+    'takes every secret of %s from the environment or --env-file, never from a literal',
+    (name) => {
+      const environment = services[name].environment ?? {};
+      for (const secret of SECRET_VARIABLES) {
+        expect(environment[secret]).toMatch(new RegExp(`^\\$\\{${secret}:\\?[^}]+\\}$`));
+      }
+      expect(() => containerEnvironment(name, {})).toThrow(/required variable JWT_ACCESS_SECRET/);
+      expect(containerEnvironment(name, generatedSecrets)).toMatchObject(generatedSecrets);
+    },
+  );
+
+  it("has the API listen on every interface of its container, published on the host's loopback only", () => {
+    expect(services.api.environment?.API_HOST).toBe('0.0.0.0');
+    expect(loadConfig(containerEnvironment('worker', generatedSecrets)).API_HOST).toBe('127.0.0.1');
+    const published = Object.values(services).flatMap((service) => service.ports ?? []);
+    expect(published).toContain('127.0.0.1:3000:3000');
+    for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:/);
+  });
 
   it('runs Redis without eviction, which BullMQ needs', () => {
     expect(services.redis.command).toEqual(expect.arrayContaining(['--maxmemory-policy', 'noeviction']));

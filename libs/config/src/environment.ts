@@ -13,6 +13,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsConnectionUrl } from './is-connection-url';
+import type { SecretVariable } from './secrets';
 
 export const NODE_ENVIRONMENTS = ['development', 'test', 'production'] as const;
 export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
@@ -20,16 +21,14 @@ export type NodeEnvironment = (typeof NODE_ENVIRONMENTS)[number];
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Used only outside production; loadConfig refuses it when NODE_ENV=production. */
-export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me-0123456789abcdef';
-export const DEVELOPMENT_FINGERPRINT_KEY = 'development-only-fingerprint-key-0123456789abcdef';
-
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /**
- * Every environment variable the apps read, with its default for local use.
+ * Every environment variable the apps read, with its default for local use; the secrets (SECRET_VARIABLES)
+ * have none and are declared in the interface below.
  * `loadConfig` is the only place that looks at `process.env`; everything else receives an instance of this class.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- loadConfig sets the secrets
 export class Environment {
   @IsIn(NODE_ENVIRONMENTS)
   NODE_ENV: NodeEnvironment = 'development';
@@ -56,7 +55,8 @@ export class Environment {
 
   @IsString()
   @MinLength(1)
-  API_HOST = '0.0.0.0';
+  /** Loopback unless configured otherwise: the API is reached through a proxy or a published container port. */
+  API_HOST = '127.0.0.1';
 
   @Type(() => Number)
   @IsInt()
@@ -80,10 +80,6 @@ export class Environment {
   @Min(1000)
   @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 25000;
-
-  /** HMAC key of access tokens (HS256); at least 32 characters. */
-  @MinLength(32)
-  JWT_ACCESS_SECRET = DEVELOPMENT_JWT_SECRET;
 
   @Type(() => Number)
   @IsInt()
@@ -126,13 +122,6 @@ export class Environment {
   @IsString({ message: 'BOOTSTRAP_ADMIN_PASSWORD must be set when BOOTSTRAP_ADMIN_EMAIL is' })
   @MinLength(12)
   BOOTSTRAP_ADMIN_PASSWORD?: string = undefined;
-
-  /**
-   * HMAC key of identity fingerprints (normalised name and birth date), which find the same person enrolled
-   * at two sites without any site seeing the other's names. Changing it orphans existing fingerprints.
-   */
-  @MinLength(32)
-  IDENTITY_FINGERPRINT_KEY = DEVELOPMENT_FINGERPRINT_KEY;
 
   /** How often the outbox relay looks for unpublished events when no NOTIFY arrives (it also wakes on NOTIFY). */
   @Type(() => Number)
@@ -181,3 +170,11 @@ export class Environment {
   @Max(8)
   SCREENING_BATCHES_IN_FLIGHT = 2;
 }
+
+/**
+ * The secrets, one string property per name in SECRET_VARIABLES (secrets.ts), so that a secret is declared in
+ * one place. They have no default; loadConfig checks and sets them.
+ */
+// The merged properties are not initialised by the class, which is the point: loadConfig sets each one.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Environment extends Record<SecretVariable, string> {}

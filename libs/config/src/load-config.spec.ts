@@ -1,8 +1,28 @@
-import { ConfigValidationError, loadConfig } from './load-config';
+import {
+  PUBLISHED_IDENTITY_FINGERPRINT_KEY,
+  PUBLISHED_JWT_ACCESS_SECRET,
+} from '../../../test/support/published-secrets';
+import { ConfigValidationError, environmentVariableNames, loadConfig } from './load-config';
+import { generateSecret, SECRET_VARIABLES } from './secrets';
+
+/** The problems loadConfig reports for `source`, by variable (empty when it loads). */
+function problemsOf(source: Record<string, string>): Record<string, string> {
+  try {
+    loadConfig(source);
+    return {};
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    return Object.fromEntries(error.problems.map((p) => [p.variable, p.rules.join('; ')]));
+  }
+}
+
+// Every secret, freshly generated: what `npm run up` writes into .env.
+const secrets = (): Record<string, string> =>
+  Object.fromEntries(SECRET_VARIABLES.map((name) => [name, generateSecret()]));
 
 describe('loadConfig', () => {
-  it('gives local defaults when nothing is set', () => {
-    const config = loadConfig({});
+  it('gives local defaults when nothing but the secrets is set', () => {
+    const config = loadConfig({ ...secrets() });
     expect(config.DATABASE_URL).toBe('postgres://postgres:postgres@127.0.0.1:5432/trialready');
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(config.API_PORT).toBe(3000);
@@ -10,23 +30,30 @@ describe('loadConfig', () => {
   });
 
   it('converts numbers and keeps given values', () => {
-    const config = loadConfig({ API_PORT: '8080', DATABASE_URL: 'postgresql://u:p@db.example:6543/reg' });
+    const config = loadConfig({
+      ...secrets(),
+      API_PORT: '8080',
+      DATABASE_URL: 'postgresql://u:p@db.example:6543/reg',
+    });
     expect(config.API_PORT).toBe(8080);
     expect(config.DATABASE_URL).toBe('postgresql://u:p@db.example:6543/reg');
   });
 
   it('treats an empty value as unset', () => {
-    expect(loadConfig({ REDIS_URL: '' }).REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(loadConfig({ ...secrets(), REDIS_URL: '' }).REDIS_URL).toBe('redis://127.0.0.1:6379');
   });
 
   it('names DATABASE_URL when it is not a postgres URL', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'nonsense' })).toThrow(/DATABASE_URL: .*postgres:\/\//);
+    expect(() => loadConfig({ ...secrets(), DATABASE_URL: 'nonsense' })).toThrow(
+      /DATABASE_URL: .*postgres:\/\//,
+    );
   });
 
   it('names every bad variable in one message, without echoing their values', () => {
     let error: unknown;
     try {
       loadConfig({
+        ...secrets(),
         DATABASE_URL: 'mysql://root:s3cret@h/db',
         REDIS_URL: 'nonsense',
         API_PORT: '70000',
@@ -42,26 +69,79 @@ describe('loadConfig', () => {
   });
 
   it('refuses a Redis key prefix that would break key patterns', () => {
-    expect(() => loadConfig({ REDIS_KEY_PREFIX: 'a b*' })).toThrow(/REDIS_KEY_PREFIX/);
+    expect(() => loadConfig({ ...secrets(), REDIS_KEY_PREFIX: 'a b*' })).toThrow(/REDIS_KEY_PREFIX/);
   });
 
-  it('refuses the development secrets in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /JWT_ACCESS_SECRET must be set in production/,
+  it.each(['development', 'production'])('refuses to start in %s without each secret', (NODE_ENV) => {
+    const problems = problemsOf({ NODE_ENV });
+    for (const name of ['JWT_ACCESS_SECRET', 'IDENTITY_FINGERPRINT_KEY']) {
+      expect(problems[name]).toMatch(new RegExp(`^${name} is required`));
+    }
+    expect(problemsOf({ NODE_ENV, JWT_ACCESS_SECRET: generateSecret() })).toEqual({
+      IDENTITY_FINGERPRINT_KEY: expect.stringMatching(/IDENTITY_FINGERPRINT_KEY is required/),
+    });
+  });
+
+  it.each(['development', 'production'])(
+    'refuses in %s the published development secrets, naming the variable and why',
+    (NODE_ENV) => {
+      expect(problemsOf({ ...secrets(), NODE_ENV, JWT_ACCESS_SECRET: PUBLISHED_JWT_ACCESS_SECRET })).toEqual({
+        JWT_ACCESS_SECRET: expect.stringMatching(/JWT_ACCESS_SECRET is a published development secret/),
+      });
+      expect(
+        problemsOf({ ...secrets(), NODE_ENV, IDENTITY_FINGERPRINT_KEY: PUBLISHED_IDENTITY_FINGERPRINT_KEY }),
+      ).toEqual({
+        IDENTITY_FINGERPRINT_KEY: expect.stringMatching(
+          /IDENTITY_FINGERPRINT_KEY is a published development/,
+        ),
+      });
+    },
+  );
+
+  it('takes an unset NODE_ENV as development, which refuses a published secret', () => {
+    expect(problemsOf({ ...secrets(), JWT_ACCESS_SECRET: PUBLISHED_JWT_ACCESS_SECRET })).toHaveProperty(
+      'JWT_ACCESS_SECRET',
     );
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_ACCESS_SECRET: 'p'.repeat(40) })).toThrow(
-      /IDENTITY_FINGERPRINT_KEY must be set in production/,
-    );
-    const production = {
-      NODE_ENV: 'production',
-      JWT_ACCESS_SECRET: 'p'.repeat(40),
-      IDENTITY_FINGERPRINT_KEY: 'k'.repeat(40),
-    };
-    expect(loadConfig(production).NODE_ENV).toBe('production');
+  });
+
+  it('accepts any secret of 32+ characters under NODE_ENV=test, where the test suite supplies them', () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      JWT_ACCESS_SECRET: PUBLISHED_JWT_ACCESS_SECRET,
+      IDENTITY_FINGERPRINT_KEY: PUBLISHED_IDENTITY_FINGERPRINT_KEY,
+    });
+    expect(config.JWT_ACCESS_SECRET).toBe(PUBLISHED_JWT_ACCESS_SECRET);
+    expect(config.IDENTITY_FINGERPRINT_KEY).toBe(PUBLISHED_IDENTITY_FINGERPRINT_KEY);
+    // Still required, even there.
+    expect(problemsOf({ NODE_ENV: 'test' })).toHaveProperty('JWT_ACCESS_SECRET');
+  });
+
+  it('refuses a secret shorter than 32 characters, without echoing it', () => {
+    const short = 's3cret-but-short';
+    let error: unknown;
+    try {
+      loadConfig({ ...secrets(), NODE_ENV: 'production', JWT_ACCESS_SECRET: short });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toMatch(/JWT_ACCESS_SECRET must be at least 32 characters/);
+    expect((error as Error).message).not.toContain(short);
+  });
+
+  it('loads generated secrets in production and reads each of them', () => {
+    const given = secrets();
+    const config = loadConfig({ ...given, NODE_ENV: 'production' });
+    for (const name of SECRET_VARIABLES) expect(config[name]).toBe(given[name]);
+    expect(environmentVariableNames()).toEqual(expect.arrayContaining([...SECRET_VARIABLES]));
+  });
+
+  it('binds the API to 127.0.0.1 unless API_HOST says otherwise', () => {
+    expect(loadConfig({ ...secrets() }).API_HOST).toBe('127.0.0.1');
+    expect(loadConfig({ ...secrets(), API_HOST: '0.0.0.0' }).API_HOST).toBe('0.0.0.0');
   });
 
   it('needs the bootstrap admin password when the bootstrap admin e-mail is set', () => {
-    expect(() => loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'admin@registry.example' })).toThrow(
+    expect(() => loadConfig({ ...secrets(), BOOTSTRAP_ADMIN_EMAIL: 'admin@registry.example' })).toThrow(
       /BOOTSTRAP_ADMIN_PASSWORD/,
     );
   });

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { DEVELOPMENT_FINGERPRINT_KEY, DEVELOPMENT_JWT_SECRET, Environment } from './environment';
+import { Environment } from './environment';
+import { SECRET_VARIABLES, secretProblems } from './secrets';
 
 /** Thrown at start-up when one or more variables are missing or malformed; names every one of them. */
 export class ConfigValidationError extends Error {
@@ -13,12 +14,17 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/** Every variable loadConfig reads: the properties of Environment with a default, and the secrets. */
+export function environmentVariableNames(): string[] {
+  return [...Object.keys(new Environment()), ...SECRET_VARIABLES];
+}
+
 /**
  * Builds the validated configuration from a set of variables (by default `process.env`).
  * Empty strings count as unset so that `FOO=` in a .env file falls back to the default.
  */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Environment {
-  const known = Object.keys(new Environment());
+  const known = environmentVariableNames();
   const plain: Record<string, string> = {};
   for (const key of known) {
     const value = source[key];
@@ -31,14 +37,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // Values are never echoed: a URL can hold a password.
     rules: Object.values(error.constraints ?? {}),
   }));
-  if (config.NODE_ENV === 'production' && config.JWT_ACCESS_SECRET === DEVELOPMENT_JWT_SECRET) {
-    problems.push({ variable: 'JWT_ACCESS_SECRET', rules: ['JWT_ACCESS_SECRET must be set in production'] });
-  }
-  if (config.NODE_ENV === 'production' && config.IDENTITY_FINGERPRINT_KEY === DEVELOPMENT_FINGERPRINT_KEY) {
-    problems.push({
-      variable: 'IDENTITY_FINGERPRINT_KEY',
-      rules: ['IDENTITY_FINGERPRINT_KEY must be set in production'],
-    });
+  // Secrets are checked here rather than by decorators: they have no default in any mode, and whether a
+  // published value is acceptable depends on NODE_ENV (only the test suite may use one).
+  for (const name of SECRET_VARIABLES) {
+    const rules = secretProblems(name, plain[name], config.NODE_ENV);
+    if (rules.length > 0) problems.push({ variable: name, rules });
+    else config[name] = plain[name];
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { Environment, loadConfig } from '@registry/config';
+import { Environment, generateSecret, loadConfig, SECRET_VARIABLES } from '@registry/config';
 import { Criterion, dateInTimeZone, TRIAL_TEMPLATES, TrialTemplate } from '@registry/domain';
 import { dataSourceOptions, runMigrationsLocked } from '@registry/persistence';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ensureDemoIdentity, ensureDemoTrials } from '../../../apps/api/src/cli/demo-data';
+import { generateDemoPassword } from '../../../apps/api/src/cli/demo-logins';
 import { writeSyntheticCohort } from '../../../apps/api/src/cli/seed-writer';
 
 /** `--name value` from the command line. */
@@ -81,6 +82,18 @@ export interface BenchCohort {
   /** In the order of BENCH_TRIALS (and BENCH_AGE_BANDS). */
   trialIds: string[];
   participants: number;
+  /** The demo users' password for this run (generated at start; see openBenchCohort). */
+  demoPassword: string;
+}
+
+/**
+ * The apps have no default secret: a benchmark generates its own at start for each secret the environment
+ * does not set (a .env sourced into the shell keeps its values), and the apps it starts inherit them.
+ */
+function supplyBenchSecrets(): void {
+  for (const name of SECRET_VARIABLES) {
+    if (!process.env[name]) process.env[name] = generateSecret();
+  }
 }
 
 async function ensureDatabase(config: Environment, name: string): Promise<void> {
@@ -102,6 +115,7 @@ async function ensureDatabase(config: Environment, name: string): Promise<void> 
  * seeding 100,000 takes minutes) and the ten benchmark trials recruiting at every site.
  */
 export async function openBenchCohort(participants: number): Promise<BenchCohort> {
+  supplyBenchSecrets();
   const base = loadConfig(process.env);
   const databaseName = process.env.BENCH_DATABASE ?? `trialready_bench_${participants}`;
   await ensureDatabase(base, databaseName);
@@ -111,7 +125,12 @@ export async function openBenchCohort(participants: number): Promise<BenchCohort
   const dataSource = new DataSource(dataSourceOptions(config, 'trialready-bench'));
   await dataSource.initialize();
   await runMigrationsLocked(dataSource);
-  const { siteIds, sponsorId, ownerId } = await ensureDemoIdentity(dataSource);
+  // A new demo password each run, given to the kept database's users too: no password outlives the run.
+  const demoPassword = generateDemoPassword();
+  const { siteIds, sponsorId, ownerId } = await ensureDemoIdentity(dataSource, {
+    password: demoPassword,
+    resetExistingPasswords: true,
+  });
   const [{ count }] = await dataSource.query<{ count: number }[]>(
     `SELECT count(*)::int AS count FROM participant`,
   );
@@ -144,6 +163,7 @@ export async function openBenchCohort(participants: number): Promise<BenchCohort
     siteIds,
     trialIds: BENCH_TRIALS.map((t) => idOf.get(t.title)!),
     participants: Math.max(count, participants),
+    demoPassword,
   };
 }
 

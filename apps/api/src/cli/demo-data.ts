@@ -1,14 +1,14 @@
 import { Role, TRIAL_TEMPLATES, TrialTemplate } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { publishEvent } from '@registry/persistence';
+import { publishEvent, REDACTED } from '@registry/persistence';
 import * as argon2 from 'argon2';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * The demo's fixed parts, shared by the seed CLI and the benchmarks: sites in four time zones, users of
- * every role (one password for all), and a sponsor with the example trials recruiting.
+ * every role (one password for all, generated per installation: see demo-logins.ts), and a sponsor with the
+ * example trials recruiting.
  */
-export const DEMO_PASSWORD = 'demo passphrase 2026';
 export const DEMO_SITES = [
   { code: 'TKY', name: 'Tokyo Memory Clinic', country: 'JP', timeZone: 'Asia/Tokyo' },
   { code: 'OSA', name: 'Osaka Brain Health Centre', country: 'JP', timeZone: 'Asia/Tokyo' },
@@ -38,9 +38,20 @@ export const DEMO_USERS = [
   { email: 'sponsor@demo-pharma.example', role: Role.Sponsor, name: 'Demo Pharma', sites: [] as string[] },
 ];
 
+export interface DemoPasswordOptions {
+  /** The password of demo users created now. */
+  password: string;
+  /**
+   * Also give demo users that exist already this password (their sessions end, their lock is lifted): for a
+   * password generated anew, which nobody knows yet, when the one they had is lost or was published.
+   */
+  resetExistingPasswords: boolean;
+}
+
 /** Sites in four time zones, the demo sponsor organisation and one user of each role; idempotent. */
 export async function ensureDemoIdentity(
   dataSource: DataSource,
+  { password, resetExistingPasswords }: DemoPasswordOptions,
 ): Promise<{ siteIds: string[]; sponsorId: string; ownerId: string }> {
   for (const site of DEMO_SITES) {
     await dataSource.query(
@@ -59,7 +70,7 @@ export async function ensureDemoIdentity(
   const [{ id: sponsorId }] = await dataSource.query<{ id: string }[]>(
     `SELECT id FROM sponsor_organisation WHERE name = 'Demo Pharma'`,
   );
-  const hash = await argon2.hash(DEMO_PASSWORD, {
+  const hash = await argon2.hash(password, {
     type: argon2.argon2id,
     memoryCost: 19 * 1024,
     timeCost: 2,
@@ -72,7 +83,10 @@ export async function ensureDemoIdentity(
          ON CONFLICT (lower(email)) DO NOTHING RETURNING id`,
         [user.email, user.name, user.role, hash, user.role === Role.Sponsor ? sponsorId : null],
       );
-      if (!created) return;
+      if (!created) {
+        if (resetExistingPasswords) await resetDemoPassword(manager, user.email, hash);
+        return;
+      }
       for (const code of user.sites)
         await manager.query(`INSERT INTO user_site (user_id, site_id) VALUES ($1, $2)`, [
           created.id,
@@ -95,6 +109,30 @@ export async function ensureDemoIdentity(
     `SELECT id FROM app_user WHERE email = 'sponsor@demo-pharma.example'`,
   );
   return { siteIds: sites.map((s) => s.id), sponsorId, ownerId };
+}
+
+/** Gives an existing demo user a new password hash, ends their sessions and lifts any lock; audited. */
+async function resetDemoPassword(manager: EntityManager, email: string, hash: string): Promise<void> {
+  // UPDATE ... RETURNING comes back from TypeORM as [rows, affected count].
+  const [[user]] = await manager.query<[{ id: string }[], number]>(
+    `UPDATE app_user SET password_hash = $2, failed_login_count = 0, locked_until = NULL, updated_at = now()
+      WHERE lower(email) = lower($1) RETURNING id`,
+    [email, hash],
+  );
+  if (!user) return;
+  await manager.query(
+    `UPDATE refresh_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`,
+    [user.id],
+  );
+  await manager.query(
+    `INSERT INTO audit_event (actor_user_id, actor_role, action, entity_type, entity_id, changes, reason)
+     VALUES (NULL, 'system', 'user.password_reset', 'user', $1, $2::jsonb, $3)`,
+    [
+      user.id,
+      JSON.stringify([{ field: 'password', old: REDACTED, new: REDACTED }]),
+      'demo data: a new demo password was generated for this installation',
+    ],
+  );
 }
 
 /**

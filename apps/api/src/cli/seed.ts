@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
 import { dateInTimeZone } from '@registry/domain';
 import { dataSourceOptions, runMigrationsLocked } from '@registry/persistence';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
-import { DEMO_PASSWORD, DEMO_USERS, ensureDemoIdentity, ensureDemoTrials } from './demo-data';
+import { ensureDemoTrials } from './demo-data';
+import { DEMO_LOGINS_FILE, ensureDemoIdentityWithLogins } from './demo-logins';
 import { writeSyntheticCohort } from './seed-writer';
 
 function argument(name: string): string | undefined {
@@ -17,6 +17,9 @@ function argument(name: string): string | undefined {
  * `npm run seed -- --demo`: the demo that `npm run up` loads: sites in four time zones, users of every role,
  * a sponsor with the four example trials recruiting, and about 2,000 participants with five years of
  * history. Running the demo again changes nothing.
+ * The demo users' password is generated on the first run and written only to .run/demo-logins.txt (mode
+ * 0600); later runs read it back. If that file is gone (or predates generated passwords), a new password is
+ * generated, given to the demo users that exist, and written to the file.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -30,7 +33,12 @@ async function main(): Promise<void> {
   await dataSource.initialize();
   try {
     await runMigrationsLocked(dataSource);
-    const { siteIds, sponsorId, ownerId } = await ensureDemoIdentity(dataSource);
+    const { siteIds, sponsorId, ownerId, passwordGenerated } = await ensureDemoIdentityWithLogins(dataSource);
+    console.log(
+      passwordGenerated
+        ? `generated this installation's demo password (no earlier one in ${DEMO_LOGINS_FILE}); written there`
+        : `demo log-ins kept in ${DEMO_LOGINS_FILE}`,
+    );
     const [{ count }] = await dataSource.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM participant WHERE site_id = ANY($1::uuid[])`,
       [siteIds],
@@ -59,15 +67,6 @@ async function main(): Promise<void> {
     }
     if (demo) {
       await ensureDemoTrials(dataSource, siteIds, sponsorId, ownerId);
-      const logins = [
-        '',
-        '  Demo log-ins (password for all: "' + DEMO_PASSWORD + '"):',
-        ...DEMO_USERS.map((u) => `    ${u.role.padEnd(12)} ${u.email}`),
-        '',
-      ].join('\n');
-      mkdirSync('.run', { recursive: true });
-      writeFileSync('.run/demo-logins.txt', logins + '\n');
-      console.log('demo log-ins written to .run/demo-logins.txt');
     }
   } finally {
     await dataSource.destroy();

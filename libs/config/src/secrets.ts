@@ -1,0 +1,69 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Every secret the apps read, declared once. A name here is a required `Environment` property of type string
+ * (at least MIN_SECRET_LENGTH characters, refused when it is a published value), and `npm run up` generates
+ * a random value for it into `.env` on first run. Adding a secret is adding its name here (and a line in
+ * `.env.example`); nothing has a default, so a forgotten value stops the apps at start-up.
+ */
+export const SECRET_VARIABLES = [
+  /** HMAC key of access tokens (HS256). */
+  'JWT_ACCESS_SECRET',
+  /**
+   * HMAC key of identity fingerprints (normalised name and birth date), which find the same person enrolled
+   * at two sites without any site seeing the other's names. Changing it orphans existing fingerprints.
+   */
+  'IDENTITY_FINGERPRINT_KEY',
+] as const;
+
+export type SecretVariable = (typeof SECRET_VARIABLES)[number];
+
+export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * SHA-256 of secrets that were published (in the source, docs or git history) and so sign nothing: anyone can
+ * forge a token or a fingerprint with them. Kept as hashes so that this file holds no usable secret.
+ */
+const PUBLISHED_SECRET_SHA256 = new Set([
+  // The development JWT secret that libs/config used as a default until 2026-12.
+  '488395041d5dbd3708f55e3fb6886c6c754b02ba08e2817bbdf8eb016530e2d2',
+  // The development identity fingerprint key that libs/config used as a default until 2026-12.
+  '83075dab07646b1b335939f1ca88b3923f9bcfa5a1a3f087f1b5a6da3bac3cf9',
+]);
+
+/** True when `value` is a secret known to be public (see PUBLISHED_SECRET_SHA256). */
+export function isPublishedSecret(value: string): boolean {
+  return PUBLISHED_SECRET_SHA256.has(createHash('sha256').update(value, 'utf8').digest('hex'));
+}
+
+/** A fresh secret: 48 random bytes, base64url (64 characters, safe unquoted in a shell or a .env file). */
+export function generateSecret(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+/**
+ * What is wrong with the value of one secret variable, or an empty list. Outside NODE_ENV=test a published
+ * value is refused too; the test suite supplies its own secrets and never reaches a deployment.
+ */
+export function secretProblems(
+  name: SecretVariable,
+  value: string | undefined,
+  nodeEnvironment: string,
+): string[] {
+  if (value === undefined || value === '') {
+    return [
+      `${name} is required (at least ${MIN_SECRET_LENGTH} characters); \`npm run up\` generates it into .env`,
+    ];
+  }
+  const problems: string[] = [];
+  if (value.length < MIN_SECRET_LENGTH) {
+    problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  if (nodeEnvironment !== 'test' && isPublishedSecret(value)) {
+    problems.push(
+      `${name} is a published development secret that anyone can sign with; set a new random value ` +
+        '(delete the line from .env and run `npm run up` to generate one)',
+    );
+  }
+  return problems;
+}
