@@ -181,9 +181,13 @@ describe('screening: trials, determinations and flags', () => {
       criteriaVersion: 1,
       asOf: tokyoToday(),
     });
-    const leaves = res.body[0].explanation.leaves as { criterion: string; outcome: string; value: unknown }[];
-    expect(leaves.find((l) => l.criterion.startsWith('plasma result'))).toMatchObject({
-      outcome: 'pass',
+    const summary = res.body[0].explanation.summary as {
+      criterion: string;
+      result: string;
+      value: unknown;
+    }[];
+    expect(summary.find((l) => l.criterion.startsWith('plasma result'))).toMatchObject({
+      result: 'pass',
       value: 'positive',
     });
     await api
@@ -305,8 +309,8 @@ describe('screening: trials, determinations and flags', () => {
       .set(f.coordinatorTokyo.auth)
       .expect(200);
     const failing = (
-      eligibility.body[0].explanation.leaves as { criterion: string; outcome: string }[]
-    ).filter((leaf) => leaf.outcome === 'fail');
+      eligibility.body[0].explanation.summary as { criterion: string; result: string }[]
+    ).filter((leaf) => leaf.result === 'fail');
     expect(failing.map((leaf) => leaf.criterion)).toEqual(['consent to recontact_for_trials']);
   });
 

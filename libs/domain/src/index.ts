@@ -20,3 +20,5 @@ export * from './eligibility/trial-templates';
 export * from './synthetic/random';
 export * from './synthetic/synthetic-cohort';
 export * from './eligibility/screening-plan';
+export * from './eligibility/explanation';
+export * from './eligibility/stored-explanation';

@@ -38,7 +38,8 @@ export class FlagsController {
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({
     type: [EligibilityDto],
-    description: 'The current determination for every trial, explained',
+    description:
+      'The stored determination for every trial, with the explanation stored with it (a tree of the criteria, each node with its result, and the leaves that decided it) and when it was computed; a participant who has only registered is not_screened, with the reason',
   })
   eligibility(@CurrentActor() actor: Actor, @RegistryIdParam() id: string): Promise<EligibilityDto[]> {
     return this.flags.eligibility(actor, id);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CriteriaDocument, dateInTimeZone, evaluateCriteria, LeafResult } from '@registry/domain';
-import { loadProfiles, recordAudit } from '@registry/persistence';
+import { CriteriaDocument, explainStoredDetermination, notScreenedReason } from '@registry/domain';
+import { recordAudit } from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { Actor, siteFilterOf } from '../auth/actor';
@@ -97,51 +97,77 @@ export class FlagsService {
   }
 
   /**
-   * Every trial's stored determination (what flags follow) with its explanation worked out now, from the
-   * same criteria version, on today's date at the participant's site. The two differ only while a
-   * re-screen is pending (a change not yet screened, or the day turned since the daily re-screen).
+   * Every trial's stored determination (what flags follow) with the explanation stored with it, rebuilt
+   * from its leaf judgements and its criteria version: the explanation always reaches the result shown,
+   * and says which day it was judged for and when. Nothing is worked out from today's data, which may have
+   * changed since (the next screening stores a new determination if the result changes). A participant who
+   * has only registered is shown as not screened, with the reason, instead of ineligible everywhere.
    */
   async eligibility(actor: Actor, participantId: string): Promise<EligibilityDto[]> {
     const participant = await this.access.visible(this.dataSource.manager, actor, participantId);
-    const rows = await this.dataSource.query<
-      {
-        trial_id: string;
-        title: string;
-        result: string;
-        one_test_away: string | null;
-        criteria_version: number;
-        changed_at: Date;
-        document: CriteriaDocument;
-        time_zone: string;
-      }[]
-    >(
-      `SELECT d.trial_id, t.title, d.result, d.one_test_away, d.criteria_version, d.changed_at, v.document, s.time_zone
+    const rows = await this.dataSource.query<StoredDeterminationRow[]>(
+      `SELECT d.trial_id, t.title, d.result, d.one_test_away, d.criteria_version, d.as_of::text AS as_of,
+              d.evaluated_at, d.changed_at, d.leaf_judgements, v.document
          FROM eligibility_determination d JOIN trial t ON t.id = d.trial_id
          JOIN trial_criteria_version v ON v.trial_id = d.trial_id AND v.version = d.criteria_version
-         JOIN participant p ON p.id = d.participant_id JOIN site s ON s.id = p.site_id
         WHERE d.participant_id = $1 ORDER BY t.title`,
       [participant.id],
     );
-    if (rows.length === 0) return [];
-    const asOf = dateInTimeZone(new Date(), rows[0].time_zone);
-    const loaded = (await loadProfiles(this.dataSource.manager, [participant.id], asOf)).get(participant.id)!;
-    const leafCache = new Map<string, LeafResult>();
-    return rows.map((row) => {
-      const now = evaluateCriteria(row.document.criteria, loaded.profile, {
-        asOf,
-        trialId: row.trial_id,
-        leafCache,
-      });
-      return {
-        trialId: row.trial_id,
-        trialTitle: row.title,
-        result: row.result,
-        oneTestAway: row.one_test_away,
-        criteriaVersion: row.criteria_version,
-        asOf,
-        since: row.changed_at.toISOString(),
-        explanation: { result: now.result, oneTestAway: now.oneTestAway, leaves: now.leaves },
-      };
-    });
+    const notScreened = notScreenedReason(participant.status);
+    return rows.map((row) => (notScreened ? notScreenedDto(row, notScreened) : storedDto(row)));
   }
+}
+
+interface StoredDeterminationRow {
+  trial_id: string;
+  title: string;
+  result: string;
+  one_test_away: string | null;
+  criteria_version: number;
+  as_of: string;
+  evaluated_at: Date;
+  changed_at: Date;
+  /** The domain's StoredExplanation record; null on rows stored before explanations were kept. */
+  leaf_judgements: unknown;
+  document: CriteriaDocument;
+}
+
+function storedDto(row: StoredDeterminationRow): EligibilityDto {
+  const explained =
+    row.leaf_judgements === null
+      ? null
+      : explainStoredDetermination(row.document.criteria, row.leaf_judgements);
+  return {
+    trialId: row.trial_id,
+    trialTitle: row.title,
+    screening: 'screened',
+    notScreenedReason: null,
+    result: row.result,
+    oneTestAway: row.one_test_away,
+    criteriaVersion: row.criteria_version,
+    asOf: explained?.asOf ?? row.as_of,
+    computedAt: row.evaluated_at.toISOString(),
+    since: row.changed_at.toISOString(),
+    explanation: explained && {
+      tree: explained.tree,
+      summary: explained.summary,
+      oneTestAway: explained.oneTestAway,
+    },
+  };
+}
+
+function notScreenedDto(row: StoredDeterminationRow, reason: string): EligibilityDto {
+  return {
+    trialId: row.trial_id,
+    trialTitle: row.title,
+    screening: 'not_screened',
+    notScreenedReason: reason,
+    result: null,
+    oneTestAway: null,
+    criteriaVersion: null,
+    asOf: null,
+    computedAt: null,
+    since: null,
+    explanation: null,
+  };
 }

@@ -6,6 +6,7 @@ import {
   CriteriaDocument,
   dateInTimeZone,
   Determination,
+  encodeStoredExplanation,
   evaluateCriteria,
   LeafResult,
   ParticipantProfile,
@@ -133,6 +134,8 @@ class ScreeningWrites {
     result: string;
     oneTestAway: string | null;
     asOf: CalendarDate;
+    /** The StoredExplanation record as JSON text. */
+    leafJudgements: string;
   }[] = [];
   readonly history: {
     participantId: string;
@@ -154,8 +157,9 @@ class ScreeningWrites {
 }
 
 /**
- * Explained determinations of one participant, worked out only when asked: history reasons and flag close
- * reasons need them, and only for determinations that changed. Trials share one leaf cache.
+ * Explained determinations of one participant, worked out only when asked: stored explanations, history
+ * reasons and flag close reasons need them, and only for determinations that changed. Trials share one
+ * leaf cache.
  */
 class Explanations {
   // Made on first use: most participants in a re-screen need no explanation at all.
@@ -196,10 +200,10 @@ interface Screened {
 
 /**
  * Evaluates participants against recruiting trials and stores what changed: the determination (with the
- * criteria version and day it was made for, from which its explanation is recomputed on demand), a history
- * row with the reasons, and the flags coordinators act on. One transaction per call; two workers screening
- * the same person take turns on the participant's row lock (see `screen`), and the partial unique index on
- * open flags makes a second flag impossible even so.
+ * criteria version, the day it was made for and its leaf judgements, from which the view rebuilds the
+ * explanation it was made with), a history row with the reasons, and the flags coordinators act on. One
+ * transaction per call; two workers screening the same person take turns on the participant's row lock
+ * (see `screen`), and the partial unique index on open flags makes a second flag impossible even so.
  *
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
  * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, and
@@ -416,7 +420,18 @@ export class ScreeningService {
     return { evaluated, writes, participantsToWrite };
   }
 
-  /** Queues the determination and a history row when it differs from what is stored. */
+  /**
+   * Queues the determination, with the leaf judgements that explain it, and a history row when its result
+   * differs from what is stored.
+   *
+   * A determination whose result, one-test-away and criteria version are unchanged is left as it is, even
+   * when its explanation would now read differently (a new MMSE that still passes, a birthday inside the
+   * age band): the view shows the stored explanation with the day it was judged for and when, so it is
+   * never wrong about what was decided, only dated. Rewriting it whenever a leaf's value changed would write
+   * on every visit and birthday, and would have every cohort re-screen read and compare every stored
+   * explanation, where now it reads four fields and writes only changed results. A row stored before
+   * explanations were kept is rewritten once with one, as the same result (no history row).
+   */
   private collectDetermination(
     writes: ScreeningWrites,
     { participantId, asOf, explanations }: Screened,
@@ -425,16 +440,21 @@ export class ScreeningService {
     previous: StoredDetermination | undefined,
   ): void {
     const oneTestAway = verdict.oneTestAway;
+    let resultChanged = true;
     if (previous) {
-      const [, storedVersion, storedResult, storedOneTestAway] = previous;
-      if (
-        storedResult === verdict.result &&
-        storedOneTestAway === oneTestAway &&
-        storedVersion === trial.criteriaVersion
-      )
-        return;
+      const [, storedVersion, storedResult, storedOneTestAway, withoutExplanation] = previous;
+      resultChanged =
+        storedResult !== verdict.result ||
+        storedOneTestAway !== oneTestAway ||
+        storedVersion !== trial.criteriaVersion;
+      if (!resultChanged && !withoutExplanation) return;
     }
     if (writes.detect()) return;
+    const explained = explanations.of(trial);
+    // The plan and the evaluator are held equal by the domain's tests; a stored result must never be kept
+    // beside an explanation that reaches another.
+    if (explained.result !== verdict.result || (explained.oneTestAway?.test ?? null) !== oneTestAway)
+      throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
     writes.determinations.push({
       participantId,
       trialId: trial.id,
@@ -442,20 +462,20 @@ export class ScreeningService {
       result: verdict.result,
       oneTestAway,
       asOf,
+      leafJudgements: JSON.stringify(encodeStoredExplanation(asOf, explained.judgements)),
     });
+    if (!resultChanged) return;
     writes.history.push({
       participantId,
       trialId: trial.id,
       criteriaVersion: trial.criteriaVersion,
       result: verdict.result,
       oneTestAway,
+      // The leaves that decided the result and did not pass: what failed, or what is missing.
       reasons: JSON.stringify(
-        explanations
-          .of(trial)
-          .leaves.filter((leaf) => leaf.outcome !== 'pass')
-          .map((leaf) =>
-            leaf.outcome === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.needs ?? leaf.criterion}`,
-          ),
+        explained.summary
+          .filter((leaf) => leaf.result !== 'pass')
+          .map((leaf) => (leaf.result === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.reason}`)),
       ),
     });
   }
@@ -550,13 +570,18 @@ export class ScreeningService {
     const rows = writes.determinations;
     if (rows.length > 0) {
       await manager.query(
-        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, evaluated_at, changed_at)
-         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.as_of, now(), now()
-           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::date[])
-             AS d(participant_id, trial_id, criteria_version, result, one_test_away, as_of)
+        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at)
+         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.as_of, d.leaf_judgements, now(), now()
+           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::date[], $7::json[])
+             AS d(participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements)
          ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
            result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, as_of = EXCLUDED.as_of,
-           evaluated_at = now(), changed_at = now()`,
+           leaf_judgements = EXCLUDED.leaf_judgements, evaluated_at = now(),
+           -- An explanation written for an unchanged result (see collectDetermination) is not a change.
+           changed_at = CASE WHEN (eligibility_determination.criteria_version, eligibility_determination.result,
+                                   eligibility_determination.one_test_away)
+                                  IS DISTINCT FROM (EXCLUDED.criteria_version, EXCLUDED.result, EXCLUDED.one_test_away)
+                             THEN now() ELSE eligibility_determination.changed_at END`,
         [
           rows.map((r) => r.participantId),
           rows.map((r) => r.trialId),
@@ -564,6 +589,7 @@ export class ScreeningService {
           rows.map((r) => r.result),
           rows.map((r) => r.oneTestAway),
           rows.map((r) => r.asOf),
+          rows.map((r) => r.leafJudgements),
         ],
       );
     }

@@ -3,6 +3,8 @@ import { AssessmentType } from '../instruments/assessments';
 import { ParticipantStatus } from '../participants/participant-status';
 import { ageOn, CalendarDate, daysBetween } from '../schedule/calendar';
 import type { AmyloidCriterion, Criterion, MeasureCriterion } from './criteria';
+import type { DecidingLeaf, ExplanationNode } from './explanation';
+import { explainJudgements } from './explanation';
 import { MEASURES, MeasureDefinition, observationKey } from './measures';
 
 /** The latest value of one measure for one participant, with the day it was obtained. */
@@ -51,7 +53,14 @@ export interface Determination {
   result: EligibilityResult;
   /** Set when the participant is undetermined only for lack of one test, which is named. */
   oneTestAway: { test: string; needs: string[] } | null;
+  /** Every leaf, in document order. */
   leaves: LeafExplanation[];
+  /** The criteria as a tree, each node with its result: how the leaves combine into the result. */
+  tree: ExplanationNode;
+  /** The leaves that decided the result (not, say, the failing alternatives of a passing `any`). */
+  summary: DecidingLeaf[];
+  /** Each leaf's judgement in document order: all a stored determination keeps to be explained again. */
+  judgements: LeafJudgement[];
 }
 
 export interface EvaluationContext {
@@ -73,74 +82,37 @@ const MODALITY_TEST: Record<AmyloidModality, string> = {
   [AmyloidModality.Plasma]: AssessmentType.Plasma,
 };
 
-const RESULT: Record<Outcome, EligibilityResult> = {
-  pass: 'eligible',
-  fail: 'ineligible',
-  unknown: 'undetermined',
-};
-
 /**
  * Evaluates criteria with Kleene's three-valued logic: `all` fails if any part fails and is unknown if none
- * fails but some are unknown; `any` mirrors it; `not` swaps pass and fail. Every leaf is explained.
+ * fails but some are unknown; `any` mirrors it; `not` swaps pass and fail. Every leaf is explained, and the
+ * whole is explained as a tree (see explainJudgements).
  */
 export function evaluateCriteria(
   criteria: Criterion,
   profile: ParticipantProfile,
   context: EvaluationContext,
 ): Determination {
-  const leaves: LeafExplanation[] = [];
-  const outcome = evaluateNode(criteria, profile, context, '$.criteria', leaves, undefined);
-  if (outcome !== 'unknown') return { result: RESULT[outcome], oneTestAway: null, leaves };
-
-  const unknownLeaves = leaves.filter((l) => l.outcome === 'unknown');
-  const candidates = [...new Set(unknownLeaves.flatMap((l) => l.tests ?? []))];
-  for (const test of candidates) {
-    // If this one test came out right, would the participant be eligible?
-    if (evaluateNode(criteria, profile, context, '$.criteria', [], test) === 'pass') {
-      const needs = unknownLeaves.filter((l) => l.tests?.includes(test)).map((l) => l.needs!);
-      return { result: 'undetermined', oneTestAway: { test, needs }, leaves };
-    }
-  }
-  return { result: 'undetermined', oneTestAway: null, leaves };
+  return explainJudgements(criteria, judgeCriteriaLeaves(criteria, profile, context));
 }
 
-function evaluateNode(
-  node: Criterion,
+/** Each leaf of the criteria judged for the participant on the context's day, in document order. */
+export function judgeCriteriaLeaves(
+  criteria: Criterion,
   profile: ParticipantProfile,
   context: EvaluationContext,
-  path: string,
-  leaves: LeafExplanation[],
-  assumePassing: string | undefined,
-): Outcome {
-  switch (node.type) {
-    case 'all': {
-      const outcomes = node.of.map((child, i) =>
-        evaluateNode(child, profile, context, `${path}.of[${i}]`, leaves, assumePassing),
-      );
-      return outcomes.includes('fail') ? 'fail' : outcomes.includes('unknown') ? 'unknown' : 'pass';
-    }
-    case 'any': {
-      const outcomes = node.of.map((child, i) =>
-        evaluateNode(child, profile, context, `${path}.of[${i}]`, leaves, assumePassing),
-      );
-      return outcomes.includes('pass') ? 'pass' : outcomes.includes('unknown') ? 'unknown' : 'fail';
-    }
-    case 'not': {
-      const inner = evaluateNode(node.of, profile, context, `${path}.of`, leaves, assumePassing);
-      return inner === 'pass' ? 'fail' : inner === 'fail' ? 'pass' : 'unknown';
-    }
-    default: {
-      const leaf = cachedLeaf(node, profile, context);
-      leaves.push({ path, ...leaf });
-      if (leaf.outcome === 'unknown' && assumePassing !== undefined && leaf.tests?.includes(assumePassing)) {
-        return 'pass';
-      }
-      return leaf.outcome;
-    }
-  }
+): LeafJudgement[] {
+  const judgements: LeafJudgement[] = [];
+  const visit = (node: Criterion): void => {
+    if (isLeaf(node)) judgements.push(cachedLeaf(node, profile, context));
+    else if (node.type === 'not') visit(node.of);
+    else node.of.forEach(visit);
+  };
+  visit(criteria);
+  return judgements;
 }
 
-export type LeafResult = Omit<LeafExplanation, 'path'>;
+/** What a leaf cache holds: a leaf's judgement for one participant on one day. */
+export type LeafResult = LeafJudgement;
 
 /** A criterion that is not a combinator. */
 export type Leaf = Exclude<Criterion, { type: 'all' | 'any' | 'not' }>;
@@ -194,16 +166,12 @@ export function leafKey(node: Leaf): string {
   return key;
 }
 
-function cachedLeaf(node: Leaf, profile: ParticipantProfile, context: EvaluationContext): LeafResult {
-  if (!context.leafCache || leafDependsOnTrial(node)) return evaluateLeaf(node, profile, context);
+function cachedLeaf(node: Leaf, profile: ParticipantProfile, context: EvaluationContext): LeafJudgement {
+  if (!context.leafCache || leafDependsOnTrial(node)) return judgeLeaf(node, profile, context);
   const key = leafKey(node);
   let leaf = context.leafCache.get(key);
-  if (!leaf) context.leafCache.set(key, (leaf = evaluateLeaf(node, profile, context)));
+  if (!leaf) context.leafCache.set(key, (leaf = judgeLeaf(node, profile, context)));
   return leaf;
-}
-
-function evaluateLeaf(node: Leaf, p: ParticipantProfile, context: EvaluationContext): LeafResult {
-  return explainLeaf(node, judgeLeaf(node, p, context));
 }
 
 // Most participants are committed to no trial: they share this instead of an empty array each.
@@ -324,9 +292,9 @@ function judgeMeasure(
 }
 
 /** Puts a judged leaf into words: what it asks, and for an unknown one what would decide it. */
-function explainLeaf(node: Leaf, judged: LeafJudgement): LeafResult {
+export function explainLeaf(node: Leaf, judged: LeafJudgement): Omit<LeafExplanation, 'path'> {
   const { outcome, value, date } = judged;
-  const unknown = (needs: string): LeafResult => ({
+  const unknown = (needs: string): Omit<LeafExplanation, 'path'> => ({
     criterion: criterionText(node),
     outcome,
     ...(value !== undefined ? { value } : {}),
@@ -392,6 +360,46 @@ function criterionText(node: Leaf): string {
       return `amyloid ${node.in.join(' or ')} by ${modalityNames(node.modalities).join(' or ')}${windowText(node.maxAgeDays)}`;
     case 'measure':
       return `${measureLabel(node)} ${comparisonText(node)}${windowText(node.maxAgeDays)}`;
+  }
+}
+
+/** The fact a decided leaf rested on, in words: the value it used (and its date, for results). */
+export function leafFactText(node: Leaf, judged: LeafJudgement): string {
+  const { value, date } = judged;
+  const on = date !== undefined ? ` on ${date}` : '';
+  switch (node.type) {
+    case 'age':
+      return `aged ${String(value)}`;
+    case 'sex':
+      return `sex ${String(value)}`;
+    case 'education_years':
+      return `${String(value)} years of education`;
+    case 'apoe_e4_alleles':
+      return `${String(value)} APOE e4 allele${value === 1 ? '' : 's'}`;
+    case 'family_history':
+      return value === false
+        ? 'no first-degree relative with dementia'
+        : typeof value === 'number'
+          ? `a first-degree relative with onset at ${value}`
+          : 'a first-degree relative with dementia';
+    case 'study_partner':
+      return value ? 'a study partner is available' : 'no study partner';
+    case 'status':
+      return `registry status ${String(value)}`;
+    case 'consent':
+      return value ? `consent to ${node.scope} held` : `no consent to ${node.scope}`;
+    case 'not_in_other_trial': {
+      const others = Array.isArray(value) ? value.length : 0;
+      return others > 0
+        ? `referred to or in ${others} other trial${others === 1 ? '' : 's'}`
+        : judged.outcome === 'pass'
+          ? 'in no other trial'
+          : 'in a trial (registry status in_trial)';
+    }
+    case 'amyloid':
+      return `amyloid ${String(value)} by ${modalityNames(judged.modality ? [judged.modality] : [])[0] ?? 'an accepted modality'}${on}`;
+    case 'measure':
+      return `${measureLabel(node)} ${String(value)}${on}`;
   }
 }
 

@@ -1,4 +1,9 @@
-import { allowedTransitions, canTransition, ParticipantStatus as S } from './participant-status';
+import {
+  allowedTransitions,
+  canTransition,
+  notScreenedReason,
+  ParticipantStatus as S,
+} from './participant-status';
 import { formatRegistryId, isValidRegistryId } from './registry-id';
 
 describe('participant status transitions', () => {
@@ -17,6 +22,16 @@ describe('participant status transitions', () => {
     }
     expect(allowedTransitions(S.Withdrawn)).toEqual([]);
     expect(allowedTransitions(S.Deceased)).toEqual([]);
+  });
+});
+
+describe('screening against trials', () => {
+  it('a person who has only registered is not screened until enrolled, and says so', () => {
+    expect(notScreenedReason(S.Registered)).toBe('registered, not yet enrolled');
+    expect(notScreenedReason(S.Enrolled)).toBeNull();
+    expect(notScreenedReason(S.Screening)).toBeNull();
+    // Leaving the registry is a result the trials judge (and explain), not a state before screening.
+    expect(notScreenedReason(S.Withdrawn)).toBeNull();
   });
 });
 

@@ -52,3 +52,12 @@ export const FOLLOWED_STATUSES: readonly ParticipantStatus[] = [
   S.Enrolled,
   S.Referred,
 ];
+
+/**
+ * Why a participant is not screened against trials yet, or null once they are. A person who has only
+ * registered has not been taken into the cohort: calling them ineligible for every trial (their status
+ * fails the trials' registry-status criterion) would read as a clinical judgement that nobody made.
+ */
+export function notScreenedReason(status: ParticipantStatus): string | null {
+  return status === S.Registered ? 'registered, not yet enrolled' : null;
+}

@@ -16,8 +16,8 @@ import { TrialEntity } from './trial.entity';
 const RESULT_CHECK = `"result" IN ('eligible', 'ineligible', 'undetermined')`;
 
 /**
- * The current determination of one participant for one trial. Its explanation is not stored: the criteria
- * version and the day it was made for recompute it exactly (see the eligibility view).
+ * The current determination of one participant for one trial, with the leaf judgements it was made from:
+ * with the criteria version's document they rebuild its explanation exactly (see the eligibility view).
  */
 @Entity({ name: 'eligibility_determination' })
 @Index('eligibility_determination_trial_idx', ['trialId', 'result'])
@@ -62,8 +62,16 @@ export class EligibilityDeterminationEntity {
   @Column({ name: 'as_of', type: 'date' })
   asOf: string;
 
+  /** When the result and its leaf judgements were computed (screening keeps them until the result changes). */
   @Column({ name: 'evaluated_at', type: 'timestamptz' })
   evaluatedAt: Date;
+
+  /**
+   * The domain's StoredExplanation record (decodeStoredExplanation reads it): each leaf's judgement on
+   * `asOf`, written by the same statement as the result. Null only on rows stored before it was kept.
+   */
+  @Column({ name: 'leaf_judgements', type: 'json', nullable: true })
+  leafJudgements: unknown;
 
   /** When the result (or one-test-away) last changed. */
   @Column({ name: 'changed_at', type: 'timestamptz' })

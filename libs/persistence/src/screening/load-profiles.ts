@@ -89,13 +89,15 @@ export interface ProfileRequest {
 /**
  * What the last screening stored for one participant and trial, as the JSON array it is read as (the trial's
  * 1-based position in the trials asked for first): a re-screen reads ten million of them, and making an
- * object of each was about 5 % of what it allocated.
+ * object of each was about 5 % of what it allocated. The explanation itself is not read: only, on rows
+ * stored before explanations were kept, a fifth element `true` saying it is missing.
  */
 export type StoredDetermination = readonly [
   position: number,
   criteriaVersion: number,
   result: string,
   oneTestAway: string | null,
+  withoutExplanation?: true,
 ];
 
 /** A profile with what screening needs to tell what changed: stored determinations and open flags. */
@@ -294,7 +296,9 @@ async function queryParticipants(
   // planner to the trial index, scanning every determination of those trials (measured: 0.6 s instead of
   // 0.06 s a batch). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
   const storedForTrials = trialIds
-    ? `(SELECT json_agg(json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away))
+    ? `(SELECT json_agg(CASE WHEN d.leaf_judgements IS NULL
+                         THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, true)
+                         ELSE json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away) END)
                    FILTER (WHERE d.trial_id = ANY($1::uuid[]))
               FROM eligibility_determination d WHERE d.participant_id = p.id),
             (SELECT json_agg(json_build_array(array_position($1::uuid[], fl.trial_id), fl.kind))

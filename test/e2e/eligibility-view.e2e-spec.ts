@@ -1,0 +1,205 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { evaluateCriteria, TRIAL_TEMPLATES } from '@registry/domain';
+import { loadProfiles } from '@registry/persistence';
+import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
+import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
+import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
+import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
+
+const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
+
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 15000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface EligibilityView {
+  result: string | null;
+  explanation: { tree: ExplanationNode; summary: { criterion: string; result: string; reason: string }[] };
+}
+
+interface ExplanationNode {
+  kind: string;
+  result: string;
+  criterion?: string;
+  value?: unknown;
+  children?: ExplanationNode[];
+}
+
+describe('the eligibility view: the stored determination with the explanation stored with it', () => {
+  let system: TestSystem;
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let f: IdentityFixture;
+  let participantId: string;
+
+  beforeAll(async () => {
+    system = await createTestSystem({ ...identityEnv, OUTBOX_POLL_INTERVAL_MS: '100' });
+    api = await startApi(system.config);
+    worker = await startWorker(system.config);
+    f = await createIdentityFixture(api);
+    await api
+      .http()
+      .post('/api/v1/trials')
+      .set(f.sponsorAlpha.auth)
+      .send({
+        title: TB3.title,
+        registryNumber: TB3.registryNumber,
+        phase: TB3.phase,
+        status: 'recruiting',
+        siteIds: [f.sites.tokyo],
+        targetEnrolment: 2000,
+        criteria: TB3.criteria,
+      })
+      .expect(201);
+    participantId = await enrolConsentedParticipant(api, f, await createConsentDocument(api, f.admin));
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await system?.shutdown();
+  });
+
+  const view = async () =>
+    (
+      await api
+        .http()
+        .get(`/api/v1/participants/${participantId}/eligibility`)
+        .set(f.coordinatorTokyo.auth)
+        .expect(200)
+    ).body as EligibilityView[];
+  const stored = async () =>
+    (
+      await api.dataSource.query<
+        { result: string; evaluated_at: Date; changed_at: Date; leaf_judgements: unknown }[]
+      >(
+        `SELECT result, evaluated_at, changed_at, leaf_judgements FROM eligibility_determination WHERE participant_id = $1`,
+        [participantId],
+      )
+    )[0];
+
+  it('says a participant who has only registered is not screened, until they are enrolled', async () => {
+    // Screening has judged them (the template's registry-status criterion fails) ...
+    await waitFor(stored, (row) => row?.result === 'ineligible', 'the registered participant’s screening');
+    // ... but the view does not call someone nobody has screened "ineligible".
+    expect(await view()).toEqual([
+      expect.objectContaining({
+        trialTitle: TB3.title,
+        screening: 'not_screened',
+        notScreenedReason: 'registered, not yet enrolled',
+        result: null,
+        explanation: null,
+      }),
+    ]);
+
+    await api
+      .http()
+      .post(`/api/v1/participants/${participantId}/status`)
+      .set(f.coordinatorTokyo.auth)
+      .send({ to: 'enrolled', effectiveDate: tokyoToday(), reason: 'Followed in the registry' })
+      .expect(200);
+    await waitFor(stored, (row) => row.result === 'undetermined', 'the re-screen after enrolment');
+    const [enrolled] = await view();
+    expect(enrolled).toMatchObject({
+      screening: 'screened',
+      notScreenedReason: null,
+      result: 'undetermined',
+      oneTestAway: 'plasma',
+      explanation: { tree: { kind: 'all', result: 'unknown' } },
+    });
+  });
+
+  it('shows the stored result with its own explanation after the data changed and before a re-screen', async () => {
+    await api
+      .http()
+      .post(`/api/v1/participants/${participantId}/visits`)
+      .set(f.coordinatorTokyo.auth)
+      .send({
+        visitDate: tokyoToday(),
+        assessments: [
+          {
+            type: 'plasma',
+            values: { platform: 'fujirebio_lumipulse', analyte: 'ptau217', result: 'positive' },
+          },
+        ],
+      })
+      .expect(201);
+    const screened = await waitFor(stored, (row) => row.result === 'eligible', 'the eligible determination');
+    const [before] = await view();
+    expect(before).toMatchObject({
+      result: 'eligible',
+      criteriaVersion: 1,
+      asOf: tokyoToday(),
+      computedAt: screened.evaluated_at.toISOString(),
+      explanation: { tree: { result: 'pass' }, oneTestAway: null },
+    });
+
+    // The study partner is no longer available, written straight to the table: no event, so no re-screen.
+    await api.dataSource.query(`UPDATE participant SET study_partner_available = false WHERE id = $1`, [
+      participantId,
+    ]);
+    const live = (await loadProfiles(api.dataSource.manager, [participantId], tokyoToday())).get(
+      participantId,
+    )!;
+    expect(
+      evaluateCriteria(TB3.criteria.criteria, live.profile, { asOf: tokyoToday(), trialId: 'any' }).result,
+    ).toBe('ineligible');
+
+    // The view still shows what screening stored, explained as it was then: the root reaches the same result.
+    const [after] = await view();
+    expect(after).toEqual(before);
+    expect(after.explanation.tree.result).toBe('pass');
+    const partner = after.explanation.tree.children!.find(
+      (node) => node.criterion === 'study partner available',
+    );
+    expect(partner).toMatchObject({ result: 'pass', value: true });
+    expect(
+      after.explanation.summary.find((leaf) => leaf.criterion.startsWith('plasma result')),
+    ).toMatchObject({
+      result: 'pass',
+      reason: `plasma result (ptau217) positive on ${tokyoToday()}: meets plasma result (ptau217) = positive within 180 days`,
+    });
+
+    await api.dataSource.query(`UPDATE participant SET study_partner_available = true WHERE id = $1`, [
+      participantId,
+    ]);
+  });
+
+  it('stores an explanation once for a result stored without one, without calling it a change', async () => {
+    await api.dataSource.query(
+      `UPDATE eligibility_determination SET leaf_judgements = NULL WHERE participant_id = $1`,
+      [participantId],
+    );
+    const [legacy] = await view();
+    expect(legacy).toMatchObject({ result: 'eligible', explanation: null });
+    const before = await stored();
+    const historyRows = async () =>
+      (
+        await api.dataSource.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM eligibility_determination_history WHERE participant_id = $1`,
+          [participantId],
+        )
+      )[0].n;
+    const historyBefore = await historyRows();
+
+    await worker.get(ScreeningService).screen([participantId]);
+    const after = await stored();
+    expect(after.leaf_judgements).not.toBeNull();
+    expect(after.changed_at).toEqual(before.changed_at);
+    expect(await historyRows()).toBe(historyBefore);
+    const [explained] = await view();
+    expect(explained).toMatchObject({ result: 'eligible', explanation: { tree: { result: 'pass' } } });
+  });
+});
