@@ -203,6 +203,8 @@ describe('daily re-screen: each site on its own day', () => {
     expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([
       ['screening:daily-rescreen:tick', '*/5 * * * *', 'UTC'],
     ]);
+    // Its next run, already queued as a delayed job, went with it.
+    expect((await screeningQueue.getDelayed()).map((job) => job.name)).toEqual([JobName.StartDailyRescreens]);
   });
 
   describe('14 March 2027: Boston skips 02:00-03:00', () => {
