@@ -1,4 +1,5 @@
 import { TRIAL_TEMPLATES } from '@registry/domain';
+import { SiteCalendar, SystemClock } from '@registry/platform';
 import { Client } from 'pg';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
@@ -44,7 +45,7 @@ describe('screening row locks', () => {
     system = await createTestSystem(identityEnv);
     api = await startApi(system.config);
     // No worker: nothing screens in the background while a lock is held here.
-    screening = new ScreeningService(api.dataSource);
+    screening = new ScreeningService(api.dataSource, new SiteCalendar(new SystemClock()));
     f = await createIdentityFixture(api);
     participantId = await enrolConsentedParticipant(api, f, await createConsentDocument(api, f.admin));
     await api

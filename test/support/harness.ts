@@ -5,7 +5,7 @@ import { AppModule } from '../../apps/api/src/app.module';
 import { configureApiApp } from '../../apps/api/src/create-api-app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { Environment, loadConfig } from '@registry/config';
-import { JsonLogger } from '@registry/platform';
+import { Clock, JsonLogger } from '@registry/platform';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -46,15 +46,26 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+/** How a test app differs from production: `clock` replaces the system clock (a FixedClock sets the day). */
+export interface TestAppOptions {
+  clock?: Clock;
+}
+
 /**
  * The real API (same prefix, pipes, filter and docs as production) on the test system.
  * `extraControllers` lets a test mount a probe route to exercise the global pipe and filter.
  */
-export async function startApi(config: Environment, extraControllers: Type[] = []): Promise<TestApi> {
-  const moduleRef = await Test.createTestingModule({
+export async function startApi(
+  config: Environment,
+  extraControllers: Type[] = [],
+  options: TestAppOptions = {},
+): Promise<TestApi> {
+  const builder = Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
     controllers: extraControllers,
-  }).compile();
+  });
+  if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger: testLogger('api'), bodyParser: false });
   configureApiApp(app, testLogger('api'));
   await app.init();
@@ -67,8 +78,11 @@ export async function startApi(config: Environment, extraControllers: Type[] = [
 }
 
 /** A real worker process context (processors, schedulers, health port) on the test system. */
-export async function startWorker(config: Environment): Promise<INestApplicationContext> {
-  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+export async function startWorker(
+  config: Environment,
+  options: TestAppOptions = {},
+): Promise<INestApplicationContext> {
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, options), {
     logger: testLogger('worker'),
   });
   await worker.init();

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, Environment } from '@registry/config';
 import { QueueModule } from '@registry/jobs';
 import { DatabaseModule } from '@registry/persistence';
-import { HealthService, RedisModule } from '@registry/platform';
+import { ClockModule, HealthService, RedisModule } from '@registry/platform';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
@@ -39,6 +39,7 @@ export class AppModule {
         RedisModule,
         QueueModule.forRoot(),
         AuthModule,
+        ClockModule.forRoot(),
       ],
       controllers: [
         HealthController,

@@ -3,11 +3,12 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, Environment } from '@registry/config';
 import { QueueModule } from '@registry/jobs';
 import { DatabaseModule } from '@registry/persistence';
-import { HealthService, RedisModule } from '@registry/platform';
+import { Clock, ClockModule, HealthService, RedisModule } from '@registry/platform';
 import { EVENT_SUBSCRIBERS } from './events/event-subscribers';
 import { EventsProcessor } from './events/events.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { DailyRescreenService } from './screening/daily-rescreen.service';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
 import { ScreeningSubscriber } from './screening/screening.subscriber';
@@ -15,14 +16,20 @@ import { WorkerHealthServer } from './runtime/health-server';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
 import { applyWorkerTiming } from './runtime/worker-options';
 
+export interface WorkerModuleOptions {
+  /** Where "now" comes from (default: the system clock); tests set the day with a FixedClock. */
+  clock?: Clock;
+}
+
 @Module({})
 export class WorkerModule {
-  static forRoot(config: Environment): DynamicModule {
+  static forRoot(config: Environment, options: WorkerModuleOptions = {}): DynamicModule {
     applyWorkerTiming(config);
     return {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(options.clock),
         // The worker's statements read a few thousand rows each through indexes (a cohort re-screen's batch
         // among them); JIT compilation, which PostgreSQL starts on estimated cost, took longer than the
         // statements themselves (measured: 7-100 ms a batch), and a cohort batch of more than about 2,000
@@ -40,6 +47,7 @@ export class WorkerModule {
         EventsProcessor,
         OutboxRelayService,
         ScreeningService,
+        DailyRescreenService,
         ScreeningProcessor,
         ScreeningSubscriber,
         // Every feature that reacts to domain events adds its subscriber here.

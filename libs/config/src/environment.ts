@@ -11,7 +11,9 @@ import {
   Min,
   MinLength,
   ValidateIf,
+  ValidateBy,
 } from 'class-validator';
+import { isTimeOfDay } from '@registry/domain';
 import { IsConnectionUrl } from './is-connection-url';
 import type { SecretVariable } from './secrets';
 
@@ -169,6 +171,20 @@ export class Environment {
   @Min(1)
   @Max(8)
   SCREENING_BATCHES_IN_FLIGHT = 2;
+
+  /**
+   * The wall-clock time at each site (HH:MM, 24-hour) from which its daily re-screen runs, judging the site's
+   * participants on the site's new calendar day. Choose a time that exists every day: at 02:00-02:59 a
+   * spring-forward day skips it, and the re-screen then runs at the first time after it.
+   */
+  @ValidateBy({
+    name: 'isTimeOfDay',
+    validator: {
+      validate: (value) => typeof value === 'string' && isTimeOfDay(value),
+      defaultMessage: () => 'DAILY_RESCREEN_LOCAL_TIME must be a time of day as HH:MM (00:00-23:59)',
+    },
+  })
+  DAILY_RESCREEN_LOCAL_TIME = '00:15';
 }
 
 /**

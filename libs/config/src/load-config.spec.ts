@@ -145,4 +145,11 @@ describe('loadConfig', () => {
       /BOOTSTRAP_ADMIN_PASSWORD/,
     );
   });
+
+  it('takes the daily re-screen time as HH:MM on the 24-hour clock, 00:15 by default', () => {
+    expect(loadConfig({}).DAILY_RESCREEN_LOCAL_TIME).toBe('00:15');
+    expect(loadConfig({ DAILY_RESCREEN_LOCAL_TIME: '02:30' }).DAILY_RESCREEN_LOCAL_TIME).toBe('02:30');
+    for (const bad of ['24:00', '0:15', '00:15:00', 'midnight'])
+      expect(() => loadConfig({ DAILY_RESCREEN_LOCAL_TIME: bad })).toThrow(/DAILY_RESCREEN_LOCAL_TIME/);
+  });
 });

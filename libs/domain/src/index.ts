@@ -12,6 +12,7 @@ export * from './biomarkers/fluid-cutoffs';
 export * from './schedule/calendar';
 export * from './schedule/visit-schedule';
 export * from './schedule/default-protocol';
+export * from './schedule/daily-rescreen';
 export * from './eligibility/measures';
 export * from './eligibility/criteria';
 export * from './eligibility/validate-criteria';

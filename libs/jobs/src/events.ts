@@ -7,6 +7,8 @@ export enum EventTopic {
   ParticipantChanged = 'participant.changed',
   /** A trial's criteria changed or it started recruiting: its cohort re-screen (a screening run) must start. */
   TrialScreeningRequested = 'trial.screening_requested',
+  /** A site's daily re-screen was started: its screening runs (one per recruiting trial there) must run. */
+  DailyRescreenStarted = 'daily_rescreen.started',
 }
 
 export interface ParticipantChangedPayload {
@@ -19,7 +21,13 @@ export interface TrialScreeningRequestedPayload {
   runId: string;
 }
 
+export interface DailyRescreenStartedPayload {
+  siteId: string;
+  forDate: string;
+}
+
 export interface EventPayloadByTopic {
   [EventTopic.ParticipantChanged]: ParticipantChangedPayload;
   [EventTopic.TrialScreeningRequested]: TrialScreeningRequestedPayload;
+  [EventTopic.DailyRescreenStarted]: DailyRescreenStartedPayload;
 }

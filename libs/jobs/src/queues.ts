@@ -15,7 +15,8 @@ export enum JobName {
   DeliverEvent = 'deliver-event',
   ScreenParticipant = 'screen-participant',
   RunScreening = 'run-screening',
-  RescreenRecruitingTrials = 'rescreen-recruiting-trials',
+  /** Frequent: starts the daily re-screen of each site whose day has reached DAILY_RESCREEN_LOCAL_TIME. */
+  StartDailyRescreens = 'start-daily-rescreens',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -36,15 +37,15 @@ export interface ScreenParticipantJobData {
 }
 
 /**
- * Screening run rows hold the trial, the criteria version and the cursor; the job only names them. Several
- * runs (the daily re-screen of every recruiting trial) are walked together, one pass over the cohort that
- * loads each participant once for all their trials.
+ * Screening run rows hold the trial, the criteria version, the site they are scoped to and the cursor; the job
+ * only names them. Several runs (a site's daily re-screen of every recruiting trial there) are walked
+ * together, one pass over the cohort that loads each participant once for all their trials.
  */
 export interface RunScreeningJobData {
   runIds: string[];
 }
 
-export type RescreenRecruitingTrialsJobData = Record<string, never>;
+export type StartDailyRescreensJobData = Record<string, never>;
 
 /** The payload of each job name: one discriminated union for all jobs. */
 export interface JobDataByName {
@@ -52,7 +53,7 @@ export interface JobDataByName {
   [JobName.DeliverEvent]: DeliverEventJobData;
   [JobName.ScreenParticipant]: ScreenParticipantJobData;
   [JobName.RunScreening]: RunScreeningJobData;
-  [JobName.RescreenRecruitingTrials]: RescreenRecruitingTrialsJobData;
+  [JobName.StartDailyRescreens]: StartDailyRescreensJobData;
 }
 
 export type JobEnvelope = {
@@ -65,7 +66,7 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.DeliverEvent]: QueueName.Events,
   [JobName.ScreenParticipant]: QueueName.Screening,
   [JobName.RunScreening]: QueueName.Screening,
-  [JobName.RescreenRecruitingTrials]: QueueName.Screening,
+  [JobName.StartDailyRescreens]: QueueName.Screening,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -83,7 +84,7 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.DeliverEvent]: { ...DEFAULT_JOB_OPTIONS, attempts: 10 },
   [JobName.ScreenParticipant]: { ...DEFAULT_JOB_OPTIONS, attempts: 8 },
   [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
-  [JobName.RescreenRecruitingTrials]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.StartDailyRescreens]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
 };
 
 /**
@@ -111,11 +112,14 @@ export const JOB_SCHEDULES = [
     job: { name: JobName.PruneOutbox, data: { olderThanDays: 7 } },
   },
   {
-    // Birthdays cross age limits and results age past recency windows with time alone.
-    schedulerId: 'screening:rescreen-recruiting:daily',
+    // Birthdays cross age limits and results age past recency windows with time alone, at each site's
+    // midnight. One tick for all sites: each tick starts the re-screens of the sites whose local time has
+    // reached DAILY_RESCREEN_LOCAL_TIME today and were not started yet (see `dailyRescreensDue`), which
+    // follows daylight saving time, new sites and catches up after downtime with no per-site schedule.
+    schedulerId: 'screening:daily-rescreen:tick',
     queue: QueueName.Screening,
-    repeat: { pattern: '15 2 * * *', tz: 'UTC' },
-    job: { name: JobName.RescreenRecruitingTrials, data: {} },
+    repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
+    job: { name: JobName.StartDailyRescreens, data: {} },
   },
 ] as const satisfies readonly {
   schedulerId: string;

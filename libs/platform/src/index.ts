@@ -10,3 +10,6 @@ export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './health/health.service';
 export * from './runtime/shutdown-deadline';
+export * from './time/clock';
+export * from './time/site-calendar';
+export * from './time/clock.module';

@@ -63,7 +63,8 @@ export interface CohortRunTiming {
 }
 
 /**
- * Starts one screening run per trial, walked together as the daily re-screen does, and waits for them to
+ * Starts one screening run per trial, walked together as a site's daily re-screen walks the trials recruiting
+ * there (here the runs span every site, one pass over the whole cohort), and waits for them to
  * finish; returns the wall time from enqueueing to the last run's finish.
  */
 export async function timeCohortRun(

@@ -7,7 +7,7 @@ const everyJobHandledOnce = () => [
   {
     processor: 'ScreeningProcessor',
     queue: QueueName.Screening,
-    jobNames: [JobName.ScreenParticipant, JobName.RunScreening, JobName.RescreenRecruitingTrials],
+    jobNames: [JobName.ScreenParticipant, JobName.RunScreening, JobName.StartDailyRescreens],
   },
 ];
 

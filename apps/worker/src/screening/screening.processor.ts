@@ -1,29 +1,42 @@
-import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
-import { JobName, QueueName, runScreeningJobId, JOB_OPTIONS } from '@registry/jobs';
-import { Queue } from 'bullmq';
+import { JobName, QueueName } from '@registry/jobs';
 import { setImmediate } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { workerOptions } from '../runtime/worker-options';
+import { DailyRescreenService } from './daily-rescreen.service';
 import { lockOnlyWhereWritten } from './lock-policy';
-import { ScreeningOutcome, ScreeningService } from './screening.service';
+import { ScreenableTrial, ScreeningOutcome, ScreeningService } from './screening.service';
 
 interface RunRow {
   id: string;
   trial_id: string;
   criteria_version: number;
+  /** Only this site's participants (a site's daily re-screen); null: every site of the trial. */
+  site_id: string | null;
   cursor: string | null;
+}
+
+/** The sites whose participants the runs screen: each run's own site, or else every site of its trial. */
+function sitesWalked(runs: readonly RunRow[], trials: readonly ScreenableTrial[]): string[] {
+  const sites = new Set<string>();
+  for (const run of runs) {
+    const trialSites = trials.find((trial) => trial.id === run.trial_id)!.siteIds;
+    if (run.site_id === null) trialSites.forEach((site) => sites.add(site));
+    else if (trialSites.has(run.site_id)) sites.add(run.site_id);
+  }
+  return [...sites];
 }
 
 @Processor(QueueName.Screening, workerOptions({ concurrency: 4 }))
 export class ScreeningProcessor extends QueueProcessor {
   constructor(
     private readonly screening: ScreeningService,
+    private readonly dailyRescreens: DailyRescreenService,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(QueueName.Screening) private readonly queue: Queue,
     @Inject(Environment) private readonly config: Environment,
   ) {
     super();
@@ -43,7 +56,7 @@ export class ScreeningProcessor extends QueueProcessor {
      */
     [JobName.RunScreening]: async (job) => {
       const runs = await this.dataSource.query<RunRow[]>(
-        `SELECT id, trial_id, criteria_version, cursor FROM screening_run
+        `SELECT id, trial_id, criteria_version, site_id, cursor FROM screening_run
           WHERE id = ANY($1::uuid[]) AND finished_at IS NULL ORDER BY id`,
         [job.data.runIds],
       );
@@ -69,7 +82,7 @@ export class ScreeningProcessor extends QueueProcessor {
 
       const runTrials = trials.filter((t) => current.some((run) => run.trial_id === t.id));
       const runIds = current.map((run) => run.id);
-      const siteIds = [...new Set(runTrials.flatMap((t) => [...t.siteIds]))];
+      const siteIds = sitesWalked(current, runTrials);
       const timeZones = await this.dataSource.query<{ id: string; time_zone: string }[]>(
         `SELECT id, time_zone FROM site WHERE id = ANY($1::uuid[])`,
         [siteIds],
@@ -157,24 +170,15 @@ export class ScreeningProcessor extends QueueProcessor {
       return { status: 'done', detail: { screened, runs: runIds.length } };
     },
 
-    /** Daily: a run per recruiting trial, since age and recency change with time alone, walked in one pass. */
-    [JobName.RescreenRecruitingTrials]: async () => {
-      const trials = await this.screening.recruitingTrials();
-      if (trials.length === 0) return { status: 'skipped', detail: { trials: 0 } };
-      const runs = await this.dataSource.query<{ id: string }[]>(
-        `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
-         SELECT t.id, t.version, 'daily', (SELECT count(*) FROM participant p JOIN trial_site ts ON ts.site_id = p.site_id WHERE ts.trial_id = t.id)
-           FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
-         RETURNING id`,
-        [trials.map((t) => t.id), trials.map((t) => t.criteriaVersion)],
-      );
-      const runIds = runs.map((run) => run.id).sort();
-      await this.queue.add(
-        JobName.RunScreening,
-        { runIds },
-        { ...JOB_OPTIONS[JobName.RunScreening], jobId: runScreeningJobId(runIds) },
-      );
-      return { status: 'done', detail: { trials: trials.length } };
+    /**
+     * Frequent (see JOB_SCHEDULES): starts the daily re-screen of each site whose day has reached
+     * DAILY_RESCREEN_LOCAL_TIME; a retry or a second worker starts nothing twice.
+     */
+    [JobName.StartDailyRescreens]: async () => {
+      const started = await this.dailyRescreens.startDue();
+      return started.length > 0
+        ? { status: 'done', detail: { started } }
+        : { status: 'skipped', detail: { reason: 'no site has a daily re-screen due' } };
     },
   };
 }

@@ -4,7 +4,6 @@ import {
   CalendarDate,
   ConsentScope,
   CriteriaDocument,
-  dateInTimeZone,
   Determination,
   encodeStoredExplanation,
   evaluateCriteria,
@@ -21,6 +20,7 @@ import {
   ScreeningInput,
   StoredDetermination,
 } from '@registry/persistence';
+import { SiteCalendar } from '@registry/platform';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface ScreenableTrial {
@@ -53,6 +53,7 @@ export interface ScreeningOutcome {
 export interface ScreenOptions {
   /** Screen against these trials only (default: every recruiting trial). */
   trials?: ScreenableTrial[];
+  /** The instant whose calendar day at each participant's site they are judged on (default: the clock's now). */
   now?: Date;
   /** Runs in the screening transaction after its writes: a run's cursor commits with the batch it covers. */
   beforeCommit?: (manager: EntityManager) => Promise<unknown>;
@@ -81,16 +82,6 @@ export interface CohortBatch {
 export interface LocatedParticipant {
   id: string;
   time_zone: string;
-}
-
-/** The calendar day in a time zone at `now`, worked out once per zone: a batch has few zones. */
-function calendarDaysAt(now: Date): (timeZone: string) => CalendarDate {
-  const dayByZone = new Map<string, CalendarDate>();
-  return (timeZone) => {
-    let day = dayByZone.get(timeZone);
-    if (!day) dayByZone.set(timeZone, (day = dateInTimeZone(now, timeZone)));
-    return day;
-  };
 }
 
 /** What judging a batch found: evaluations made, the writes collected, and who they concern (sorted). */
@@ -211,7 +202,10 @@ interface Screened {
  */
 @Injectable()
 export class ScreeningService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly calendar: SiteCalendar,
+  ) {}
 
   async recruitingTrials(
     manager: EntityManager = this.dataSource.manager,
@@ -253,7 +247,7 @@ export class ScreeningService {
    * would: under READ COMMITTED each statement takes its own snapshot either way.
    */
   async screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
-    const now = options.now ?? new Date();
+    const todayAt = this.calendar.todayAt(options.now);
     const outcome: ScreeningOutcome = {
       evaluated: 0,
       participantsWritten: 0,
@@ -279,13 +273,18 @@ export class ScreeningService {
         const plan = this.planFor(trials);
         let pass =
           preloadedPass ??
-          this.judge(await this.loadInputs(manager, located!, plan, trials, now), trials, plan, !lockFirst);
+          this.judge(
+            await this.loadInputs(manager, located!, plan, trials, todayAt),
+            trials,
+            plan,
+            !lockFirst,
+          );
         outcome.evaluated = pass.evaluated;
         if (!lockFirst && pass.participantsToWrite.length > 0) {
           // Everything collected so far concerns exactly these participants: start again for them, locked.
           const relocated = await this.locate(manager, pass.participantsToWrite, true);
           pass = this.judge(
-            await this.loadInputs(manager, relocated, plan, trials, now),
+            await this.loadInputs(manager, relocated, plan, trials, todayAt),
             trials,
             plan,
             false,
@@ -306,18 +305,19 @@ export class ScreeningService {
    * A cohort run's next batch: the next `limit` participants of the trials' sites after `after` (null: from
    * the first), in participant id order. `forJudging`: read whole, without locks, for `screen` (option
    * `preloaded`), by one statement that also chooses them, each on the calendar day at their site
-   * (`siteTimeZones`, by site id) at `now`; otherwise only chosen, for a batch to be locked before it is read.
+   * (`siteTimeZones`, by site id) at `now` (default: the clock's now); otherwise only chosen, for a batch to
+   * be locked before it is read. Only the participants of the sites in `siteTimeZones` are walked.
    */
   async loadCohortBatch(
     trials: ScreenableTrial[],
     siteTimeZones: ReadonlyMap<string, string>,
     slice: { after: string | null; limit: number; forJudging: boolean },
-    now: Date = new Date(),
+    now?: Date,
   ): Promise<CohortBatch> {
     const chosen = { siteIds: [...siteTimeZones.keys()], after: slice.after, limit: slice.limit };
     if (!slice.forJudging)
       return { participants: await chooseCohortParticipants(this.dataSource.manager, chosen) };
-    const dayIn = calendarDaysAt(now);
+    const dayIn = this.calendar.todayAt(now);
     const inputs = await loadCohortScreeningInputs(
       this.dataSource.manager,
       chosen,
@@ -354,15 +354,14 @@ export class ScreeningService {
     );
   }
 
-  /** Reads the located participants, each on the calendar day at their site at `now`. */
+  /** Reads the located participants, each on the calendar day at their site (`dayIn` their site's zone). */
   private loadInputs(
     manager: EntityManager,
     located: LocatedParticipant[],
     plan: ScreeningPlan,
     trials: ScreenableTrial[],
-    now: Date,
+    dayIn: (timeZone: string) => CalendarDate,
   ): Promise<ScreeningInput[]> {
-    const dayIn = calendarDaysAt(now);
     const requests = located.map(({ id, time_zone }) => ({ participantId: id, asOf: dayIn(time_zone) }));
     return loadScreeningInputs(
       manager,

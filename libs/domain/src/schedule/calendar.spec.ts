@@ -1,4 +1,4 @@
-import { addDays, ageOn, daysBetween } from './calendar';
+import { addDays, ageOn, daysBetween, isTimeOfDay, localDateTimeIn } from './calendar';
 
 describe('calendar arithmetic', () => {
   it('counts days between dates as the UTC calendar does, across leap years and before 1970', () => {
@@ -20,5 +20,23 @@ describe('calendar arithmetic', () => {
     expect(ageOn('1960-02-29', '2027-03-01')).toBe(67);
     expect(ageOn('1960-02-29', '2028-02-29')).toBe(68);
     expect(ageOn('1960-12-31', '2026-01-01')).toBe(65);
+  });
+});
+
+describe('days and times at a site', () => {
+  it('reads the date and the 24-hour wall-clock time in the site’s zone, midnight as 00', () => {
+    expect(localDateTimeIn(new Date('2027-03-13T15:00:00Z'), 'Asia/Tokyo')).toEqual({
+      date: '2027-03-14',
+      time: '00:00',
+    });
+    expect(localDateTimeIn(new Date('2027-03-14T07:00:00Z'), 'America/New_York')).toEqual({
+      date: '2027-03-14',
+      time: '03:00',
+    });
+  });
+
+  it('accepts HH:MM times of day on the 24-hour clock only', () => {
+    expect(['00:00', '00:15', '09:05', '23:59'].filter(isTimeOfDay)).toHaveLength(4);
+    expect(['24:00', '7:15', '07:60', '07:15:00', ' 07:15', ''].filter(isTimeOfDay)).toEqual([]);
   });
 });

@@ -47,6 +47,42 @@ export function dateInTimeZone(instant: Date, timeZone: string): CalendarDate {
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
+/** The calendar day in a time zone at `now`, worked out once per zone: a batch of participants has few zones. */
+export function calendarDaysAt(now: Date): (timeZone: string) => CalendarDate {
+  const dayByZone = new Map<string, CalendarDate>();
+  return (timeZone) => {
+    let day = dayByZone.get(timeZone);
+    if (!day) dayByZone.set(timeZone, (day = dateInTimeZone(now, timeZone)));
+    return day;
+  };
+}
+
+/** A wall-clock time of day, HH:MM on the 24-hour clock (e.g. 00:15); zero-padded, so it orders as text. */
+export type TimeOfDay = string;
+
+export function isTimeOfDay(value: string): boolean {
+  return /^([01]\d|2[0-3]):[0-5]\d$/.test(value);
+}
+
+/** The calendar date and the wall-clock time (HH:MM) in an IANA time zone at an instant. */
+export function localDateTimeIn(instant: Date, timeZone: string): { date: CalendarDate; time: TimeOfDay } {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    // h23: midnight is 00, never 24.
+    hourCycle: 'h23',
+  }).formatToParts(instant);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return {
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    time: `${part('hour')}:${part('minute')}`,
+  };
+}
+
 export function isCalendarDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 }

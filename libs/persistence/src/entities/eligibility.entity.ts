@@ -11,6 +11,7 @@ import {
 } from 'typeorm';
 import type { Relation } from 'typeorm';
 import { ParticipantEntity } from './participant.entity';
+import { SiteEntity } from './site.entity';
 import { TrialEntity } from './trial.entity';
 
 const RESULT_CHECK = `"result" IN ('eligible', 'ineligible', 'undetermined')`;
@@ -174,9 +175,39 @@ export class EligibilityFlagEntity {
   closeReason: string | null;
 }
 
-/** A re-screen of the whole cohort for one trial and criteria version, resumable from its cursor. */
+/**
+ * One site's daily re-screen for one calendar day at the site: the key that makes it happen once, whoever
+ * asks (a retried tick, a second worker). Created with its screening runs and the outbox event that starts
+ * them, in one transaction.
+ */
+@Entity({ name: 'daily_rescreen' })
+@Index('daily_rescreen_site_day_key', ['siteId', 'forDate'], { unique: true })
+export class DailyRescreenEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'daily_rescreen_pkey' })
+  id: string;
+
+  @Column({ name: 'site_id', type: 'uuid' })
+  siteId: string;
+
+  @ManyToOne(() => SiteEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'site_id', foreignKeyConstraintName: 'daily_rescreen_site_fk' })
+  site?: Relation<SiteEntity>;
+
+  /** The calendar day at the site whose re-screen this is. */
+  @Column({ name: 'for_date', type: 'date' })
+  forDate: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}
+
+/**
+ * A re-screen for one trial and criteria version, of the trial's whole cohort or of one site's part of it,
+ * resumable from its cursor.
+ */
 @Entity({ name: 'screening_run' })
 @Index('screening_run_trial_idx', ['trialId', 'startedAt'])
+@Index('screening_run_daily_rescreen_trial_key', ['dailyRescreenId', 'trialId'], { unique: true })
 @Check('screening_run_progress', `"done" >= 0 AND "done" <= "total"`)
 export class ScreeningRunEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'screening_run_pkey' })
@@ -191,6 +222,22 @@ export class ScreeningRunEntity {
 
   @Column({ name: 'criteria_version', type: 'integer' })
   criteriaVersion: number;
+
+  /** Screens only this site's participants (a site's daily re-screen); null: those of every site of the trial. */
+  @Column({ name: 'site_id', type: 'uuid', nullable: true })
+  siteId: string | null;
+
+  @ManyToOne(() => SiteEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'site_id', foreignKeyConstraintName: 'screening_run_site_fk' })
+  site?: Relation<SiteEntity>;
+
+  /** The site's daily re-screen this run belongs to, if any: one run per trial and daily re-screen. */
+  @Column({ name: 'daily_rescreen_id', type: 'uuid', nullable: true })
+  dailyRescreenId: string | null;
+
+  @ManyToOne(() => DailyRescreenEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'daily_rescreen_id', foreignKeyConstraintName: 'screening_run_daily_rescreen_fk' })
+  dailyRescreen?: Relation<DailyRescreenEntity>;
 
   @Column({ type: 'text' })
   cause: string;

@@ -2,6 +2,7 @@ import { AuditEventEntity } from './audit-event.entity';
 import { ConsentDocumentEntity, ConsentWithdrawalEntity, ParticipantConsentEntity } from './consent.entity';
 import { ParticipantDuplicateFlagEntity } from './duplicate-flag.entity';
 import {
+  DailyRescreenEntity,
   EligibilityDeterminationEntity,
   EligibilityFlagEntity,
   EligibilityHistoryEntity,
@@ -49,6 +50,7 @@ export {
   SponsorOrganisationEntity,
   UserEntity,
   VisitEntity,
+  DailyRescreenEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -78,4 +80,5 @@ export const ENTITIES = [
   EligibilityHistoryEntity,
   EligibilityFlagEntity,
   ScreeningRunEntity,
+  DailyRescreenEntity,
 ];

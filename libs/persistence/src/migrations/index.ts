@@ -5,6 +5,7 @@ import { CreateEligibility1795520000000 } from './1795520000000-CreateEligibilit
 import { ScreeningAtScale1795530000000 } from './1795530000000-ScreeningAtScale';
 import { ScreeningFacts1795540000000 } from './1795540000000-ScreeningFacts';
 import { StoredExplanation1795580000000 } from './1795580000000-StoredExplanation';
+import { DailyRescreenPerSite1795590000000 } from './1795590000000-DailyRescreenPerSite';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ScreeningAtScale1795530000000,
   ScreeningFacts1795540000000,
   StoredExplanation1795580000000,
+  DailyRescreenPerSite1795590000000,
 ];
