@@ -1,11 +1,16 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { CONSENT_SCOPES } from '@registry/domain';
+import { addDays, CONSENT_SCOPES, TRIAL_TEMPLATES } from '@registry/domain';
 import { JobName, QueueName, runScreeningJobId } from '@registry/jobs';
 import { FixedClock, redisOptionsFromUrl } from '@registry/platform';
 import { Job, Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { DailyRescreenService } from '../../apps/worker/src/screening/daily-rescreen.service';
-import { createConsentDocument, personInput } from '../support/cohort-fixture';
+import {
+  createConsentDocument,
+  enrolConsentedParticipant,
+  personInput,
+  tokyoToday,
+} from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture, Login } from '../support/identity-fixture';
 
@@ -46,6 +51,47 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, w
   }
 }
 
+/**
+ * Drives the daily re-screen as the worker's scheduler would: a tick at the clock's time, then waits until
+ * every event is relayed and every screening job and run it started has finished.
+ */
+function dailyDriver(
+  clock: FixedClock,
+  apiOf: () => TestApi,
+  queues: () => { screening: Queue; events: Queue },
+) {
+  /** Nothing left to do: every event relayed and delivered, every screening job and run finished. */
+  const settled = async () => {
+    const [{ pending }] = await apiOf().dataSource.query<{ pending: number }[]>(
+      `SELECT (SELECT count(*) FROM outbox_event WHERE published_at IS NULL)
+            + (SELECT count(*) FROM screening_run WHERE finished_at IS NULL) AS pending`,
+    );
+    // A scheduler keeps one delayed job of its own.
+    const queued = async (queue: Queue) =>
+      [...(await queue.getWaiting()), ...(await queue.getActive()), ...(await queue.getDelayed())].filter(
+        (job) => !job.repeatJobKey,
+      ).length;
+    return Number(pending) + (await queued(queues().events)) + (await queued(queues().screening));
+  };
+  const settle = () => waitFor(settled, (pending) => pending === 0, 'screening to settle');
+
+  /** One tick, as the scheduler sends it, at the clock's time; then waits for the re-screens it started. */
+  const tickAt = async (instant: string) => {
+    clock.set(instant);
+    const screeningQueue = queues().screening;
+    const job = await screeningQueue.add(JobName.StartDailyRescreens, {}, { jobId: `tick-${randomUUID()}` });
+    const finished = await waitFor(
+      () => Job.fromId(screeningQueue, job.id!),
+      (current) => current?.finishedOn !== undefined,
+      'the tick',
+    );
+    if (finished?.failedReason) throw new Error(`tick failed: ${finished.failedReason}`);
+    await settle();
+    return finished!.returnvalue as { status: string; detail: { started?: unknown[] } };
+  };
+  return { settle, tickAt };
+}
+
 describe('daily re-screen: each site on its own day', () => {
   const clock = new FixedClock('2027-03-13T12:00:00Z');
   let system: TestSystem;
@@ -55,6 +101,11 @@ describe('daily re-screen: each site on its own day', () => {
   let screeningQueue: Queue;
   let eventsQueue: Queue;
   let f: IdentityFixture;
+  const driver = dailyDriver(
+    clock,
+    () => api,
+    () => ({ screening: screeningQueue, events: eventsQueue }),
+  );
   const participants: Record<'tokyoMarch' | 'bostonMarch' | 'tokyoNovember' | 'bostonNovember', string> = {
     tokyoMarch: '',
     bostonMarch: '',
@@ -89,34 +140,8 @@ describe('daily re-screen: each site on its own day', () => {
     return enrolled.body.id as string;
   };
 
-  /** Nothing left to do: every event relayed and delivered, every screening job and run finished. */
-  const settled = async () => {
-    const [{ pending }] = await api.dataSource.query<{ pending: number }[]>(
-      `SELECT (SELECT count(*) FROM outbox_event WHERE published_at IS NULL)
-            + (SELECT count(*) FROM screening_run WHERE finished_at IS NULL) AS pending`,
-    );
-    // A scheduler keeps one delayed job of its own.
-    const queued = async (queue: Queue) =>
-      [...(await queue.getWaiting()), ...(await queue.getActive()), ...(await queue.getDelayed())].filter(
-        (job) => !job.repeatJobKey,
-      ).length;
-    return Number(pending) + (await queued(eventsQueue)) + (await queued(screeningQueue));
-  };
-  const settle = () => waitFor(settled, (pending) => pending === 0, 'screening to settle');
-
-  /** One tick, as the scheduler sends it, at the clock's time; then waits for the re-screens it started. */
-  const tickAt = async (instant: string) => {
-    clock.set(instant);
-    const job = await screeningQueue.add(JobName.StartDailyRescreens, {}, { jobId: `tick-${randomUUID()}` });
-    const finished = await waitFor(
-      () => Job.fromId(screeningQueue, job.id!),
-      (current) => current?.finishedOn !== undefined,
-      'the tick',
-    );
-    if (finished?.failedReason) throw new Error(`tick failed: ${finished.failedReason}`);
-    await settle();
-    return finished!.returnvalue as { status: string; detail: { started?: unknown[] } };
-  };
+  const settle = () => driver.settle();
+  const tickAt = (instant: string) => driver.tickAt(instant);
 
   /**
    * Each site's daily re-screens: how many runs (one per trial recruiting there) and how many participants
@@ -314,5 +339,161 @@ describe('daily re-screen: each site on its own day', () => {
       });
       expect(await dailyRescreens()).toHaveLength(8);
     });
+  });
+});
+
+/**
+ * AHEAD 3-45 asks ages 55-64 for one extra risk factor (facts.md section 1.4). A Tokyo participant aged 64
+ * with none (no family history, no e4 allele, an intermediate PET in the A3 band, which is not "known
+ * elevated" amyloid) but whose results otherwise qualify for A3 becomes eligible on their 65th birthday: the
+ * daily re-screen of the day before finds them ineligible, the one on the birthday flags them, once.
+ * Dates are relative to today so the visit stays within the template's recency windows whenever this runs.
+ */
+describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with no other risk factor', () => {
+  const AHEAD_A3 = TRIAL_TEMPLATES.find((template) => template.key === 'ahead-a3')!;
+  const visitDay = tokyoToday();
+  // 30 days on, away from 29 February, so that the birthday exists in every year.
+  let birthday = addDays(visitDay, 30);
+  if (birthday.endsWith('-02-29')) birthday = addDays(birthday, 1);
+  const dayBefore = addDays(birthday, -1);
+  const birthDate = `${Number(birthday.slice(0, 4)) - 65}${birthday.slice(4)}`;
+  // Tokyo is UTC+9 all year: 03:00 UTC is noon there, 17:35 UTC is 02:35 the next day.
+  const clock = new FixedClock(`${dayBefore}T03:00:00Z`);
+  let system: TestSystem;
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let screeningQueue: Queue;
+  let eventsQueue: Queue;
+  let participantId: string;
+  const driver = dailyDriver(
+    clock,
+    () => api,
+    () => ({ screening: screeningQueue, events: eventsQueue }),
+  );
+
+  const determination = async () =>
+    (
+      await api.dataSource.query<{ result: string; as_of: string }[]>(
+        `SELECT result, as_of::text FROM eligibility_determination WHERE participant_id = $1`,
+        [participantId],
+      )
+    )[0];
+  const eligibleFlags = async () =>
+    (
+      await api.dataSource.query<{ episode: number }[]>(
+        `SELECT episode FROM eligibility_flag WHERE participant_id = $1 AND kind = 'eligible'`,
+        [participantId],
+      )
+    ).map((row) => row.episode);
+
+  beforeAll(async () => {
+    system = await createTestSystem({
+      ...identityEnv,
+      OUTBOX_POLL_INTERVAL_MS: '100',
+      DAILY_RESCREEN_LOCAL_TIME: DAILY_AT,
+    });
+    const connection = {
+      prefix: system.config.REDIS_KEY_PREFIX,
+      connection: redisOptionsFromUrl(system.config.REDIS_URL),
+    };
+    screeningQueue = new Queue(QueueName.Screening, connection);
+    eventsQueue = new Queue(QueueName.Events, connection);
+    api = await startApi(system.config, [], { clock });
+    worker = await startWorker(system.config, { clock });
+    const f = await createIdentityFixture(api);
+    const document = await createConsentDocument(api, f.admin);
+    participantId = await enrolConsentedParticipant(api, f, document, {
+      birthDate,
+      apoeGenotype: 'e3/e3',
+      familyHistory: { present: false },
+    });
+    const coordinator = f.coordinatorTokyo.auth;
+    await api
+      .http()
+      .post(`/api/v1/participants/${participantId}/status`)
+      .set(coordinator)
+      .send({ to: 'enrolled', effectiveDate: visitDay, reason: 'Followed in the registry' })
+      .expect(200);
+    await api
+      .http()
+      .post(`/api/v1/participants/${participantId}/visits`)
+      .set(coordinator)
+      .send({
+        visitDate: visitDay,
+        deviationReason: 'Work-up for the AHEAD 3-45 test',
+        assessments: [
+          { type: 'mmse', values: { total: 29 } },
+          {
+            type: 'cdr',
+            values: {
+              memory: 0,
+              orientation: 0,
+              judgmentProblemSolving: 0,
+              communityAffairs: 0,
+              homeHobbies: 0,
+              personalCare: 0,
+            },
+          },
+          { type: 'logical_memory', values: { delayedRecall: 12 } },
+          {
+            type: 'mri',
+            values: {
+              microhaemorrhages: 0,
+              superficialSiderosis: false,
+              macrohaemorrhage: false,
+              ariaE: false,
+              infarcts: 0,
+            },
+          },
+          // Avid florbetapir: 183 x 1.104 - 177 = 25 CL, in the A3 band (20-40) and intermediate, not elevated.
+          {
+            type: 'amyloid_pet',
+            values: {
+              tracer: 'florbetapir',
+              suvr: 1.104,
+              pipeline: 'avid',
+              referenceRegion: 'whole_cerebellum',
+            },
+          },
+        ],
+      })
+      .expect(201);
+    await api
+      .http()
+      .post('/api/v1/trials')
+      .set(f.sponsorAlpha.auth)
+      .send({
+        title: AHEAD_A3.title,
+        registryNumber: AHEAD_A3.registryNumber,
+        phase: AHEAD_A3.phase,
+        status: 'recruiting',
+        siteIds: [f.sites.tokyo],
+        targetEnrolment: 400,
+        criteria: AHEAD_A3.criteria,
+      })
+      .expect(201);
+    await driver.settle();
+  });
+
+  afterAll(async () => {
+    await screeningQueue?.close();
+    await eventsQueue?.close();
+    await worker?.close();
+    await api?.close();
+    await system?.shutdown();
+  });
+
+  it('is ineligible the day before the 65th birthday: aged 64 with no risk factor', async () => {
+    await driver.tickAt(`${dayBefore}T03:00:00Z`);
+    expect(await determination()).toEqual({ result: 'ineligible', as_of: dayBefore });
+    expect(await eligibleFlags()).toEqual([]);
+  });
+
+  it('is eligible and flagged once on the birthday, by that day’s daily re-screen at the site', async () => {
+    await driver.tickAt(`${dayBefore}T17:35:00Z`); // 02:35 on the birthday in Tokyo
+    expect(await determination()).toEqual({ result: 'eligible', as_of: birthday });
+    expect(await eligibleFlags()).toEqual([1]);
+    expect((await driver.tickAt(`${birthday}T05:00:00Z`)).status).toBe('skipped');
+    expect(await eligibleFlags()).toEqual([1]);
   });
 });
