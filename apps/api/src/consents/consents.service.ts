@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ConsentGrant, ConsentScope, dateInTimeZone, isCalendarDate, scopesHeld } from '@registry/domain';
+import { ConsentGrant, ConsentScope, hasHappenedBy, scopesHeld } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
 import {
   ConsentDocumentEntity,
@@ -9,7 +9,6 @@ import {
   publishEvent,
   recordAudit,
   ScheduledVisitEntity,
-  SiteEntity,
   uniqueViolation,
 } from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
@@ -17,6 +16,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField, missingConsent } from '../participants/participant-errors';
+import { siteToday } from '../sites/site-today';
 import type { CreateConsentDocumentDto, RecordConsentDto, WithdrawConsentDto } from './consent.dto';
 
 @Injectable()
@@ -33,8 +33,6 @@ export class ConsentsService {
   }
 
   async createDocument(input: CreateConsentDocumentDto): Promise<ConsentDocumentEntity> {
-    if (!isCalendarDate(input.effectiveDate))
-      throw invalidField('effectiveDate', 'isDate', 'effectiveDate is not a calendar date');
     try {
       return await this.dataSource.transaction(async (manager) => {
         const document = await manager.save(manager.create(ConsentDocumentEntity, input));
@@ -78,11 +76,9 @@ export class ConsentsService {
     participantId: string,
     input: RecordConsentDto,
   ): Promise<ParticipantConsentEntity> {
-    if (!isCalendarDate(input.signedOn))
-      throw invalidField('signedOn', 'isDate', 'signedOn is not a calendar date');
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, participantId);
-      if (input.signedOn > (await siteToday(manager, participant.siteId)))
+      if (!hasHappenedBy(input.signedOn, await siteToday(manager, participant.siteId)))
         throw invalidField('signedOn', 'notInFuture', 'signedOn is in the future at the site');
       const document = await manager.findOneBy(ConsentDocumentEntity, { id: input.consentDocumentId });
       if (!document)
@@ -144,12 +140,10 @@ export class ConsentsService {
     consentId: string,
     input: WithdrawConsentDto,
   ): Promise<ConsentWithdrawalEntity[]> {
-    if (!isCalendarDate(input.withdrawnOn))
-      throw invalidField('withdrawnOn', 'isDate', 'withdrawnOn is not a calendar date');
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, participantId);
       // Withdrawal takes effect at once; a date ahead would leave the scopes held until then.
-      if (input.withdrawnOn > (await siteToday(manager, participant.siteId)))
+      if (!hasHappenedBy(input.withdrawnOn, await siteToday(manager, participant.siteId)))
         throw invalidField('withdrawnOn', 'notInFuture', 'withdrawnOn is in the future at the site');
       const consent = await manager.findOneBy(ParticipantConsentEntity, {
         id: consentId,
@@ -264,13 +258,4 @@ function toGrants(
       .filter((w) => w.participantConsentId === consent.id)
       .map((w) => ({ scope: w.scope as ConsentScope, withdrawnOn: w.withdrawnOn })),
   }));
-}
-
-/**
- * Today on the calendar at the participant's site: consents are signed and withdrawn on local days, and a
- * withdrawal dated today in Tokyo is in force there while it is still yesterday in UTC.
- */
-async function siteToday(manager: EntityManager, siteId: string): Promise<string> {
-  const site = await manager.findOneByOrFail(SiteEntity, { id: siteId });
-  return dateInTimeZone(new Date(), site.timeZone);
 }

@@ -1,4 +1,12 @@
-import { addDays, ageOn, daysBetween } from './calendar';
+import {
+  addDays,
+  ageOn,
+  daysBetween,
+  hasHappenedBy,
+  isPerformedWithinVisit,
+  isWithinCalendarRange,
+  PERFORMED_AFTER_VISIT_TOLERANCE_DAYS,
+} from './calendar';
 
 describe('calendar arithmetic', () => {
   it('counts days between dates as the UTC calendar does, across leap years and before 1970', () => {
@@ -20,5 +28,31 @@ describe('calendar arithmetic', () => {
     expect(ageOn('1960-02-29', '2027-03-01')).toBe(67);
     expect(ageOn('1960-02-29', '2028-02-29')).toBe(68);
     expect(ageOn('1960-12-31', '2026-01-01')).toBe(65);
+  });
+});
+
+describe('the calendar days the registry holds', () => {
+  it('holds 1900-01-01 to 2200-12-31 and nothing outside, including years past 9999 and before 1', () => {
+    expect(isWithinCalendarRange('1900-01-01')).toBe(true);
+    expect(isWithinCalendarRange('2200-12-31')).toBe(true);
+    expect(isWithinCalendarRange('1899-12-31')).toBe(false);
+    expect(isWithinCalendarRange('2201-01-01')).toBe(false);
+    expect(isWithinCalendarRange('0000-01-01')).toBe(false);
+    expect(isWithinCalendarRange(addDays('9999-12-31', 28))).toBe(false);
+    expect(isWithinCalendarRange(addDays('0001-01-01', -28))).toBe(false);
+  });
+
+  it('takes a date of something that has happened as not after today at the site', () => {
+    expect(hasHappenedBy('2026-12-01', '2026-12-01')).toBe(true);
+    expect(hasHappenedBy('2026-11-30', '2026-12-01')).toBe(true);
+    expect(hasHappenedBy('2026-12-02', '2026-12-01')).toBe(false);
+  });
+
+  it('dates an assessment recorded with a visit on or before the visit day, never after it', () => {
+    expect(PERFORMED_AFTER_VISIT_TOLERANCE_DAYS).toBe(0);
+    expect(isPerformedWithinVisit('2026-07-16', '2026-07-16')).toBe(true);
+    expect(isPerformedWithinVisit('2026-06-20', '2026-07-16')).toBe(true);
+    expect(isPerformedWithinVisit('2026-07-17', '2026-07-16')).toBe(false);
+    expect(isPerformedWithinVisit('2099-07-16', '2026-07-16')).toBe(false);
   });
 });

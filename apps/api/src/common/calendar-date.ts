@@ -1,0 +1,29 @@
+import {
+  EARLIEST_CALENDAR_DATE,
+  isCalendarDate,
+  isWithinCalendarRange,
+  LATEST_CALENDAR_DATE,
+} from '@registry/domain';
+import { ValidateBy, ValidationOptions } from 'class-validator';
+
+/** The valid range of every date in the API, for OpenAPI descriptions. */
+export const CALENDAR_DATE_RANGE = `a calendar day as YYYY-MM-DD from ${EARLIEST_CALENDAR_DATE} to ${LATEST_CALENDAR_DATE}`;
+
+/** A string that is a real calendar day (no 2026-02-30) written YYYY-MM-DD, inside the registry's range. */
+export function isApiCalendarDate(value: unknown): value is string {
+  return typeof value === 'string' && isCalendarDate(value) && isWithinCalendarRange(value);
+}
+
+/** The one check of a date field of a request: format, a real day, and the documented range. */
+export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCalendarDate',
+      validator: {
+        validate: (value: unknown) => isApiCalendarDate(value),
+        defaultMessage: (args) => `${args?.property ?? 'date'} must be ${CALENDAR_DATE_RANGE}`,
+      },
+    },
+    options,
+  );
+}
