@@ -160,6 +160,19 @@ describe('bad input: 400 naming the field, nothing written', () => {
       expect(await scheduleRows(participantId)).toEqual(before);
     });
 
+    it('refuses an audit period starting before 1900 or ending after 2200', async () => {
+      await expectRefused(
+        () => api.http().get('/api/v1/audit?from=1000-01-01T00:00:00Z').set(f.admin.auth),
+        'from',
+        'instantInRange',
+      );
+      await expectRefused(
+        () => api.http().get('/api/v1/audit?to=2999-01-01T00:00:00Z').set(f.admin.auth),
+        'to',
+        'instantInRange',
+      );
+    });
+
     it('refuses a baseline whose visit windows would run past 2200-12-31', async () => {
       const before = await participantRow(unscheduledParticipantId);
       await expectRefused(
@@ -265,6 +278,17 @@ describe('bad input: 400 naming the field, nothing written', () => {
               `{"visitDate": "${tokyoToday()}", "assessments": [{"type": "mmse", "values": {"total": 29, "${name}": 1}}]}`,
             ),
         `assessments[0].values.${name}`,
+        'whitelistValidation',
+      );
+    },
+  );
+
+  it.each(['constructor', 'toString', '__proto__', 'valueOf'])(
+    'refuses a query parameter named %s as an unknown one',
+    async (name) => {
+      await expectRefused(
+        () => api.http().get(`/api/v1/participants?${name}=1`).set(coordinator()),
+        name,
         'whitelistValidation',
       );
     },

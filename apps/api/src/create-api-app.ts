@@ -10,7 +10,7 @@ import {
   createValidationPipe,
   ErrorResponseDto,
   GlobalExceptionFilter,
-  jsonBodyShapeMiddleware,
+  requestShapeMiddleware,
   JsonLogger,
   MAX_JSON_BODY_DEPTH,
   requestIdMiddleware,
@@ -41,7 +41,7 @@ export function configureApiApp(app: INestApplication, logger: JsonLogger): void
   app.use(accessLogMiddleware(logger));
   express.useBodyParser('json', { limit: '1mb' });
   // Before any route (log-in included) turns the body into a DTO: class-transformer recurses without a limit.
-  app.use(jsonBodyShapeMiddleware);
+  app.use(requestShapeMiddleware);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'docs', method: RequestMethod.ALL }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new BodilessRouteInterceptor());

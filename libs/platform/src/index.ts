@@ -10,5 +10,5 @@ export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './health/health.service';
 export * from './runtime/shutdown-deadline';
-export * from './http/json-body-shape';
+export * from './http/request-shape';
 export * from './http/bodiless-route.interceptor';

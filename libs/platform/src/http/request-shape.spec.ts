@@ -1,4 +1,4 @@
-import { jsonBodyShapeProblem, MAX_JSON_BODY_DEPTH } from './json-body-shape';
+import { jsonShapeProblem, MAX_JSON_BODY_DEPTH } from './request-shape';
 
 /** `levels` objects nested under "a", innermost holding a number. */
 const nestedObjects = (levels: number): unknown => {
@@ -9,8 +9,8 @@ const nestedObjects = (levels: number): unknown => {
 
 describe('the shape of a JSON request body', () => {
   it(`lets ${MAX_JSON_BODY_DEPTH} levels of objects through and refuses one more, naming where`, () => {
-    expect(jsonBodyShapeProblem(nestedObjects(MAX_JSON_BODY_DEPTH))).toBeUndefined();
-    const problem = jsonBodyShapeProblem(nestedObjects(MAX_JSON_BODY_DEPTH + 1));
+    expect(jsonShapeProblem(nestedObjects(MAX_JSON_BODY_DEPTH))).toBeUndefined();
+    const problem = jsonShapeProblem(nestedObjects(MAX_JSON_BODY_DEPTH + 1));
     expect(problem).toEqual({
       field: Array.from({ length: MAX_JSON_BODY_DEPTH }, () => 'a').join('.'),
       constraint: 'maxDepth',
@@ -20,7 +20,7 @@ describe('the shape of a JSON request body', () => {
 
   it('measures a body nested 100,000 levels deep without exhausting the stack', () => {
     const deep = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)) as unknown;
-    expect(jsonBodyShapeProblem(deep)).toMatchObject({
+    expect(jsonShapeProblem(deep)).toMatchObject({
       field: 'body' + '[0]'.repeat(MAX_JSON_BODY_DEPTH),
       constraint: 'maxDepth',
     });
@@ -28,14 +28,14 @@ describe('the shape of a JSON request body', () => {
 
   it('names array positions in brackets and properties with dots', () => {
     const body = { assessments: [{ values: nestedObjects(MAX_JSON_BODY_DEPTH) }] };
-    expect(jsonBodyShapeProblem(body)?.field).toMatch(/^assessments\[0\]\.values(\.a)+$/);
+    expect(jsonShapeProblem(body)?.field).toMatch(/^assessments\[0\]\.values(\.a)+$/);
   });
 
   it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])(
     'refuses a key named %s at any depth as an unknown property',
     (name) => {
       const body = JSON.parse(`{"assessments": [{"type": "mmse", "values": {"total": 29, "${name}": 1}}]}`);
-      expect(jsonBodyShapeProblem(body)).toEqual({
+      expect(jsonShapeProblem(body)).toEqual({
         field: `assessments[0].values.${name}`,
         constraint: 'whitelistValidation',
         message: `property assessments[0].values.${name} should not exist`,
@@ -43,13 +43,20 @@ describe('the shape of a JSON request body', () => {
     },
   );
 
+  it('refuses a query parameter named after a prototype member, by its name', () => {
+    expect(jsonShapeProblem({ page: '2', constructor: '1' })).toMatchObject({
+      field: 'constructor',
+      constraint: 'whitelistValidation',
+    });
+  });
+
   it('accepts an ordinary body, and no body at all', () => {
     expect(
-      jsonBodyShapeProblem({
+      jsonShapeProblem({
         visitDate: '2026-07-16',
         assessments: [{ type: 'mmse', values: { total: 29 } }],
       }),
     ).toBeUndefined();
-    expect(jsonBodyShapeProblem(undefined)).toBeUndefined();
+    expect(jsonShapeProblem(undefined)).toBeUndefined();
   });
 });

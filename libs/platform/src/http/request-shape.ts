@@ -23,11 +23,11 @@ const pathOf = (parent: string, key: string | number): string =>
   typeof key === 'number' ? `${parent || 'body'}[${key}]` : parent ? `${parent}.${key}` : key;
 
 /**
- * The first problem of a parsed JSON body's shape, or undefined: nesting deeper than `maxDepth` (reported at
+ * The first problem of the shape of a parsed JSON body (or query string), or undefined: nesting deeper than `maxDepth` (reported at
  * the first path that goes too deep) or a key named after a member of Object.prototype. Walks with its own
  * stack, so a body nested thousands of levels deep is measured without exhausting the call stack.
  */
-export function jsonBodyShapeProblem(body: unknown, maxDepth = MAX_JSON_BODY_DEPTH): ErrorDetail | undefined {
+export function jsonShapeProblem(body: unknown, maxDepth = MAX_JSON_BODY_DEPTH): ErrorDetail | undefined {
   const pending: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
   while (pending.length > 0) {
     const { value, path, depth } = pending.pop()!;
@@ -57,8 +57,11 @@ export function jsonBodyShapeProblem(body: unknown, maxDepth = MAX_JSON_BODY_DEP
   return undefined;
 }
 
-/** Refuses, with 400 naming the field, a parsed JSON body that nests too deeply or uses a prototype member's name. */
-export function jsonBodyShapeMiddleware(req: Request, _res: Response, next: NextFunction): void {
-  const problem = jsonBodyShapeProblem(req.body);
+/**
+ * Refuses, with 400 naming the field, a parsed JSON body that nests too deeply, and a body or query string with a
+ * key named after a prototype member (`?constructor=1` would otherwise be dropped where `?colour=1` is refused).
+ */
+export function requestShapeMiddleware(req: Request, _res: Response, next: NextFunction): void {
+  const problem = jsonShapeProblem(req.query) ?? jsonShapeProblem(req.body);
   next(problem ? new ValidationFailedException([problem]) : undefined);
 }
