@@ -65,6 +65,7 @@ describe('bad input: 400 naming the field, nothing written', () => {
     assessments: await count('assessment'),
     audit: await count('audit_event'),
     outbox: await count('outbox_event'),
+    trials: await count('trial'),
   });
   const participantRow = (id: string) =>
     api.dataSource.query(
@@ -85,6 +86,7 @@ describe('bad input: 400 naming the field, nothing written', () => {
     send: () => Promise<{ status: number; body: Record<string, unknown> }>,
     field: string,
     constraint: string,
+    code = 'validation_failed',
   ): Promise<Detail> {
     const before = await rowCounts();
     const res = await send();
@@ -92,7 +94,7 @@ describe('bad input: 400 naming the field, nothing written', () => {
       status: 400,
       fields: [`${field} ${constraint}`],
     });
-    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed' });
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code });
     expect(await rowCounts()).toEqual(before);
     return (res.body.details as Detail[])[0];
   }
@@ -125,6 +127,42 @@ describe('bad input: 400 naming the field, nothing written', () => {
             .send(person.replace('"DEEP"', deepArray)),
         `identity${'[0]'.repeat(31)}`,
         'maxDepth',
+      );
+    });
+  });
+
+  describe('criteria documents, the deepest bodies', () => {
+    /** Criteria nested `levels` deep through "all", the way that adds the most JSON levels per criterion. */
+    const criteriaNested = (levels: number): unknown => {
+      let criterion: unknown = { type: 'measure', measure: 'mmse.total', comparator: 'in', values: [29, 30] };
+      for (let i = 1; i < levels; i++) criterion = { type: 'all', of: [criterion] };
+      return criterion;
+    };
+    const createTrial = (criteria: unknown) =>
+      api
+        .http()
+        .post('/api/v1/trials')
+        .set(f.sponsorAlpha.auth)
+        .send({
+          title: 'Deep criteria',
+          registryNumber: 'NCT05026866',
+          phase: '3',
+          status: 'planning',
+          siteIds: [f.sites.tokyo],
+          targetEnrolment: 10,
+          criteria: { language: 1, criteria },
+        });
+
+    it('fit the JSON depth limit at their own limit of 12 levels', async () => {
+      await createTrial(criteriaNested(12)).expect(201);
+    });
+
+    it('are refused one level deeper by the criteria validator, naming the JSON path of that level', async () => {
+      await expectRefused(
+        () => createTrial(criteriaNested(13)),
+        `criteria.criteria${'.of[0]'.repeat(12)}`,
+        'maxDepth',
+        'criteria.invalid',
       );
     });
   });
