@@ -3,15 +3,20 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Environment } from '@registry/config';
+import { EARLIEST_CALENDAR_DATE, LATEST_CALENDAR_DATE } from '@registry/domain';
 import {
   accessLogMiddleware,
+  BodilessRouteInterceptor,
   createValidationPipe,
   ErrorResponseDto,
   GlobalExceptionFilter,
+  requestShapeMiddleware,
   JsonLogger,
+  MAX_JSON_BODY_DEPTH,
   requestIdMiddleware,
 } from '@registry/platform';
 import { AppModule } from './app.module';
+import { MAX_PAGE, MAX_PAGE_SIZE } from './common/paging';
 
 export const API_PREFIX = 'api/v1';
 
@@ -35,8 +40,11 @@ export function configureApiApp(app: INestApplication, logger: JsonLogger): void
   app.use(requestIdMiddleware);
   app.use(accessLogMiddleware(logger));
   express.useBodyParser('json', { limit: '1mb' });
+  // Before any route (log-in included) turns the body into a DTO: class-transformer recurses without a limit.
+  app.use(requestShapeMiddleware);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'docs', method: RequestMethod.ALL }] });
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new BodilessRouteInterceptor());
   app.useGlobalFilters(new GlobalExceptionFilter(logger));
 
   const document = SwaggerModule.createDocument(
@@ -45,7 +53,15 @@ export function configureApiApp(app: INestApplication, logger: JsonLogger): void
       .setTitle('Trial-ready registry API')
       .setDescription(
         'Cohort follow-up, biomarker work-ups and eligibility screening for Alzheimer prevention trials. ' +
-          'Every error has the shape of ErrorResponseDto.',
+          'Every error has the shape of ErrorResponseDto; details name each field by its path, with array ' +
+          'indexes in brackets (assessments[0].values.total). ' +
+          `A JSON body may nest at most ${MAX_JSON_BODY_DEPTH} levels of objects and arrays, and no key may be ` +
+          'named after an Object.prototype member (constructor, toString, __proto__, ...). ' +
+          'A route that takes no body refuses one (an empty object {} counts as none). ' +
+          `Dates are YYYY-MM-DD calendar days from ${EARLIEST_CALENDAR_DATE} to ${LATEST_CALENDAR_DATE}; ` +
+          'a date of something that has happened (birth, visit, assessment, consent, status change) is not after ' +
+          "today in the site's time zone. " +
+          `Lists take page 1 to ${MAX_PAGE} and pageSize 1 to ${MAX_PAGE_SIZE}.`,
       )
       .setVersion('1')
       .addBearerAuth()

@@ -13,3 +13,5 @@ export * from './runtime/shutdown-deadline';
 export * from './time/clock';
 export * from './time/site-calendar';
 export * from './time/clock.module';
+export * from './http/request-shape';
+export * from './http/bodiless-route.interceptor';

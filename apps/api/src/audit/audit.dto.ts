@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { AuditEventEntity } from '@registry/persistence';
 import { IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { INSTANT_RANGE, IsInstantInRange } from '../common/calendar-date';
 import { PageQueryDto } from '../common/paging';
 
 export class AuditQueryDto extends PageQueryDto {
@@ -20,14 +21,16 @@ export class AuditQueryDto extends PageQueryDto {
   @IsUUID()
   actor?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive lower bound (UTC)' })
+  @ApiPropertyOptional({ format: 'date-time', description: `Inclusive lower bound: ${INSTANT_RANGE}` })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsInstantInRange()
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive upper bound (UTC)' })
+  @ApiPropertyOptional({ format: 'date-time', description: `Exclusive upper bound: ${INSTANT_RANGE}` })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @IsInstantInRange()
   to?: string;
 }
 

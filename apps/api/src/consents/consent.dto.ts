@@ -17,9 +17,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { DATE_MESSAGE } from '../participants/participant.dto';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class CreateConsentDocumentDto {
   @ApiProperty({ example: 'Trial-ready cohort participant consent' })
@@ -38,8 +36,11 @@ export class CreateConsentDocumentDto {
   })
   language: string;
 
-  @ApiProperty({ example: '2026-04-01' })
-  @Matches(DATE, DATE_MESSAGE('effectiveDate'))
+  @ApiProperty({
+    example: '2026-04-01',
+    description: `Day the document takes effect: ${CALENDAR_DATE_RANGE}`,
+  })
+  @IsCalendarDate()
   effectiveDate: string;
 
   @ApiProperty({ enum: ConsentScope, isArray: true })
@@ -81,8 +82,11 @@ export class RecordConsentDto {
   @IsUUID()
   consentDocumentId: string;
 
-  @ApiProperty({ example: '2026-05-10' })
-  @Matches(DATE, DATE_MESSAGE('signedOn'))
+  @ApiProperty({
+    example: '2026-05-10',
+    description: `${CALENDAR_DATE_RANGE}, not after today at the site, not before the document took effect`,
+  })
+  @IsCalendarDate()
   signedOn: string;
 
   @ApiProperty({ enum: ConsentScope, isArray: true, description: 'A subset of the document’s scopes' })
@@ -106,8 +110,11 @@ export class WithdrawConsentDto {
   @IsIn(CONSENT_SCOPES, { each: true })
   scopes?: ConsentScope[];
 
-  @ApiProperty({ example: '2026-11-24' })
-  @Matches(DATE, DATE_MESSAGE('withdrawnOn'))
+  @ApiProperty({
+    example: '2026-11-24',
+    description: `${CALENDAR_DATE_RANGE}, not after today at the site, not before the consent was signed`,
+  })
+  @IsCalendarDate()
   withdrawnOn: string;
 
   @ApiProperty({ example: 'Participant asked by phone to stop follow-up' })

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ConsentGrant, ConsentScope, dateInTimeZone, isCalendarDate, scopesHeld } from '@registry/domain';
+import { ConsentGrant, ConsentScope, hasHappenedBy, scopesHeld } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
 import {
   ConsentDocumentEntity,
@@ -9,14 +9,14 @@ import {
   publishEvent,
   recordAudit,
   ScheduledVisitEntity,
-  SiteEntity,
   uniqueViolation,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound } from '@registry/platform';
+import { DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField, missingConsent } from '../participants/participant-errors';
+import { siteToday } from '../sites/site-today';
 import type { CreateConsentDocumentDto, RecordConsentDto, WithdrawConsentDto } from './consent.dto';
 
 @Injectable()
@@ -24,6 +24,7 @@ export class ConsentsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
+    private readonly calendar: SiteCalendar,
   ) {}
 
   listDocuments(): Promise<ConsentDocumentEntity[]> {
@@ -33,8 +34,6 @@ export class ConsentsService {
   }
 
   async createDocument(input: CreateConsentDocumentDto): Promise<ConsentDocumentEntity> {
-    if (!isCalendarDate(input.effectiveDate))
-      throw invalidField('effectiveDate', 'isDate', 'effectiveDate is not a calendar date');
     try {
       return await this.dataSource.transaction(async (manager) => {
         const document = await manager.save(manager.create(ConsentDocumentEntity, input));
@@ -65,7 +64,7 @@ export class ConsentsService {
   async status(actor: Actor, participantId: string) {
     const participant = await this.access.visible(this.dataSource.manager, actor, participantId);
     const [consents, withdrawals] = await this.load(this.dataSource.manager, participant.id);
-    const today = await siteToday(this.dataSource.manager, participant.siteId);
+    const today = await siteToday(this.dataSource.manager, this.calendar, participant.siteId);
     return {
       scopesHeld: [...scopesHeld(toGrants(consents, withdrawals), today)].sort(),
       consents,
@@ -78,11 +77,9 @@ export class ConsentsService {
     participantId: string,
     input: RecordConsentDto,
   ): Promise<ParticipantConsentEntity> {
-    if (!isCalendarDate(input.signedOn))
-      throw invalidField('signedOn', 'isDate', 'signedOn is not a calendar date');
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, participantId);
-      if (input.signedOn > (await siteToday(manager, participant.siteId)))
+      if (!hasHappenedBy(input.signedOn, await siteToday(manager, this.calendar, participant.siteId)))
         throw invalidField('signedOn', 'notInFuture', 'signedOn is in the future at the site');
       const document = await manager.findOneBy(ConsentDocumentEntity, { id: input.consentDocumentId });
       if (!document)
@@ -144,12 +141,10 @@ export class ConsentsService {
     consentId: string,
     input: WithdrawConsentDto,
   ): Promise<ConsentWithdrawalEntity[]> {
-    if (!isCalendarDate(input.withdrawnOn))
-      throw invalidField('withdrawnOn', 'isDate', 'withdrawnOn is not a calendar date');
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, participantId);
       // Withdrawal takes effect at once; a date ahead would leave the scopes held until then.
-      if (input.withdrawnOn > (await siteToday(manager, participant.siteId)))
+      if (!hasHappenedBy(input.withdrawnOn, await siteToday(manager, this.calendar, participant.siteId)))
         throw invalidField('withdrawnOn', 'notInFuture', 'withdrawnOn is in the future at the site');
       const consent = await manager.findOneBy(ParticipantConsentEntity, {
         id: consentId,
@@ -264,13 +259,4 @@ function toGrants(
       .filter((w) => w.participantConsentId === consent.id)
       .map((w) => ({ scope: w.scope as ConsentScope, withdrawnOn: w.withdrawnOn })),
   }));
-}
-
-/**
- * Today on the calendar at the participant's site: consents are signed and withdrawn on local days, and a
- * withdrawal dated today in Tokyo is in force there while it is still yesterday in UTC.
- */
-async function siteToday(manager: EntityManager, siteId: string): Promise<string> {
-  const site = await manager.findOneByOrFail(SiteEntity, { id: siteId });
-  return dateInTimeZone(new Date(), site.timeZone);
 }

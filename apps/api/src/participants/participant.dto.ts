@@ -14,6 +14,7 @@ import {
   IsEnum,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -25,9 +26,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../common/paging';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-export const DATE_MESSAGE = (field: string) => ({ message: `${field} must be a date as YYYY-MM-DD` });
+import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class StudyPartnerDto {
   @ApiProperty({ example: 'Kenji Tanaka' })
@@ -76,6 +75,7 @@ export class ParticipantIdentityDto {
 
   @ApiPropertyOptional({ type: StudyPartnerDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => StudyPartnerDto)
   studyPartner?: StudyPartnerDto;
@@ -107,8 +107,8 @@ export class EnrollParticipantDto {
   @IsUUID()
   siteId: string;
 
-  @ApiProperty({ example: '1958-04-01' })
-  @Matches(DATE, DATE_MESSAGE('birthDate'))
+  @ApiProperty({ example: '1958-04-01', description: `${CALENDAR_DATE_RANGE}, not after today at the site` })
+  @IsCalendarDate()
   birthDate: string;
 
   @ApiProperty({ enum: SEXES })
@@ -128,6 +128,7 @@ export class EnrollParticipantDto {
 
   @ApiPropertyOptional({ type: FamilyHistoryDto, description: 'Omit when not known' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => FamilyHistoryDto)
   familyHistory?: FamilyHistoryDto;
@@ -144,6 +145,8 @@ export class EnrollParticipantDto {
     type: ParticipantIdentityDto,
     description: 'Stored apart; readable by own-site coordinators only',
   })
+  // @ValidateNested alone lets an array through (it checks each of its elements, and [] has none).
+  @IsObject()
   @ValidateNested()
   @Type(() => ParticipantIdentityDto)
   identity: ParticipantIdentityDto;
@@ -153,6 +156,7 @@ export class EnrollParticipantDto {
     description: 'Enrol although a possible duplicate was reported',
   })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => AcknowledgeDuplicateDto)
   acknowledgeDuplicate?: AcknowledgeDuplicateDto;
@@ -163,8 +167,11 @@ export class TransitionDto {
   @IsEnum(ParticipantStatus)
   to: ParticipantStatus;
 
-  @ApiProperty({ example: '2026-11-24' })
-  @Matches(DATE, DATE_MESSAGE('effectiveDate'))
+  @ApiProperty({
+    example: '2026-11-24',
+    description: `${CALENDAR_DATE_RANGE}, not after today at the site, not before the current status began`,
+  })
+  @IsCalendarDate()
   effectiveDate: string;
 
   @ApiProperty({ example: 'Amyloid PET below threshold' })

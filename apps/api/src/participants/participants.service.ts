@@ -4,9 +4,8 @@ import { Environment } from '@registry/config';
 import {
   allowedTransitions,
   canTransition,
-  dateInTimeZone,
   formatRegistryId,
-  isCalendarDate,
+  hasHappenedBy,
   ParticipantStatus,
   Role,
 } from '@registry/domain';
@@ -20,11 +19,12 @@ import {
   recordAudit,
   SiteEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound } from '@registry/platform';
+import { DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { Actor, siteFilterOf } from '../auth/actor';
 import { identityFingerprint } from './identity-fingerprint';
 import { ParticipantAccess } from './participant-access';
+import { siteToday } from '../sites/site-today';
 import { invalidField, transitionNotAllowed } from './participant-errors';
 import type { EnrollParticipantDto, ParticipantQueryDto, TransitionDto } from './participant.dto';
 
@@ -35,6 +35,7 @@ export class ParticipantsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
+    private readonly calendar: SiteCalendar,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -47,8 +48,6 @@ export class ParticipantsService {
   async enroll(actor: Actor, input: EnrollParticipantDto): Promise<ParticipantEntity> {
     if (!actor.siteIds.includes(input.siteId))
       throw invalidField('siteId', 'ownSite', 'siteId must be one of your sites');
-    if (!isCalendarDate(input.birthDate))
-      throw invalidField('birthDate', 'isDate', 'birthDate is not a calendar date');
     if (input.familyHistory?.onsetAge !== undefined && !input.familyHistory.present) {
       throw invalidField(
         'familyHistory.onsetAge',
@@ -64,6 +63,10 @@ export class ParticipantsService {
     );
 
     return this.dataSource.transaction(async (manager) => {
+      // The status takes effect on the calendar day at the site, not in UTC; no one is born after it.
+      const today = await siteToday(manager, this.calendar, input.siteId);
+      if (!hasHappenedBy(input.birthDate, today))
+        throw invalidField('birthDate', 'notInFuture', 'birthDate is in the future at the site');
       const matches = await manager.query<{ id: string; code: string }[]>(
         `SELECT p.id, s.code FROM participant p JOIN site s ON s.id = p.site_id WHERE p.identity_fingerprint = $1 ORDER BY p.id`,
         [fingerprint],
@@ -81,16 +84,12 @@ export class ParticipantsService {
 
       // The row lock on the site serialises enrolments there, so sequences never collide.
       // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-      const [[site]] = await manager.query<
-        [{ code: string; last_registry_sequence: number; time_zone: string }[], number]
-      >(
+      const [[site]] = await manager.query<[{ code: string; last_registry_sequence: number }[], number]>(
         `UPDATE site SET last_registry_sequence = last_registry_sequence + 1 WHERE id = $1 AND active
-         RETURNING code, last_registry_sequence, time_zone`,
+         RETURNING code, last_registry_sequence`,
         [input.siteId],
       );
       if (!site) throw invalidField('siteId', 'activeSite', 'siteId names an inactive site');
-      // The status takes effect on the calendar day at the site, not in UTC.
-      const today = dateInTimeZone(new Date(), site.time_zone);
       const participant = manager.create(ParticipantEntity, {
         id: formatRegistryId(site.code, site.last_registry_sequence),
         siteId: input.siteId,
@@ -206,11 +205,11 @@ export class ParticipantsService {
   }
 
   async transition(actor: Actor, id: string, input: TransitionDto): Promise<ParticipantEntity> {
-    if (!isCalendarDate(input.effectiveDate)) {
-      throw invalidField('effectiveDate', 'isDate', 'effectiveDate is not a calendar date');
-    }
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, id);
+      // A status dated ahead would stand in the way of the true date of a later change (a withdrawal, a death).
+      if (!hasHappenedBy(input.effectiveDate, await siteToday(manager, this.calendar, participant.siteId)))
+        throw invalidField('effectiveDate', 'notInFuture', 'effectiveDate is in the future at the site');
       if (!canTransition(participant.status, input.to)) {
         throw transitionNotAllowed(participant.status, input.to, allowedTransitions(participant.status));
       }

@@ -20,9 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ReasonDto } from '../common/reason.dto';
-import { DATE_MESSAGE } from '../participants/participant.dto';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class ProtocolVisitInputDto {
   @ApiProperty({ example: 'M006' })
@@ -135,18 +133,22 @@ export class AssignProtocolDto {
 
   @ApiProperty({
     example: '2026-01-15',
-    description: 'Baseline day at the site; visits are laid out from it',
+    description:
+      `Baseline day at the site, ${CALENDAR_DATE_RANGE}; visits are laid out from it, ` +
+      'and every visit window laid out must end within that range too',
   })
-  @Matches(DATE, DATE_MESSAGE('baselineDate'))
+  @IsCalendarDate()
   baselineDate: string;
 }
 
 export class RescheduleDto extends ReasonDto {
   @ApiProperty({
     example: '2026-07-20',
-    description: 'New target date; the window keeps its width around it',
+    description:
+      `New target date, ${CALENDAR_DATE_RANGE}; the window keeps its width around it ` +
+      'and must stay within that range too',
   })
-  @Matches(DATE, DATE_MESSAGE('targetDate'))
+  @IsCalendarDate()
   targetDate: string;
 }
 

@@ -4,7 +4,9 @@ import {
   addDays,
   dateInTimeZone,
   daysBetween,
-  isCalendarDate,
+  EARLIEST_CALENDAR_DATE,
+  isWithinCalendarRange,
+  LATEST_CALENDAR_DATE,
   planVisits,
   ProtocolVisitDefinition,
   scheduledVisitStatus,
@@ -44,6 +46,17 @@ const toDefinition = (v: ProtocolVisitEntity): ProtocolVisitDefinition => ({
   mode: v.mode as VisitMode,
   assessments: v.assessments as AssessmentType[],
 });
+
+const windowWithinCalendarRange = (window: { windowStart: string; windowEnd: string }): boolean =>
+  isWithinCalendarRange(window.windowStart) && isWithinCalendarRange(window.windowEnd);
+
+/** A visit window computed from the input that would leave the registry's range: refused, naming the input. */
+const derivedDateOutOfRange = (field: string, what: string) =>
+  invalidField(
+    field,
+    'derivedDateInRange',
+    `${what}, outside ${EARLIEST_CALENDAR_DATE} to ${LATEST_CALENDAR_DATE}, the dates the registry holds`,
+  );
 
 @Injectable()
 export class SchedulesService {
@@ -93,8 +106,6 @@ export class SchedulesService {
 
   /** Puts a participant on a protocol from a baseline day: their scheduled visits are laid out in the site calendar. */
   async assignProtocol(actor: Actor, participantId: string, input: AssignProtocolDto): Promise<ScheduleDto> {
-    if (!isCalendarDate(input.baselineDate))
-      throw invalidField('baselineDate', 'isDate', 'baselineDate is not a calendar date');
     await this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, participantId);
       if (participant.protocolId) {
@@ -111,6 +122,13 @@ export class SchedulesService {
       if (!protocol) throw invalidField('protocolId', 'exists', 'protocolId names no active protocol');
       const byCode = new Map((protocol.visits ?? []).map((v) => [v.code, v]));
       const planned = planVisits(input.baselineDate, (protocol.visits ?? []).map(toDefinition));
+      const outside = planned.find((visit) => !windowWithinCalendarRange(visit));
+      if (outside) {
+        throw derivedDateOutOfRange(
+          'baselineDate',
+          `baselineDate ${input.baselineDate} lays out visit ${outside.code} with the window ${outside.windowStart} to ${outside.windowEnd}`,
+        );
+      }
       await manager.insert(
         ScheduledVisitEntity,
         planned.map((visit) => ({
@@ -198,8 +216,6 @@ export class SchedulesService {
     scheduledVisitId: string,
     input: RescheduleDto,
   ): Promise<ScheduleDto> {
-    if (!isCalendarDate(input.targetDate))
-      throw invalidField('targetDate', 'isDate', 'targetDate is not a calendar date');
     await this.dataSource.transaction(async (manager) => {
       const { participant, scheduled } = await this.openScheduledVisit(
         manager,
@@ -213,6 +229,13 @@ export class SchedulesService {
         { field: 'windowStart', old: scheduled.windowStart, new: addDays(scheduled.windowStart, shift) },
         { field: 'windowEnd', old: scheduled.windowEnd, new: addDays(scheduled.windowEnd, shift) },
       ];
+      const moved = { windowStart: changes[1].new, windowEnd: changes[2].new };
+      if (!windowWithinCalendarRange(moved)) {
+        throw derivedDateOutOfRange(
+          'targetDate',
+          `targetDate ${input.targetDate} moves the window to ${moved.windowStart} to ${moved.windowEnd}`,
+        );
+      }
       await manager.update(ScheduledVisitEntity, scheduled.id, {
         targetDate: input.targetDate,
         windowStart: changes[1].new,

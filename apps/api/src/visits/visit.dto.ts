@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { AssessmentType, VisitMode } from '@registry/domain';
+import { AssessmentType, PERFORMED_AFTER_VISIT_TOLERANCE_DAYS, VisitMode } from '@registry/domain';
 import type { AssessmentEntity, VisitEntity } from '@registry/persistence';
 import {
   ArrayMaxSize,
@@ -11,15 +11,12 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Matches,
   MaxLength,
   MinLength,
   ValidateNested,
 } from 'class-validator';
 import { ReasonDto } from '../common/reason.dto';
-import { DATE_MESSAGE } from '../participants/participant.dto';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class AssessmentInputDto {
   @ApiProperty({ enum: AssessmentType })
@@ -40,16 +37,22 @@ export class AssessmentInputDto {
 
   @ApiPropertyOptional({
     example: '2026-07-16',
-    description: 'Defaults to the visit date (e.g. a scan read later)',
+    description:
+      `Defaults to the visit date. ${CALENDAR_DATE_RANGE}, not after today at the site and not after the ` +
+      `visit date (tolerance ${PERFORMED_AFTER_VISIT_TOLERANCE_DAYS} days): a work-up spread over several days ` +
+      'is recorded with the visit dated on its last day and each assessment on its own day',
   })
   @IsOptional()
-  @Matches(DATE, DATE_MESSAGE('performedOn'))
+  @IsCalendarDate()
   performedOn?: string;
 }
 
 export class RecordVisitDto {
-  @ApiProperty({ example: '2026-07-16', description: 'Calendar day at the site' })
-  @Matches(DATE, DATE_MESSAGE('visitDate'))
+  @ApiProperty({
+    example: '2026-07-16',
+    description: `Calendar day at the site: ${CALENDAR_DATE_RANGE}, not after today at the site`,
+  })
+  @IsCalendarDate()
   visitDate: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The scheduled visit this visit fulfils' })

@@ -8,9 +8,10 @@ import {
   checkAssessment,
   ConsentScope,
   currentAmyloidStatus,
-  dateInTimeZone,
-  isCalendarDate,
+  hasHappenedBy,
+  isPerformedWithinVisit,
   isWithinWindow,
+  PERFORMED_AFTER_VISIT_TOLERANCE_DAYS,
   VisitMode,
 } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
@@ -21,16 +22,16 @@ import {
   publishEvent,
   recordAudit,
   ScheduledVisitEntity,
-  SiteEntity,
   VisitEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorDetail, ErrorKind, notFound } from '@registry/platform';
+import { DomainError, ErrorDetail, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ConsentsService } from '../consents/consents.service';
 import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField } from '../participants/participant-errors';
+import { siteToday } from '../sites/site-today';
 import type { CorrectAssessmentDto, RecordVisitDto } from './visit.dto';
 
 const MODALITY_OF: Partial<Record<string, AmyloidModality>> = {
@@ -50,6 +51,7 @@ export class VisitsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
+    private readonly calendar: SiteCalendar,
     private readonly consents: ConsentsService,
   ) {}
 
@@ -67,22 +69,10 @@ export class VisitsService {
     const checked = input.assessments.map((assessment, index) =>
       checkAssessment(assessment, `assessments[${index}]`),
     );
-    const problems: ErrorDetail[] = checked.flatMap((c) => c.problems);
-    if (!isCalendarDate(input.visitDate))
-      problems.push({
-        field: 'visitDate',
-        constraint: 'isDate',
-        message: 'visitDate is not a calendar date',
-      });
-    input.assessments.forEach((a, index) => {
-      if (a.performedOn && !isCalendarDate(a.performedOn)) {
-        problems.push({
-          field: `assessments[${index}].performedOn`,
-          constraint: 'isDate',
-          message: `assessments[${index}].performedOn is not a calendar date`,
-        });
-      }
-    });
+    const problems: ErrorDetail[] = [
+      ...checked.flatMap((c) => c.problems),
+      ...performedAfterVisitProblems(input),
+    ];
     if (problems.length > 0) {
       throw new DomainError(ErrorKind.InvalidInput, 'validation_failed', 'Validation failed', problems);
     }
@@ -108,9 +98,18 @@ export class VisitsService {
         }
       }
 
-      const site = await manager.findOneByOrFail(SiteEntity, { id: participant.siteId });
-      if (input.visitDate > dateInTimeZone(new Date(), site.timeZone)) {
+      const today = await siteToday(manager, this.calendar, participant.siteId);
+      if (!hasHappenedBy(input.visitDate, today)) {
         throw invalidField('visitDate', 'notInFuture', 'visitDate is in the future at the site');
+      }
+      const performedAhead = performedInFutureProblems(input, today);
+      if (performedAhead.length > 0) {
+        throw new DomainError(
+          ErrorKind.InvalidInput,
+          'validation_failed',
+          'Validation failed',
+          performedAhead,
+        );
       }
       await this.consents.requireScope(
         manager,
@@ -316,4 +315,23 @@ export class VisitsService {
     if (changes.length) await manager.update(ParticipantEntity, participant.id, next);
     return changes;
   }
+}
+
+/** Assessments dated after the visit that reports them, beyond the tolerance the domain allows. */
+function performedAfterVisitProblems(input: RecordVisitDto): ErrorDetail[] {
+  return input.assessments.flatMap((assessment, index) => {
+    if (!assessment.performedOn || isPerformedWithinVisit(assessment.performedOn, input.visitDate)) return [];
+    const field = `assessments[${index}].performedOn`;
+    const message = `${field} must not be after the visit date ${input.visitDate} (tolerance: ${PERFORMED_AFTER_VISIT_TOLERANCE_DAYS} days)`;
+    return [{ field, constraint: 'notAfterVisit', message }];
+  });
+}
+
+/** Assessments dated after today at the site: a result cannot be recorded before it exists. */
+function performedInFutureProblems(input: RecordVisitDto, today: string): ErrorDetail[] {
+  return input.assessments.flatMap((assessment, index) => {
+    if (!assessment.performedOn || hasHappenedBy(assessment.performedOn, today)) return [];
+    const field = `assessments[${index}].performedOn`;
+    return [{ field, constraint: 'notInFuture', message: `${field} is in the future at the site` }];
+  });
 }

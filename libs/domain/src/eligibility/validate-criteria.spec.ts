@@ -77,3 +77,27 @@ describe('validateCriteriaDocument', () => {
     ).toEqual(['$.language']);
   });
 });
+
+describe('validateCriteriaDocument: nesting depth', () => {
+  /** `levels` criteria nested through "not", with an age criterion innermost. */
+  const nested = (levels: number): unknown => {
+    let criterion: unknown = { type: 'age', min: 60 };
+    for (let i = 1; i < levels; i++) criterion = { type: 'not', of: criterion };
+    return criterion;
+  };
+
+  it('accepts criteria nested 12 levels deep and refuses 13, naming the path of the level too deep', () => {
+    expect(problems(nested(12))).toEqual([]);
+    expect(problems(nested(13))).toEqual([`$.criteria${'.of'.repeat(12)} maxDepth`]);
+  });
+
+  it('refuses a document nested thousands of levels deep by its first level too deep, without recursing further', () => {
+    expect(problems(nested(5000))).toEqual([`$.criteria${'.of'.repeat(12)} maxDepth`]);
+  });
+
+  it('names array positions in brackets when all/any nest too deep', () => {
+    let criterion: unknown = { type: 'age', min: 60 };
+    for (let i = 1; i < 13; i++) criterion = { type: 'all', of: [criterion] };
+    expect(problems(criterion)).toEqual([`$.criteria${'.of[0]'.repeat(12)} maxDepth`]);
+  });
+});

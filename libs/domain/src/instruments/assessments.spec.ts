@@ -182,3 +182,28 @@ describe('assessment validation', () => {
     ).toEqual({ amyloidStatus: 'intermediate' });
   });
 });
+
+describe('assessment values: only the fields of the instrument, whatever their name', () => {
+  const inheritedNames = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+
+  it.each(inheritedNames)('refuses an MMSE carrying a field named %s as not a field of the MMSE', (name) => {
+    // Parsed from JSON, as a request body is: "__proto__" then is an own key, not the prototype.
+    const values = JSON.parse(`{"total": 29, "${name}": 1}`) as Record<string, unknown>;
+    expect(fields(A.Mmse, values)).toEqual([`assessments[0].values.${name}:whitelistValidation`]);
+  });
+
+  it('does not read a required field through the prototype: an MMSE without a total is refused', () => {
+    expect(fields(A.Mmse, Object.create({ total: 29 }) as Record<string, unknown>)).toEqual([
+      'assessments[0].values.total:isDefined',
+    ]);
+  });
+
+  it('refuses a CSF analyte entry carrying a field named constructor', () => {
+    const values = JSON.parse(
+      '{"platform": "roche_elecsys", "analytes": [{"analyte": "abeta42", "value": 800, "unit": "pg/mL", "constructor": 1}]}',
+    ) as Record<string, unknown>;
+    expect(fields(A.Csf, values)).toEqual([
+      'assessments[0].values.analytes[0].constructor:whitelistValidation',
+    ]);
+  });
+});

@@ -1,3 +1,5 @@
+import { isCalendarDate, isWithinCalendarRange } from '../schedule/calendar';
+
 /** Small, declarative checks for assessment values; each failure names the field and the rule. */
 export interface FieldProblem {
   field: string;
@@ -14,8 +16,6 @@ export type FieldRule =
 
 export type FieldRules = Record<string, FieldRule>;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 export function checkFields(
   values: Record<string, unknown>,
   rules: FieldRules,
@@ -25,11 +25,13 @@ export function checkFields(
   const problem = (field: string, constraint: string, message: string) =>
     problems.push({ field: `${path}.${field}`, constraint, message: `${path}.${field} ${message}` });
 
+  // Own properties only: `key in rules` would take constructor, toString or __proto__ for fields of every
+  // assessment, and a value read through the prototype would be one the caller never sent.
   for (const key of Object.keys(values)) {
-    if (!(key in rules)) problem(key, 'whitelistValidation', 'is not a field of this assessment');
+    if (!Object.hasOwn(rules, key)) problem(key, 'whitelistValidation', 'is not a field of this assessment');
   }
   for (const [field, rule] of Object.entries(rules)) {
-    const value = values[field];
+    const value = Object.hasOwn(values, field) ? values[field] : undefined;
     if (value === undefined || value === null) {
       if (!rule.optional) problem(field, 'isDefined', 'is required');
       continue;
@@ -62,8 +64,8 @@ export function checkFields(
         if (typeof value !== 'boolean') problem(field, 'isBoolean', 'must be true or false');
         break;
       case 'date':
-        if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(value))) {
-          problem(field, 'isDate', 'must be a date as YYYY-MM-DD');
+        if (typeof value !== 'string' || !isCalendarDate(value) || !isWithinCalendarRange(value)) {
+          problem(field, 'isDate', 'must be a calendar day as YYYY-MM-DD from 1900-01-01 to 2200-12-31');
         }
         break;
     }

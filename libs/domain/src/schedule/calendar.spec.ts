@@ -1,4 +1,14 @@
-import { addDays, ageOn, daysBetween, isTimeOfDay, localDateTimeIn } from './calendar';
+import {
+  addDays,
+  ageOn,
+  daysBetween,
+  hasHappenedBy,
+  isPerformedWithinVisit,
+  isTimeOfDay,
+  isWithinCalendarRange,
+  localDateTimeIn,
+  PERFORMED_AFTER_VISIT_TOLERANCE_DAYS,
+} from './calendar';
 
 describe('calendar arithmetic', () => {
   it('counts days between dates as the UTC calendar does, across leap years and before 1970', () => {
@@ -38,5 +48,31 @@ describe('days and times at a site', () => {
   it('accepts HH:MM times of day on the 24-hour clock only', () => {
     expect(['00:00', '00:15', '09:05', '23:59'].filter(isTimeOfDay)).toHaveLength(4);
     expect(['24:00', '7:15', '07:60', '07:15:00', ' 07:15', ''].filter(isTimeOfDay)).toEqual([]);
+  });
+});
+
+describe('the calendar days the registry holds', () => {
+  it('holds 1900-01-01 to 2200-12-31 and nothing outside, including years past 9999 and before 1', () => {
+    expect(isWithinCalendarRange('1900-01-01')).toBe(true);
+    expect(isWithinCalendarRange('2200-12-31')).toBe(true);
+    expect(isWithinCalendarRange('1899-12-31')).toBe(false);
+    expect(isWithinCalendarRange('2201-01-01')).toBe(false);
+    expect(isWithinCalendarRange('0000-01-01')).toBe(false);
+    expect(isWithinCalendarRange(addDays('9999-12-31', 28))).toBe(false);
+    expect(isWithinCalendarRange(addDays('0001-01-01', -28))).toBe(false);
+  });
+
+  it('takes a date of something that has happened as not after today at the site', () => {
+    expect(hasHappenedBy('2026-12-01', '2026-12-01')).toBe(true);
+    expect(hasHappenedBy('2026-11-30', '2026-12-01')).toBe(true);
+    expect(hasHappenedBy('2026-12-02', '2026-12-01')).toBe(false);
+  });
+
+  it('dates an assessment recorded with a visit on or before the visit day, never after it', () => {
+    expect(PERFORMED_AFTER_VISIT_TOLERANCE_DAYS).toBe(0);
+    expect(isPerformedWithinVisit('2026-07-16', '2026-07-16')).toBe(true);
+    expect(isPerformedWithinVisit('2026-06-20', '2026-07-16')).toBe(true);
+    expect(isPerformedWithinVisit('2026-07-17', '2026-07-16')).toBe(false);
+    expect(isPerformedWithinVisit('2099-07-16', '2026-07-16')).toBe(false);
   });
 });

@@ -87,6 +87,39 @@ export function isCalendarDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 }
 
+/**
+ * The first and last calendar day the registry accepts or computes: from 1900, before the birth of anyone who
+ * could be followed, to 2200, beyond any follow-up. A window or a reschedule derived from a date must land
+ * inside too; beyond year 9999 (or before year 1) PostgreSQL and the date arithmetic here cannot hold a day.
+ */
+export const EARLIEST_CALENDAR_DATE: CalendarDate = '1900-01-01';
+export const LATEST_CALENDAR_DATE: CalendarDate = '2200-12-31';
+
+/**
+ * A YYYY-MM-DD day inside the registry's range. Compares as text: addDays writes years past 9999 as `+010000`
+ * and years before 1 with a `-`, both of which sort outside the range.
+ */
+export function isWithinCalendarRange(date: CalendarDate): boolean {
+  return date >= EARLIEST_CALENDAR_DATE && date <= LATEST_CALENDAR_DATE;
+}
+
+/** A date of something that has happened (a birth, a visit, an assessment, a status change) is not after today. */
+export function hasHappenedBy(date: CalendarDate, today: CalendarDate): boolean {
+  return date <= today;
+}
+
+/**
+ * How many days after its visit's date an assessment recorded with the visit may have been performed: none.
+ * A work-up spread over several days (PET, lumbar puncture and cognition on different days of one window) is
+ * recorded once all of it is done, with the visit dated on its last day and each assessment on its own earlier
+ * day; a result dated after its visit would appear newer than the visit that reported it.
+ */
+export const PERFORMED_AFTER_VISIT_TOLERANCE_DAYS = 0;
+
+export function isPerformedWithinVisit(performedOn: CalendarDate, visitDate: CalendarDate): boolean {
+  return daysBetween(visitDate, performedOn) <= PERFORMED_AFTER_VISIT_TOLERANCE_DAYS;
+}
+
 /** MMDD of a YYYY-MM-DD date as a number: orders days within a year. */
 function monthAndDay(date: CalendarDate): number {
   return digitsAt(date, 5, 2) * 100 + digitsAt(date, 8, 2);

@@ -8,10 +8,20 @@ export class ValidationFailedException extends BadRequestException {
   }
 }
 
+/**
+ * A field's path as every error detail names it: dots between properties, brackets around array indexes
+ * (`assessments[0].values.total`), the form the domain validators use too. class-validator reports an array
+ * element as a child whose property is its index.
+ */
+export function fieldPath(parentPath: string, property: string): string {
+  if (!parentPath) return property;
+  return /^\d+$/.test(property) ? `${parentPath}[${property}]` : `${parentPath}.${property}`;
+}
+
 export function flattenValidationErrors(errors: ValidationError[], parentPath = ''): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const error of errors) {
-    const field = parentPath ? `${parentPath}.${error.property}` : error.property;
+    const field = fieldPath(parentPath, error.property);
     for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
       // class-validator names nested fields by their last segment only; say the whole path.
       details.push({
