@@ -357,8 +357,9 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
   if (birthday.endsWith('-02-29')) birthday = addDays(birthday, 1);
   const dayBefore = addDays(birthday, -1);
   const birthDate = `${Number(birthday.slice(0, 4)) - 65}${birthday.slice(4)}`;
-  // Tokyo is UTC+9 all year: 03:00 UTC is noon there, 17:35 UTC is 02:35 the next day.
-  const clock = new FixedClock(`${dayBefore}T03:00:00Z`);
+  // Tokyo is UTC+9 all year: 03:00 UTC is noon there, 17:35 UTC is 02:35 the next day. The participant is
+  // registered, enrolled and seen on the visit day; the clock then moves to the daily re-screens.
+  const clock = new FixedClock(`${visitDay}T03:00:00Z`);
   let system: TestSystem;
   let api: TestApi;
   let worker: INestApplicationContext;
@@ -484,13 +485,16 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
   });
 
   it('is ineligible the day before the 65th birthday: aged 64 with no risk factor', async () => {
-    await driver.tickAt(`${dayBefore}T03:00:00Z`);
-    expect(await determination()).toEqual({ result: 'ineligible', as_of: dayBefore });
+    const tick = await driver.tickAt(`${dayBefore}T03:00:00Z`);
+    expect(tick.detail.started).toContainEqual(expect.objectContaining({ forDate: dayBefore, runs: 1 }));
+    // Still ineligible, so the determination stored at the first screen stands (it is rewritten on a change).
+    expect((await determination()).result).toBe('ineligible');
     expect(await eligibleFlags()).toEqual([]);
   });
 
   it('is eligible and flagged once on the birthday, by that day’s daily re-screen at the site', async () => {
-    await driver.tickAt(`${dayBefore}T17:35:00Z`); // 02:35 on the birthday in Tokyo
+    const tick = await driver.tickAt(`${dayBefore}T17:35:00Z`); // 02:35 on the birthday in Tokyo
+    expect(tick.detail.started).toContainEqual(expect.objectContaining({ forDate: birthday, runs: 1 }));
     expect(await determination()).toEqual({ result: 'eligible', as_of: birthday });
     expect(await eligibleFlags()).toEqual([1]);
     expect((await driver.tickAt(`${birthday}T05:00:00Z`)).status).toBe('skipped');
