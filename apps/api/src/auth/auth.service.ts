@@ -4,7 +4,7 @@ import { Environment } from '@registry/config';
 import { checkPasswordPolicy } from '@registry/domain';
 import { recordAudit, REDACTED, RefreshTokenEntity, UserEntity } from '@registry/persistence';
 import { DomainError, ErrorKind } from '@registry/platform';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import type { Actor } from './actor';
 import { invalidRefreshToken, loginFailed, tooManyAttempts } from './auth.errors';
 import { LoginRateLimiter } from './login-rate-limiter';
@@ -159,10 +159,10 @@ export class AuthService {
         ]);
       }
       await manager.update(UserEntity, user.id, { passwordHash: await this.hasher.hash(newPassword) });
-      // Other sessions end: whoever knew the old password keeps no refresh token.
+      // Other sessions end (whoever knew the old password keeps no token); the one that changed it goes on.
       await manager.update(
         RefreshTokenEntity,
-        { userId: user.id, revokedAt: IsNull() },
+        { userId: user.id, familyId: Not(actor.sessionId), revokedAt: IsNull() },
         { revokedAt: new Date() },
       );
       await recordAudit(manager, {
