@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -25,6 +26,9 @@ export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me-0123456
 export const DEVELOPMENT_FINGERPRINT_KEY = 'development-only-fingerprint-key-0123456789abcdef';
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** "true" and "false" become booleans; anything else stays as written, for IsBoolean to name. */
+const booleanText = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 /**
  * Every environment variable the apps read, with its default for local use.
@@ -180,4 +184,20 @@ export class Environment {
   @Min(1)
   @Max(8)
   SCREENING_BATCHES_IN_FLIGHT = 2;
+
+  /**
+   * Serve the OpenAPI UI and document at /api/docs. Unset, loadConfig turns it on except when
+   * NODE_ENV=production, where the route map need not be public.
+   */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean({ message: 'API_DOCS_ENABLED must be true or false' })
+  API_DOCS_ENABLED?: boolean = undefined;
+
+  /** Enrolment attempts (each one a duplicate check across all sites) one user may make per minute. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE = 30;
 }

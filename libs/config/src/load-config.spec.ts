@@ -65,4 +65,17 @@ describe('loadConfig', () => {
       /BOOTSTRAP_ADMIN_PASSWORD/,
     );
   });
+
+  it('serves the API docs by default except in production, and lets either be overridden', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_ACCESS_SECRET: 'p'.repeat(40),
+      IDENTITY_FINGERPRINT_KEY: 'k'.repeat(40),
+    };
+    expect(loadConfig({}).API_DOCS_ENABLED).toBe(true);
+    expect(loadConfig(production).API_DOCS_ENABLED).toBe(false);
+    expect(loadConfig({ ...production, API_DOCS_ENABLED: 'true' }).API_DOCS_ENABLED).toBe(true);
+    expect(loadConfig({ API_DOCS_ENABLED: 'false' }).API_DOCS_ENABLED).toBe(false);
+    expect(() => loadConfig({ API_DOCS_ENABLED: 'yes' })).toThrow(/API_DOCS_ENABLED must be true or false/);
+  });
 });
