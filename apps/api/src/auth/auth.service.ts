@@ -5,9 +5,9 @@ import { checkPasswordPolicy } from '@registry/domain';
 import { recordAudit, REDACTED, RefreshTokenEntity, UserEntity } from '@registry/persistence';
 import { DomainError, ErrorKind } from '@registry/platform';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
+import { RateLimiter } from '../common/rate-limiter';
 import type { Actor } from './actor';
 import { invalidRefreshToken, loginFailed, tooManyAttempts } from './auth.errors';
-import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { hashRefreshToken, IssuedTokens, TokenService } from './token.service';
 
@@ -17,7 +17,7 @@ export class AuthService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly rateLimiter: LoginRateLimiter,
+    private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -26,7 +26,7 @@ export class AuthService {
    * The failure paths commit their audit rows and counters before the 401 is thrown.
    */
   async login(email: string, password: string, ip: string): Promise<IssuedTokens> {
-    const retryAfter = await this.rateLimiter.hit(ip);
+    const retryAfter = await this.rateLimiter.hit('login', ip, this.config.LOGIN_RATE_LIMIT_PER_MINUTE);
     if (retryAfter > 0) throw tooManyAttempts(retryAfter);
 
     const outcome = await this.dataSource.transaction(async (manager) => {
