@@ -1,5 +1,6 @@
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture, PASSWORD } from '../support/identity-fixture';
+import { acceptTrialSites } from '../support/trial-fixture';
 import {
   addDays,
   createConsentDocument,
@@ -368,6 +369,24 @@ const MATRIX: RouteCase[] = [
     expect: { sponsorAlpha: 200, sponsorBeta: 404 },
   },
   {
+    route: 'GET /api/v1/trials/site-proposals',
+    path: () => '/api/v1/trials/site-proposals',
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200 },
+  },
+  {
+    route: 'POST /api/v1/trials/{id}/sites/{siteId}/accept',
+    scope: 'Tokyo, already accepted',
+    path: (_, c) => `/api/v1/trials/${c.trialId}/sites/${c.tokyoSiteId}/accept`,
+    // Reaches the decision: the role may call it; Boston's coordinator has no say over Tokyo.
+    expect: { admin: 409, coordinatorTokyo: 409, coordinatorBoston: 404 },
+  },
+  {
+    route: 'POST /api/v1/trials/{id}/sites/{siteId}/decline',
+    scope: 'Tokyo, already accepted',
+    path: (_, c) => `/api/v1/trials/${c.trialId}/sites/${c.tokyoSiteId}/decline`,
+    expect: { admin: 409, coordinatorTokyo: 409, coordinatorBoston: 404 },
+  },
+  {
     route: 'GET /api/v1/trials/{id}/screening-runs/{runId}',
     path: (_, c) => `/api/v1/trials/${c.trialId}/screening-runs/${c.runId}`,
     expect: { admin: 200, sponsorAlpha: 200, sponsorBeta: 404 },
@@ -467,6 +486,7 @@ describe('access matrix: every route, every role, own versus other site or organ
       .set(fixture.sponsorAlpha.auth)
       .send(trialInput(fixture.sites.tokyo))
       .expect(201);
+    await acceptTrialSites(api, fixture.admin, trial.body.id, [fixture.sites.tokyo]);
     const run = await api
       .http()
       .put(`/api/v1/trials/${trial.body.id}/criteria`)

@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import {
   ADMIN_EMAIL,
@@ -153,6 +154,83 @@ describe('authentication', () => {
     await api.http().post('/api/v1/auth/logout').send({ refreshToken: session.refreshToken }).expect(204);
     await api.http().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(401);
     expect(await auditActions(fixture.coordinatorBoston.id)).toContain('auth.logout');
+  });
+
+  describe('an access token lives only as long as its session', () => {
+    const me = (auth: { Authorization: string }) => api.http().get('/api/v1/auth/me').set(auth);
+
+    it('stops working right after log-out', async () => {
+      const session = await login(api, fixture.monitorTokyo.email);
+      await me(session.auth).expect(200);
+      await api.http().post('/api/v1/auth/logout').send({ refreshToken: session.refreshToken }).expect(204);
+      await me(session.auth).expect(401);
+    });
+
+    it('stops working, before and after rotation, once a spent refresh token is replayed', async () => {
+      const session = await login(api, fixture.monitorTokyo.email);
+      const rotated = await api
+        .http()
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: session.refreshToken })
+        .expect(200);
+      const rotatedAuth = { Authorization: `Bearer ${rotated.body.accessToken}` };
+      await me(session.auth).expect(200);
+      await me(rotatedAuth).expect(200);
+
+      await api.http().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(401);
+      await me(session.auth).expect(401);
+      await me(rotatedAuth).expect(401);
+    });
+
+    it('ends the other sessions on a password change and keeps the one that changed it', async () => {
+      const email = 'changer@registry.test';
+      await api
+        .http()
+        .post('/api/v1/users')
+        .set(fixture.admin.auth)
+        .send({
+          email,
+          role: 'monitor',
+          displayName: 'Changer',
+          password: PASSWORD,
+          siteIds: [fixture.sites.tokyo],
+        })
+        .expect(201);
+      const other = await login(api, email);
+      const current = await login(api, email);
+      await api
+        .http()
+        .post('/api/v1/auth/password')
+        .set(current.auth)
+        .send({ currentPassword: PASSWORD, newPassword: 'a changed passphrase 2027' })
+        .expect(204);
+
+      await me(other.auth).expect(401);
+      await api.http().post('/api/v1/auth/refresh').send({ refreshToken: other.refreshToken }).expect(401);
+      await me(current.auth).expect(200);
+      await api.http().post('/api/v1/auth/refresh').send({ refreshToken: current.refreshToken }).expect(200);
+    });
+
+    it('refuses a token signed with the right key but without an expiry or a session', async () => {
+      const session = await login(api, fixture.monitorTokyo.email);
+      const [{ family_id: sid }] = await api.dataSource.query<{ family_id: string }[]>(
+        `SELECT family_id FROM refresh_token WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1`,
+        [session.id],
+      );
+      const claims = { sub: session.id, role: 'monitor', typ: 'access', sid };
+      const sign = (payload: object, expiresIn?: number) =>
+        new JwtService().sign(payload, {
+          secret: system.config.JWT_ACCESS_SECRET,
+          algorithm: 'HS256',
+          ...(expiresIn ? { expiresIn } : {}),
+        });
+      const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+      // The same claims with an expiry pass, so what is refused below is the missing claim alone.
+      await me(bearer(sign(claims, 60))).expect(200);
+      await me(bearer(sign(claims))).expect(401);
+      await me(bearer(sign({ ...claims, sid: undefined }, 60))).expect(401);
+    });
   });
 
   it('refuses a new password that breaks the policy, naming the field, and accepts a good one', async () => {

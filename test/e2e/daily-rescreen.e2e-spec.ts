@@ -12,6 +12,7 @@ import {
   tokyoToday,
 } from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
+import { acceptTrialSites } from '../support/trial-fixture';
 import { createIdentityFixture, identityEnv, IdentityFixture, Login } from '../support/identity-fixture';
 
 /**
@@ -205,12 +206,13 @@ describe('daily re-screen: each site on its own day', () => {
     participants.bostonMarch = await enrol(f.coordinatorBoston, boston, '1962-03-14', 'Smith', document);
     participants.tokyoNovember = await enrol(f.coordinatorTokyo, tokyo, '1962-11-07', 'Suzuki', document);
     participants.bostonNovember = await enrol(f.coordinatorBoston, boston, '1962-11-07', 'Jones', document);
-    await api
+    const trial = await api
       .http()
       .post('/api/v1/trials')
       .set(f.sponsorAlpha.auth)
       .send({ ...AGE_65_TRIAL, siteIds: [tokyo, boston] })
       .expect(201);
+    await acceptTrialSites(api, f.admin, trial.body.id, [tokyo, boston]);
     await settle();
   });
 
@@ -459,7 +461,7 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
         ],
       })
       .expect(201);
-    await api
+    const trial = await api
       .http()
       .post('/api/v1/trials')
       .set(f.sponsorAlpha.auth)
@@ -473,6 +475,7 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
         criteria: AHEAD_A3.criteria,
       })
       .expect(201);
+    await acceptTrialSites(api, f.admin, trial.body.id, [f.sites.tokyo]);
     await driver.settle();
   });
 

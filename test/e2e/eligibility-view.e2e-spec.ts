@@ -4,6 +4,7 @@ import { loadProfiles } from '@registry/persistence';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
+import { acceptTrialSites } from '../support/trial-fixture';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
@@ -49,7 +50,7 @@ describe('the eligibility view: the stored determination with the explanation st
     api = await startApi(system.config);
     worker = await startWorker(system.config);
     f = await createIdentityFixture(api);
-    await api
+    const trial = await api
       .http()
       .post('/api/v1/trials')
       .set(f.sponsorAlpha.auth)
@@ -63,6 +64,7 @@ describe('the eligibility view: the stored determination with the explanation st
         criteria: TB3.criteria,
       })
       .expect(201);
+    await acceptTrialSites(api, f.admin, trial.body.id, [f.sites.tokyo]);
     participantId = await enrolConsentedParticipant(api, f, await createConsentDocument(api, f.admin));
   });
 

@@ -3,6 +3,7 @@ import { writeSyntheticCohort } from '../../apps/api/src/cli/seed-writer';
 import { tokyoToday } from '../support/cohort-fixture';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
+import { acceptTrialSites } from '../support/trial-fixture';
 import { RunningProcess, startProcess } from '../support/processes';
 
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
@@ -99,6 +100,7 @@ describe('a cohort re-screen survives its worker being killed', () => {
       })
       .expect(201);
     const trialId = created.body.id as string;
+    await acceptTrialSites(api, f.admin, trialId, [f.sites.tokyo]);
     const run = async () =>
       (
         await api.dataSource.query<RunRow[]>(

@@ -7,6 +7,7 @@ import { ScreeningService } from '../../apps/worker/src/screening/screening.serv
 import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
+import { acceptTrialSites } from '../support/trial-fixture';
 
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
 
@@ -115,6 +116,7 @@ describe('screening: trials, determinations and flags', () => {
       })
       .expect(201);
     trialId = res.body.id;
+    await acceptTrialSites(api, f.admin, trialId, [f.sites.tokyo]);
     const open = await waitFor(openFlags, (rows) => rows.length === 1, 'a one-test-away flag');
     expect(open[0]).toMatchObject({ kind: 'one_test_away', episode: 1, test: 'plasma' });
   });

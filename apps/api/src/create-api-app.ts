@@ -2,7 +2,7 @@ import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Environment } from '@registry/config';
+import { Environment } from '@registry/config';
 import { EARLIEST_CALENDAR_DATE, LATEST_CALENDAR_DATE } from '@registry/domain';
 import {
   accessLogMiddleware,
@@ -15,6 +15,8 @@ import {
   MAX_JSON_BODY_DEPTH,
   requestIdMiddleware,
 } from '@registry/platform';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { MAX_PAGE, MAX_PAGE_SIZE } from './common/paging';
 
@@ -37,6 +39,11 @@ export async function createApiApp(config: Environment, logger = new JsonLogger(
 export function configureApiApp(app: INestApplication, logger: JsonLogger): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // Security headers on every response, errors included. Helmet's default CSP suits the docs UI too (its
+  // scripts come from here, its styles are inline); only the upgrade to https is left out, which would break
+  // the UI where the API is reached over plain http, as in development.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(`/${API_PREFIX}`, noStore);
   app.use(requestIdMiddleware);
   app.use(accessLogMiddleware(logger));
   express.useBodyParser('json', { limit: '1mb' });
@@ -46,7 +53,19 @@ export function configureApiApp(app: INestApplication, logger: JsonLogger): void
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new BodilessRouteInterceptor());
   app.useGlobalFilters(new GlobalExceptionFilter(logger));
+  if (app.get(Environment).API_DOCS_ENABLED) serveApiDocs(app);
+}
 
+/**
+ * Every API answer carries tokens, identities or health data for one reader: no browser or proxy may keep a
+ * copy (log-in, refresh, identity and participant responses above all).
+ */
+function noStore(_request: Request, response: Response, next: NextFunction): void {
+  response.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+function serveApiDocs(app: INestApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

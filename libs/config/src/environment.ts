@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsEmail,
   IsIn,
   IsInt,
@@ -24,6 +25,9 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** "true" and "false" become booleans; anything else stays as written, for IsBoolean to name. */
+const booleanText = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 /**
  * Every environment variable the apps read, with its default for local use; the secrets (SECRET_VARIABLES)
@@ -185,6 +189,22 @@ export class Environment {
     },
   })
   DAILY_RESCREEN_LOCAL_TIME = '00:15';
+
+  /**
+   * Serve the OpenAPI UI and document at /api/docs. Unset, loadConfig turns it on except when
+   * NODE_ENV=production, where the route map need not be public.
+   */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean({ message: 'API_DOCS_ENABLED must be true or false' })
+  API_DOCS_ENABLED?: boolean = undefined;
+
+  /** Enrolment attempts (each one a duplicate check across all sites) one user may make per minute. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE = 30;
 }
 
 /**

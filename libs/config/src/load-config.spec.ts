@@ -152,4 +152,17 @@ describe('loadConfig', () => {
     for (const bad of ['24:00', '0:15', '00:15:00', 'midnight'])
       expect(() => loadConfig({ DAILY_RESCREEN_LOCAL_TIME: bad })).toThrow(/DAILY_RESCREEN_LOCAL_TIME/);
   });
+
+  it('serves the API docs by default except in production, and lets either be overridden', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_ACCESS_SECRET: 'p'.repeat(40),
+      IDENTITY_FINGERPRINT_KEY: 'k'.repeat(40),
+    };
+    expect(loadConfig({}).API_DOCS_ENABLED).toBe(true);
+    expect(loadConfig(production).API_DOCS_ENABLED).toBe(false);
+    expect(loadConfig({ ...production, API_DOCS_ENABLED: 'true' }).API_DOCS_ENABLED).toBe(true);
+    expect(loadConfig({ API_DOCS_ENABLED: 'false' }).API_DOCS_ENABLED).toBe(false);
+    expect(() => loadConfig({ API_DOCS_ENABLED: 'yes' })).toThrow(/API_DOCS_ENABLED must be true or false/);
+  });
 });

@@ -45,5 +45,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     else config[name] = plain[name];
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
+  config.API_DOCS_ENABLED ??= config.NODE_ENV !== 'production';
   return config;
 }

@@ -9,6 +9,8 @@ export interface Actor {
   /** Sites of a coordinator or monitor; empty for other roles. */
   siteIds: string[];
   sponsorOrganisationId: string | null;
+  /** The session (refresh-token family) the access token belongs to. */
+  sessionId: string;
 }
 
 /** Site-bound roles see only their own sites; admins see every site. Sponsors see no site-level records. */

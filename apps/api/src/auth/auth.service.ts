@@ -4,10 +4,10 @@ import { Environment } from '@registry/config';
 import { checkPasswordPolicy } from '@registry/domain';
 import { recordAudit, REDACTED, RefreshTokenEntity, UserEntity } from '@registry/persistence';
 import { DomainError, ErrorKind } from '@registry/platform';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
+import { RateLimiter } from '../common/rate-limiter';
 import type { Actor } from './actor';
 import { invalidRefreshToken, loginFailed, tooManyAttempts } from './auth.errors';
-import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { hashRefreshToken, IssuedTokens, TokenService } from './token.service';
 
@@ -17,7 +17,7 @@ export class AuthService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly rateLimiter: LoginRateLimiter,
+    private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -26,7 +26,7 @@ export class AuthService {
    * The failure paths commit their audit rows and counters before the 401 is thrown.
    */
   async login(email: string, password: string, ip: string): Promise<IssuedTokens> {
-    const retryAfter = await this.rateLimiter.hit(ip);
+    const retryAfter = await this.rateLimiter.hit('login', ip, this.config.LOGIN_RATE_LIMIT_PER_MINUTE);
     if (retryAfter > 0) throw tooManyAttempts(retryAfter);
 
     const outcome = await this.dataSource.transaction(async (manager) => {
@@ -159,10 +159,10 @@ export class AuthService {
         ]);
       }
       await manager.update(UserEntity, user.id, { passwordHash: await this.hasher.hash(newPassword) });
-      // Other sessions end: whoever knew the old password keeps no refresh token.
+      // Other sessions end (whoever knew the old password keeps no token); the one that changed it goes on.
       await manager.update(
         RefreshTokenEntity,
-        { userId: user.id, revokedAt: IsNull() },
+        { userId: user.id, familyId: Not(actor.sessionId), revokedAt: IsNull() },
         { revokedAt: new Date() },
       );
       await recordAudit(manager, {

@@ -10,9 +10,9 @@ import { ALLOWED_ROLES, AuthenticatedRequest, PUBLIC_ROUTE } from './decorators'
 import { TokenService } from './token.service';
 
 /**
- * The one place that decides who may call a route: a valid access token of an active user whose role the
- * route allows. The user is read from the database on every request, so deactivation and role changes
- * take effect at once. Data scoping (own sites, own organisation) happens in the services' queries.
+ * The one place that decides who may call a route: a valid access token of an active user, in a session that
+ * is not revoked, whose role the route allows. User and session are read from the database on every request,
+ * so deactivation, role changes, log-out and password changes take effect at once. Data scoping (own sites, own organisation) happens in the services' queries.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -32,10 +32,19 @@ export class AuthenticationGuard implements CanActivate {
     const claims = await this.tokens.verifyAccessToken(token);
     if (!claims) throw unauthenticated();
 
-    const user = await this.dataSource.getRepository(UserEntity).findOne({
-      where: { id: claims.sub, active: true },
-      relations: { sites: true },
-    });
+    // One query for the user and the session: a token of a logged-out, superseded or stolen session
+    // (its refresh-token family revoked) stops working at once, at no extra round trip.
+    const user = await this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('account')
+      .leftJoinAndSelect('account.sites', 'site')
+      .where('account.id = :userId AND account.active', { userId: claims.sub })
+      .andWhere(
+        `EXISTS (SELECT 1 FROM refresh_token token
+                  WHERE token.family_id = :sessionId AND token.user_id = account.id AND token.revoked_at IS NULL)`,
+        { sessionId: claims.sid },
+      )
+      .getOne();
     if (!user) throw unauthenticated();
 
     request.actor = {
@@ -45,6 +54,7 @@ export class AuthenticationGuard implements CanActivate {
       displayName: user.displayName,
       siteIds: (user.sites ?? []).filter((site) => site.active).map((site) => site.id),
       sponsorOrganisationId: user.sponsorOrganisationId,
+      sessionId: claims.sid,
     };
     const store = requestContext.current();
     if (store) store.actor = { userId: user.id, role: user.role };

@@ -9,7 +9,12 @@ export interface AccessTokenClaims {
   sub: string;
   role: string;
   typ: 'access';
+  /** The session: the refresh-token family the token was issued in. Revoking the family ends the session. */
+  sid: string;
+  exp: number;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface IssuedTokens {
   accessToken: string;
@@ -34,7 +39,13 @@ export class TokenService {
     user: UserEntity,
     familyId: string = randomUUID(),
   ): Promise<IssuedTokens> {
-    const claims: AccessTokenClaims = { sub: user.id, role: user.role, typ: 'access' };
+    // exp is added by expiresIn.
+    const claims: Omit<AccessTokenClaims, 'exp'> = {
+      sub: user.id,
+      role: user.role,
+      typ: 'access',
+      sid: familyId,
+    };
     const accessToken = await this.jwt.signAsync(claims, {
       secret: this.config.JWT_ACCESS_SECRET,
       algorithm: 'HS256',
@@ -58,13 +69,16 @@ export class TokenService {
     };
   }
 
+  /** The claims of a valid access token; a token without an expiry or a session is refused (never lives forever). */
   async verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined> {
     try {
       const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, {
         secret: this.config.JWT_ACCESS_SECRET,
         algorithms: ['HS256'],
       });
-      return claims.typ === 'access' ? claims : undefined;
+      const wellFormed =
+        claims.typ === 'access' && typeof claims.exp === 'number' && UUID.test(String(claims.sid));
+      return wellFormed ? claims : undefined;
     } catch {
       return undefined;
     }

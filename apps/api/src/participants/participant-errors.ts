@@ -23,5 +23,24 @@ export const missingConsent = (scope: ConsentScope, action: string) =>
     { missingScope: scope },
   );
 
+// Site codes only: another site's participant is not revealed beyond "exists there".
+export const possibleDuplicate = (matchingSites: string[]) =>
+  new DomainError(
+    ErrorKind.Conflict,
+    'participant.possible_duplicate',
+    'A person with the same name and birth date is already enrolled; confirm with acknowledgeDuplicate',
+    undefined,
+    { matchingSites },
+  );
+
+export const tooManyDuplicateChecks = (retryAfterSeconds: number) =>
+  new DomainError(
+    ErrorKind.TooManyRequests,
+    'participant.duplicate_checks_rate_limited',
+    'Too many enrolment attempts (each checks every site for the same person); try again later',
+    undefined,
+    { retryAfterSeconds },
+  );
+
 export const invalidField = (field: string, constraint: string, message: string) =>
   new DomainError(ErrorKind.InvalidInput, 'validation_failed', message, [{ field, constraint, message }]);

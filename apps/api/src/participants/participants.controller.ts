@@ -6,6 +6,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
 import { ErrorResponseDto } from '@registry/platform';
@@ -37,6 +38,10 @@ export class ParticipantsController {
   @ApiConflictResponse({
     type: ErrorResponseDto,
     description: 'Possible duplicate; meta.matchingSites names the sites',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Too many enrolment attempts (duplicate checks) by this user this minute; see Retry-After',
   })
   async enroll(@CurrentActor() actor: Actor, @Body() body: EnrollParticipantDto): Promise<ParticipantDto> {
     return ParticipantDto.from(await this.participants.enroll(actor, body));

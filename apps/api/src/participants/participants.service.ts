@@ -19,14 +19,23 @@ import {
   recordAudit,
   SiteEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
-import { DataSource } from 'typeorm';
+import { notFound, SiteCalendar } from '@registry/platform';
+import { DataSource, EntityManager } from 'typeorm';
 import { Actor, siteFilterOf } from '../auth/actor';
+import { RateLimiter } from '../common/rate-limiter';
 import { identityFingerprint } from './identity-fingerprint';
 import { ParticipantAccess } from './participant-access';
 import { siteToday } from '../sites/site-today';
-import { invalidField, transitionNotAllowed } from './participant-errors';
+import {
+  invalidField,
+  possibleDuplicate,
+  tooManyDuplicateChecks,
+  transitionNotAllowed,
+} from './participant-errors';
 import type { EnrollParticipantDto, ParticipantQueryDto, TransitionDto } from './participant.dto';
+
+/** An enrolment, or the sites where the same person already is (the caller did not acknowledge them). */
+type EnrolmentOutcome = { participant: ParticipantEntity } | { refusedFor: string[] };
 
 const SORT_COLUMNS = { registryId: 'p.id', createdAt: 'p.createdAt', status: 'p.status' } as const;
 
@@ -36,6 +45,7 @@ export class ParticipantsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
     private readonly calendar: SiteCalendar,
+    private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -44,6 +54,9 @@ export class ParticipantsService {
    * normalised name and birth date at any site) is refused with 409 unless the coordinator acknowledges it,
    * in which case it is enrolled and the pair is flagged for review. Other sites' names are never compared
    * in clear: only keyed fingerprints are.
+   *
+   * The check tells whether a name and birth date are enrolled anywhere, and where, even when nothing is
+   * enrolled: so each check is rate-limited per user and audited, the refused ones too.
    */
   async enroll(actor: Actor, input: EnrollParticipantDto): Promise<ParticipantEntity> {
     if (!actor.siteIds.includes(input.siteId))
@@ -62,25 +75,29 @@ export class ParticipantsService {
       input.birthDate,
     );
 
-    return this.dataSource.transaction(async (manager) => {
+    const retryAfter = await this.rateLimiter.hit(
+      'duplicate-check',
+      actor.userId,
+      this.config.DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE,
+    );
+    if (retryAfter > 0) throw tooManyDuplicateChecks(retryAfter);
+
+    const outcome = await this.dataSource.transaction<EnrolmentOutcome>(async (manager) => {
       // The status takes effect on the calendar day at the site, not in UTC; no one is born after it.
       const today = await siteToday(manager, this.calendar, input.siteId);
       if (!hasHappenedBy(input.birthDate, today))
         throw invalidField('birthDate', 'notInFuture', 'birthDate is in the future at the site');
+      // Two enrolments of one person at once would both find no match: the second waits here for the first
+      // to commit, then finds it. The lock is keyed by the fingerprint, so other people do not wait.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [fingerprint]);
       const matches = await manager.query<{ id: string; code: string }[]>(
         `SELECT p.id, s.code FROM participant p JOIN site s ON s.id = p.site_id WHERE p.identity_fingerprint = $1 ORDER BY p.id`,
         [fingerprint],
       );
-      if (matches.length > 0 && !input.acknowledgeDuplicate) {
-        throw new DomainError(
-          ErrorKind.Conflict,
-          'participant.possible_duplicate',
-          'A person with the same name and birth date is already enrolled; confirm with acknowledgeDuplicate',
-          undefined,
-          // Site codes only: the other site's participant is not revealed beyond "exists there".
-          { matchingSites: [...new Set(matches.map((m) => m.code))] },
-        );
-      }
+      const matchingSites = [...new Set(matches.map((m) => m.code))];
+      await this.auditDuplicateCheck(manager, input.siteId, fingerprint, matchingSites);
+      // Refused: only the audit row of the check commits.
+      if (matches.length > 0 && !input.acknowledgeDuplicate) return { refusedFor: matchingSites };
 
       // The row lock on the site serialises enrolments there, so sequences never collide.
       // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
@@ -146,9 +163,8 @@ export class ParticipantsService {
             'referralSource',
           ]),
           { field: 'identity', old: null, new: '[recorded]' },
-          ...(matches.length
-            ? [{ field: 'possibleDuplicateOf', old: null, new: matches.map((m) => m.id) }]
-            : []),
+          // What the 409 showed, no more: the trail is read at this site, the matches are other sites' records.
+          ...(matches.length ? [{ field: 'possibleDuplicateAtSites', old: null, new: matchingSites }] : []),
         ],
         reason: input.acknowledgeDuplicate?.reason ?? null,
       });
@@ -156,7 +172,27 @@ export class ParticipantsService {
         participantId: participant.id,
         cause: 'enrolled',
       });
-      return participant;
+      return { participant };
+    });
+    if ('refusedFor' in outcome) throw possibleDuplicate(outcome.refusedFor);
+    return outcome.participant;
+  }
+
+  /** Who asked (the request's actor), when, about whom (a keyed fingerprint, never the name), and the answer. */
+  private async auditDuplicateCheck(
+    manager: EntityManager,
+    siteId: string,
+    fingerprint: string,
+    matchingSites: string[],
+  ): Promise<void> {
+    await recordAudit(manager, {
+      action: 'participant.duplicate_checked',
+      entityType: 'participant_identity',
+      siteId,
+      changes: [
+        { field: 'identityFingerprint', old: null, new: fingerprint },
+        { field: 'matchingSites', old: null, new: matchingSites },
+      ],
     });
   }
 

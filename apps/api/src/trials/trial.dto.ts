@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TRIAL_STATUSES, TrialEntity, TrialStatus } from '@registry/persistence';
+import {
+  TRIAL_SITE_PROPOSAL_STATES,
+  TRIAL_STATUSES,
+  TrialEntity,
+  TrialSiteProposalEntity,
+  TrialSiteProposalState,
+  TrialStatus,
+} from '@registry/persistence';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -43,7 +50,11 @@ export class CreateTrialDto {
   @IsIn(TRIAL_STATUSES)
   status: TrialStatus;
 
-  @ApiProperty({ type: [String], description: 'Participating sites' })
+  @ApiProperty({
+    type: [String],
+    description:
+      'Sites proposed to take part; each joins (and is screened) once an admin or the site accepts',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
@@ -107,8 +118,10 @@ export class TrialDto {
   status: string;
   @ApiProperty()
   targetEnrolment: number;
-  @ApiProperty({ type: [String] })
+  @ApiProperty({ type: [String], description: 'Sites taking part (accepted): the ones screened' })
   siteIds: string[];
+  @ApiProperty({ type: () => [SiteProposalStateDto] })
+  siteProposals: SiteProposalStateDto[];
   @ApiProperty({ description: 'Version of the criteria in force' })
   criteriaVersion: number;
   @ApiProperty({ type: 'object', additionalProperties: true })
@@ -124,10 +137,62 @@ export class TrialDto {
       status: trial.status,
       targetEnrolment: trial.targetEnrolment,
       siteIds: (trial.sites ?? []).map((s) => s.id).sort(),
+      siteProposals: (trial.siteProposals ?? [])
+        .map(SiteProposalStateDto.from)
+        .sort((a, b) => a.siteId.localeCompare(b.siteId)),
       criteriaVersion: trial.criteriaVersion,
       criteria,
     };
   }
+}
+
+export class SiteProposalStateDto {
+  @ApiProperty({ format: 'uuid' })
+  siteId: string;
+  @ApiProperty({ enum: TRIAL_SITE_PROPOSAL_STATES })
+  state: TrialSiteProposalState;
+  @ApiProperty({ format: 'date-time' })
+  proposedAt: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  decidedAt: string | null;
+
+  static from(this: void, proposal: TrialSiteProposalEntity): SiteProposalStateDto {
+    return {
+      siteId: proposal.siteId,
+      state: proposal.state,
+      proposedAt: proposal.proposedAt.toISOString(),
+      decidedAt: proposal.decidedAt?.toISOString() ?? null,
+    };
+  }
+}
+
+/** A proposal as the site sees it: which trial asks, so that the site can decide. */
+export class SiteProposalDto extends SiteProposalStateDto {
+  @ApiProperty({ format: 'uuid' })
+  trialId: string;
+  @ApiProperty()
+  trialTitle: string;
+  @ApiProperty()
+  registryNumber: string;
+  @ApiProperty()
+  phase: string;
+
+  static fromProposal(this: void, proposal: TrialSiteProposalEntity): SiteProposalDto {
+    return {
+      ...SiteProposalStateDto.from(proposal),
+      trialId: proposal.trialId,
+      trialTitle: proposal.trial!.title,
+      registryNumber: proposal.trial!.registryNumber,
+      phase: proposal.trial!.phase,
+    };
+  }
+}
+
+export class SiteProposalQueryDto {
+  @ApiPropertyOptional({ enum: TRIAL_SITE_PROPOSAL_STATES, description: 'Default: every state' })
+  @IsOptional()
+  @IsIn(TRIAL_SITE_PROPOSAL_STATES)
+  state?: TrialSiteProposalState;
 }
 
 export class TrialTemplateDto {

@@ -1,18 +1,28 @@
-import { Body, Controller, Get, Patch, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Role, TRIAL_TEMPLATES } from '@registry/domain';
+import { ErrorResponseDto } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
 import {
   CreateTrialDto,
   ScreeningRunDto,
+  SiteProposalDto,
+  SiteProposalQueryDto,
   TrialDto,
   TrialTemplateDto,
   UpdateCriteriaDto,
   UpdateTrialDto,
 } from './trial.dto';
-import { TrialsService } from './trials.service';
+import { SiteDecision, TrialsService } from './trials.service';
 
 @ApiTags('trials')
 @ApiBearerAuth()
@@ -28,6 +38,59 @@ export class TrialsController {
   })
   templates(): TrialTemplateDto[] {
     return TRIAL_TEMPLATES.map((t) => ({ ...t, criteria: t.criteria as unknown as Record<string, unknown> }));
+  }
+
+  @Get('site-proposals')
+  @Roles(Role.Admin, Role.Coordinator)
+  @ApiOkResponse({
+    type: [SiteProposalDto],
+    description: "Sponsors' proposals that a site take part in a trial: your sites' (admins: all)",
+  })
+  async siteProposals(
+    @CurrentActor() actor: Actor,
+    @Query() query: SiteProposalQueryDto,
+  ): Promise<SiteProposalDto[]> {
+    return (await this.trials.siteProposals(actor, query.state)).map(SiteProposalDto.fromProposal);
+  }
+
+  @Post(':id/sites/:siteId/accept')
+  @Roles(Role.Admin, Role.Coordinator)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    type: SiteProposalDto,
+    description: 'The site takes part: it is screened for the trial and its coordinators get its flags',
+  })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No proposal for this trial at your site' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already accepted or declined' })
+  acceptSite(
+    @CurrentActor() actor: Actor,
+    @UuidParam() id: string,
+    @UuidParam('siteId') siteId: string,
+  ): Promise<SiteProposalDto> {
+    return this.decideSite(actor, id, siteId, 'accepted');
+  }
+
+  @Post(':id/sites/:siteId/decline')
+  @Roles(Role.Admin, Role.Coordinator)
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SiteProposalDto, description: 'The site does not take part' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No proposal for this trial at your site' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already accepted or declined' })
+  declineSite(
+    @CurrentActor() actor: Actor,
+    @UuidParam() id: string,
+    @UuidParam('siteId') siteId: string,
+  ): Promise<SiteProposalDto> {
+    return this.decideSite(actor, id, siteId, 'declined');
+  }
+
+  private async decideSite(
+    actor: Actor,
+    trialId: string,
+    siteId: string,
+    decision: SiteDecision,
+  ): Promise<SiteProposalDto> {
+    return SiteProposalDto.fromProposal(await this.trials.decideSite(actor, trialId, siteId, decision));
   }
 
   @Get()
@@ -48,7 +111,10 @@ export class TrialsController {
 
   @Post()
   @Roles(Role.Sponsor)
-  @ApiCreatedResponse({ type: TrialDto })
+  @ApiCreatedResponse({
+    type: TrialDto,
+    description: 'The trial, with its sites proposed: none takes part until an admin or the site accepts',
+  })
   async create(@CurrentActor() actor: Actor, @Body() body: CreateTrialDto): Promise<TrialDto> {
     return TrialDto.from(await this.trials.create(actor, body), body.criteria);
   }

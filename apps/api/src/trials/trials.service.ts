@@ -9,11 +9,16 @@ import {
   SiteEntity,
   TrialCriteriaVersionEntity,
   TrialEntity,
+  TrialSiteProposalEntity,
 } from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource, EntityManager, In } from 'typeorm';
+import type { TrialSiteProposalState } from '@registry/persistence';
 import type { Actor } from '../auth/actor';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
+
+/** What an admin or a site may decide about a proposal. */
+export type SiteDecision = 'accepted' | 'declined';
 
 function checkCriteria(criteria: unknown): void {
   const problems = validateCriteriaDocument(criteria);
@@ -40,7 +45,8 @@ export class TrialsService {
     const query = this.dataSource
       .getRepository(TrialEntity)
       .createQueryBuilder('trial')
-      .leftJoinAndSelect('trial.sites', 'site');
+      .leftJoinAndSelect('trial.sites', 'site')
+      .leftJoinAndSelect('trial.siteProposals', 'proposal');
     if (actor.role === Role.Sponsor)
       query.where('trial.sponsor_organisation_id = :org', { org: actor.sponsorOrganisationId });
     if (actor.role === Role.Coordinator || actor.role === Role.Monitor) {
@@ -85,8 +91,19 @@ export class TrialsService {
           status: input.status,
           targetEnrolment: input.targetEnrolment,
           criteriaVersion: 1,
-          sites,
+          // A sponsor proposes sites; each joins (and so can receive flags) only once it accepts.
+          sites: [],
         }),
+      );
+      trial.siteProposals = await manager.save(
+        sites.map((site) =>
+          manager.create(TrialSiteProposalEntity, {
+            trialId: trial.id,
+            siteId: site.id,
+            state: 'proposed',
+            proposedBy: actor.userId,
+          }),
+        ),
       );
       await manager.save(
         manager.create(TrialCriteriaVersionEntity, {
@@ -104,11 +121,11 @@ export class TrialsService {
           { field: 'title', old: null, new: trial.title },
           { field: 'registryNumber', old: null, new: trial.registryNumber },
           { field: 'status', old: null, new: trial.status },
-          { field: 'siteIds', old: null, new: input.siteIds },
+          { field: 'proposedSiteIds', old: null, new: input.siteIds },
           { field: 'criteria', old: null, new: input.criteria },
         ],
       });
-      if (trial.status === 'recruiting') await this.startRun(manager, trial, 'trial_created');
+      // No site takes part yet, so there is no one to screen: the first run starts when a site accepts.
       return trial;
     });
   }
@@ -190,10 +207,71 @@ export class TrialsService {
     return run;
   }
 
+  /** Proposals to the caller's sites (admins: every site), newest first. */
+  siteProposals(actor: Actor, state?: TrialSiteProposalState): Promise<TrialSiteProposalEntity[]> {
+    const query = this.dataSource
+      .getRepository(TrialSiteProposalEntity)
+      .createQueryBuilder('proposal')
+      .innerJoinAndSelect('proposal.trial', 'trial');
+    if (actor.role !== Role.Admin)
+      query.andWhere('proposal.site_id = ANY(:sites::uuid[])', { sites: actor.siteIds });
+    if (state) query.andWhere('proposal.state = :state', { state });
+    return query.orderBy('proposal.proposed_at', 'DESC').addOrderBy('proposal.id', 'ASC').getMany();
+  }
+
+  /**
+   * An admin, or a coordinator of the site, accepts or declines a proposed site, once. Accepting makes the
+   * site take part, and re-screens the cohort if the trial recruits, so its participants are judged too.
+   */
+  async decideSite(
+    actor: Actor,
+    trialId: string,
+    siteId: string,
+    decision: SiteDecision,
+  ): Promise<TrialSiteProposalEntity> {
+    if (actor.role !== Role.Admin && !actor.siteIds.includes(siteId)) throw notFound('Site proposal');
+    return this.dataSource.transaction(async (manager) => {
+      const proposal = await manager.findOne(TrialSiteProposalEntity, {
+        where: { trialId, siteId },
+        relations: { trial: true },
+        lock: { mode: 'pessimistic_write', tables: ['trial_site_proposal'] },
+      });
+      if (!proposal) throw notFound('Site proposal');
+      if (proposal.state !== 'proposed') {
+        throw new DomainError(
+          ErrorKind.Conflict,
+          'trial.site_already_decided',
+          `This site has already ${proposal.state} the proposal`,
+          undefined,
+          { state: proposal.state },
+        );
+      }
+      Object.assign(proposal, { state: decision, decidedBy: actor.userId, decidedAt: new Date() });
+      await manager.update(TrialSiteProposalEntity, proposal.id, {
+        state: proposal.state,
+        decidedBy: proposal.decidedBy,
+        decidedAt: proposal.decidedAt,
+      });
+      if (decision === 'accepted') {
+        await manager.query(`INSERT INTO trial_site (trial_id, site_id) VALUES ($1, $2)`, [trialId, siteId]);
+      }
+      await recordAudit(manager, {
+        action: decision === 'accepted' ? 'trial.site_accepted' : 'trial.site_declined',
+        entityType: 'trial',
+        entityId: trialId,
+        siteId,
+        changes: [{ field: 'siteProposal', old: 'proposed', new: decision }],
+      });
+      if (decision === 'accepted' && proposal.trial!.status === 'recruiting')
+        await this.startRun(manager, proposal.trial!, 'site_accepted');
+      return proposal;
+    });
+  }
+
   private async ownTrial(manager: EntityManager, actor: Actor, id: string): Promise<TrialEntity> {
     const trial = await manager.findOne(TrialEntity, {
       where: { id },
-      relations: { sites: true },
+      relations: { sites: true, siteProposals: true },
       lock: { mode: 'pessimistic_write', tables: ['trial'] },
     });
     if (

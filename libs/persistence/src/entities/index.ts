@@ -19,11 +19,14 @@ import { SiteEntity } from './site.entity';
 import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 import { UserEntity } from './user.entity';
 import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
+import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
 
 export type { AuditedChange } from './audit-event.entity';
 export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
 export { TRIAL_STATUSES } from './trial.entity';
 export type { TrialStatus } from './trial.entity';
+export { TRIAL_SITE_PROPOSAL_STATES } from './trial-site-proposal.entity';
+export type { TrialSiteProposalState } from './trial-site-proposal.entity';
 export {
   EligibilityDeterminationEntity,
   EligibilityFlagEntity,
@@ -51,6 +54,7 @@ export {
   UserEntity,
   VisitEntity,
   DailyRescreenEntity,
+  TrialSiteProposalEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -81,4 +85,5 @@ export const ENTITIES = [
   EligibilityFlagEntity,
   ScreeningRunEntity,
   DailyRescreenEntity,
+  TrialSiteProposalEntity,
 ];

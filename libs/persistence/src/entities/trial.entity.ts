@@ -8,12 +8,14 @@ import {
   JoinTable,
   ManyToMany,
   ManyToOne,
+  OneToMany,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
 import type { Relation } from 'typeorm';
 import { SiteEntity } from './site.entity';
 import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
+import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
 
 export const TRIAL_STATUSES = ['planning', 'recruiting', 'paused', 'closed'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];
@@ -71,6 +73,10 @@ export class TrialEntity {
     },
   })
   sites?: Relation<SiteEntity[]>;
+
+  /** Sites the sponsor asked for and what each decided; accepted ones are also in `sites`. */
+  @OneToMany(() => TrialSiteProposalEntity, (proposal) => proposal.trial)
+  siteProposals?: Relation<TrialSiteProposalEntity[]>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -6,6 +6,7 @@ import { ScreeningAtScale1795530000000 } from './1795530000000-ScreeningAtScale'
 import { ScreeningFacts1795540000000 } from './1795540000000-ScreeningFacts';
 import { StoredExplanation1795580000000 } from './1795580000000-StoredExplanation';
 import { DailyRescreenPerSite1795590000000 } from './1795590000000-DailyRescreenPerSite';
+import { TrialSiteProposals1795600000000 } from './1795600000000-TrialSiteProposals';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ScreeningFacts1795540000000,
   StoredExplanation1795580000000,
   DailyRescreenPerSite1795590000000,
+  TrialSiteProposals1795600000000,
 ];

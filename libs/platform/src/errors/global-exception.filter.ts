@@ -43,6 +43,9 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         'GlobalExceptionFilter',
       );
     }
+    const retryAfter = body.meta?.retryAfterSeconds;
+    if (body.statusCode === 429 && typeof retryAfter === 'number')
+      response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 

@@ -1,0 +1,37 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Environment } from '@registry/config';
+import { RedisClient } from '@registry/platform';
+
+/** What a limit counts, and per whom: log-ins per IP address, duplicate checks per user. */
+export type RateLimitedAction = 'login' | 'duplicate-check';
+
+/**
+ * Fixed one-minute windows per action and subject, counted in Redis so that every API replica shares them.
+ * If Redis is away the limiter lets the attempt through and says so: the action's other safeguards (the
+ * per-account lock, the audit row of each duplicate check) still apply.
+ */
+@Injectable()
+export class RateLimiter {
+  private readonly logger = new Logger(RateLimiter.name);
+
+  constructor(
+    private readonly redis: RedisClient,
+    @Inject(Environment) private readonly config: Environment,
+  ) {}
+
+  /** Counts one attempt; returns the seconds to wait when the subject is over its limit, else 0. */
+  async hit(action: RateLimitedAction, subject: string, limitPerMinute: number): Promise<number> {
+    const window = Math.floor(Date.now() / 60000);
+    const key = `${this.config.REDIS_KEY_PREFIX}:ratelimit:${action}:${subject}:${window}`;
+    try {
+      const [[, count]] = (await this.redis.connection.multi().incr(key).expire(key, 120).exec()) as [
+        [Error | null, number],
+      ];
+      if (count <= limitPerMinute) return 0;
+      return 60 - Math.floor((Date.now() / 1000) % 60);
+    } catch (error) {
+      this.logger.warn({ msg: 'rate limiter unavailable', action, error: (error as Error).message });
+      return 0;
+    }
+  }
+}
