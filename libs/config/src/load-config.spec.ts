@@ -147,22 +147,27 @@ describe('loadConfig', () => {
   });
 
   it('takes the daily re-screen time as HH:MM on the 24-hour clock, 00:15 by default', () => {
-    expect(loadConfig({}).DAILY_RESCREEN_LOCAL_TIME).toBe('00:15');
-    expect(loadConfig({ DAILY_RESCREEN_LOCAL_TIME: '02:30' }).DAILY_RESCREEN_LOCAL_TIME).toBe('02:30');
+    expect(loadConfig(secrets()).DAILY_RESCREEN_LOCAL_TIME).toBe('00:15');
+    expect(loadConfig({ ...secrets(), DAILY_RESCREEN_LOCAL_TIME: '02:30' }).DAILY_RESCREEN_LOCAL_TIME).toBe(
+      '02:30',
+    );
     for (const bad of ['24:00', '0:15', '00:15:00', 'midnight'])
-      expect(() => loadConfig({ DAILY_RESCREEN_LOCAL_TIME: bad })).toThrow(/DAILY_RESCREEN_LOCAL_TIME/);
+      expect(() => loadConfig({ ...secrets(), DAILY_RESCREEN_LOCAL_TIME: bad })).toThrow(
+        /DAILY_RESCREEN_LOCAL_TIME/,
+      );
   });
 
   it('serves the API docs by default except in production, and lets either be overridden', () => {
     const production = {
       NODE_ENV: 'production',
-      JWT_ACCESS_SECRET: 'p'.repeat(40),
-      IDENTITY_FINGERPRINT_KEY: 'k'.repeat(40),
+      ...secrets(),
     };
-    expect(loadConfig({}).API_DOCS_ENABLED).toBe(true);
+    expect(loadConfig(secrets()).API_DOCS_ENABLED).toBe(true);
     expect(loadConfig(production).API_DOCS_ENABLED).toBe(false);
     expect(loadConfig({ ...production, API_DOCS_ENABLED: 'true' }).API_DOCS_ENABLED).toBe(true);
-    expect(loadConfig({ API_DOCS_ENABLED: 'false' }).API_DOCS_ENABLED).toBe(false);
-    expect(() => loadConfig({ API_DOCS_ENABLED: 'yes' })).toThrow(/API_DOCS_ENABLED must be true or false/);
+    expect(loadConfig({ ...secrets(), API_DOCS_ENABLED: 'false' }).API_DOCS_ENABLED).toBe(false);
+    expect(() => loadConfig({ ...secrets(), API_DOCS_ENABLED: 'yes' })).toThrow(
+      /API_DOCS_ENABLED must be true or false/,
+    );
   });
 });
