@@ -36,7 +36,7 @@ export class Environment {
 
   @Transform(trimmed)
   @IsConnectionUrl(['postgres:', 'postgresql:'])
-  DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/trialready';
+  DATABASE_URL = 'postgres://trialready_app:trialready_app@127.0.0.1:5432/trialready';
 
   @Type(() => Number)
   @IsInt()
@@ -180,4 +180,21 @@ export class Environment {
   @Min(1)
   @Max(8)
   SCREENING_BATCHES_IN_FLIGHT = 2;
+
+  /**
+   * The owner of the schema: migrations, the demo seed and the services script connect with it; the apps never
+   * do (they use DATABASE_URL, the app role, which owns nothing; see docs/SECURITY.md).
+   */
+  @Transform(trimmed)
+  @IsConnectionUrl(['postgres:', 'postgresql:'])
+  MIGRATION_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/trialready';
+
+  /**
+   * HMAC key of audit checkpoints (the head of the audit chain, signed): a key the database does not hold, so
+   * a rewrite of the trail by whoever controls the database is detected. No default; required except in tests.
+   */
+  @ValidateIf((env: Environment) => env.NODE_ENV !== 'test' || env.AUDIT_CHECKPOINT_KEY !== undefined)
+  @IsString({ message: 'AUDIT_CHECKPOINT_KEY must be set (32+ random characters)' })
+  @MinLength(32)
+  AUDIT_CHECKPOINT_KEY?: string = undefined;
 }

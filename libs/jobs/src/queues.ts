@@ -16,6 +16,7 @@ export enum JobName {
   ScreenParticipant = 'screen-participant',
   RunScreening = 'run-screening',
   RescreenRecruitingTrials = 'rescreen-recruiting-trials',
+  WriteAuditCheckpoint = 'write-audit-checkpoint',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -46,6 +47,9 @@ export interface RunScreeningJobData {
 
 export type RescreenRecruitingTrialsJobData = Record<string, never>;
 
+/** Signs the head of the audit chain (skipped when it has not moved since the newest checkpoint). */
+export type WriteAuditCheckpointJobData = Record<string, never>;
+
 /** The payload of each job name: one discriminated union for all jobs. */
 export interface JobDataByName {
   [JobName.PruneOutbox]: PruneOutboxJobData;
@@ -53,6 +57,7 @@ export interface JobDataByName {
   [JobName.ScreenParticipant]: ScreenParticipantJobData;
   [JobName.RunScreening]: RunScreeningJobData;
   [JobName.RescreenRecruitingTrials]: RescreenRecruitingTrialsJobData;
+  [JobName.WriteAuditCheckpoint]: WriteAuditCheckpointJobData;
 }
 
 export type JobEnvelope = {
@@ -66,6 +71,7 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.ScreenParticipant]: QueueName.Screening,
   [JobName.RunScreening]: QueueName.Screening,
   [JobName.RescreenRecruitingTrials]: QueueName.Screening,
+  [JobName.WriteAuditCheckpoint]: QueueName.Maintenance,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -84,6 +90,7 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.ScreenParticipant]: { ...DEFAULT_JOB_OPTIONS, attempts: 8 },
   [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
   [JobName.RescreenRecruitingTrials]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.WriteAuditCheckpoint]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
 };
 
 /**
@@ -116,6 +123,13 @@ export const JOB_SCHEDULES = [
     queue: QueueName.Screening,
     repeat: { pattern: '15 2 * * *', tz: 'UTC' },
     job: { name: JobName.RescreenRecruitingTrials, data: {} },
+  },
+  {
+    // Rows newer than the newest checkpoint are protected by the hash chain alone: this bounds that window.
+    schedulerId: 'maintenance:audit-checkpoint:5min',
+    queue: QueueName.Maintenance,
+    repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
+    job: { name: JobName.WriteAuditCheckpoint, data: {} },
   },
 ] as const satisfies readonly {
   schedulerId: string;

@@ -1,4 +1,5 @@
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { ConsentDocumentEntity, ConsentWithdrawalEntity, ParticipantConsentEntity } from './consent.entity';
 import { ParticipantDuplicateFlagEntity } from './duplicate-flag.entity';
 import {
@@ -49,6 +50,7 @@ export {
   SponsorOrganisationEntity,
   UserEntity,
   VisitEntity,
+  AuditCheckpointEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -78,4 +80,5 @@ export const ENTITIES = [
   EligibilityHistoryEntity,
   EligibilityFlagEntity,
   ScreeningRunEntity,
+  AuditCheckpointEntity,
 ];
