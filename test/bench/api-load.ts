@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   console.log(await describeMachine(dataSource));
   const environment = {
     DATABASE_URL: config.DATABASE_URL,
+    AUDIT_CHECKPOINT_KEY: config.AUDIT_CHECKPOINT_KEY ?? '',
     REDIS_URL: config.REDIS_URL,
     REDIS_KEY_PREFIX: `trialready_bench_load_${process.pid}`,
     API_HOST: '127.0.0.1',

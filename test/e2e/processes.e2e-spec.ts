@@ -15,6 +15,7 @@ describe('the built apps as processes', () => {
 
   const environmentOf = (overrides: Record<string, string> = {}) => ({
     DATABASE_URL: system.config.DATABASE_URL,
+    AUDIT_CHECKPOINT_KEY: system.config.AUDIT_CHECKPOINT_KEY!,
     REDIS_URL: system.config.REDIS_URL,
     REDIS_KEY_PREFIX: system.config.REDIS_KEY_PREFIX,
     API_HOST: '127.0.0.1',

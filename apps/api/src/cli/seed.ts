@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
 import { dateInTimeZone } from '@registry/domain';
-import { dataSourceOptions, runMigrationsLocked } from '@registry/persistence';
+import { ensureAppRole, migrationDataSourceOptions, runMigrationsLocked } from '@registry/persistence';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { DEMO_PASSWORD, DEMO_USERS, ensureDemoIdentity, ensureDemoTrials } from './demo-data';
@@ -26,9 +26,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(participants) || participants < 0 || participants > 5_000_000) {
     throw new Error('usage: seed --demo | seed --participants N [--seed S]   (N from 0 to 5,000,000)');
   }
-  const dataSource = new DataSource(dataSourceOptions(config, 'trialready-seed'));
+  // As the owner: it migrates first, and loads data no app route could (users with set passwords, a cohort).
+  const dataSource = new DataSource(migrationDataSourceOptions(config, 'trialready-seed'));
   await dataSource.initialize();
   try {
+    await ensureAppRole(config.MIGRATION_DATABASE_URL, config.DATABASE_URL);
     await runMigrationsLocked(dataSource);
     const { siteIds, sponsorId, ownerId } = await ensureDemoIdentity(dataSource);
     const [{ count }] = await dataSource.query<{ count: number }[]>(
