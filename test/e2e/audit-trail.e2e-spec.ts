@@ -1,4 +1,10 @@
-import { APP_DATABASE_ROLE, recordAudit, signCheckpoint, writeAuditCheckpoint } from '@registry/persistence';
+import {
+  APP_DATABASE_ROLE,
+  auditTamperingRights,
+  recordAudit,
+  signCheckpoint,
+  writeAuditCheckpoint,
+} from '@registry/persistence';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 
@@ -112,6 +118,7 @@ describe('audit trail', () => {
       `SELECT rolname, rolsuper FROM pg_roles WHERE rolname = current_user`,
     );
     expect(role).toEqual({ rolname: APP_DATABASE_ROLE, rolsuper: false });
+    expect(await auditTamperingRights(api.dataSource)).toEqual([]);
     for (const table of ['audit_event', 'audit_checkpoint']) {
       for (const statement of [
         `UPDATE ${table} SET id = id`,

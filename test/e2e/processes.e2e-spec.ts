@@ -31,6 +31,23 @@ describe('the built apps as processes', () => {
     expect(api.output()).toMatch(/DATABASE_URL: DATABASE_URL must be a URL starting with postgres:\/\//);
   });
 
+  it('refuses to start either app in production as a role that could rewrite the audit trail', async () => {
+    const production = environmentOf({
+      NODE_ENV: 'production',
+      DATABASE_URL: system.database.ownerUrl,
+      JWT_ACCESS_SECRET: 'a production secret of forty characters!',
+      IDENTITY_FINGERPRINT_KEY: 'a production key of forty characters!!!!',
+    });
+    const api = startProcess('dist/apps/api/src/main.js', production);
+    const worker = startProcess('dist/apps/worker/src/main.js', production);
+    expect(await api.exited).toBe(1);
+    expect(await worker.exited).toBe(1);
+    for (const output of [api.output(), worker.output()]) {
+      expect(output).toMatch(/DATABASE_URL must connect as the app role \(trialready_app\)/);
+      expect(output).toMatch(/is a superuser/);
+    }
+  });
+
   it('refuses to start the worker with a bad REDIS_URL, naming the variable', async () => {
     const worker = startProcess(
       'dist/apps/worker/src/main.js',

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 
 /**
  * The role the API and the worker connect as (DATABASE_URL). It owns nothing: it may read and write the
@@ -54,4 +55,26 @@ export async function ensureAppRole(ownerUrl: string, appUrl: string): Promise<v
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Why the connection's role could alter the audit trail (superuser, owner of its tables, or a privilege
+ * beyond SELECT and INSERT on them); empty for the app role. The apps check it at start-up.
+ */
+export async function auditTamperingRights(dataSource: DataSource): Promise<string[]> {
+  const rows = await dataSource.query<{ problem: string }[]>(
+    `SELECT format('%s is a superuser', current_user) AS problem FROM pg_roles
+      WHERE rolname = current_user AND (rolsuper OR rolbypassrls)
+     UNION ALL
+     SELECT format('%s owns %s (it can disable its triggers)', current_user, c.relname)
+       FROM pg_class c WHERE c.oid IN ('audit_event'::regclass, 'audit_checkpoint'::regclass)
+        AND pg_has_role(c.relowner, 'USAGE')
+     UNION ALL
+     SELECT format('%s may %s %s', current_user, p.privilege, c.relname)
+       FROM pg_class c CROSS JOIN unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER']) AS p(privilege)
+      WHERE c.oid IN ('audit_event'::regclass, 'audit_checkpoint'::regclass)
+        AND has_table_privilege(c.oid, p.privilege)
+      ORDER BY 1`,
+  );
+  return rows.map((row) => row.problem);
 }
