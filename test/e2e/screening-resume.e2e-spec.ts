@@ -66,6 +66,7 @@ describe('a cohort re-screen survives its worker being killed', () => {
   const startWorkerProcess = () => {
     const worker = startProcess('dist/apps/worker/src/main.js', {
       DATABASE_URL: system.config.DATABASE_URL,
+      AUDIT_CHECKPOINT_KEY: system.config.AUDIT_CHECKPOINT_KEY!,
       REDIS_URL: system.config.REDIS_URL,
       REDIS_KEY_PREFIX: system.config.REDIS_KEY_PREFIX,
       WORKER_HEALTH_PORT: '0',
