@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 
 STARTERS="${SERVICE_STARTERS:-docker,debian}"
 PG_HOST=$(url_part "$DATABASE_URL" host); PG_PORT=$(url_part "$DATABASE_URL" port)
-PG_USER=$(url_part "$DATABASE_URL" user); PG_PASSWORD=$(url_part "$DATABASE_URL" password)
+# The owner's credentials: a fresh cluster gets its password; the app role is made by the migrations CLI.
+PG_USER=$(url_part "$MIGRATION_DATABASE_URL" user); PG_PASSWORD=$(url_part "$MIGRATION_DATABASE_URL" password)
 REDIS_HOST=$(url_part "$REDIS_URL" host); REDIS_PORT=$(url_part "$REDIS_URL" port)
 REDIS_PASSWORD=$(url_part "$REDIS_URL" password)
 
@@ -47,7 +48,7 @@ start_postgres_debian() {
   as_root pg_ctlcluster --skip-systemctl-redirect $cluster start 2>/dev/null || true
   wait_for_port "$PG_HOST" "$PG_PORT" postgres 30 || return 1
   if [ "$fresh" = 1 ] && [ -n "$PG_PASSWORD" ] && [ "${PG_USER:-postgres}" = postgres ]; then
-    # A fresh Debian cluster asks TCP clients for a password: give the one DATABASE_URL carries.
+    # A fresh Debian cluster asks TCP clients for a password: give the one MIGRATION_DATABASE_URL carries.
     as_root su postgres -c "psql -q -p $PG_PORT -c \"ALTER USER postgres PASSWORD '${PG_PASSWORD//\'/\'\'}'\"" >/dev/null
   fi
 }

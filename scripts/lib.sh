@@ -3,7 +3,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/trialready}"
+export DATABASE_URL="${DATABASE_URL:-postgres://trialready_app:trialready_app@127.0.0.1:5432/trialready}"
+export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/trialready}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export API_PORT="${API_PORT:-3000}"
 export WORKER_HEALTH_PORT="${WORKER_HEALTH_PORT:-3001}"

@@ -38,12 +38,13 @@ async function checkRedisPolicy(redisUrl) {
   }
 }
 
+// The database is created by the owner of the schema (the apps' role may not create anything).
 const defaults = {
-  DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5432/trialready',
+  MIGRATION_DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5432/trialready',
   REDIS_URL: 'redis://127.0.0.1:6379',
 };
 Promise.all([
-  ensureDatabase(process.env.DATABASE_URL || defaults.DATABASE_URL),
+  ensureDatabase(process.env.MIGRATION_DATABASE_URL || defaults.MIGRATION_DATABASE_URL),
   checkRedisPolicy(process.env.REDIS_URL || defaults.REDIS_URL),
 ]).catch((error) => {
   console.error(`[trialready] could not prepare the database: ${error.message}`);

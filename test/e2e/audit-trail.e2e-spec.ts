@@ -1,4 +1,10 @@
-import { recordAudit } from '@registry/persistence';
+import {
+  APP_DATABASE_ROLE,
+  auditTamperingRights,
+  recordAudit,
+  signCheckpoint,
+  writeAuditCheckpoint,
+} from '@registry/persistence';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 
@@ -99,16 +105,59 @@ describe('audit trail', () => {
     expect(bad.body.details[0]).toMatchObject({ field: 'from', constraint: 'isIso8601' });
   });
 
-  it('lets the database refuse UPDATE, DELETE and TRUNCATE on the trail', async () => {
-    await expect(api.dataSource.query(`UPDATE audit_event SET reason = 'edited'`)).rejects.toThrow(
+  it('lets the database refuse UPDATE, DELETE and TRUNCATE on the trail, even to its owner', async () => {
+    await expect(system.asOwner(`UPDATE audit_event SET reason = 'edited'`)).rejects.toThrow(
       /append-only: UPDATE refused/,
     );
-    await expect(api.dataSource.query(`DELETE FROM audit_event`)).rejects.toThrow(
-      /append-only: DELETE refused/,
+    await expect(system.asOwner(`DELETE FROM audit_event`)).rejects.toThrow(/append-only: DELETE refused/);
+    await expect(system.asOwner(`TRUNCATE audit_event`)).rejects.toThrow(/append-only: TRUNCATE refused/);
+  });
+
+  it('runs the API as a role that may only read and append the trail and its checkpoints', async () => {
+    const [role] = await api.dataSource.query<{ rolname: string; rolsuper: boolean }[]>(
+      `SELECT rolname, rolsuper FROM pg_roles WHERE rolname = current_user`,
     );
-    await expect(api.dataSource.query(`TRUNCATE audit_event`)).rejects.toThrow(
-      /append-only: TRUNCATE refused/,
+    expect(role).toEqual({ rolname: APP_DATABASE_ROLE, rolsuper: false });
+    expect(await auditTamperingRights(api.dataSource)).toEqual([]);
+    for (const table of ['audit_event', 'audit_checkpoint']) {
+      for (const statement of [
+        `UPDATE ${table} SET id = id`,
+        `DELETE FROM ${table}`,
+        `TRUNCATE ${table}`,
+        // Locking rows needs UPDATE too.
+        `SELECT 1 FROM ${table} FOR UPDATE`,
+      ]) {
+        await expect(api.dataSource.query(statement)).rejects.toThrow(/permission denied/);
+      }
+      for (const statement of [
+        `ALTER TABLE ${table} DISABLE TRIGGER ALL`,
+        `ALTER TABLE ${table} DISABLE TRIGGER ${table === 'audit_event' ? 'audit_event_immutable' : 'audit_checkpoint_immutable'}`,
+        `DROP TRIGGER ${table === 'audit_event' ? 'audit_event_chain' : 'audit_checkpoint_no_truncate'} ON ${table}`,
+        `DROP TABLE ${table}`,
+      ]) {
+        await expect(api.dataSource.query(statement)).rejects.toThrow(/must be owner/);
+      }
+    }
+    // Nor can it switch triggers off for its session, or hand itself more rights.
+    await expect(api.dataSource.query(`SET session_replication_role = replica`)).rejects.toThrow(
+      /permission denied/,
     );
+    // A GRANT by a non-owner grants nothing (PostgreSQL only warns).
+    await api.dataSource.query(`GRANT UPDATE, DELETE, TRUNCATE ON audit_event TO ${APP_DATABASE_ROLE}`);
+    const [rights] = await api.dataSource.query<{ change: boolean }[]>(
+      `SELECT has_table_privilege('audit_event', 'UPDATE, DELETE, TRUNCATE, TRIGGER') AS change`,
+    );
+    expect(rights.change).toBe(false);
+    // What it needs: append to the trail and read it back.
+    const before = await countAudit(api);
+    await api.dataSource.transaction((manager) =>
+      recordAudit(manager, {
+        action: 'site.updated',
+        entityType: 'site',
+        reason: 'appended by the app role',
+      }),
+    );
+    expect(await countAudit(api)).toBe(before + 1);
   });
 
   it('keeps no audit row of a change that rolled back', async () => {
@@ -129,7 +178,7 @@ describe('audit trail', () => {
 
   it('keeps neither the change nor its audit row when the commit itself fails', async () => {
     // A deferred check fires at COMMIT, after both the site row and its audit row were written.
-    await api.dataSource.query(`
+    await system.asOwner(`
       CREATE FUNCTION refuse_doomed_name() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.name = 'Doomed' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NEW; END $$;
       CREATE CONSTRAINT TRIGGER refuse_doomed_name AFTER UPDATE ON site DEFERRABLE INITIALLY DEFERRED
@@ -147,7 +196,7 @@ describe('audit trail', () => {
   });
 
   it('fails the change when its audit row cannot be written', async () => {
-    await api.dataSource.query(`
+    await system.asOwner(`
       CREATE FUNCTION refuse_site_audit() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.action = 'site.updated' AND NEW.reason = 'audit will fail' THEN RAISE EXCEPTION 'audit store refused'; END IF; RETURN NEW; END $$;
       CREATE TRIGGER refuse_site_audit BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION refuse_site_audit();`);
@@ -170,7 +219,12 @@ describe('audit trail', () => {
     );
     expect(results.map((r) => r.status)).toEqual(names.map(() => 201));
     const verify = await api.http().get('/api/v1/audit/verify').set(fixture.admin.auth).expect(200);
-    expect(verify.body).toEqual({ valid: true, checked: await countAudit(api) });
+    const count = await countAudit(api);
+    expect(verify.body).toEqual({
+      valid: true,
+      checked: count,
+      checkpoints: { valid: true, checked: 0, rowsAfterNewest: count },
+    });
   });
 });
 
@@ -196,18 +250,23 @@ describe('audit trail verification finds tampering by a superuser', () => {
   };
 
   it('reports an edited row as a hash mismatch', async () => {
+    const count = await countAudit(api);
     await api
       .http()
       .get('/api/v1/audit/verify')
       .set(fixture.admin.auth)
-      .expect(200, { valid: true, checked: await countAudit(api) });
+      .expect(200, {
+        valid: true,
+        checked: count,
+        checkpoints: { valid: true, checked: 0, rowsAfterNewest: count },
+      });
     const id = await middleRow();
-    await api.dataSource.query(`
+    await system.asOwner(`
       ALTER TABLE audit_event DISABLE TRIGGER audit_event_immutable;
       UPDATE audit_event SET reason = 'nothing to see here' WHERE id = ${id};
       ALTER TABLE audit_event ENABLE TRIGGER audit_event_immutable;`);
     const verify = await api.http().get('/api/v1/audit/verify').set(fixture.admin.auth).expect(200);
-    expect(verify.body).toEqual({
+    expect(verify.body).toMatchObject({
       valid: false,
       checked: 5,
       firstBrokenLink: { id, problem: 'hash_mismatch' },
@@ -219,15 +278,146 @@ describe('audit trail verification finds tampering by a superuser', () => {
     const [{ next }] = await api.dataSource.query(
       `SELECT min(id)::text AS next FROM audit_event WHERE id > ${id}`,
     );
-    await api.dataSource.query(`
+    await system.asOwner(`
       ALTER TABLE audit_event DISABLE TRIGGER audit_event_immutable;
       DELETE FROM audit_event WHERE id = ${id};
       ALTER TABLE audit_event ENABLE TRIGGER audit_event_immutable;`);
     const verify = await api.http().get('/api/v1/audit/verify').set(fixture.admin.auth).expect(200);
-    expect(verify.body).toEqual({
+    expect(verify.body).toMatchObject({
       valid: false,
       checked: 5,
       firstBrokenLink: { id: next, problem: 'link_mismatch' },
+    });
+  });
+});
+
+describe('audit checkpoints find a rewrite by whoever controls the database', () => {
+  let system: TestSystem;
+  let api: TestApi;
+  let fixture: IdentityFixture;
+
+  beforeEach(async () => {
+    ({ system, api, fixture } = await startIdentitySystem());
+  });
+
+  afterEach(async () => {
+    await api?.close();
+    await system?.shutdown();
+  });
+
+  const verify = async (): Promise<Record<string, unknown>> =>
+    (await api.http().get('/api/v1/audit/verify').set(fixture.admin.auth).expect(200)).body as Record<
+      string,
+      unknown
+    >;
+
+  /** One more audited change, so that the head of the chain moves. */
+  const auditedChange = (name: string) =>
+    api.http().post('/api/v1/sponsor-organisations').set(fixture.admin.auth).send({ name }).expect(201);
+
+  /** Written by the app role, as the worker's scheduled job does. */
+  const checkpoint = async () => {
+    const outcome = await writeAuditCheckpoint(api.dataSource, system.config.AUDIT_CHECKPOINT_KEY);
+    if (outcome.status !== 'written') throw new Error(`no checkpoint written: ${outcome.reason}`);
+    return outcome.checkpoint;
+  };
+
+  /** What a superuser can do: edit a row, then recompute every hash and link after it, so the chain holds. */
+  const rewriteAndRechain = (id: string) =>
+    system.asOwner(`
+      ALTER TABLE audit_event DISABLE TRIGGER audit_event_immutable;
+      UPDATE audit_event SET reason = 'nothing to see here' WHERE id = ${id};
+      DO $$ DECLARE r audit_event; previous text := repeat('0', 64); BEGIN
+        FOR r IN SELECT * FROM audit_event ORDER BY id LOOP
+          r.prev_hash := previous;
+          UPDATE audit_event SET prev_hash = previous, hash = audit_event_row_hash(r) WHERE id = r.id
+            RETURNING hash INTO previous;
+        END LOOP;
+      END $$;
+      ALTER TABLE audit_event ENABLE TRIGGER audit_event_immutable;`);
+
+  it('signs the head once, reports the newest checkpoint and the rows only the chain covers', async () => {
+    const written = await checkpoint();
+    await expect(writeAuditCheckpoint(api.dataSource, system.config.AUDIT_CHECKPOINT_KEY)).resolves.toEqual({
+      status: 'skipped',
+      reason: 'head_unchanged',
+    });
+    await auditedChange('After the checkpoint');
+    const count = await countAudit(api);
+    expect(await verify()).toEqual({
+      valid: true,
+      checked: count,
+      checkpoints: {
+        valid: true,
+        checked: 1,
+        newest: {
+          id: written.id,
+          headEventId: written.headEventId,
+          createdAt: written.createdAt.toISOString(),
+        },
+        rowsAfterNewest: 1,
+      },
+    });
+  });
+
+  it('fails when a row before a checkpoint was rewritten and the whole chain recomputed', async () => {
+    const [{ id }] = await system.asOwner<{ id: string }>(
+      `SELECT a.id::text AS id FROM audit_event a ORDER BY a.id OFFSET 3 LIMIT 1`,
+    );
+    const written = await checkpoint();
+    await auditedChange('After the checkpoint');
+    await rewriteAndRechain(id);
+    const body = await verify();
+    // The chain alone would pass: that is what a superuser can achieve.
+    expect(body).toMatchObject({ checked: await countAudit(api) });
+    expect(body.firstBrokenLink).toBeUndefined();
+    expect(body).toMatchObject({
+      valid: false,
+      checkpoints: {
+        valid: false,
+        checked: 0,
+        firstInvalid: { id: written.id, problem: 'head_hash_mismatch' },
+      },
+    });
+  });
+
+  it('fails when the newest rows were cut back to before a checkpoint', async () => {
+    await checkpoint();
+    await auditedChange('Covered by the second checkpoint');
+    const second = await checkpoint();
+    await auditedChange('After the second checkpoint');
+    await system.asOwner(`
+      ALTER TABLE audit_event DISABLE TRIGGER audit_event_immutable;
+      DELETE FROM audit_event WHERE id >= ${second.headEventId};
+      ALTER TABLE audit_event ENABLE TRIGGER audit_event_immutable;`);
+    const body = await verify();
+    expect(body.firstBrokenLink).toBeUndefined(); // a cut tail leaves a valid chain
+    expect(body).toMatchObject({
+      valid: false,
+      checkpoints: { valid: false, checked: 1, firstInvalid: { id: second.id, problem: 'head_missing' } },
+    });
+  });
+
+  it('fails on a checkpoint not signed with our key', async () => {
+    await checkpoint();
+    await auditedChange('Forged over');
+    const [head] = await api.dataSource.query<{ id: string; hash: string }[]>(
+      `SELECT a.id::text AS id, a.hash FROM audit_event a ORDER BY a.id DESC LIMIT 1`,
+    );
+    const createdAt = new Date();
+    const forged = signCheckpoint('another key, not the one the apps hold, 0123456789', {
+      headEventId: head.id,
+      headHash: head.hash,
+      createdAt,
+    });
+    const [{ id }] = await api.dataSource.query<{ id: string }[]>(
+      `INSERT INTO audit_checkpoint (head_event_id, head_hash, created_at, signature)
+       VALUES ($1, $2, $3, $4) RETURNING id::text AS id`,
+      [head.id, head.hash, createdAt, forged],
+    );
+    expect(await verify()).toMatchObject({
+      valid: false,
+      checkpoints: { valid: false, checked: 1, firstInvalid: { id, problem: 'signature_invalid' } },
     });
   });
 });

@@ -12,8 +12,8 @@ describe('migrations', () => {
   let dataSource: DataSource;
 
   /**
-   * Columns with their types, constraints, indexes, triggers and functions of the public schema, leaving out
-   * TypeORM's own bookkeeping table and the functions of extensions.
+   * Columns with their types, constraints, indexes, triggers, functions and privileges (of the app role among
+   * others) of the public schema, leaving out TypeORM's own bookkeeping table and the functions of extensions.
    */
   const schema = async () =>
     (
@@ -27,6 +27,12 @@ describe('migrations', () => {
          UNION ALL SELECT 'function ' || p.oid::regprocedure || ' ' || md5(pg_get_functiondef(p.oid))
            FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+         UNION ALL SELECT 'privileges ' || c.relname || ' ' || (
+             SELECT string_agg(item::text, ',' ORDER BY item::text)
+               FROM unnest(coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner))) item)
+           FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S')
+            AND c.relname NOT LIKE 'schema_migrations%'
+         UNION ALL SELECT 'default privileges ' || d.defaclobjtype::text || ' ' || d.defaclacl::text FROM pg_default_acl d
          ORDER BY 1`,
       )
     ).map((row) => row.item);
@@ -34,7 +40,8 @@ describe('migrations', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = new DataSource(
-      dataSourceOptions(loadConfig({ ...process.env, DATABASE_URL: database.url }), 'migrations-test'),
+      // As the owner, as `npm run migration:revert` connects.
+      dataSourceOptions(loadConfig({ ...process.env, DATABASE_URL: database.ownerUrl }), 'migrations-test'),
     );
     await dataSource.initialize();
   });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -75,6 +75,23 @@ describe('the built apps as processes', () => {
     expect(api.output()).toMatch(/DATABASE_URL: DATABASE_URL must be a URL starting with postgres:\/\//);
   });
 
+  it('refuses to start either app in production as a role that could rewrite the audit trail', async () => {
+    const production = environmentOf({
+      NODE_ENV: 'production',
+      DATABASE_URL: system.database.ownerUrl,
+      JWT_ACCESS_SECRET: 'a production secret of forty characters!',
+      IDENTITY_FINGERPRINT_KEY: 'a production key of forty characters!!!!',
+    });
+    const api = startProcess('dist/apps/api/src/main.js', production);
+    const worker = startProcess('dist/apps/worker/src/main.js', production);
+    expect(await api.exited).toBe(1);
+    expect(await worker.exited).toBe(1);
+    for (const output of [api.output(), worker.output()]) {
+      expect(output).toMatch(/DATABASE_URL must connect as the app role \(trialready_app\)/);
+      expect(output).toMatch(/is a superuser/);
+    }
+  });
+
   it('refuses to start the worker with a bad REDIS_URL, naming the variable', async () => {
     const worker = startProcess(
       'dist/apps/worker/src/main.js',
@@ -147,7 +164,7 @@ describe('the built apps as processes', () => {
           encoding: 'utf8',
         },
       );
-      expect(said).toContain('generated JWT_ACCESS_SECRET, IDENTITY_FINGERPRINT_KEY');
+      expect(said).toContain('generated JWT_ACCESS_SECRET, IDENTITY_FINGERPRINT_KEY, AUDIT_CHECKPOINT_KEY');
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
       generated = readEnvFile(envFile);
     } finally {
@@ -157,12 +174,19 @@ describe('the built apps as processes', () => {
     const client = new Client({ connectionString: system.database.url });
     await client.connect();
     let adminId: string;
+    // A live session of that admin: access tokens name the session (sid) they belong to.
+    const sessionId = randomUUID();
     try {
       const { rows } = await client.query<{ id: string }>(
         `INSERT INTO app_user (email, display_name, role, password_hash)
          VALUES ('admin@forgery.example', 'Admin', 'admin', 'not-a-hash') RETURNING id`,
       );
       adminId = rows[0].id;
+      await client.query(
+        `INSERT INTO refresh_token (user_id, family_id, token_hash, expires_at)
+         VALUES ($1, $2, 'not-a-token-hash', now() + interval '1 day')`,
+        [adminId, sessionId],
+      );
     } finally {
       await client.end();
     }
@@ -178,7 +202,7 @@ describe('the built apps as processes', () => {
       expect(url.hostname).toBe('127.0.0.1');
       const port = Number(url.port);
 
-      const claims = { sub: adminId, role: 'admin', typ: 'access' };
+      const claims = { sub: adminId, role: 'admin', typ: 'access', sid: sessionId };
       const users = (token: string) =>
         fetch(`${url.origin}/api/v1/users`, { headers: { authorization: `Bearer ${token}` } });
       // The same claims signed with the installation's secret are an admin's: only the signature differs.

@@ -2,6 +2,7 @@ import { TRIAL_TEMPLATES } from '@registry/domain';
 import { writeSyntheticCohort } from '../../apps/api/src/cli/seed-writer';
 import { tokyoToday } from '../support/cohort-fixture';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
+import { secretsOf } from '../support/test-secrets';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 import { acceptTrialSites } from '../support/trial-fixture';
 import { RunningProcess, startProcess } from '../support/processes';
@@ -67,6 +68,7 @@ describe('a cohort re-screen survives its worker being killed', () => {
   const startWorkerProcess = () => {
     const worker = startProcess('dist/apps/worker/src/main.js', {
       DATABASE_URL: system.config.DATABASE_URL,
+      ...secretsOf(process.env),
       REDIS_URL: system.config.REDIS_URL,
       REDIS_KEY_PREFIX: system.config.REDIS_KEY_PREFIX,
       WORKER_HEALTH_PORT: '0',

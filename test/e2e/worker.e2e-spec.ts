@@ -50,8 +50,44 @@ describe('worker', () => {
       const second = await startWorker(system.config); // a second process must not add a second schedule
       await second.close();
       const schedulers = await queue.getJobSchedulers();
-      expect(schedulers.map((s) => s.key)).toEqual(['maintenance:prune-outbox:daily']);
-      expect(schedulers[0]).toMatchObject({ pattern: '30 3 * * *', tz: 'UTC' });
+      expect(schedulers.map((s) => s.key).sort()).toEqual([
+        'maintenance:audit-checkpoint:5min',
+        'maintenance:prune-outbox:daily',
+      ]);
+      expect(schedulers.find((s) => s.key === 'maintenance:prune-outbox:daily')).toMatchObject({
+        pattern: '30 3 * * *',
+        tz: 'UTC',
+      });
+      expect(schedulers.find((s) => s.key === 'maintenance:audit-checkpoint:5min')).toMatchObject({
+        pattern: '*/5 * * * *',
+        tz: 'UTC',
+      });
+    });
+
+    it('signs the head of the audit chain as the app role, and only when it moved', async () => {
+      const checkpoint = async () => {
+        const job = await queue.add(JobName.WriteAuditCheckpoint, {});
+        expect(await waitForState(job, ['completed', 'failed'])).toBe('completed');
+        return (await Job.fromId(queue, job.id!))?.returnvalue as { status: string; detail: object };
+      };
+      // The test's own connection is the app role's, as the worker's is: it may append to the trail.
+      await db.query(`INSERT INTO audit_event (actor_role, action, entity_type, changes)
+                      VALUES ('system', 'test.appended', 'test', '[]')`);
+      const { rows: head } = await db.query<{ id: string; hash: string }>(
+        `SELECT a.id::text AS id, a.hash FROM audit_event a ORDER BY a.id DESC LIMIT 1`,
+      );
+      expect(await checkpoint()).toMatchObject({ status: 'done', detail: { headEventId: head[0].id } });
+      expect(await checkpoint()).toEqual({ status: 'skipped', detail: { reason: 'head_unchanged' } });
+      const { rows } = await db.query(
+        `SELECT head_event_id::text AS "headEventId", head_hash AS "headHash", signature FROM audit_checkpoint`,
+      );
+      expect(rows).toEqual([
+        {
+          headEventId: head[0].id,
+          headHash: head[0].hash,
+          signature: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      ]);
     });
 
     it('runs its statements without JIT compilation, on every connection of its pool', async () => {

@@ -1,11 +1,19 @@
 import 'reflect-metadata';
-import { dataSourceOptions, pendingSchemaDrift, runMigrationsLocked } from '@registry/persistence';
+import {
+  ensureAppRole,
+  migrationDataSourceOptions,
+  pendingSchemaDrift,
+  runMigrationsLocked,
+} from '@registry/persistence';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { baseConfig, databaseUrl, maintenanceUrl, templateDatabaseName } from './test-environment';
 import { supplyTestSecrets } from './test-secrets';
 
-/** Migrates one template database for this run; every test file clones it (CREATE DATABASE ... TEMPLATE). */
+/**
+ * Migrates one template database for this run as the owner; every test file clones it (CREATE DATABASE ...
+ * TEMPLATE), grants to the app role included, and the apps under test connect as the app role.
+ */
 export default async function globalSetup(): Promise<void> {
   const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   process.env.TEST_RUN_ID = run;
@@ -14,7 +22,8 @@ export default async function globalSetup(): Promise<void> {
   const config = baseConfig();
   const template = templateDatabaseName(run);
 
-  const admin = new Client({ connectionString: maintenanceUrl(config.DATABASE_URL) });
+  await ensureAppRole(maintenanceUrl(config.MIGRATION_DATABASE_URL), config.DATABASE_URL);
+  const admin = new Client({ connectionString: maintenanceUrl(config.MIGRATION_DATABASE_URL) });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${template}"`);
@@ -23,8 +32,8 @@ export default async function globalSetup(): Promise<void> {
   }
 
   const dataSource = new DataSource({
-    ...dataSourceOptions(
-      { ...config, DATABASE_URL: databaseUrl(config.DATABASE_URL, template) },
+    ...migrationDataSourceOptions(
+      { ...config, MIGRATION_DATABASE_URL: databaseUrl(config.MIGRATION_DATABASE_URL, template) },
       'trialready-test',
     ),
   });

@@ -7,7 +7,7 @@ import { baseConfig, maintenanceUrl, runId } from './test-environment';
 export default async function globalTeardown(): Promise<void> {
   const run = runId();
   const config = baseConfig();
-  const admin = new Client({ connectionString: maintenanceUrl(config.DATABASE_URL) });
+  const admin = new Client({ connectionString: maintenanceUrl(config.MIGRATION_DATABASE_URL) });
   await admin.connect();
   try {
     const { rows } = await admin.query<{ datname: string }>(

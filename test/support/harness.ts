@@ -6,6 +6,7 @@ import { configureApiApp } from '../../apps/api/src/create-api-app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { Environment, loadConfig } from '@registry/config';
 import { Clock, JsonLogger } from '@registry/platform';
+import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -20,23 +21,47 @@ export function testLogger(service: string): JsonLogger {
 export interface TestSystem {
   config: Environment;
   database: TestDatabase;
+  /**
+   * Runs SQL as the owner of the schema (on this machine the superuser), for what the apps' role may not do:
+   * create a trigger, tamper with the audit trail.
+   */
+  asOwner<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Drops the database; the run's Redis keys go in the global teardown. */
   shutdown(): Promise<void>;
 }
 
-/** A database cloned for this test file and a Redis key prefix of its own; the config both apps will read. */
+async function queryAs<T>(url: string, sql: string, params?: unknown[]): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A database cloned for this test file and a Redis key prefix of its own; the config both apps will read,
+ * which connects them as the app role (DATABASE_URL), so every test proves its grants are enough.
+ */
 export async function createTestSystem(overrides: Record<string, string> = {}): Promise<TestSystem> {
   const database = await createTestDatabase();
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: database.url,
+    MIGRATION_DATABASE_URL: database.ownerUrl,
     DATABASE_POOL_SIZE: '5',
     REDIS_KEY_PREFIX: `tr_test_${runId()}_${uniqueSuffix()}`,
     WORKER_HEALTH_PORT: '0',
     LOG_LEVEL: 'error',
     ...overrides,
   });
-  return { config, database, shutdown: () => database.drop() };
+  return {
+    config,
+    database,
+    asOwner: (sql, params) => queryAs(database.ownerUrl, sql, params),
+    shutdown: () => database.drop(),
+  };
 }
 
 export interface TestApi {

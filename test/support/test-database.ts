@@ -10,7 +10,10 @@ import {
 
 export interface TestDatabase {
   name: string;
+  /** As the app role, which the apps under test use. */
   url: string;
+  /** As the owner of the schema: for what the apps may not do (alter tables, tamper with the trail). */
+  ownerUrl: string;
   drop(): Promise<void>;
 }
 
@@ -19,7 +22,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const config = baseConfig();
   const run = runId();
   const name = `tr_test_${run}_${uniqueSuffix()}`;
-  const admin = new Client({ connectionString: maintenanceUrl(config.DATABASE_URL) });
+  const admin = new Client({ connectionString: maintenanceUrl(config.MIGRATION_DATABASE_URL) });
   await admin.connect();
   try {
     for (let attempt = 1; ; attempt++) {
@@ -38,8 +41,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url: databaseUrl(config.DATABASE_URL, name),
+    ownerUrl: databaseUrl(config.MIGRATION_DATABASE_URL, name),
     async drop() {
-      const client = new Client({ connectionString: maintenanceUrl(config.DATABASE_URL) });
+      const client = new Client({ connectionString: maintenanceUrl(config.MIGRATION_DATABASE_URL) });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

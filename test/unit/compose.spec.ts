@@ -13,8 +13,13 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
 }
 
-// No Docker engine runs where the tests run, so the compose file is checked as data.
-const compose = parse(readFileSync(join(__dirname, '../../docker/compose.yml'), 'utf8'), { merge: true }) as {
+// No Docker engine runs where the tests run, so the compose file is checked as data, with each required
+// variable (`${NAME:?message}`) given a value as the operator would.
+const composeText = readFileSync(join(__dirname, '../../docker/compose.yml'), 'utf8').replace(
+  /\$\{(\w+):\?[^}]*\}/g,
+  (_, name: string) => `${name.toLowerCase()}0123456789abcdefghijklmnopqrstuvwxyz`,
+);
+const compose = parse(composeText, { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const services = compose.services;
@@ -95,6 +100,18 @@ describe('docker/compose.yml', () => {
     const published = Object.values(services).flatMap((service) => service.ports ?? []);
     expect(published).toContain('127.0.0.1:3000:3000');
     for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:/);
+  });
+
+  it.each(['api', 'worker'])('connects %s as the app role, without the owner credentials', (name) => {
+    const environment = services[name].environment ?? {};
+    expect(new URL(environment.DATABASE_URL).username).toBe('trialready_app');
+    expect(environment.MIGRATION_DATABASE_URL).toBeUndefined();
+  });
+
+  it('migrates as the owner, who creates the app role with the password the apps use', () => {
+    const environment = services.migrate.environment ?? {};
+    expect(new URL(environment.MIGRATION_DATABASE_URL).username).toBe('postgres');
+    expect(environment.DATABASE_URL).toBe(services.api.environment?.DATABASE_URL);
   });
 
   it('runs Redis without eviction, which BullMQ needs', () => {

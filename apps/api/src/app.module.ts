@@ -27,6 +27,8 @@ import { SponsorOrganisationsController } from './sponsor-organisations/sponsor-
 import { SponsorOrganisationsService } from './sponsor-organisations/sponsor-organisations.service';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SponsorQueryAuditInterceptor } from './audit/sponsor-query-audit.interceptor';
 
 @Module({})
 export class AppModule {
@@ -68,6 +70,8 @@ export class AppModule {
         VisitsService,
         TrialsService,
         FlagsService,
+        // Every query of a sponsor leaves a row in the audit trail.
+        { provide: APP_INTERCEPTOR, useClass: SponsorQueryAuditInterceptor },
       ],
     };
   }

@@ -41,7 +41,7 @@ export class Environment {
 
   @Transform(trimmed)
   @IsConnectionUrl(['postgres:', 'postgresql:'])
-  DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/trialready';
+  DATABASE_URL = 'postgres://trialready_app:trialready_app@127.0.0.1:5432/trialready';
 
   @Type(() => Number)
   @IsInt()
@@ -205,6 +205,14 @@ export class Environment {
   @Min(1)
   @Max(10000)
   DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE = 30;
+
+  /**
+   * The owner of the schema: migrations, the demo seed and the services script connect with it; the apps never
+   * do (they use DATABASE_URL, the app role, which owns nothing; see docs/SECURITY.md).
+   */
+  @Transform(trimmed)
+  @IsConnectionUrl(['postgres:', 'postgresql:'])
+  MIGRATION_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/trialready';
 }
 
 /**

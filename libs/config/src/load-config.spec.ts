@@ -23,7 +23,9 @@ const secrets = (): Record<string, string> =>
 describe('loadConfig', () => {
   it('gives local defaults when nothing but the secrets is set', () => {
     const config = loadConfig({ ...secrets() });
-    expect(config.DATABASE_URL).toBe('postgres://postgres:postgres@127.0.0.1:5432/trialready');
+    // The apps connect as the app role; migrations as the owner of the schema.
+    expect(config.DATABASE_URL).toBe('postgres://trialready_app:trialready_app@127.0.0.1:5432/trialready');
+    expect(config.MIGRATION_DATABASE_URL).toBe('postgres://postgres:postgres@127.0.0.1:5432/trialready');
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(config.API_PORT).toBe(3000);
     expect(config.LOG_LEVEL).toBe('info');

@@ -14,6 +14,12 @@ export const SECRET_VARIABLES = [
    * at two sites without any site seeing the other's names. Changing it orphans existing fingerprints.
    */
   'IDENTITY_FINGERPRINT_KEY',
+  /**
+   * HMAC key of audit checkpoints (the head of the audit chain, signed): a key the database does not hold, so
+   * a rewrite of the trail by whoever controls the database is detected. Rotating it makes earlier
+   * checkpoints fail /audit/verify (docs/SECURITY.md).
+   */
+  'AUDIT_CHECKPOINT_KEY',
 ] as const;
 
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];

@@ -17,6 +17,7 @@ export enum JobName {
   RunScreening = 'run-screening',
   /** Frequent: starts the daily re-screen of each site whose day has reached DAILY_RESCREEN_LOCAL_TIME. */
   StartDailyRescreens = 'start-daily-rescreens',
+  WriteAuditCheckpoint = 'write-audit-checkpoint',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -47,6 +48,9 @@ export interface RunScreeningJobData {
 
 export type StartDailyRescreensJobData = Record<string, never>;
 
+/** Signs the head of the audit chain (skipped when it has not moved since the newest checkpoint). */
+export type WriteAuditCheckpointJobData = Record<string, never>;
+
 /** The payload of each job name: one discriminated union for all jobs. */
 export interface JobDataByName {
   [JobName.PruneOutbox]: PruneOutboxJobData;
@@ -54,6 +58,7 @@ export interface JobDataByName {
   [JobName.ScreenParticipant]: ScreenParticipantJobData;
   [JobName.RunScreening]: RunScreeningJobData;
   [JobName.StartDailyRescreens]: StartDailyRescreensJobData;
+  [JobName.WriteAuditCheckpoint]: WriteAuditCheckpointJobData;
 }
 
 export type JobEnvelope = {
@@ -67,6 +72,7 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.ScreenParticipant]: QueueName.Screening,
   [JobName.RunScreening]: QueueName.Screening,
   [JobName.StartDailyRescreens]: QueueName.Screening,
+  [JobName.WriteAuditCheckpoint]: QueueName.Maintenance,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -85,6 +91,7 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.ScreenParticipant]: { ...DEFAULT_JOB_OPTIONS, attempts: 8 },
   [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
   [JobName.StartDailyRescreens]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.WriteAuditCheckpoint]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
 };
 
 /**
@@ -120,6 +127,13 @@ export const JOB_SCHEDULES = [
     queue: QueueName.Screening,
     repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
     job: { name: JobName.StartDailyRescreens, data: {} },
+  },
+  {
+    // Rows newer than the newest checkpoint are protected by the hash chain alone: this bounds that window.
+    schedulerId: 'maintenance:audit-checkpoint:5min',
+    queue: QueueName.Maintenance,
+    repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
+    job: { name: JobName.WriteAuditCheckpoint, data: {} },
   },
 ] as const satisfies readonly {
   schedulerId: string;

@@ -40,3 +40,17 @@ export function dataSourceOptions(
     maxQueryExecutionTime: 2000,
   };
 }
+
+/**
+ * The same connection as the schema's owner (MIGRATION_DATABASE_URL): for migrations, the demo seed and
+ * whatever must create or alter tables. The apps never use it.
+ */
+export function migrationDataSourceOptions(
+  config: Pick<Environment, 'MIGRATION_DATABASE_URL' | 'DATABASE_POOL_SIZE'>,
+  applicationName: string,
+): DataSourceOptions {
+  return dataSourceOptions(
+    { DATABASE_URL: config.MIGRATION_DATABASE_URL, DATABASE_POOL_SIZE: config.DATABASE_POOL_SIZE },
+    applicationName,
+  );
+}

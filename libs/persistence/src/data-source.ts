@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './data-source-options';
+import { migrationDataSourceOptions } from './data-source-options';
 
-/** For the TypeORM CLI (`migration:generate`): the same options the apps use, from the environment. */
-export default new DataSource(dataSourceOptions(loadConfig(), 'trialready-cli'));
+/** For the TypeORM CLI (`migration:generate`): the apps' options, as the owner of the schema. */
+export default new DataSource(migrationDataSourceOptions(loadConfig(), 'trialready-cli'));

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { dataSourceOptions, SessionSettings } from './data-source-options';
+import { DatabasePrivilegeCheck } from './database-privilege-check';
 
 /** The TypeORM connection for a Nest app; entities come from the shared list, never auto-loaded. */
 @Module({})
@@ -20,6 +21,7 @@ export class DatabaseModule {
             dataSourceOptions(config, `trialready-${processName}`, sessionSettings),
         }),
       ],
+      providers: [DatabasePrivilegeCheck],
     };
   }
 }

@@ -8,3 +8,5 @@ export * from './audit/audit-chain';
 export * from './errors';
 export * from './outbox/publish-event';
 export * from './screening/load-profiles';
+export * from './audit/audit-checkpoint';
+export * from './database-roles';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Environment, generateSecret, loadConfig, SECRET_VARIABLES } from '@registry/config';
 import { Criterion, dateInTimeZone, TRIAL_TEMPLATES, TrialTemplate } from '@registry/domain';
-import { dataSourceOptions, runMigrationsLocked } from '@registry/persistence';
+import { ensureAppRole, migrationDataSourceOptions, runMigrationsLocked } from '@registry/persistence';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -97,7 +97,7 @@ function supplyBenchSecrets(): void {
 }
 
 async function ensureDatabase(config: Environment, name: string): Promise<void> {
-  const url = new URL(config.DATABASE_URL);
+  const url = new URL(config.MIGRATION_DATABASE_URL);
   url.pathname = '/postgres';
   const client = new Client({ connectionString: url.toString() });
   await client.connect();
@@ -119,10 +119,20 @@ export async function openBenchCohort(participants: number): Promise<BenchCohort
   const base = loadConfig(process.env);
   const databaseName = process.env.BENCH_DATABASE ?? `trialready_bench_${participants}`;
   await ensureDatabase(base, databaseName);
-  const url = new URL(base.DATABASE_URL);
-  url.pathname = `/${databaseName}`;
-  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' });
-  const dataSource = new DataSource(dataSourceOptions(config, 'trialready-bench'));
+  const inDatabase = (serverUrl: string) => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${databaseName}`;
+    return url.toString();
+  };
+  // The apps under measurement connect as the app role; migrations and the seed as the owner.
+  await ensureAppRole(inDatabase(base.MIGRATION_DATABASE_URL), base.DATABASE_URL);
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: inDatabase(base.DATABASE_URL),
+    MIGRATION_DATABASE_URL: inDatabase(base.MIGRATION_DATABASE_URL),
+    LOG_LEVEL: 'warn',
+  });
+  const dataSource = new DataSource(migrationDataSourceOptions(config, 'trialready-bench'));
   await dataSource.initialize();
   await runMigrationsLocked(dataSource);
   // A new demo password each run, given to the kept database's users too: no password outlives the run.

@@ -108,11 +108,49 @@ export class BrokenLinkDto {
   problem: 'hash_mismatch' | 'link_mismatch';
 }
 
-export class AuditVerificationDto {
+export class InvalidCheckpointDto {
+  @ApiProperty({ description: 'Id of the first checkpoint that does not hold' })
+  id: string;
+  @ApiProperty({
+    enum: ['signature_invalid', 'head_missing', 'head_hash_mismatch'],
+    description: 'Forged (not signed with our key), or its head row was deleted or rewritten since',
+  })
+  problem: 'signature_invalid' | 'head_missing' | 'head_hash_mismatch';
+}
+
+export class NewestCheckpointDto {
   @ApiProperty()
+  id: string;
+  @ApiProperty({ description: 'The audit row that was the head of the chain when it was signed' })
+  headEventId: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+}
+
+export class CheckpointVerificationDto {
+  @ApiProperty()
+  valid: boolean;
+  @ApiProperty({ description: 'Checkpoints whose signature and head row were checked' })
+  checked: number;
+  @ApiPropertyOptional({ type: InvalidCheckpointDto })
+  firstInvalid?: InvalidCheckpointDto;
+  @ApiPropertyOptional({ type: NewestCheckpointDto, description: 'Absent when none was written yet' })
+  newest?: NewestCheckpointDto;
+  @ApiProperty({
+    description:
+      'Rows after the newest checkpoint: they are protected by the hash chain alone, so a rewrite of them ' +
+      'with the chain recomputed, or a cut of them, is not detected until a later checkpoint covers them',
+  })
+  rowsAfterNewest: number;
+}
+
+export class AuditVerificationDto {
+  @ApiProperty({ description: 'The chain holds and every checkpoint holds' })
   valid: boolean;
   @ApiProperty({ description: 'Rows verified before the first broken link (or all of them)' })
   checked: number;
   @ApiPropertyOptional({ type: BrokenLinkDto })
   firstBrokenLink?: BrokenLinkDto;
+  @ApiProperty({ type: CheckpointVerificationDto })
+  checkpoints: CheckpointVerificationDto;
 }

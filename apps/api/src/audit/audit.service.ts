@@ -1,13 +1,36 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AuditEventEntity } from '@registry/persistence';
+import { Environment } from '@registry/config';
+import { AuditEventEntity, verifyAuditChain, verifyAuditCheckpoints } from '@registry/persistence';
 import { DataSource } from 'typeorm';
 import { Actor, siteFilterOf } from '../auth/actor';
-import type { AuditQueryDto } from './audit.dto';
+import type { AuditQueryDto, AuditVerificationDto } from './audit.dto';
 
 @Injectable()
 export class AuditService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(Environment) private readonly config: Environment,
+  ) {}
+
+  /**
+   * The hash chain from the first row, then every signed checkpoint against the rows it names. The chain
+   * alone finds an edit by someone who cannot recompute it; the checkpoints find a rewrite by someone who can
+   * (whoever controls the database), up to the newest checkpoint.
+   */
+  async verify(): Promise<AuditVerificationDto> {
+    const chain = await verifyAuditChain(this.dataSource);
+    const checkpoints = await verifyAuditCheckpoints(this.dataSource, this.config.AUDIT_CHECKPOINT_KEY);
+    const [{ rowsAfterNewest }] = await this.dataSource.query<{ rowsAfterNewest: number }[]>(
+      `SELECT count(*)::int AS "rowsAfterNewest" FROM audit_event WHERE id > $1`,
+      [checkpoints.newest?.headEventId ?? '0'],
+    );
+    return {
+      ...chain,
+      valid: chain.valid && checkpoints.valid,
+      checkpoints: { ...checkpoints, rowsAfterNewest },
+    };
+  }
 
   /** Admins read the whole trail; coordinators and monitors only the rows of their sites. */
   async search(actor: Actor, query: AuditQueryDto): Promise<[AuditEventEntity[], number]> {

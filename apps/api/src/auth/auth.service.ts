@@ -8,6 +8,7 @@ import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { RateLimiter } from '../common/rate-limiter';
 import type { Actor } from './actor';
 import { invalidRefreshToken, loginFailed, tooManyAttempts } from './auth.errors';
+import { unknownLoginEmailHash } from './login-email-hash';
 import { PasswordHasher } from './password-hasher';
 import { hashRefreshToken, IssuedTokens, TokenService } from './token.service';
 
@@ -41,7 +42,16 @@ export class AuthService {
           action: 'auth.login_failed',
           entityType: 'user',
           entityId: user?.id ?? null,
-          changes: user ? [] : [{ field: 'email', old: null, new: email.toLowerCase() }],
+          // No account: keep a keyed hash of the address, never the address itself.
+          changes: user
+            ? []
+            : [
+                {
+                  field: 'emailHash',
+                  old: null,
+                  new: unknownLoginEmailHash(this.config.IDENTITY_FINGERPRINT_KEY, email),
+                },
+              ],
           reason: why,
           actor: { userId: user?.id ?? null, role: user?.role ?? 'anonymous' },
         });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
 import { dateInTimeZone } from '@registry/domain';
-import { dataSourceOptions, runMigrationsLocked } from '@registry/persistence';
+import { ensureAppRole, migrationDataSourceOptions, runMigrationsLocked } from '@registry/persistence';
 import { DataSource } from 'typeorm';
 import { ensureDemoTrials } from './demo-data';
 import { DEMO_LOGINS_FILE, ensureDemoIdentityWithLogins } from './demo-logins';
@@ -29,9 +29,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(participants) || participants < 0 || participants > 5_000_000) {
     throw new Error('usage: seed --demo | seed --participants N [--seed S]   (N from 0 to 5,000,000)');
   }
-  const dataSource = new DataSource(dataSourceOptions(config, 'trialready-seed'));
+  // As the owner: it migrates first, and loads data no app route could (users with set passwords, a cohort).
+  const dataSource = new DataSource(migrationDataSourceOptions(config, 'trialready-seed'));
   await dataSource.initialize();
   try {
+    await ensureAppRole(config.MIGRATION_DATABASE_URL, config.DATABASE_URL);
     await runMigrationsLocked(dataSource);
     const { siteIds, sponsorId, ownerId, passwordGenerated } = await ensureDemoIdentityWithLogins(dataSource);
     console.log(

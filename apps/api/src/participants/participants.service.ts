@@ -234,10 +234,20 @@ export class ParticipantsService {
   /** Names and contacts: for coordinators of the participant's own site only (admins and monitors get 404). */
   async identity(actor: Actor, id: string): Promise<ParticipantIdentityEntity> {
     if (actor.role !== Role.Coordinator) throw notFound('Participant');
-    const participant = await this.access.visible(this.dataSource.manager, actor, id);
-    return this.dataSource
-      .getRepository(ParticipantIdentityEntity)
-      .findOneByOrFail({ participantId: participant.id });
+    // Every read of who a person is leaves a row in the trail, committed before the names are sent.
+    return this.dataSource.transaction(async (manager) => {
+      const participant = await this.access.visible(manager, actor, id);
+      const identity = await manager.findOneByOrFail(ParticipantIdentityEntity, {
+        participantId: participant.id,
+      });
+      await recordAudit(manager, {
+        action: 'participant.identity_viewed',
+        entityType: 'participant',
+        entityId: participant.id,
+        siteId: participant.siteId,
+      });
+      return identity;
+    });
   }
 
   async transition(actor: Actor, id: string, input: TransitionDto): Promise<ParticipantEntity> {

@@ -1,12 +1,18 @@
 import { Processor } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
+import { Environment } from '@registry/config';
 import { JobName, QueueName } from '@registry/jobs';
+import { writeAuditCheckpoint } from '@registry/persistence';
 import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { workerOptions } from '../runtime/worker-options';
 
 @Processor(QueueName.Maintenance, workerOptions())
 export class MaintenanceProcessor extends QueueProcessor {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(Environment) private readonly config: Environment,
+  ) {
     super();
   }
 
@@ -20,6 +26,22 @@ export class MaintenanceProcessor extends QueueProcessor {
       return deleted > 0
         ? { status: 'done', detail: { deleted } }
         : { status: 'skipped', detail: { deleted: 0 } };
+    },
+
+    [JobName.WriteAuditCheckpoint]: async () => {
+      const outcome = await writeAuditCheckpoint(this.dataSource, this.config.AUDIT_CHECKPOINT_KEY);
+      if (outcome.status === 'skipped') return { status: 'skipped', detail: { reason: outcome.reason } };
+      const { id, headEventId, headHash, createdAt, signature } = outcome.checkpoint;
+      // A second copy outside the database (logs are shipped elsewhere): it shows a checkpoint deleted later.
+      this.logger.log({
+        msg: 'audit checkpoint written',
+        checkpointId: id,
+        headEventId,
+        headHash,
+        createdAt: createdAt.toISOString(),
+        signature,
+      });
+      return { status: 'done', detail: { checkpointId: id, headEventId } };
     },
   };
 }

@@ -2,7 +2,11 @@ import { JobName, QueueName } from '@registry/jobs';
 import { findJobHandlerProblems } from './job-handler-check';
 
 const everyJobHandledOnce = () => [
-  { processor: 'MaintenanceProcessor', queue: QueueName.Maintenance, jobNames: [JobName.PruneOutbox] },
+  {
+    processor: 'MaintenanceProcessor',
+    queue: QueueName.Maintenance,
+    jobNames: [JobName.PruneOutbox, JobName.WriteAuditCheckpoint],
+  },
   { processor: 'EventsProcessor', queue: QueueName.Events, jobNames: [JobName.DeliverEvent] },
   {
     processor: 'ScreeningProcessor',
@@ -19,6 +23,7 @@ describe('findJobHandlerProblems', () => {
   it('reports a job without a handler', () => {
     expect(findJobHandlerProblems(everyJobHandledOnce().slice(1))).toEqual([
       `job "${JobName.PruneOutbox}" has no handler`,
+      `job "${JobName.WriteAuditCheckpoint}" has no handler`,
     ]);
   });
 

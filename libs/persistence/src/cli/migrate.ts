@@ -1,17 +1,22 @@
 import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../data-source-options';
+import { migrationDataSourceOptions } from '../data-source-options';
+import { ensureAppRole } from '../database-roles';
 import { runMigrationsLocked } from '../run-migrations';
 
 const USAGE = 'usage: migrate.js run | revert | show';
 
 async function main(command: string | undefined): Promise<void> {
   if (!command || !['run', 'revert', 'show'].includes(command)) throw new Error(USAGE);
-  const dataSource = new DataSource(dataSourceOptions(loadConfig(), 'trialready-migrate'));
+  const config = loadConfig();
+  // As the owner of the schema (MIGRATION_DATABASE_URL); the apps' role (DATABASE_URL) may not alter tables.
+  const dataSource = new DataSource(migrationDataSourceOptions(config, 'trialready-migrate'));
   await dataSource.initialize();
   try {
     if (command === 'run') {
+      // The migrations grant to the app role; make sure it exists and may log in with DATABASE_URL's password.
+      await ensureAppRole(config.MIGRATION_DATABASE_URL, config.DATABASE_URL);
       const applied = await runMigrationsLocked(dataSource);
       console.log(
         applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}` : 'schema is up to date',

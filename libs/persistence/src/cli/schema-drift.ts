@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../data-source-options';
+import { migrationDataSourceOptions } from '../data-source-options';
 import { pendingSchemaDrift, runMigrationsLocked } from '../run-migrations';
 
 /**
- * `npm run migration:drift`: migrates DATABASE_URL, then prints the SQL that would make the schema match the
+ * `npm run migration:drift`: migrates MIGRATION_DATABASE_URL (as the owner), then prints the SQL that would make the schema match the
  * entities. Empty output means entities and migrations agree; otherwise it is the draft of the next migration.
  */
 async function main(): Promise<void> {
-  const dataSource = new DataSource(dataSourceOptions(loadConfig(), 'trialready-drift'));
+  const dataSource = new DataSource(migrationDataSourceOptions(loadConfig(), 'trialready-drift'));
   await dataSource.initialize();
   try {
     await runMigrationsLocked(dataSource);

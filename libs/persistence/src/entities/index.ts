@@ -1,4 +1,5 @@
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { ConsentDocumentEntity, ConsentWithdrawalEntity, ParticipantConsentEntity } from './consent.entity';
 import { ParticipantDuplicateFlagEntity } from './duplicate-flag.entity';
 import {
@@ -55,6 +56,7 @@ export {
   VisitEntity,
   DailyRescreenEntity,
   TrialSiteProposalEntity,
+  AuditCheckpointEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -86,4 +88,5 @@ export const ENTITIES = [
   ScreeningRunEntity,
   DailyRescreenEntity,
   TrialSiteProposalEntity,
+  AuditCheckpointEntity,
 ];

@@ -7,6 +7,7 @@ import { ScreeningFacts1795540000000 } from './1795540000000-ScreeningFacts';
 import { StoredExplanation1795580000000 } from './1795580000000-StoredExplanation';
 import { DailyRescreenPerSite1795590000000 } from './1795590000000-DailyRescreenPerSite';
 import { TrialSiteProposals1795600000000 } from './1795600000000-TrialSiteProposals';
+import { AppRoleAndAuditCheckpoints1795610000000 } from './1795610000000-AppRoleAndAuditCheckpoints';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   StoredExplanation1795580000000,
   DailyRescreenPerSite1795590000000,
   TrialSiteProposals1795600000000,
+  AppRoleAndAuditCheckpoints1795610000000,
 ];
