@@ -26,7 +26,7 @@ start_with_docker() {
   command -v docker >/dev/null && docker info >/dev/null 2>&1 && docker compose version >/dev/null 2>&1 || return 1
   say "starting PostgreSQL and Redis with docker compose"
   POSTGRES_HOST_PORT="$PG_PORT" REDIS_HOST_PORT="$REDIS_PORT" \
-    docker compose -f docker/compose.yml up -d --wait postgres redis
+    docker compose --env-file .env -f docker/compose.yml up -d --wait postgres redis
 }
 
 apt_install() { # packages...
@@ -71,7 +71,7 @@ explain_and_exit() {
 PostgreSQL ($PG_HOST:$PG_PORT from DATABASE_URL) or Redis ($REDIS_HOST:$REDIS_PORT from REDIS_URL)
 is not reachable, and this machine offers no way to start it here (tried: $STARTERS).
 Do one of these, then run the command again:
-  - with Docker:  docker compose -f docker/compose.yml up -d --wait postgres redis
+  - with Docker:  docker compose --env-file .env -f docker/compose.yml up -d --wait postgres redis
   - on Debian or Ubuntu, as root:
         apt-get install -y postgresql redis-server
         pg_ctlcluster \$(ls /etc/postgresql) main start

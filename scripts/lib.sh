@@ -3,8 +3,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
-export DATABASE_URL="${DATABASE_URL:-postgres://trialready_app:trialready_app@127.0.0.1:5432/trialready}"
-export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/trialready}"
+# No password has a default: `npm run up` generates APP_DATABASE_PASSWORD and POSTGRES_PASSWORD into .env, and
+# the URLs carry them. Without them (a machine whose PostgreSQL trusts local connections, as in CI) the URLs
+# carry none.
+with_password() { [ -n "$2" ] && printf '%s:%s' "$1" "$2" || printf '%s' "$1"; }
+export DATABASE_URL="${DATABASE_URL:-postgres://$(with_password trialready_app "${APP_DATABASE_PASSWORD:-}")@127.0.0.1:5432/trialready}"
+export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-postgres://$(with_password postgres "${POSTGRES_PASSWORD:-}")@127.0.0.1:5432/trialready}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export API_PORT="${API_PORT:-3000}"
 export WORKER_HEALTH_PORT="${WORKER_HEALTH_PORT:-3001}"

@@ -40,7 +40,7 @@ async function checkRedisPolicy(redisUrl) {
 
 // The database is created by the owner of the schema (the apps' role may not create anything).
 const defaults = {
-  MIGRATION_DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5432/trialready',
+  MIGRATION_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/trialready',
   REDIS_URL: 'redis://127.0.0.1:6379',
 };
 Promise.all([

@@ -26,10 +26,12 @@ if [ -f dist/apps/api/src/cli/seed.js ]; then
   node dist/apps/api/src/cli/seed.js --demo
 fi
 
-mkdir -p .run
+mkdir -p .run && chmod 700 .run
 bash scripts/down.sh --quiet
 start() { # name entry [node options]
-  nohup node "${@:3}" "$2" >".run/$1.log" 2>&1 &
+  # The apps connect as the app role only: the owner's URL and password stay with migrations and the seed.
+  # Appended, not overwritten: the worker's log keeps a copy of each signed audit checkpoint (docs/SECURITY.md).
+  nohup env -u MIGRATION_DATABASE_URL -u POSTGRES_PASSWORD node "${@:3}" "$2" >>".run/$1.log" 2>&1 &
   echo $! >".run/$1.pid"
 }
 start api dist/apps/api/src/main.js
@@ -61,4 +63,5 @@ cat <<MSG
     Logs         .run/api.log, .run/worker.log
     Stop         npm run down
 MSG
-if [ -f .run/demo-logins.txt ]; then cat .run/demo-logins.txt; fi
+# The demo password is kept in that file only (mode 0600), not printed where terminal logs would keep it.
+if [ -f .run/demo-logins.txt ]; then echo "    Demo log-ins .run/demo-logins.txt (readable by you only)"; fi

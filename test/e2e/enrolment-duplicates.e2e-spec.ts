@@ -1,6 +1,7 @@
+import { recordAudit } from '@registry/persistence';
 import { personInput } from '../support/cohort-fixture';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
-import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
+import { createIdentityFixture, identityEnv, IdentityFixture, Login } from '../support/identity-fixture';
 
 const person = (siteId: string, familyName: string, extra: Record<string, unknown> = {}) =>
   personInput(siteId, { identity: { familyName, givenName: 'Aiko' }, ...extra });
@@ -91,6 +92,31 @@ describe('the duplicate check at enrolment', () => {
     );
     expect(enrolled.changes).toContainEqual({ field: 'possibleDuplicateAtSites', old: null, new: ['TKY'] });
     expect(JSON.stringify(trail.body)).not.toContain(tokyo.body.id);
+  });
+
+  it("withholds other sites' registry ids that older enrolment rows named, from all but admins", async () => {
+    // As enrolments were audited before the trail kept site codes only.
+    const other = await enrol(f.coordinatorTokyo.auth, person(f.sites.tokyo, 'Legacy')).expect(201);
+    const legacy = await enrol(
+      f.coordinatorBoston.auth,
+      person(f.sites.boston, 'Legacy', { acknowledgeDuplicate: { reason: 'Checked by phone' } }),
+    ).expect(201);
+    await api.dataSource.transaction((manager) =>
+      recordAudit(manager, {
+        action: 'participant.enrolled',
+        entityType: 'participant',
+        entityId: legacy.body.id,
+        siteId: f.sites.boston,
+        changes: [{ field: 'possibleDuplicateOf', old: null, new: [other.body.id] }],
+        actor: { userId: f.coordinatorBoston.id, role: 'coordinator' },
+      }),
+    );
+    const read = (login: Login) =>
+      api.http().get(`/api/v1/audit?entityId=${legacy.body.id}`).set(login.auth).expect(200);
+    const coordinatorView = JSON.stringify((await read(f.coordinatorBoston)).body);
+    expect(coordinatorView).not.toContain(other.body.id);
+    expect(coordinatorView).toContain('[withheld: registry ids of other sites]');
+    expect(JSON.stringify((await read(f.admin)).body)).toContain(other.body.id);
   });
 });
 

@@ -164,7 +164,9 @@ describe('the built apps as processes', () => {
           encoding: 'utf8',
         },
       );
-      expect(said).toContain('generated JWT_ACCESS_SECRET, IDENTITY_FINGERPRINT_KEY, AUDIT_CHECKPOINT_KEY');
+      expect(said).toContain(
+        'generated JWT_ACCESS_SECRET, IDENTITY_FINGERPRINT_KEY, AUDIT_CHECKPOINT_KEY, POSTGRES_PASSWORD, APP_DATABASE_PASSWORD',
+      );
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
       generated = readEnvFile(envFile);
     } finally {
@@ -232,7 +234,9 @@ describe('scripts/ensure-services.sh', () => {
     });
     expect(result.code).toBe(1);
     expect(result.output).toContain('PostgreSQL (127.0.0.1:1 from DATABASE_URL)');
-    expect(result.output).toContain('docker compose -f docker/compose.yml up -d --wait postgres redis');
+    expect(result.output).toContain(
+      'docker compose --env-file .env -f docker/compose.yml up -d --wait postgres redis',
+    );
     expect(result.output).toContain('apt-get install -y postgresql redis-server');
   });
 

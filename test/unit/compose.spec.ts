@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { environmentVariableNames, generateSecret, loadConfig, SECRET_VARIABLES } from '@registry/config';
+import {
+  DATABASE_PASSWORD_VARIABLES,
+  environmentVariableNames,
+  generateDatabasePassword,
+  generateSecret,
+  loadConfig,
+  SECRET_VARIABLES,
+} from '@registry/config';
 
 interface ComposeService {
   image?: string;
@@ -13,16 +20,19 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
 }
 
-// No Docker engine runs where the tests run, so the compose file is checked as data, with each required
-// variable (`${NAME:?message}`) given a value as the operator would.
-const composeText = readFileSync(join(__dirname, '../../docker/compose.yml'), 'utf8').replace(
-  /\$\{(\w+):\?[^}]*\}/g,
-  (_, name: string) => `${name.toLowerCase()}0123456789abcdefghijklmnopqrstuvwxyz`,
+// No Docker engine runs where the tests run, so the compose file is checked as data: as written (where each
+// required variable is still `${NAME:?message}`), and with each required variable given a value as the
+// operator would.
+const rawComposeText = readFileSync(join(__dirname, '../../docker/compose.yml'), 'utf8');
+const servicesOf = (text: string) =>
+  (parse(text, { merge: true }) as { services: Record<string, ComposeService> }).services;
+const rawServices = servicesOf(rawComposeText);
+const services = servicesOf(
+  rawComposeText.replace(
+    /\$\{(\w+):\?[^}]*\}/g,
+    (_, name: string) => `${name.toLowerCase()}0123456789abcdefghijklmnopqrstuvwxyz`,
+  ),
 );
-const compose = parse(composeText, { merge: true }) as {
-  services: Record<string, ComposeService>;
-};
-const services = compose.services;
 
 /**
  * Compose's variable interpolation for the forms this file uses: `${NAME:?message}` (required: an error
@@ -43,7 +53,7 @@ function interpolate(value: string, variables: Record<string, string | undefined
 /** A service's environment as compose hands it to the container, given the variables of the host. */
 function containerEnvironment(name: string, variables: Record<string, string | undefined>) {
   return Object.fromEntries(
-    Object.entries(services[name].environment ?? {}).map(([key, value]) => [
+    Object.entries(rawServices[name].environment ?? {}).map(([key, value]) => [
       key,
       interpolate(String(value), variables),
     ]),
@@ -51,7 +61,10 @@ function containerEnvironment(name: string, variables: Record<string, string | u
 }
 
 // What `npm run up` generates into .env, which compose reads with --env-file .env.
-const generatedSecrets = Object.fromEntries(SECRET_VARIABLES.map((name) => [name, generateSecret()]));
+const generatedSecrets = {
+  ...Object.fromEntries(SECRET_VARIABLES.map((name) => [name, generateSecret()])),
+  ...Object.fromEntries(DATABASE_PASSWORD_VARIABLES.map((name) => [name, generateDatabasePassword()])),
+};
 
 describe('docker/compose.yml', () => {
   it('has postgres, redis, api and worker, each with a healthcheck', () => {
@@ -85,12 +98,16 @@ describe('docker/compose.yml', () => {
   it.each(['api', 'worker', 'migrate'])(
     'takes every secret of %s from the environment or --env-file, never from a literal',
     (name) => {
-      const environment = services[name].environment ?? {};
+      const environment = rawServices[name].environment ?? {};
       for (const secret of SECRET_VARIABLES) {
         expect(environment[secret]).toMatch(new RegExp(`^\\$\\{${secret}:\\?[^}]+\\}$`));
       }
-      expect(() => containerEnvironment(name, {})).toThrow(/required variable JWT_ACCESS_SECRET/);
-      expect(containerEnvironment(name, generatedSecrets)).toMatchObject(generatedSecrets);
+      for (const secret of SECRET_VARIABLES) {
+        const { [secret]: _missing, ...others } = generatedSecrets;
+        expect(() => containerEnvironment(name, others)).toThrow(new RegExp(`required variable ${secret}`));
+      }
+      const inContainer = containerEnvironment(name, generatedSecrets);
+      for (const secret of SECRET_VARIABLES) expect(inContainer[secret]).toBe(generatedSecrets[secret]);
     },
   );
 
@@ -106,6 +123,21 @@ describe('docker/compose.yml', () => {
     const environment = services[name].environment ?? {};
     expect(new URL(environment.DATABASE_URL).username).toBe('trialready_app');
     expect(environment.MIGRATION_DATABASE_URL).toBeUndefined();
+  });
+
+  it('takes every database password from the environment or --env-file, never from a literal', () => {
+    expect(rawServices.postgres.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?[^}]+\}$/);
+    for (const name of ['api', 'worker', 'migrate']) {
+      const withoutPasswords = Object.fromEntries(
+        Object.entries(generatedSecrets).filter(([key]) => key !== 'APP_DATABASE_PASSWORD'),
+      );
+      expect(() => containerEnvironment(name, withoutPasswords)).toThrow(/APP_DATABASE_PASSWORD/);
+      const environment = containerEnvironment(name, generatedSecrets);
+      expect(new URL(environment.DATABASE_URL).password).toBe(generatedSecrets.APP_DATABASE_PASSWORD);
+    }
+    expect(new URL(containerEnvironment('migrate', generatedSecrets).MIGRATION_DATABASE_URL).password).toBe(
+      generatedSecrets.POSTGRES_PASSWORD,
+    );
   });
 
   it('migrates as the owner, who creates the app role with the password the apps use', () => {

@@ -41,7 +41,7 @@ export class Environment {
 
   @Transform(trimmed)
   @IsConnectionUrl(['postgres:', 'postgresql:'])
-  DATABASE_URL = 'postgres://trialready_app:trialready_app@127.0.0.1:5432/trialready';
+  DATABASE_URL = 'postgres://trialready_app@127.0.0.1:5432/trialready';
 
   @Type(() => Number)
   @IsInt()
@@ -212,7 +212,7 @@ export class Environment {
    */
   @Transform(trimmed)
   @IsConnectionUrl(['postgres:', 'postgresql:'])
-  MIGRATION_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/trialready';
+  MIGRATION_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/trialready';
 }
 
 /**

@@ -24,8 +24,8 @@ describe('loadConfig', () => {
   it('gives local defaults when nothing but the secrets is set', () => {
     const config = loadConfig({ ...secrets() });
     // The apps connect as the app role; migrations as the owner of the schema.
-    expect(config.DATABASE_URL).toBe('postgres://trialready_app:trialready_app@127.0.0.1:5432/trialready');
-    expect(config.MIGRATION_DATABASE_URL).toBe('postgres://postgres:postgres@127.0.0.1:5432/trialready');
+    expect(config.DATABASE_URL).toBe('postgres://trialready_app@127.0.0.1:5432/trialready');
+    expect(config.MIGRATION_DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/trialready');
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(config.API_PORT).toBe(3000);
     expect(config.LOG_LEVEL).toBe('info');
@@ -76,10 +76,11 @@ describe('loadConfig', () => {
 
   it.each(['development', 'production'])('refuses to start in %s without each secret', (NODE_ENV) => {
     const problems = problemsOf({ NODE_ENV });
-    for (const name of ['JWT_ACCESS_SECRET', 'IDENTITY_FINGERPRINT_KEY']) {
+    for (const name of SECRET_VARIABLES) {
       expect(problems[name]).toMatch(new RegExp(`^${name} is required`));
     }
-    expect(problemsOf({ NODE_ENV, JWT_ACCESS_SECRET: generateSecret() })).toEqual({
+    const { IDENTITY_FINGERPRINT_KEY: _missing, ...allButOne } = secrets();
+    expect(problemsOf({ NODE_ENV, ...allButOne })).toEqual({
       IDENTITY_FINGERPRINT_KEY: expect.stringMatching(/IDENTITY_FINGERPRINT_KEY is required/),
     });
   });
@@ -111,6 +112,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'test',
       JWT_ACCESS_SECRET: PUBLISHED_JWT_ACCESS_SECRET,
       IDENTITY_FINGERPRINT_KEY: PUBLISHED_IDENTITY_FINGERPRINT_KEY,
+      AUDIT_CHECKPOINT_KEY: generateSecret(),
     });
     expect(config.JWT_ACCESS_SECRET).toBe(PUBLISHED_JWT_ACCESS_SECRET);
     expect(config.IDENTITY_FINGERPRINT_KEY).toBe(PUBLISHED_IDENTITY_FINGERPRINT_KEY);

@@ -24,6 +24,17 @@ export const SECRET_VARIABLES = [
 
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
+/**
+ * Database passwords that `npm run up` generates into `.env` beside the secrets. The apps do not read them:
+ * scripts/lib.sh builds DATABASE_URL (the app role) and MIGRATION_DATABASE_URL (the owner) from them when
+ * those are not set, and docker/compose.yml requires both. Hex, so that they need no escaping in a URL.
+ */
+export const DATABASE_PASSWORD_VARIABLES = ['POSTGRES_PASSWORD', 'APP_DATABASE_PASSWORD'] as const;
+
+export function generateDatabasePassword(): string {
+  return randomBytes(24).toString('hex');
+}
+
 export const MIN_SECRET_LENGTH = 32;
 
 /**

@@ -43,10 +43,25 @@ export class AuditService {
     if (query.actor) builder.andWhere('event.actor_user_id = :actor', { actor: query.actor });
     if (query.from) builder.andWhere('event.occurred_at >= :from', { from: query.from });
     if (query.to) builder.andWhere('event.occurred_at < :to', { to: query.to });
-    return builder
+    const [events, total] = await builder
       .orderBy('event.id', 'DESC')
       .skip((query.page - 1) * query.pageSize)
       .take(query.pageSize)
       .getManyAndCount();
+    if (!filter.all) for (const event of events) event.changes = withoutOtherSitesRecords(event.changes);
+    return [events, total];
   }
+}
+
+/**
+ * Enrolments audited before 2026-12 named the matching participants of other sites by registry id
+ * (`possibleDuplicateOf`); a site's reader may learn only the other sites' codes, as the 409 tells them. The
+ * rows stay as written (the trail is append-only and hash-chained); only what a site's reader is shown changes.
+ */
+function withoutOtherSitesRecords(changes: AuditEventEntity['changes']): AuditEventEntity['changes'] {
+  return changes.map((change) =>
+    change.field === 'possibleDuplicateOf'
+      ? { ...change, new: '[withheld: registry ids of other sites]' }
+      : change,
+  );
 }

@@ -41,9 +41,10 @@ export function writeDemoLogins(
     ...users.map((u) => `    ${u.role.padEnd(12)} ${u.email}`),
     '',
   ].join('\n');
+  // `mode` applies only to a new file: an older one, which may be readable by others, is narrowed before the
+  // new password goes into it.
+  if (existsSync(path)) chmodSync(path, 0o600);
   writeFileSync(path, text + '\n', { mode: 0o600 });
-  // `mode` applies only to a new file; an older file may have been readable by others.
-  chmodSync(path, 0o600);
 }
 
 /**
