@@ -10,11 +10,16 @@ const A45 = TRIAL_TEMPLATES.find((t) => t.key === 'ahead-a45')!.criteria.criteri
 const evaluate = (criteria: Criterion, profile = baseProfile()) =>
   evaluateCriteria(criteria, profile, { asOf: AS_OF, trialId: 'trial-1' });
 
-/** A 60-year-old e4 carrier with no family history, cognitively normal, 60 CL on a recent PET. */
-const youngCarrier = withObservation(
-  baseProfile({ birthDate: '1966-03-01', apoeGenotype: 'e3/e4', familyHistory: false }),
-  'amyloid_pet.centiloid',
-  60,
+/** A 60-year-old e4 carrier with no family history, cognitively normal, 60 CL (positive) on a recent PET. */
+const youngCarrier = withAmyloid(
+  withObservation(
+    baseProfile({ birthDate: '1966-03-01', apoeGenotype: 'e3/e4', familyHistory: false }),
+    'amyloid_pet.centiloid',
+    60,
+    '2026-04-01',
+  ),
+  M.Pet,
+  S.Positive,
   '2026-04-01',
 );
 
@@ -45,7 +50,7 @@ describe('an explanation a clinician can read', () => {
       ['age >= 65', 'fail'],
       ['first-degree family history of dementia with onset before 75', 'fail'],
       ['APOE e4 alleles >= 1', 'pass'],
-      ['amyloid positive by amyloid PET or CSF', 'unknown'],
+      ['amyloid positive by amyloid PET or CSF', 'pass'],
     ]);
   });
 
@@ -63,6 +68,14 @@ describe('an explanation a clinician can read', () => {
       reason: 'amyloid PET Centiloid 60 on 2026-04-01: meets amyloid PET Centiloid > 40 within 365 days',
     });
     expect(leaves.find((leaf) => leaf.criterion.startsWith('amyloid positive'))).toMatchObject({
+      result: 'pass',
+      value: 'positive',
+      date: '2026-04-01',
+    });
+    // Without any PET or CSF the risk factor's amyloid alternative is unknown, and says which tests decide it.
+    const unscanned = baseProfile({ birthDate: '1966-03-01', apoeGenotype: 'e3/e4', familyHistory: false });
+    const unscannedLeaves = nodes(evaluate(A45, unscanned).tree).filter((node) => node.kind === 'leaf');
+    expect(unscannedLeaves.find((leaf) => leaf.criterion.startsWith('amyloid positive'))).toMatchObject({
       result: 'unknown',
       reason: 'needs amyloid PET or CSF',
       tests: ['amyloid_pet', 'csf'],
