@@ -11,3 +11,4 @@ export * from './screening/load-profiles';
 export * from './audit/audit-checkpoint';
 export * from './database-roles';
 export * from './audit/audited-change';
+export * from './screening/start-screening-runs';
