@@ -56,11 +56,7 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, w
  * Drives the daily re-screen as the worker's scheduler would: a tick at the clock's time, then waits until
  * every event is relayed and every screening job and run it started has finished.
  */
-function dailyDriver(
-  clock: FixedClock,
-  apiOf: () => TestApi,
-  queues: () => { screening: Queue },
-) {
+function dailyDriver(clock: FixedClock, apiOf: () => TestApi, queues: () => { screening: Queue }) {
   /** Nothing left to do: every event relayed, every screening job and run finished. */
   const settled = async () => {
     const [{ pending }] = await apiOf().dataSource.query<{ pending: number }[]>(

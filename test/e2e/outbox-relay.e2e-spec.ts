@@ -93,7 +93,7 @@ describe('outbox relay: committed changes reach their job in one hop, exactly on
 
   const screenJobsOfParticipant = async (): Promise<Job[]> =>
     (await screeningQueue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed'])).filter(
-      (job) => job.name === JobName.ScreenParticipant && job.data.participantId === participantId,
+      (job) => job.name === (JobName.ScreenParticipant as string) && job.data.participantId === participantId,
     );
 
   it('adds each event’s own job straight to its queue: no events queue in between', async () => {
@@ -209,7 +209,7 @@ describe('outbox relay: committed changes reach their job in one hop, exactly on
     await relayAgain();
     const jobsOfRun = async () =>
       (await screeningQueue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed'])).filter(
-        (job) => job.name === JobName.RunScreening && job.data.runIds.includes(run.id),
+        (job) => job.name === (JobName.RunScreening as string) && job.data.runIds.includes(run.id),
       );
     expect((await jobsOfRun()).map((job) => [job.id, job.timestamp])).toEqual([[jobId, firstJob.timestamp]]);
 
