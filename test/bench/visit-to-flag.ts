@@ -7,8 +7,8 @@ import { startBenchWorker, timeCohortRun } from './support/bench-worker';
  * From a committed visit to a visible flag, with an idle queue: a Tokyo coordinator records, through the
  * HTTP API, a positive plasma p-tau217 for participants whom TRAILBLAZER-ALZ 3 lists as one plasma test
  * away, one at a time; the clock stops when the eligible flag can be read from the database. The path
- * timed: API transaction with outbox row, NOTIFY, outbox relay, events queue, screening queue (its 150 ms
- * de-duplication delay included), screening, flag.
+ * timed: API transaction with outbox row, NOTIFY, outbox relay, screening queue (its 150 ms de-duplication
+ * delay included), screening, flag.
  *
  *   npm run bench:visit-to-flag -- --participants 100000 --visits 500
  */

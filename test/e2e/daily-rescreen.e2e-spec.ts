@@ -56,12 +56,8 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, w
  * Drives the daily re-screen as the worker's scheduler would: a tick at the clock's time, then waits until
  * every event is relayed and every screening job and run it started has finished.
  */
-function dailyDriver(
-  clock: FixedClock,
-  apiOf: () => TestApi,
-  queues: () => { screening: Queue; events: Queue },
-) {
-  /** Nothing left to do: every event relayed and delivered, every screening job and run finished. */
+function dailyDriver(clock: FixedClock, apiOf: () => TestApi, queues: () => { screening: Queue }) {
+  /** Nothing left to do: every event relayed, every screening job and run finished. */
   const settled = async () => {
     const [{ pending }] = await apiOf().dataSource.query<{ pending: number }[]>(
       `SELECT (SELECT count(*) FROM outbox_event WHERE published_at IS NULL)
@@ -72,7 +68,7 @@ function dailyDriver(
       [...(await queue.getWaiting()), ...(await queue.getActive()), ...(await queue.getDelayed())].filter(
         (job) => !job.repeatJobKey,
       ).length;
-    return Number(pending) + (await queued(queues().events)) + (await queued(queues().screening));
+    return Number(pending) + (await queued(queues().screening));
   };
   const settle = () => waitFor(settled, (pending) => pending === 0, 'screening to settle');
 
@@ -100,12 +96,11 @@ describe('daily re-screen: each site on its own day', () => {
   let worker: INestApplicationContext;
   let secondWorker: INestApplicationContext;
   let screeningQueue: Queue;
-  let eventsQueue: Queue;
   let f: IdentityFixture;
   const driver = dailyDriver(
     clock,
     () => api,
-    () => ({ screening: screeningQueue, events: eventsQueue }),
+    () => ({ screening: screeningQueue }),
   );
   const participants: Record<'tokyoMarch' | 'bostonMarch' | 'tokyoNovember' | 'bostonNovember', string> = {
     tokyoMarch: '',
@@ -189,7 +184,6 @@ describe('daily re-screen: each site on its own day', () => {
       connection: redisOptionsFromUrl(system.config.REDIS_URL),
     };
     screeningQueue = new Queue(QueueName.Screening, connection);
-    eventsQueue = new Queue(QueueName.Events, connection);
     // What a worker of the previous release registered: the one 02:15 UTC re-screen for every site.
     await screeningQueue.upsertJobScheduler(
       'screening:rescreen-recruiting:daily',
@@ -218,7 +212,6 @@ describe('daily re-screen: each site on its own day', () => {
 
   afterAll(async () => {
     await screeningQueue?.close();
-    await eventsQueue?.close();
     await secondWorker?.close();
     await worker?.close();
     await api?.close();
@@ -366,12 +359,11 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
   let api: TestApi;
   let worker: INestApplicationContext;
   let screeningQueue: Queue;
-  let eventsQueue: Queue;
   let participantId: string;
   const driver = dailyDriver(
     clock,
     () => api,
-    () => ({ screening: screeningQueue, events: eventsQueue }),
+    () => ({ screening: screeningQueue }),
   );
 
   const determination = async () =>
@@ -400,7 +392,6 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
       connection: redisOptionsFromUrl(system.config.REDIS_URL),
     };
     screeningQueue = new Queue(QueueName.Screening, connection);
-    eventsQueue = new Queue(QueueName.Events, connection);
     api = await startApi(system.config, [], { clock });
     worker = await startWorker(system.config, { clock });
     const f = await createIdentityFixture(api);
@@ -481,7 +472,6 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
 
   afterAll(async () => {
     await screeningQueue?.close();
-    await eventsQueue?.close();
     await worker?.close();
     await api?.close();
     await system?.shutdown();

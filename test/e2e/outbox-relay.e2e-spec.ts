@@ -1,38 +1,16 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { deliverEventJobId, DeliverEventJobData, QueueName } from '@registry/jobs';
+import { TRIAL_TEMPLATES } from '@registry/domain';
+import { JobName, QueueName, runScreeningJobId } from '@registry/jobs';
 import { redisOptionsFromUrl } from '@registry/platform';
-import { Queue } from 'bullmq';
-import { EVENT_SUBSCRIBERS, EventSubscriber } from '../../apps/worker/src/events/event-subscribers';
-import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { Job, Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { enrolConsentedParticipant, createConsentDocument, tokyoToday } from '../support/cohort-fixture';
-import { createTestSystem, startApi, TestApi, TestSystem, testLogger } from '../support/harness';
+import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 import { freePort, PrivateRedis } from '../support/private-redis';
+import { acceptTrialSites } from '../support/trial-fixture';
 
-/** Records every event a worker delivers, to count deliveries per outbox row. */
-class RecordingSubscriber implements EventSubscriber {
-  readonly name = 'recorder';
-  readonly topics = ['participant.changed'];
-  readonly delivered: string[] = [];
-  handle(event: DeliverEventJobData): Promise<void> {
-    this.delivered.push(event.outboxId);
-    return Promise.resolve();
-  }
-}
-
-async function startRecordingWorker(
-  system: TestSystem,
-  recorder: RecordingSubscriber,
-): Promise<INestApplicationContext> {
-  const moduleRef = await Test.createTestingModule({ imports: [WorkerModule.forRoot(system.config)] })
-    .overrideProvider(EVENT_SUBSCRIBERS)
-    .useValue([recorder])
-    .compile();
-  moduleRef.useLogger(testLogger('worker'));
-  await moduleRef.init();
-  return moduleRef;
-}
+const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
 
 async function waitFor(
   condition: () => boolean | Promise<boolean>,
@@ -46,13 +24,31 @@ async function waitFor(
   }
 }
 
-describe('outbox relay: committed changes reach the queue exactly once, even across a Redis outage', () => {
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface OutboxState {
+  id: string;
+  topic: string;
+  published: boolean;
+  failed: boolean;
+  attempts: number;
+  last_error: string | null;
+}
+
+const outboxRows = (api: TestApi, where = 'true'): Promise<OutboxState[]> =>
+  api.dataSource.query<OutboxState[]>(
+    `SELECT id::text AS id, topic, published_at IS NOT NULL AS published, failed_at IS NOT NULL AS failed,
+            publish_attempts AS attempts, last_error
+       FROM outbox_event WHERE ${where} ORDER BY id`,
+  );
+
+describe('outbox relay: committed changes reach their job in one hop, exactly once, even across a Redis outage', () => {
   let redis: PrivateRedis;
   let system: TestSystem;
   let api: TestApi;
   let fixture: IdentityFixture;
   let participantId: string;
-  const recorder = new RecordingSubscriber();
+  let screeningQueue: Queue;
   const workers: INestApplicationContext[] = [];
 
   beforeAll(async () => {
@@ -68,11 +64,16 @@ describe('outbox relay: committed changes reach the queue exactly once, even acr
       fixture,
       await createConsentDocument(api, fixture.admin),
     );
-    // Two workers, as when the worker runs as several processes: each event must still arrive once.
-    workers.push(await startRecordingWorker(system, recorder), await startRecordingWorker(system, recorder));
+    // Two workers, as when the worker runs as several processes: each event must still be relayed once.
+    workers.push(await startWorker(system.config), await startWorker(system.config));
+    screeningQueue = new Queue(QueueName.Screening, {
+      prefix: system.config.REDIS_KEY_PREFIX,
+      connection: redisOptionsFromUrl(redis.url),
+    });
   });
 
   afterAll(async () => {
+    await screeningQueue?.close();
     for (const worker of workers) await worker.close();
     await api?.close();
     await redis?.kill();
@@ -87,49 +88,204 @@ describe('outbox relay: committed changes reach the queue exactly once, even acr
       .send({ visitDate: tokyoToday(), assessments: [{ type: 'mmse', values: { total } }] })
       .expect(201);
 
-  const outboxIds = async (where = 'true'): Promise<string[]> =>
-    (
-      await api.dataSource.query<{ id: string }[]>(
-        `SELECT id::text AS id FROM outbox_event WHERE ${where} ORDER BY id`,
-      )
-    ).map((row) => row.id);
+  const allRelayed = async () =>
+    (await outboxRows(api, 'published_at IS NULL AND failed_at IS NULL')).length === 0;
 
-  it('delivers every event once while Redis is up', async () => {
+  const screenJobsOfParticipant = async (): Promise<Job[]> =>
+    (await screeningQueue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed'])).filter(
+      (job) => job.name === (JobName.ScreenParticipant as string) && job.data.participantId === participantId,
+    );
+
+  it('adds each event’s own job straight to its queue: no events queue in between', async () => {
+    const startedAt = Date.now();
     for (const total of [30, 29, 28]) await recordVisit(total);
-    const all = await outboxIds();
-    await waitFor(() => recorder.delivered.length >= all.length, 'the first deliveries');
-    expect([...recorder.delivered].sort()).toEqual([...all].sort());
+    await waitFor(allRelayed, 'the relay');
+    await waitFor(
+      async () => (await screenJobsOfParticipant()).some((job) => job.timestamp >= startedAt),
+      'the participant’s re-screen',
+    );
+    const rows = await outboxRows(api);
+    expect(rows.every((row) => row.published && !row.failed && row.attempts === 0)).toBe(true);
+    const keys = new Redis(redisOptionsFromUrl(redis.url));
+    try {
+      expect(await keys.keys(`${system.config.REDIS_KEY_PREFIX}:events:*`)).toEqual([]);
+    } finally {
+      keys.disconnect();
+    }
   });
 
-  it('keeps events recorded while Redis is down, and delivers each once when it returns', async () => {
+  it('keeps events recorded while Redis is down, records the failure on those rows only, and relays them when it returns', async () => {
+    const before = (await outboxRows(api)).map((row) => row.id);
     await redis.kill();
     for (const total of [27, 26, 25]) await recordVisit(total); // the API still commits visits
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const waiting = await outboxIds('published_at IS NULL');
+    await pause(500);
+    const waiting = await outboxRows(api, 'published_at IS NULL');
     expect(waiting).toHaveLength(3);
-    const [{ attempts }] = await api.dataSource.query<{ attempts: number }[]>(
-      `SELECT max(publish_attempts)::int AS attempts FROM outbox_event WHERE published_at IS NULL`,
-    );
-    expect(attempts).toBeGreaterThan(0);
+    for (const row of waiting) {
+      expect(row.attempts).toBeGreaterThan(0);
+      expect(row.last_error).toBeTruthy();
+      expect(row.failed).toBe(false); // Redis away is worth retrying: not set aside
+    }
+    // The rows published before the outage were not touched by its failures.
+    const earlier = await outboxRows(api, `id = ANY('{${before.join(',')}}'::bigint[])`);
+    expect(earlier.map((row) => [row.attempts, row.last_error])).toEqual(before.map(() => [0, null]));
 
     await redis.start();
+    const restartedAt = Date.now();
+    await waitFor(allRelayed, 'the relay to catch up');
     await waitFor(
-      async () => (await outboxIds('published_at IS NULL')).length === 0,
-      'the relay to catch up',
+      async () => (await screenJobsOfParticipant()).some((job) => job.timestamp >= restartedAt),
+      'the re-screen after the outage',
     );
-    const all = await outboxIds();
-    await waitFor(() => recorder.delivered.length >= all.length, 'the deliveries after the outage');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a duplicate to show up, if any
-    expect([...recorder.delivered].sort()).toEqual([...all].sort());
+  });
 
-    const queue = new Queue(QueueName.Events, {
-      prefix: system.config.REDIS_KEY_PREFIX,
-      connection: redisOptionsFromUrl(redis.url),
+  it('sets an event of an unknown topic aside on its own row, and keeps relaying the others', async () => {
+    await api.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO outbox_event (topic, aggregate_type, aggregate_id, payload)
+         VALUES ('participant.archived', 'participant', $1, $2::jsonb),
+                ('participant.changed', 'participant', $1, $2::jsonb)`,
+        [participantId, JSON.stringify({ participantId, cause: 'test' })],
+      );
     });
-    try {
-      for (const id of waiting) expect(await queue.getJob(deliverEventJobId(id))).toBeDefined();
-    } finally {
-      await queue.close();
-    }
+    await waitFor(
+      async () => (await outboxRows(api, `topic = 'participant.archived'`))[0].failed,
+      'the row set aside',
+    );
+    await waitFor(allRelayed, 'the relay');
+    await recordVisit(24); // a later event still goes through
+    await waitFor(allRelayed, 'the relay past the row set aside');
+    await pause(300); // several more passes: the row set aside is not retried
+
+    const [unknown] = await outboxRows(api, `topic = 'participant.archived'`);
+    expect(unknown).toMatchObject({ published: false, failed: true, attempts: 1 });
+    expect(unknown.last_error).toBe('no job handles the event topic "participant.archived"');
+    const others = await outboxRows(api, `topic <> 'participant.archived' AND publish_attempts = 0`);
+    expect(others.every((row) => row.published && !row.failed)).toBe(true);
+    expect(await outboxRows(api, 'failed_at IS NOT NULL')).toHaveLength(1);
+  });
+
+  it('adds no second job for an event relayed again, and a handler backed by PostgreSQL does the work once', async () => {
+    const created = await api
+      .http()
+      .post('/api/v1/trials')
+      .set(fixture.sponsorAlpha.auth)
+      .send({
+        title: TB3.title,
+        registryNumber: TB3.registryNumber,
+        phase: TB3.phase,
+        status: 'recruiting',
+        siteIds: [fixture.sites.tokyo],
+        targetEnrolment: 2000,
+        criteria: TB3.criteria,
+      })
+      .expect(201);
+    await acceptTrialSites(api, fixture.admin, created.body.id, [fixture.sites.tokyo]);
+    const [run] = await api.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM screening_run WHERE trial_id = $1`,
+      [created.body.id],
+    );
+    const runState = async () =>
+      (
+        await api.dataSource.query<{ done: number; finished_at: Date | null }[]>(
+          `SELECT done, finished_at FROM screening_run WHERE id = $1`,
+          [run.id],
+        )
+      )[0];
+    await waitFor(async () => (await runState()).finished_at !== null, 'the run to finish');
+    const finished = await runState();
+    const jobId = runScreeningJobId([run.id]);
+    const firstJob = (await screeningQueue.getJob(jobId))!;
+    expect(firstJob.returnvalue).toMatchObject({ status: 'done' });
+
+    // The worker died after adding the job but before committing published_at: the row is relayed again.
+    const relayAgain = async () => {
+      await api.dataSource.query(
+        `UPDATE outbox_event SET published_at = NULL WHERE topic = 'trial.screening_requested' AND aggregate_id = $1`,
+        [run.id],
+      );
+      await waitFor(allRelayed, 'the row relayed again');
+    };
+    await relayAgain();
+    const jobsOfRun = async () =>
+      (await screeningQueue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed'])).filter(
+        (job) => job.name === (JobName.RunScreening as string) && job.data.runIds.includes(run.id),
+      );
+    expect((await jobsOfRun()).map((job) => [job.id, job.timestamp])).toEqual([[jobId, firstJob.timestamp]]);
+
+    // Long after, BullMQ has forgotten the completed job: the job is added again, and the run's row stops it.
+    await firstJob.remove();
+    await relayAgain();
+    await waitFor(
+      async () => (await screeningQueue.getJob(jobId))?.finishedOn !== undefined,
+      'the second job',
+    );
+    expect((await screeningQueue.getJob(jobId))!.returnvalue).toEqual({
+      status: 'skipped',
+      detail: { reason: 'runs finished or not found' },
+    });
+    expect(await runState()).toEqual(finished);
+  });
+});
+
+describe('outbox relay: the LISTEN connection comes back after it drops', () => {
+  let system: TestSystem;
+  let api: TestApi;
+  let fixture: IdentityFixture;
+  let participantId: string;
+  let worker: INestApplicationContext;
+
+  beforeAll(async () => {
+    // Polling once a minute: an event relayed within seconds was woken by NOTIFY, so by the LISTEN connection.
+    system = await createTestSystem({ ...identityEnv, OUTBOX_POLL_INTERVAL_MS: '60000' });
+    api = await startApi(system.config);
+    fixture = await createIdentityFixture(api);
+    participantId = await enrolConsentedParticipant(
+      api,
+      fixture,
+      await createConsentDocument(api, fixture.admin),
+    );
+    worker = await startWorker(system.config);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await system?.shutdown();
+  });
+
+  const listenerPids = async (): Promise<number[]> =>
+    (
+      await api.dataSource.query<{ pid: number }[]>(
+        `SELECT pid FROM pg_stat_activity
+          WHERE application_name = 'trialready-outbox-listener' AND datname = current_database()`,
+      )
+    ).map((row) => row.pid);
+
+  const relayedWithinSeconds = async (total: number) => {
+    await api
+      .http()
+      .post(`/api/v1/participants/${participantId}/visits`)
+      .set(fixture.coordinatorTokyo.auth)
+      .send({ visitDate: tokyoToday(), assessments: [{ type: 'mmse', values: { total } }] })
+      .expect(201);
+    await waitFor(
+      async () => (await outboxRows(api, 'published_at IS NULL')).length === 0,
+      'the event to be relayed on NOTIFY',
+      5000,
+    );
+  };
+
+  it('relays a new event promptly after its listening backend is terminated', async () => {
+    await waitFor(async () => (await outboxRows(api, 'published_at IS NULL')).length === 0, 'the first pass');
+    await relayedWithinSeconds(30);
+    const [killed] = await listenerPids();
+    expect(killed).toBeDefined();
+    await api.dataSource.query(`SELECT pg_terminate_backend($1)`, [killed]);
+    await waitFor(async () => {
+      const pids = await listenerPids();
+      return pids.length === 1 && pids[0] !== killed;
+    }, 'a new listening connection');
+    await relayedWithinSeconds(29);
   });
 });

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, Environment } from '@registry/config';
-import { QueueModule } from '@registry/jobs';
 import { DatabaseModule } from '@registry/persistence';
 import { ClockModule, HealthService, RedisModule } from '@registry/platform';
 import { AuditController } from './audit/audit.controller';
@@ -39,7 +38,6 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot('api'),
         RedisModule,
-        QueueModule.forRoot(),
         AuthModule,
         ClockModule.forRoot(),
       ],

@@ -4,14 +4,11 @@ import { ConfigModule, Environment } from '@registry/config';
 import { QueueModule } from '@registry/jobs';
 import { DatabaseModule } from '@registry/persistence';
 import { Clock, ClockModule, HealthService, RedisModule } from '@registry/platform';
-import { EVENT_SUBSCRIBERS } from './events/event-subscribers';
-import { EventsProcessor } from './events/events.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { DailyRescreenService } from './screening/daily-rescreen.service';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
-import { ScreeningSubscriber } from './screening/screening.subscriber';
 import { WorkerHealthServer } from './runtime/health-server';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
 import { applyWorkerTiming } from './runtime/worker-options';
@@ -44,18 +41,10 @@ export class WorkerModule {
         WorkerHealthServer,
         WorkerBootstrapService,
         MaintenanceProcessor,
-        EventsProcessor,
         OutboxRelayService,
         ScreeningService,
         DailyRescreenService,
         ScreeningProcessor,
-        ScreeningSubscriber,
-        // Every feature that reacts to domain events adds its subscriber here.
-        {
-          provide: EVENT_SUBSCRIBERS,
-          inject: [ScreeningSubscriber],
-          useFactory: (screening: ScreeningSubscriber) => [screening],
-        },
       ],
     };
   }

@@ -1,6 +1,7 @@
 /**
- * Domain events, written to the outbox in the transaction of the change and relayed to the queue after commit.
- * Payloads carry ids and a cause only: consumers reload state from PostgreSQL.
+ * Domain events, written to the outbox in the transaction of the change and relayed to the queue after commit
+ * (each topic to the one job that handles it: see `jobForEvent`). Payloads carry ids only, plus a cause kept
+ * for whoever reads the outbox: jobs reload state from PostgreSQL.
  */
 export enum EventTopic {
   /** Any change to a participant's clinical data, consent or status. */
@@ -13,17 +14,17 @@ export enum EventTopic {
 
 export interface ParticipantChangedPayload {
   participantId: string;
+  /** What changed (e.g. `visit.recorded`): read by people inspecting the outbox, not by the job. */
   cause: string;
 }
 
 export interface TrialScreeningRequestedPayload {
-  trialId: string;
   runId: string;
 }
 
+/** The runs of the site's re-screen, one per trial recruiting there, walked together by one job. */
 export interface DailyRescreenStartedPayload {
-  siteId: string;
-  forDate: string;
+  runIds: string[];
 }
 
 export interface EventPayloadByTopic {

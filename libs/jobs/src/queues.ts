@@ -3,8 +3,6 @@ import type { JobsOptions } from 'bullmq';
 /** Every BullMQ queue. Producer and consumer both import these names; no queue name is written anywhere else. */
 export enum QueueName {
   Maintenance = 'maintenance',
-  /** Domain events relayed from the outbox, one job per committed event. */
-  Events = 'events',
   /** Eligibility screening: one participant against every recruiting trial, or one trial against the cohort. */
   Screening = 'screening',
 }
@@ -12,7 +10,6 @@ export enum QueueName {
 /** Every job name, each handled by exactly one processor (checked when the worker boots). */
 export enum JobName {
   PruneOutbox = 'prune-outbox',
-  DeliverEvent = 'deliver-event',
   ScreenParticipant = 'screen-participant',
   RunScreening = 'run-screening',
   /** Frequent: starts the daily re-screen of each site whose day has reached DAILY_RESCREEN_LOCAL_TIME. */
@@ -24,13 +21,6 @@ export enum JobName {
 export interface PruneOutboxJobData {
   /** Published outbox rows older than this many days are deleted. */
   olderThanDays: number;
-}
-
-/** One committed outbox event; the job id is `outbox-<outboxId>`, so relaying it twice adds one job. */
-export interface DeliverEventJobData {
-  outboxId: string;
-  topic: string;
-  aggregateId: string;
 }
 
 export interface ScreenParticipantJobData {
@@ -54,7 +44,6 @@ export type WriteAuditCheckpointJobData = Record<string, never>;
 /** The payload of each job name: one discriminated union for all jobs. */
 export interface JobDataByName {
   [JobName.PruneOutbox]: PruneOutboxJobData;
-  [JobName.DeliverEvent]: DeliverEventJobData;
   [JobName.ScreenParticipant]: ScreenParticipantJobData;
   [JobName.RunScreening]: RunScreeningJobData;
   [JobName.StartDailyRescreens]: StartDailyRescreensJobData;
@@ -68,7 +57,6 @@ export type JobEnvelope = {
 /** Which queue each job goes to. */
 export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.PruneOutbox]: QueueName.Maintenance,
-  [JobName.DeliverEvent]: QueueName.Events,
   [JobName.ScreenParticipant]: QueueName.Screening,
   [JobName.RunScreening]: QueueName.Screening,
   [JobName.StartDailyRescreens]: QueueName.Screening,
@@ -87,7 +75,6 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
 
 export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.PruneOutbox]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
-  [JobName.DeliverEvent]: { ...DEFAULT_JOB_OPTIONS, attempts: 10 },
   [JobName.ScreenParticipant]: { ...DEFAULT_JOB_OPTIONS, attempts: 8 },
   [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
   [JobName.StartDailyRescreens]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
@@ -106,8 +93,6 @@ export const screenParticipantOptions = (participantId: string) => ({
 
 /** Named after the first run: the runs of one job are created together and never join another job. */
 export const runScreeningJobId = (runIds: readonly string[]): string => `screening-run-${runIds[0]}`;
-
-export const deliverEventJobId = (outboxId: string): string => `outbox-${outboxId}`;
 
 /** Recurring work: BullMQ job schedulers with stable ids, registered once by the worker (upsert is idempotent). */
 export const JOB_SCHEDULES = [

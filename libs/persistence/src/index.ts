@@ -10,3 +10,5 @@ export * from './outbox/publish-event';
 export * from './screening/load-profiles';
 export * from './audit/audit-checkpoint';
 export * from './database-roles';
+export * from './audit/audited-change';
+export * from './screening/start-screening-runs';

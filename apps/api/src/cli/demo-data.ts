@@ -1,6 +1,5 @@
 import { Role, TRIAL_TEMPLATES, TrialTemplate } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
-import { publishEvent, REDACTED } from '@registry/persistence';
+import { REDACTED, startScreeningRuns } from '@registry/persistence';
 import * as argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -172,15 +171,7 @@ export async function ensureDemoTrials(
         [trial.id, JSON.stringify([{ field: 'template', old: null, new: template.key }])],
       );
       if (!startScreening) return;
-      const [run] = await manager.query<{ id: string }[]>(
-        `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
-         SELECT $1, 1, 'demo_seed', count(*) FROM participant WHERE site_id = ANY($2::uuid[]) RETURNING id`,
-        [trial.id, siteIds],
-      );
-      await publishEvent(manager, EventTopic.TrialScreeningRequested, run.id, {
-        trialId: trial.id,
-        runId: run.id,
-      });
+      await startScreeningRuns(manager, [{ id: trial.id, criteriaVersion: 1 }], 'demo_seed');
     });
   }
 }

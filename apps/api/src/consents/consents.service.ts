@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ConsentGrant, ConsentScope, hasHappenedBy, scopesHeld } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
 import {
   ConsentDocumentEntity,
   ConsentWithdrawalEntity,
   ParticipantConsentEntity,
-  publishEvent,
+  participantChanged,
   recordAudit,
+  recordAuditedChange,
   ScheduledVisitEntity,
   uniqueViolation,
 } from '@registry/persistence';
@@ -107,26 +107,26 @@ export class ConsentsService {
           scopes: input.scopes,
         }),
       );
-      await recordAudit(manager, {
-        action: 'consent.recorded',
-        entityType: 'participant_consent',
-        entityId: consent.id,
-        siteId: participant.siteId,
-        changes: [
-          { field: 'participantId', old: null, new: participant.id },
-          {
-            field: 'document',
-            old: null,
-            new: `${document.title} v${document.version} (${document.language})`,
-          },
-          { field: 'signedOn', old: null, new: input.signedOn },
-          { field: 'scopes', old: null, new: input.scopes },
-        ],
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'consent',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'consent.recorded',
+          entityType: 'participant_consent',
+          entityId: consent.id,
+          siteId: participant.siteId,
+          changes: [
+            { field: 'participantId', old: null, new: participant.id },
+            {
+              field: 'document',
+              old: null,
+              new: `${document.title} v${document.version} (${document.language})`,
+            },
+            { field: 'signedOn', old: null, new: input.signedOn },
+            { field: 'scopes', old: null, new: input.scopes },
+          ],
+        },
+        participantChanged(participant.id, 'consent'),
+      );
       return consent;
     });
   }
@@ -199,24 +199,24 @@ export class ConsentsService {
           .execute();
         cancelledVisits = result.affected ?? 0;
       }
-      await recordAudit(manager, {
-        action: 'consent.withdrawn',
-        entityType: 'participant_consent',
-        entityId: consent.id,
-        siteId: participant.siteId,
-        changes: [
-          { field: 'withdrawnScopes', old: already, new: [...already, ...requested] },
-          { field: 'withdrawnOn', old: null, new: input.withdrawnOn },
-          ...(cancelledVisits
-            ? [{ field: 'cancelledScheduledVisits', old: null, new: cancelledVisits }]
-            : []),
-        ],
-        reason: input.reason,
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'consent_withdrawn',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'consent.withdrawn',
+          entityType: 'participant_consent',
+          entityId: consent.id,
+          siteId: participant.siteId,
+          changes: [
+            { field: 'withdrawnScopes', old: already, new: [...already, ...requested] },
+            { field: 'withdrawnOn', old: null, new: input.withdrawnOn },
+            ...(cancelledVisits
+              ? [{ field: 'cancelledScheduledVisits', old: null, new: cancelledVisits }]
+              : []),
+          ],
+          reason: input.reason,
+        },
+        participantChanged(participant.id, 'consent_withdrawn'),
+      );
       return withdrawals;
     });
   }

@@ -9,14 +9,14 @@ import {
   ParticipantStatus,
   Role,
 } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
 import {
   diffForAudit,
   ParticipantDuplicateFlagEntity,
   ParticipantEntity,
   ParticipantIdentityEntity,
-  publishEvent,
+  participantChanged,
   recordAudit,
+  recordAuditedChange,
   SiteEntity,
 } from '@registry/persistence';
 import { notFound, SiteCalendar } from '@registry/platform';
@@ -144,34 +144,34 @@ export class ParticipantsService {
           acknowledgedReason: input.acknowledgeDuplicate!.reason,
         });
       }
-      await recordAudit(manager, {
-        action: 'participant.enrolled',
-        entityType: 'participant',
-        entityId: participant.id,
-        siteId: participant.siteId,
-        // Clinical facts only: the identity is audited as "recorded", never in clear.
-        changes: [
-          ...diffForAudit({} as ParticipantEntity, participant, [
-            'status',
-            'birthDate',
-            'sex',
-            'educationYears',
-            'apoeGenotype',
-            'familyHistory',
-            'familyHistoryOnsetAge',
-            'studyPartnerAvailable',
-            'referralSource',
-          ]),
-          { field: 'identity', old: null, new: '[recorded]' },
-          // What the 409 showed, no more: the trail is read at this site, the matches are other sites' records.
-          ...(matches.length ? [{ field: 'possibleDuplicateAtSites', old: null, new: matchingSites }] : []),
-        ],
-        reason: input.acknowledgeDuplicate?.reason ?? null,
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'enrolled',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'participant.enrolled',
+          entityType: 'participant',
+          entityId: participant.id,
+          siteId: participant.siteId,
+          // Clinical facts only: the identity is audited as "recorded", never in clear.
+          changes: [
+            ...diffForAudit({} as ParticipantEntity, participant, [
+              'status',
+              'birthDate',
+              'sex',
+              'educationYears',
+              'apoeGenotype',
+              'familyHistory',
+              'familyHistoryOnsetAge',
+              'studyPartnerAvailable',
+              'referralSource',
+            ]),
+            { field: 'identity', old: null, new: '[recorded]' },
+            // What the 409 showed, no more: the trail is read at this site, the matches are other sites' records.
+            ...(matches.length ? [{ field: 'possibleDuplicateAtSites', old: null, new: matchingSites }] : []),
+          ],
+          reason: input.acknowledgeDuplicate?.reason ?? null,
+        },
+        participantChanged(participant.id, 'enrolled'),
+      );
       return { participant };
     });
     if ('refusedFor' in outcome) throw possibleDuplicate(outcome.refusedFor);
@@ -274,18 +274,18 @@ export class ParticipantsService {
         status: input.to,
         statusEffectiveDate: input.effectiveDate,
       });
-      await recordAudit(manager, {
-        action: 'participant.status_changed',
-        entityType: 'participant',
-        entityId: participant.id,
-        siteId: participant.siteId,
-        changes,
-        reason: input.reason,
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: `status:${input.to}`,
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'participant.status_changed',
+          entityType: 'participant',
+          entityId: participant.id,
+          siteId: participant.siteId,
+          changes,
+          reason: input.reason,
+        },
+        participantChanged(participant.id, `status:${input.to}`),
+      );
       return { ...participant, status: input.to, statusEffectiveDate: input.effectiveDate };
     });
   }

@@ -13,13 +13,13 @@ import {
   VisitMode,
   AssessmentType,
 } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
 import {
   ParticipantEntity,
   ProtocolEntity,
   ProtocolVisitEntity,
-  publishEvent,
+  participantChanged,
   recordAudit,
+  recordAuditedChange,
   ScheduledVisitEntity,
   SiteEntity,
   VisitEntity,
@@ -144,21 +144,21 @@ export class SchedulesService {
         protocolId: protocol.id,
         baselineDate: input.baselineDate,
       });
-      await recordAudit(manager, {
-        action: 'participant.protocol_assigned',
-        entityType: 'participant',
-        entityId: participant.id,
-        siteId: participant.siteId,
-        changes: [
-          { field: 'protocol', old: null, new: `${protocol.code} v${protocol.version}` },
-          { field: 'baselineDate', old: null, new: input.baselineDate },
-          { field: 'scheduledVisits', old: null, new: planned.length },
-        ],
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'schedule',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'participant.protocol_assigned',
+          entityType: 'participant',
+          entityId: participant.id,
+          siteId: participant.siteId,
+          changes: [
+            { field: 'protocol', old: null, new: `${protocol.code} v${protocol.version}` },
+            { field: 'baselineDate', old: null, new: input.baselineDate },
+            { field: 'scheduledVisits', old: null, new: planned.length },
+          ],
+        },
+        participantChanged(participant.id, 'schedule'),
+      );
     });
     return this.schedule(actor, participantId);
   }
@@ -241,18 +241,18 @@ export class SchedulesService {
         windowStart: changes[1].new,
         windowEnd: changes[2].new,
       });
-      await recordAudit(manager, {
-        action: 'scheduled_visit.rescheduled',
-        entityType: 'scheduled_visit',
-        entityId: scheduled.id,
-        siteId: participant.siteId,
-        changes,
-        reason: input.reason,
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'schedule',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'scheduled_visit.rescheduled',
+          entityType: 'scheduled_visit',
+          entityId: scheduled.id,
+          siteId: participant.siteId,
+          changes,
+          reason: input.reason,
+        },
+        participantChanged(participant.id, 'schedule'),
+      );
     });
     return this.schedule(actor, participantId);
   }
@@ -274,18 +274,18 @@ export class SchedulesService {
         cancelledAt: new Date(),
         cancelReason: reason,
       });
-      await recordAudit(manager, {
-        action: 'scheduled_visit.cancelled',
-        entityType: 'scheduled_visit',
-        entityId: scheduled.id,
-        siteId: participant.siteId,
-        changes: [{ field: 'cancelled', old: false, new: true }],
-        reason,
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'schedule',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'scheduled_visit.cancelled',
+          entityType: 'scheduled_visit',
+          entityId: scheduled.id,
+          siteId: participant.siteId,
+          changes: [{ field: 'cancelled', old: false, new: true }],
+          reason,
+        },
+        participantChanged(participant.id, 'schedule'),
+      );
     });
     return this.schedule(actor, participantId);
   }

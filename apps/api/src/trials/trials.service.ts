@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Role, validateCriteriaDocument } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
 import {
-  publishEvent,
   recordAudit,
   ScreeningRunEntity,
   SiteEntity,
+  startScreeningRuns,
   TrialCriteriaVersionEntity,
   TrialEntity,
   TrialSiteProposalEntity,
@@ -283,16 +282,7 @@ export class TrialsService {
   }
 
   private async startRun(manager: EntityManager, trial: TrialEntity, cause: string): Promise<string> {
-    const [run] = await manager.query<{ id: string }[]>(
-      `INSERT INTO screening_run (trial_id, criteria_version, cause, total)
-       SELECT $1, $2, $3, count(*) FROM participant WHERE site_id IN (SELECT site_id FROM trial_site WHERE trial_id = $1)
-       RETURNING id`,
-      [trial.id, trial.criteriaVersion, cause],
-    );
-    await publishEvent(manager, EventTopic.TrialScreeningRequested, run.id, {
-      trialId: trial.id,
-      runId: run.id,
-    });
-    return run.id;
+    const [runId] = await startScreeningRuns(manager, [trial], cause);
+    return runId;
   }
 }

@@ -14,13 +14,12 @@ import {
   PERFORMED_AFTER_VISIT_TOLERANCE_DAYS,
   VisitMode,
 } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
 import {
   AssessmentEntity,
   diffForAudit,
   ParticipantEntity,
-  publishEvent,
-  recordAudit,
+  participantChanged,
+  recordAuditedChange,
   ScheduledVisitEntity,
   VisitEntity,
 } from '@registry/persistence';
@@ -157,29 +156,29 @@ export class VisitsService {
         ),
       );
       const amyloidChanges = biomarker ? await this.refreshAmyloidStatus(manager, participant) : [];
-      await recordAudit(manager, {
-        action: 'visit.recorded',
-        entityType: 'visit',
-        entityId: visit.id,
-        siteId: participant.siteId,
-        changes: [
-          { field: 'participantId', old: null, new: participant.id },
-          { field: 'visitDate', old: null, new: visit.visitDate },
-          { field: 'scheduledVisitId', old: null, new: visit.scheduledVisitId },
-          ...(deviation ? [{ field: 'deviation', old: null, new: true }] : []),
-          ...visit.assessments.map((a) => ({
-            field: `assessment.${a.type}`,
-            old: null,
-            new: { id: a.id, values: a.values, derived: a.derived },
-          })),
-          ...amyloidChanges,
-        ],
-        reason: deviation ? input.deviationReason : null,
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'visit',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'visit.recorded',
+          entityType: 'visit',
+          entityId: visit.id,
+          siteId: participant.siteId,
+          changes: [
+            { field: 'participantId', old: null, new: participant.id },
+            { field: 'visitDate', old: null, new: visit.visitDate },
+            { field: 'scheduledVisitId', old: null, new: visit.scheduledVisitId },
+            ...(deviation ? [{ field: 'deviation', old: null, new: true }] : []),
+            ...visit.assessments.map((a) => ({
+              field: `assessment.${a.type}`,
+              old: null,
+              new: { id: a.id, values: a.values, derived: a.derived },
+            })),
+            ...amyloidChanges,
+          ],
+          reason: deviation ? input.deviationReason : null,
+        },
+        participantChanged(participant.id, 'visit'),
+      );
       return { visit, replayed: false };
     });
   }
@@ -228,22 +227,22 @@ export class VisitsService {
       const amyloidChanges = MODALITY_OF[assessment.type]
         ? await this.refreshAmyloidStatus(manager, participant)
         : [];
-      await recordAudit(manager, {
-        action: 'assessment.corrected',
-        entityType: 'assessment',
-        entityId: assessment.id,
-        siteId: participant.siteId,
-        changes: [
-          ...changes,
-          { field: 'version', old: assessment.version - 1, new: assessment.version },
-          ...amyloidChanges,
-        ],
-        reason: input.reason,
-      });
-      await publishEvent(manager, EventTopic.ParticipantChanged, participant.id, {
-        participantId: participant.id,
-        cause: 'correction',
-      });
+      await recordAuditedChange(
+        manager,
+        {
+          action: 'assessment.corrected',
+          entityType: 'assessment',
+          entityId: assessment.id,
+          siteId: participant.siteId,
+          changes: [
+            ...changes,
+            { field: 'version', old: assessment.version - 1, new: assessment.version },
+            ...amyloidChanges,
+          ],
+          reason: input.reason,
+        },
+        participantChanged(participant.id, 'correction'),
+      );
       return assessment;
     });
   }

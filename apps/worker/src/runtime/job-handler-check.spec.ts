@@ -7,7 +7,6 @@ const everyJobHandledOnce = () => [
     queue: QueueName.Maintenance,
     jobNames: [JobName.PruneOutbox, JobName.WriteAuditCheckpoint],
   },
-  { processor: 'EventsProcessor', queue: QueueName.Events, jobNames: [JobName.DeliverEvent] },
   {
     processor: 'ScreeningProcessor',
     queue: QueueName.Screening,

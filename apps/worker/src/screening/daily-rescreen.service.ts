@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { DailyRescreenKey, dailyRescreensDue } from '@registry/domain';
-import { EventTopic } from '@registry/jobs';
-import { publishEvent } from '@registry/persistence';
+import { startScreeningRuns } from '@registry/persistence';
 import { Clock, SiteCalendar } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { ScreeningService } from './screening.service';
@@ -71,13 +70,7 @@ export class DailyRescreenService {
         trial.siteIds.has(siteId),
       );
       if (trials.length === 0) return 0;
-      await manager.query(
-        `INSERT INTO screening_run (trial_id, criteria_version, cause, total, site_id, daily_rescreen_id)
-         SELECT t.id, t.version, 'daily', (SELECT count(*) FROM participant p WHERE p.site_id = $3), $3, $4
-           FROM unnest($1::uuid[], $2::int[]) AS t(id, version)`,
-        [trials.map((t) => t.id), trials.map((t) => t.criteriaVersion), siteId, dailyRescreen.id],
-      );
-      await publishEvent(manager, EventTopic.DailyRescreenStarted, dailyRescreen.id, { siteId, forDate });
+      await startScreeningRuns(manager, trials, 'daily', { dailyRescreenId: dailyRescreen.id, siteId });
       return trials.length;
     });
   }

@@ -2,7 +2,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * A change that must reach the queue after its transaction commits (the transactional outbox).
- * Written in the same transaction as the change; the relay in the worker turns each row into exactly one job.
+ * Written in the same transaction as the change; the relay in the worker turns each row into the one job that handles its topic.
  */
 @Entity({ name: 'outbox_event' })
 @Check('outbox_event_topic_format', `"topic" ~ '^[a-z_]+(\\.[a-z_]+)+$'`)
@@ -35,4 +35,8 @@ export class OutboxEventEntity {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
+
+  /** Set when no relay pass can ever turn the row into a job (see `jobForEvent`); the row is not retried. */
+  @Column({ name: 'failed_at', type: 'timestamptz', nullable: true })
+  failedAt: Date | null;
 }

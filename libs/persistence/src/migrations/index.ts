@@ -8,6 +8,7 @@ import { StoredExplanation1795580000000 } from './1795580000000-StoredExplanatio
 import { DailyRescreenPerSite1795590000000 } from './1795590000000-DailyRescreenPerSite';
 import { TrialSiteProposals1795600000000 } from './1795600000000-TrialSiteProposals';
 import { AppRoleAndAuditCheckpoints1795610000000 } from './1795610000000-AppRoleAndAuditCheckpoints';
+import { OutboxFailedEvents1795630000000 } from './1795630000000-OutboxFailedEvents';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DailyRescreenPerSite1795590000000,
   TrialSiteProposals1795600000000,
   AppRoleAndAuditCheckpoints1795610000000,
+  OutboxFailedEvents1795630000000,
 ];

@@ -1,0 +1,57 @@
+import { EventTopic } from '@registry/jobs';
+import type { EntityManager } from 'typeorm';
+import { publishEvent } from '../outbox/publish-event';
+
+export interface TrialToScreen {
+  id: string;
+  criteriaVersion: number;
+}
+
+/** A site's re-screen of one day: its runs screen that site's participants only, all in one job. */
+export interface DailyRescreenScope {
+  dailyRescreenId: string;
+  siteId: string;
+}
+
+/**
+ * The one place screening runs are created: a run per trial (its criteria version, its cohort size as total)
+ * and the event that starts them, in the caller's transaction, so a run never exists without the job that
+ * walks it. A trial's run covers every site taking part in it, one job per run; a site's daily re-screen
+ * covers that site only, and its runs are walked together by one job. Returns the run ids.
+ */
+export async function startScreeningRuns(
+  manager: EntityManager,
+  trials: readonly TrialToScreen[],
+  cause: string,
+  dailyRescreen?: DailyRescreenScope,
+): Promise<string[]> {
+  if (trials.length === 0) return [];
+  const runs = await manager.query<{ id: string }[]>(
+    `INSERT INTO screening_run (trial_id, criteria_version, cause, total, site_id, daily_rescreen_id)
+     SELECT t.id, t.version, $3,
+            (SELECT count(*) FROM participant p
+              WHERE CASE WHEN $4::uuid IS NULL
+                         THEN p.site_id IN (SELECT ts.site_id FROM trial_site ts WHERE ts.trial_id = t.id)
+                         ELSE p.site_id = $4::uuid END),
+            $4::uuid, $5::uuid
+       FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
+     RETURNING id`,
+    [
+      trials.map((trial) => trial.id),
+      trials.map((trial) => trial.criteriaVersion),
+      cause,
+      dailyRescreen?.siteId ?? null,
+      dailyRescreen?.dailyRescreenId ?? null,
+    ],
+  );
+  const runIds = runs.map((run) => run.id);
+  if (dailyRescreen) {
+    await publishEvent(manager, EventTopic.DailyRescreenStarted, dailyRescreen.dailyRescreenId, {
+      runIds: [...runIds].sort(),
+    });
+  } else {
+    for (const runId of runIds)
+      await publishEvent(manager, EventTopic.TrialScreeningRequested, runId, { runId });
+  }
+  return runIds;
+}
