@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
-  AmyloidModality,
+  AMYLOID_MODALITY_OF_ASSESSMENT,
   AmyloidStatus,
   AssessmentType,
   BIOMARKER_ASSESSMENTS,
@@ -33,12 +33,6 @@ import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField } from '../participants/participant-errors';
 import { siteToday } from '../sites/site-today';
 import type { CorrectAssessmentDto, RecordVisitDto } from './visit.dto';
-
-const MODALITY_OF: Partial<Record<string, AmyloidModality>> = {
-  [AssessmentType.AmyloidPet]: AmyloidModality.Pet,
-  [AssessmentType.Csf]: AmyloidModality.Csf,
-  [AssessmentType.Plasma]: AmyloidModality.Plasma,
-};
 
 export interface RecordedVisit {
   visit: VisitEntity;
@@ -225,7 +219,7 @@ export class VisitsService {
       assessment.derived = checked.derived;
       assessment.version += 1;
       await manager.save(assessment);
-      const amyloidChanges = MODALITY_OF[assessment.type]
+      const amyloidChanges = AMYLOID_MODALITY_OF_ASSESSMENT[assessment.type]
         ? await this.refreshAmyloidStatus(manager, participant)
         : [];
       await recordAudit(manager, {
@@ -301,7 +295,7 @@ export class VisitsService {
     );
     const current = currentAmyloidStatus(
       rows.map((row) => ({
-        modality: MODALITY_OF[row.type]!,
+        modality: AMYLOID_MODALITY_OF_ASSESSMENT[row.type]!,
         status: row.status as AmyloidStatus,
         date: row.performed_on,
       })),

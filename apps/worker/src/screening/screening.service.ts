@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  Approachability,
+  approachability,
   CalendarDate,
-  ConsentScope,
   CriteriaDocument,
+  decideTrialScreening,
   Determination,
+  determinationHistoryReasons,
   encodeStoredExplanation,
   evaluateCriteria,
+  FlagKind,
+  flagCloseReason,
   LeafResult,
   ParticipantProfile,
-  ParticipantStatus,
   ScreeningPlan,
+  StoredVerdict,
+  TrialScreeningDecision,
   Verdict,
 } from '@registry/domain';
 import {
@@ -18,7 +24,6 @@ import {
   loadCohortScreeningInputs,
   loadScreeningInputs,
   ScreeningInput,
-  StoredDetermination,
 } from '@registry/persistence';
 import { SiteCalendar } from '@registry/platform';
 import { DataSource, EntityManager } from 'typeorm';
@@ -29,15 +34,6 @@ export interface ScreenableTrial {
   criteria: CriteriaDocument;
   siteIds: Set<string>;
 }
-
-/** Statuses in which a person must not be approached for a trial, whatever their data says. */
-const NEVER_FLAGGED: readonly ParticipantStatus[] = [
-  ParticipantStatus.Withdrawn,
-  ParticipantStatus.Deceased,
-  ParticipantStatus.InTrial,
-];
-
-type FlagKind = 'eligible' | 'one_test_away';
 
 export interface ScreeningOutcome {
   /** Participant x trial evaluations. */
@@ -84,6 +80,9 @@ export interface LocatedParticipant {
   time_zone: string;
 }
 
+// Most participant x trial pairs have no open flag: they share this.
+const NO_FLAGS: readonly FlagKind[] = Object.freeze([]);
+
 /** What judging a batch found: evaluations made, the writes collected, and who they concern (sorted). */
 interface JudgedBatch {
   evaluated: number;
@@ -101,10 +100,60 @@ class ScreeningWrites {
 
   private detected = 0;
 
-  /** Counts a write found in a detect-only pass; false when writes are to be queued instead. */
-  detect(): boolean {
-    if (this.detectOnly) this.detected++;
-    return this.detectOnly;
+  /**
+   * Queues what the screening policy decided for one participant and trial, worded: the determination with
+   * the leaf judgements that explain it, a history row when its result changed, and the flags to close (with
+   * the reason) and raise. A detect-only pass counts the decision instead.
+   */
+  collect(
+    { participantId, profile, asOf, explanations, approach }: Screened,
+    trial: ScreenableTrial,
+    verdict: Verdict,
+    decision: TrialScreeningDecision,
+  ): void {
+    if (this.detectOnly) {
+      this.detected++;
+      return;
+    }
+    if (decision.determination) {
+      const explained = explanations.of(trial);
+      // The plan and the evaluator are held equal by the domain's tests; a stored result must never be kept
+      // beside an explanation that reaches another.
+      if (
+        explained.result !== verdict.result ||
+        (explained.oneTestAway?.test ?? null) !== verdict.oneTestAway
+      )
+        throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
+      const row = {
+        participantId,
+        trialId: trial.id,
+        criteriaVersion: trial.criteriaVersion,
+        result: verdict.result,
+        oneTestAway: verdict.oneTestAway,
+      };
+      this.determinations.push({
+        ...row,
+        asOf,
+        leafJudgements: JSON.stringify(encodeStoredExplanation(asOf, explained.judgements)),
+      });
+      if (decision.determination === 'result')
+        this.history.push({ ...row, reasons: JSON.stringify(determinationHistoryReasons(explained)) });
+    }
+    if (decision.closeFlagsBut)
+      this.flagsToClose.push({
+        participantId,
+        trialId: trial.id,
+        keep: decision.closeFlagsBut.keep,
+        reason: flagCloseReason(approach, profile.status, verdict, () => explanations.of(trial)),
+      });
+    if (decision.raiseFlag)
+      this.flagsToRaise.push({
+        participantId,
+        trialId: trial.id,
+        kind: decision.raiseFlag,
+        test: decision.raiseFlag === 'one_test_away' ? verdict.oneTestAway : null,
+        criteriaVersion: trial.criteriaVersion,
+      });
   }
 
   /** How many rows are queued (or, detecting only, were found), of every kind. */
@@ -183,10 +232,7 @@ interface Screened {
   profile: ParticipantProfile;
   asOf: CalendarDate;
   explanations: Explanations;
-  /** Holds the consent scope to be recontacted for trials. */
-  recontactable: boolean;
-  /** Recontactable, and in a status in which people may be approached for a trial. */
-  approachable: boolean;
+  approach: Approachability;
 }
 
 /**
@@ -384,19 +430,19 @@ export class ScreeningService {
     const writes = new ScreeningWrites(detectOnly);
     const participantsToWrite: string[] = [];
     let evaluated = 0;
+    // Filled in for each stored determination in turn (the policy reads it at once): no object per row.
+    const stored: StoredVerdict = { criteriaVersion: 0, result: '', oneTestAway: null, explained: true };
     for (const input of inputs) {
       const { siteId, asOf } = input;
       // Built here, one participant at a time, so that it is garbage before the next one (see ScreeningInput).
       const { profile, determinations, openFlags } = input.read();
       const screen = plan.forParticipant(profile, asOf);
-      const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
       const screened: Screened = {
         participantId: profile.participantId,
         profile,
         asOf,
         explanations: new Explanations(profile, asOf),
-        recontactable,
-        approachable: recontactable && !NEVER_FLAGGED.includes(profile.status),
+        approach: approachability(profile),
       };
       const writesBefore = writes.size;
       for (let index = 0; index < trials.length; index++) {
@@ -404,124 +450,24 @@ export class ScreeningService {
         if (!trial.siteIds.has(siteId)) continue;
         const verdict = screen.verdict(index);
         evaluated++;
-        this.collectDetermination(writes, screened, trial, verdict, determinations[index]);
-        this.collectFlags(
-          writes,
-          screened,
-          trial,
+        const previous = determinations[index];
+        if (previous) {
+          [, stored.criteriaVersion, stored.result, stored.oneTestAway] = previous;
+          stored.explained = previous[4] !== true;
+        }
+        const decision = decideTrialScreening(
+          screened.approach,
+          trial.criteriaVersion,
           verdict,
-          openFlags[index] as readonly FlagKind[] | undefined,
+          previous ? stored : undefined,
+          (openFlags[index] as readonly FlagKind[] | undefined) ?? NO_FLAGS,
         );
+        if (decision) writes.collect(screened, trial, verdict, decision);
       }
       if (writes.size > writesBefore) participantsToWrite.push(profile.participantId);
     }
     // The inputs are in participant id order: participantsToWrite is sorted.
     return { evaluated, writes, participantsToWrite };
-  }
-
-  /**
-   * Queues the determination, with the leaf judgements that explain it, and a history row when its result
-   * differs from what is stored.
-   *
-   * A determination whose result, one-test-away and criteria version are unchanged is left as it is, even
-   * when its explanation would now read differently (a new MMSE that still passes, a birthday inside the
-   * age band): the view shows the stored explanation with the day it was judged for and when, so it is
-   * never wrong about what was decided, only dated. Rewriting it whenever a leaf's value changed would write
-   * on every visit and birthday, and would have every cohort re-screen read and compare every stored
-   * explanation, where now it reads four fields and writes only changed results. A row stored before
-   * explanations were kept is rewritten once with one, as the same result (no history row).
-   */
-  private collectDetermination(
-    writes: ScreeningWrites,
-    { participantId, asOf, explanations }: Screened,
-    trial: ScreenableTrial,
-    verdict: Verdict,
-    previous: StoredDetermination | undefined,
-  ): void {
-    const oneTestAway = verdict.oneTestAway;
-    let resultChanged = true;
-    if (previous) {
-      const [, storedVersion, storedResult, storedOneTestAway, withoutExplanation] = previous;
-      resultChanged =
-        storedResult !== verdict.result ||
-        storedOneTestAway !== oneTestAway ||
-        storedVersion !== trial.criteriaVersion;
-      if (!resultChanged && !withoutExplanation) return;
-    }
-    if (writes.detect()) return;
-    const explained = explanations.of(trial);
-    // The plan and the evaluator are held equal by the domain's tests; a stored result must never be kept
-    // beside an explanation that reaches another.
-    if (explained.result !== verdict.result || (explained.oneTestAway?.test ?? null) !== oneTestAway)
-      throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
-    writes.determinations.push({
-      participantId,
-      trialId: trial.id,
-      criteriaVersion: trial.criteriaVersion,
-      result: verdict.result,
-      oneTestAway,
-      asOf,
-      leafJudgements: JSON.stringify(encodeStoredExplanation(asOf, explained.judgements)),
-    });
-    if (!resultChanged) return;
-    writes.history.push({
-      participantId,
-      trialId: trial.id,
-      criteriaVersion: trial.criteriaVersion,
-      result: verdict.result,
-      oneTestAway,
-      // The leaves that decided the result and did not pass: what failed, or what is missing.
-      reasons: JSON.stringify(
-        explained.summary
-          .filter((leaf) => leaf.result !== 'pass')
-          .map((leaf) => (leaf.result === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.reason}`)),
-      ),
-    });
-  }
-
-  /**
-   * An eligible (or one-test-away) participant who may be approached gets one open flag of that kind;
-   * anything else closes the open flags with the reason.
-   */
-  private collectFlags(
-    writes: ScreeningWrites,
-    { participantId, profile, explanations, recontactable, approachable }: Screened,
-    trial: ScreenableTrial,
-    verdict: Verdict,
-    open: readonly FlagKind[] = [],
-  ): void {
-    const wanted: FlagKind | null = !approachable
-      ? null
-      : verdict.result === 'eligible'
-        ? 'eligible'
-        : verdict.oneTestAway
-          ? 'one_test_away'
-          : null;
-    if (open.some((kind) => kind !== wanted) && !writes.detect()) {
-      const reason = !approachable
-        ? recontactable
-          ? `participant status is ${profile.status}`
-          : 'no consent to be recontacted for trials'
-        : verdict.result === 'ineligible'
-          ? `no longer eligible: ${explanations
-              .of(trial)
-              .leaves.filter((leaf) => leaf.outcome === 'fail')
-              .map((leaf) => leaf.criterion)
-              .join('; ')}`
-          : verdict.result === 'eligible'
-            ? 'now eligible'
-            : 'no longer one test away';
-      writes.flagsToClose.push({ participantId, trialId: trial.id, keep: wanted, reason });
-    }
-    if (wanted && !open.includes(wanted) && !writes.detect()) {
-      writes.flagsToRaise.push({
-        participantId,
-        trialId: trial.id,
-        kind: wanted,
-        test: wanted === 'one_test_away' ? verdict.oneTestAway : null,
-        criteriaVersion: trial.criteriaVersion,
-      });
-    }
   }
 
   private async closeFlags(manager: EntityManager, writes: ScreeningWrites): Promise<number> {

@@ -42,7 +42,9 @@ export const QUALIFIER_FIELD_OF_ASSESSMENT: Readonly<Partial<Record<string, stri
 export function assessmentQualifier(type: string, values: Readonly<Record<string, unknown>>): string {
   const field = QUALIFIER_FIELD_OF_ASSESSMENT[type];
   const qualifier = field === undefined ? undefined : values[field];
-  return qualifier === undefined || qualifier === null ? '' : String(qualifier);
+  // As SQL's `values->>'field'` reads it: a text as it is, another JSON value as its JSON text.
+  if (qualifier === undefined || qualifier === null) return '';
+  return typeof qualifier === 'string' ? qualifier : JSON.stringify(qualifier);
 }
 
 /**

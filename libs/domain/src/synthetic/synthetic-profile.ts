@@ -14,8 +14,6 @@ export function syntheticProfile(
   participantId: string,
   asOf: CalendarDate,
 ): ParticipantProfile {
-  const observations: Record<string, Observation> = {};
-  const amyloid: Record<string, { status: AmyloidStatus; date: CalendarDate }> = {};
   const profile: ParticipantProfile = {
     participantId,
     birthDate: person.birthDate,
