@@ -11,6 +11,7 @@ import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { DailyRescreenService } from './screening/daily-rescreen.service';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
+import { CohortRunner } from './screening/cohort-runner';
 import { ScreeningSubscriber } from './screening/screening.subscriber';
 import { WorkerHealthServer } from './runtime/health-server';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
@@ -47,6 +48,7 @@ export class WorkerModule {
         EventsProcessor,
         OutboxRelayService,
         ScreeningService,
+        CohortRunner,
         DailyRescreenService,
         ScreeningProcessor,
         ScreeningSubscriber,

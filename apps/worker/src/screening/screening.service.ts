@@ -46,31 +46,34 @@ export interface ScreeningOutcome {
   flagsClosed: number;
 }
 
+/**
+ * How a batch takes its participants' row locks (see `ScreeningService.screenIn`):
+ * - 'lock-all': every participant is locked before anything is read (an event's screening, or a cohort batch
+ *   in which many results change);
+ * - 'judge-then-lock-writers': everyone is judged unlocked, and only those with something to write are then
+ *   locked, read again and judged again (a cohort batch in which few change).
+ */
+export type BatchLocking = 'lock-all' | 'judge-then-lock-writers';
+
 export interface ScreenOptions {
   /** Screen against these trials only (default: every recruiting trial). */
   trials?: ScreenableTrial[];
   /** The instant whose calendar day at each participant's site they are judged on (default: the clock's now). */
   now?: Date;
-  /** Runs in the screening transaction after its writes: a run's cursor commits with the batch it covers. */
-  beforeCommit?: (manager: EntityManager) => Promise<unknown>;
+  /** Default 'lock-all'. */
+  locking?: BatchLocking;
   /**
-   * Lock only the participants whose determinations or flags change (default: lock every participant
-   * first). For cohort runs, where most results stay as they are: see `screen`.
+   * With 'judge-then-lock-writers': the unlocked pass already made, before the transaction opened, by
+   * `prejudge` on the batch as `loadCohortBatch` read it (`participantIds` must be theirs).
    */
-  lockOnlyChanged?: boolean;
-  /**
-   * The participants as `loadCohortBatch` read them (without locks) for `trials`: judged before the
-   * transaction opens, and only those with something to write are read again, locked, inside it. Implies
-   * `lockOnlyChanged`; `participantIds` must be theirs.
-   */
-  preloaded?: ScreeningInput[];
+  prejudged?: PrejudgedBatch;
 }
 
 /** A cohort run's next batch (see `ScreeningService.loadCohortBatch`). */
 export interface CohortBatch {
   /** In participant id order. */
   participants: readonly { participantId: string; siteId: string }[];
-  /** The participants read whole, without locks, for `screen`'s `preloaded`; absent when only chosen. */
+  /** The participants read whole, without locks, for `prejudge`; absent when only chosen. */
   inputs?: ScreeningInput[];
 }
 
@@ -83,6 +86,12 @@ export interface LocatedParticipant {
 // Most participant x trial pairs have no open flag: they share this.
 const NO_FLAGS: readonly FlagKind[] = Object.freeze([]);
 
+/**
+ * What a pass finds: with 'find-writers' (unlocked) only who has something to write, with 'write' (locked)
+ * the writes themselves, worded.
+ */
+type JudgingPass = 'find-writers' | 'write';
+
 /** What judging a batch found: evaluations made, the writes collected, and who they concern (sorted). */
 interface JudgedBatch {
   evaluated: number;
@@ -90,13 +99,16 @@ interface JudgedBatch {
   participantsToWrite: string[];
 }
 
+/** An unlocked pass over a batch read ahead, made before its transaction opens (see `ScreenOptions`). */
+export type PrejudgedBatch = Readonly<JudgedBatch>;
+
 /** Set-based writes collected while evaluating a batch, applied with one statement each. */
 class ScreeningWrites {
   /**
-   * @param detectOnly count the writes that would be made without queueing them (or wording their reasons):
-   *   a first, unlocked pass only needs to know who has any.
+   * @param pass 'find-writers' counts the writes that would be made without queueing them (or wording their
+   *   reasons): a first, unlocked pass only needs to know who has any.
    */
-  constructor(readonly detectOnly = false) {}
+  constructor(readonly pass: JudgingPass) {}
 
   private detected = 0;
 
@@ -111,7 +123,7 @@ class ScreeningWrites {
     verdict: Verdict,
     decision: TrialScreeningDecision,
   ): void {
-    if (this.detectOnly) {
+    if (this.pass === 'find-writers') {
       this.detected++;
       return;
     }
@@ -156,7 +168,7 @@ class ScreeningWrites {
       });
   }
 
-  /** How many rows are queued (or, detecting only, were found), of every kind. */
+  /** How many rows are queued (or, finding writers only, were found), of every kind. */
   get size(): number {
     return (
       this.detected +
@@ -277,91 +289,103 @@ export class ScreeningService {
     }));
   }
 
+  /** Screens the participants in a transaction of their own (see `screenIn`) and writes what changed. */
+  screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
+    return this.dataSource.transaction((manager) => this.screenIn(manager, participantIds, options));
+  }
+
   /**
-   * Screens the participants in one transaction and writes what changed.
+   * Screens the participants in the caller's transaction and writes what changed (a cohort run commits its
+   * cursor in the same transaction as the batch it covers).
    *
-   * Two workers screening the same person take turns on the participant's row lock. By default every
-   * participant is locked before anything is read. With `lockOnlyChanged` (cohort runs) the participants are
-   * first evaluated without locks, and only those with something to write are then locked, read again and
-   * evaluated again before writing: a re-screen in which little changes then neither waits on nor dirties the
-   * participant rows (locking them wrote every page of the participant table to the WAL on every run). This
-   * is safe because a participant left unlocked is one for whom nothing is written: if their data changes
-   * meanwhile, that change's own screening (queued by its change event, and locking) screens them afresh.
+   * Two workers screening the same person take turns on the participant's row lock. With 'lock-all' every
+   * participant is locked before anything is read. With 'judge-then-lock-writers' (cohort runs) the
+   * participants are first evaluated without locks, and only those with something to write are then locked,
+   * read again and evaluated again before writing: a re-screen in which little changes then neither waits on
+   * nor dirties the participant rows (locking them wrote every page of the participant table to the WAL on
+   * every run). This is safe because a participant left unlocked is one for whom nothing is written: if their
+   * data changes meanwhile, that change's own screening (queued by its change event, and locking) screens
+   * them afresh.
    *
-   * A cohort run reads each batch ahead (`loadCohortBatch`) and passes it as `preloaded`: the unlocked pass
-   * is then judged before the transaction opens. Reading outside the transaction sees what a read inside it
-   * would: under READ COMMITTED each statement takes its own snapshot either way.
+   * A cohort run reads each batch ahead (`loadCohortBatch`) and judges it with `prejudge` before the
+   * transaction opens. Reading outside the transaction sees what a read inside it would: under READ COMMITTED
+   * each statement takes its own snapshot either way.
    */
-  async screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
+  async screenIn(
+    manager: EntityManager,
+    participantIds: string[],
+    options: ScreenOptions = {},
+  ): Promise<ScreeningOutcome> {
     const todayAt = this.calendar.todayAt(options.now);
+    const locking = options.locking ?? 'lock-all';
+    const prejudged = options.prejudged;
+    if (prejudged && (locking !== 'judge-then-lock-writers' || !options.trials))
+      throw new Error(
+        'a prejudged batch is screened judge-then-lock-writers, with the trials it was judged for',
+      );
     const outcome: ScreeningOutcome = {
-      evaluated: 0,
+      evaluated: prejudged?.evaluated ?? 0,
       participantsWritten: 0,
       changed: 0,
       flagsRaised: 0,
       flagsClosed: 0,
     };
-    // A preloaded batch is judged before its transaction opens; usually no one in it has anything to write.
-    let preloadedPass: JudgedBatch | undefined;
-    if (options.preloaded) {
-      if (!options.trials) throw new Error('a preloaded batch must come with the trials it was read for');
-      preloadedPass = this.judge(options.preloaded, options.trials, this.planFor(options.trials), true);
-      outcome.evaluated = preloadedPass.evaluated;
+    const sorted = [...new Set(participantIds)].sort();
+    if (sorted.length === 0) return outcome;
+    const lockFirst = locking === 'lock-all';
+    // Locked before the trials are read, as before any other read, when locking first.
+    const located = prejudged ? undefined : await this.locate(manager, sorted, lockFirst);
+    const trials = options.trials ?? (await this.recruitingTrials(manager));
+    if (trials.length === 0) return outcome;
+    const plan = this.planFor(trials);
+    let pass =
+      prejudged ??
+      this.judge(
+        await this.loadInputs(manager, located!, plan, trials, todayAt),
+        trials,
+        plan,
+        lockFirst ? 'write' : 'find-writers',
+      );
+    outcome.evaluated = pass.evaluated;
+    if (!lockFirst && pass.participantsToWrite.length > 0) {
+      // Everything found so far concerns exactly these participants: start again for them, locked.
+      const relocated = await this.locate(manager, pass.participantsToWrite, true);
+      pass = this.judge(
+        await this.loadInputs(manager, relocated, plan, trials, todayAt),
+        trials,
+        plan,
+        'write',
+      );
     }
-    return this.dataSource.transaction(async (manager) => {
-      const sorted = [...new Set(participantIds)].sort();
-      if (sorted.length === 0) return outcome;
-      const lockFirst = !options.lockOnlyChanged && !preloadedPass;
-      // Locked before the trials are read, as before any other read, when locking first.
-      const located = preloadedPass ? undefined : await this.locate(manager, sorted, lockFirst);
-      const trials = options.trials ?? (await this.recruitingTrials(manager));
-      if (trials.length > 0) {
-        const plan = this.planFor(trials);
-        let pass =
-          preloadedPass ??
-          this.judge(
-            await this.loadInputs(manager, located!, plan, trials, todayAt),
-            trials,
-            plan,
-            !lockFirst,
-          );
-        outcome.evaluated = pass.evaluated;
-        if (!lockFirst && pass.participantsToWrite.length > 0) {
-          // Everything collected so far concerns exactly these participants: start again for them, locked.
-          const relocated = await this.locate(manager, pass.participantsToWrite, true);
-          pass = this.judge(
-            await this.loadInputs(manager, relocated, plan, trials, todayAt),
-            trials,
-            plan,
-            false,
-          );
-        }
-        outcome.participantsWritten = pass.participantsToWrite.length;
-        outcome.changed = pass.writes.determinations.length;
-        outcome.flagsClosed = await this.closeFlags(manager, pass.writes);
-        outcome.flagsRaised = await this.raiseFlags(manager, pass.writes);
-        await this.storeDeterminations(manager, pass.writes);
-      }
-      await options.beforeCommit?.(manager);
-      return outcome;
-    });
+    outcome.participantsWritten = pass.participantsToWrite.length;
+    outcome.changed = pass.writes.determinations.length;
+    outcome.flagsClosed = await this.closeFlags(manager, pass.writes);
+    outcome.flagsRaised = await this.raiseFlags(manager, pass.writes);
+    await this.storeDeterminations(manager, pass.writes);
+    return outcome;
+  }
+
+  /** The unlocked pass over a batch read ahead (`loadCohortBatch`): who in it has something to write. */
+  prejudge(inputs: ScreeningInput[], trials: ScreenableTrial[]): PrejudgedBatch {
+    return this.judge(inputs, trials, this.planFor(trials), 'find-writers');
   }
 
   /**
    * A cohort run's next batch: the next `limit` participants of the trials' sites after `after` (null: from
-   * the first), in participant id order. `forJudging`: read whole, without locks, for `screen` (option
-   * `preloaded`), by one statement that also chooses them, each on the calendar day at their site
-   * (`siteTimeZones`, by site id) at `now` (default: the clock's now); otherwise only chosen, for a batch to
-   * be locked before it is read. Only the participants of the sites in `siteTimeZones` are walked.
+   * the first), in participant id order. For 'judge-then-lock-writers': read whole, without locks, for
+   * `prejudge`, by one statement that also chooses them, each on the calendar day at their site
+   * (`siteTimeZones`, by site id) at `now` (default: the clock's now). For 'lock-all': only chosen, since the
+   * batch is read again under lock anyway. Only the participants of the sites in `siteTimeZones` are walked.
    */
   async loadCohortBatch(
     trials: ScreenableTrial[],
     siteTimeZones: ReadonlyMap<string, string>,
-    slice: { after: string | null; limit: number; forJudging: boolean },
+    slice: { after: string | null; limit: number },
+    locking: BatchLocking,
     now?: Date,
   ): Promise<CohortBatch> {
     const chosen = { siteIds: [...siteTimeZones.keys()], after: slice.after, limit: slice.limit };
-    if (!slice.forJudging)
+    if (locking === 'lock-all')
       return { participants: await chooseCohortParticipants(this.dataSource.manager, chosen) };
     const dayIn = this.calendar.todayAt(now);
     const inputs = await loadCohortScreeningInputs(
@@ -418,16 +442,16 @@ export class ScreeningService {
   }
 
   /**
-   * Judges the participants against the trials and collects the writes (only finds who has any, when
-   * `detectOnly`); nothing is written here.
+   * Judges the participants against the trials and collects the writes (only finds who has any, in a
+   * 'find-writers' pass); nothing is written here.
    */
   private judge(
     inputs: ScreeningInput[],
     trials: ScreenableTrial[],
     plan: ScreeningPlan,
-    detectOnly: boolean,
+    pass: JudgingPass,
   ): JudgedBatch {
-    const writes = new ScreeningWrites(detectOnly);
+    const writes = new ScreeningWrites(pass);
     const participantsToWrite: string[] = [];
     let evaluated = 0;
     // Filled in for each stored determination in turn (the policy reads it at once): no object per row.
