@@ -289,9 +289,9 @@ export class VisitsService {
     const rows = await manager.query<{ type: string; performed_on: string; status: string }[]>(
       `SELECT DISTINCT ON (type) type, performed_on::text, derived->>'amyloidStatus' AS status
          FROM assessment
-        WHERE participant_id = $1 AND type IN ('amyloid_pet', 'csf', 'plasma') AND derived->>'amyloidStatus' <> 'unknown'
+        WHERE participant_id = $1 AND type = ANY($2::text[]) AND derived->>'amyloidStatus' <> 'unknown'
         ORDER BY type, performed_on DESC, created_at DESC`,
-      [participant.id],
+      [participant.id, Object.keys(AMYLOID_MODALITY_OF_ASSESSMENT)],
     );
     const current = currentAmyloidStatus(
       rows.map((row) => ({
