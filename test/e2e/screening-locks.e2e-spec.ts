@@ -22,7 +22,7 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'
 
 /**
  * How screening takes participants' row locks. A single participant's screening locks them before reading;
- * a cohort run's batch (`lockOnlyChanged`) evaluates without locks and locks, reads again and evaluates again
+ * a cohort run's batch (`judge-then-lock-writers`) evaluates without locks and locks, reads again and evaluates again
  * only the participants it has something to write for. Another connection holds a participant's row lock
  * here, as a coordinator's visit (or another worker) would.
  */
@@ -86,7 +86,10 @@ describe('screening row locks', () => {
     await other.query('BEGIN');
     await other.query('SELECT 1 FROM participant WHERE id = $1 FOR UPDATE', [participantId]);
     try {
-      const cohortBatch = await within(screening.screen([participantId], { lockOnlyChanged: true }), 5000);
+      const cohortBatch = await within(
+        screening.screen([participantId], { locking: 'judge-then-lock-writers' }),
+        5000,
+      );
       expect(cohortBatch).toEqual({
         evaluated: 1,
         participantsWritten: 0,
@@ -113,7 +116,7 @@ describe('screening row locks', () => {
     await other.query('BEGIN');
     await other.query(`UPDATE participant SET birth_date = '2000-01-01' WHERE id = $1`, [participantId]);
     try {
-      const cohortBatch = screening.screen([participantId], { lockOnlyChanged: true });
+      const cohortBatch = screening.screen([participantId], { locking: 'judge-then-lock-writers' });
       expect(await within(cohortBatch, 500)).toBe('pending');
       await other.query('COMMIT');
       expect(await within(cohortBatch, 5000)).toMatchObject({

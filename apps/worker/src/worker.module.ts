@@ -9,6 +9,7 @@ import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { DailyRescreenService } from './screening/daily-rescreen.service';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
+import { CohortRunner } from './screening/cohort-runner';
 import { WorkerHealthServer } from './runtime/health-server';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
 import { applyWorkerTiming } from './runtime/worker-options';
@@ -43,6 +44,7 @@ export class WorkerModule {
         MaintenanceProcessor,
         OutboxRelayService,
         ScreeningService,
+        CohortRunner,
         DailyRescreenService,
         ScreeningProcessor,
       ],

@@ -23,3 +23,5 @@ export * from './synthetic/synthetic-cohort';
 export * from './eligibility/screening-plan';
 export * from './eligibility/explanation';
 export * from './eligibility/stored-explanation';
+export * from './eligibility/latest-results';
+export * from './eligibility/screening-policy';

@@ -1,10 +1,12 @@
 import {
+  AMYLOID_MODALITY_OF_ASSESSMENT,
   AssessmentType,
   checkAssessment,
   CONSENT_SCOPES,
   formatRegistryId,
   generateParticipant,
   planVisits,
+  replacesLatest,
   ProtocolVisitDefinition,
   SeededRandom,
   SyntheticParticipant,
@@ -13,13 +15,6 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { identityFingerprint } from '../participants/identity-fingerprint';
-
-/** The modality recorded on a participant's latest amyloid status, by the assessment that produced it. */
-const AMYLOID_MODALITY_BY_ASSESSMENT: Partial<Record<AssessmentType, 'pet' | 'csf' | 'plasma'>> = {
-  [AssessmentType.AmyloidPet]: 'pet',
-  [AssessmentType.Csf]: 'csf',
-  [AssessmentType.Plasma]: 'plasma',
-};
 
 const FAMILY_NAMES = [
   'Sato',
@@ -330,10 +325,10 @@ async function writeBatch(
         assessment.values.push(JSON.stringify(input.values));
         assessment.derived.push(JSON.stringify(checked.derived));
         const status = checked.derived.amyloidStatus as string | undefined;
-        const modality = AMYLOID_MODALITY_BY_ASSESSMENT[input.type] ?? null;
+        const modality = AMYLOID_MODALITY_OF_ASSESSMENT[input.type] ?? null;
         if (modality && status && status !== 'unknown') {
           const current = amyloid.get(id);
-          if (!current || current.date <= taken.date) amyloid.set(id, { status, modality, date: taken.date });
+          if (replacesLatest(current, taken.date)) amyloid.set(id, { status, modality, date: taken.date });
         }
       }
     }

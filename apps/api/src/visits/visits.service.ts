@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
-  AmyloidModality,
+  AMYLOID_MODALITY_OF_ASSESSMENT,
   AmyloidStatus,
   AssessmentType,
   BIOMARKER_ASSESSMENTS,
@@ -32,12 +32,6 @@ import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField } from '../participants/participant-errors';
 import { siteToday } from '../sites/site-today';
 import type { CorrectAssessmentDto, RecordVisitDto } from './visit.dto';
-
-const MODALITY_OF: Partial<Record<string, AmyloidModality>> = {
-  [AssessmentType.AmyloidPet]: AmyloidModality.Pet,
-  [AssessmentType.Csf]: AmyloidModality.Csf,
-  [AssessmentType.Plasma]: AmyloidModality.Plasma,
-};
 
 export interface RecordedVisit {
   visit: VisitEntity;
@@ -224,7 +218,7 @@ export class VisitsService {
       assessment.derived = checked.derived;
       assessment.version += 1;
       await manager.save(assessment);
-      const amyloidChanges = MODALITY_OF[assessment.type]
+      const amyloidChanges = AMYLOID_MODALITY_OF_ASSESSMENT[assessment.type]
         ? await this.refreshAmyloidStatus(manager, participant)
         : [];
       await recordAuditedChange(
@@ -294,13 +288,13 @@ export class VisitsService {
     const rows = await manager.query<{ type: string; performed_on: string; status: string }[]>(
       `SELECT DISTINCT ON (type) type, performed_on::text, derived->>'amyloidStatus' AS status
          FROM assessment
-        WHERE participant_id = $1 AND type IN ('amyloid_pet', 'csf', 'plasma') AND derived->>'amyloidStatus' <> 'unknown'
+        WHERE participant_id = $1 AND type = ANY($2::text[]) AND derived->>'amyloidStatus' <> 'unknown'
         ORDER BY type, performed_on DESC, created_at DESC`,
-      [participant.id],
+      [participant.id, Object.keys(AMYLOID_MODALITY_OF_ASSESSMENT)],
     );
     const current = currentAmyloidStatus(
       rows.map((row) => ({
-        modality: MODALITY_OF[row.type]!,
+        modality: AMYLOID_MODALITY_OF_ASSESSMENT[row.type]!,
         status: row.status as AmyloidStatus,
         date: row.performed_on,
       })),

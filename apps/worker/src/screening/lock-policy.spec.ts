@@ -1,4 +1,4 @@
-import { lockOnlyWhereWritten } from './lock-policy';
+import { batchLockingAfter } from './lock-policy';
 
 const outcome = (participantsWritten: number) => ({
   evaluated: 10_000,
@@ -8,14 +8,14 @@ const outcome = (participantsWritten: number) => ({
   flagsClosed: 0,
 });
 
-describe('lockOnlyWhereWritten', () => {
+describe('batchLockingAfter', () => {
   it('keeps locking only the participants written while few are written (a re-screen)', () => {
-    expect(lockOnlyWhereWritten(outcome(0), 1000)).toBe(true);
-    expect(lockOnlyWhereWritten(outcome(249), 1000)).toBe(true);
+    expect(batchLockingAfter(outcome(0), 1000)).toBe('judge-then-lock-writers');
+    expect(batchLockingAfter(outcome(249), 1000)).toBe('judge-then-lock-writers');
   });
 
   it('locks everyone up front once a quarter or more of a batch was written (a first screen)', () => {
-    expect(lockOnlyWhereWritten(outcome(250), 1000)).toBe(false);
-    expect(lockOnlyWhereWritten(outcome(1000), 1000)).toBe(false);
+    expect(batchLockingAfter(outcome(250), 1000)).toBe('lock-all');
+    expect(batchLockingAfter(outcome(1000), 1000)).toBe('lock-all');
   });
 });

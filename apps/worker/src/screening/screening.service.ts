@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  Approachability,
+  approachability,
   CalendarDate,
-  ConsentScope,
   CriteriaDocument,
+  decideTrialScreening,
   Determination,
+  determinationHistoryReasons,
   encodeStoredExplanation,
   evaluateCriteria,
+  FlagKind,
+  flagCloseReason,
   LeafResult,
   ParticipantProfile,
-  ParticipantStatus,
   ScreeningPlan,
+  StoredVerdict,
+  TrialScreeningDecision,
   Verdict,
 } from '@registry/domain';
 import {
@@ -18,7 +24,6 @@ import {
   loadCohortScreeningInputs,
   loadScreeningInputs,
   ScreeningInput,
-  StoredDetermination,
 } from '@registry/persistence';
 import { SiteCalendar } from '@registry/platform';
 import { DataSource, EntityManager } from 'typeorm';
@@ -29,15 +34,6 @@ export interface ScreenableTrial {
   criteria: CriteriaDocument;
   siteIds: Set<string>;
 }
-
-/** Statuses in which a person must not be approached for a trial, whatever their data says. */
-const NEVER_FLAGGED: readonly ParticipantStatus[] = [
-  ParticipantStatus.Withdrawn,
-  ParticipantStatus.Deceased,
-  ParticipantStatus.InTrial,
-];
-
-type FlagKind = 'eligible' | 'one_test_away';
 
 export interface ScreeningOutcome {
   /** Participant x trial evaluations. */
@@ -50,31 +46,34 @@ export interface ScreeningOutcome {
   flagsClosed: number;
 }
 
+/**
+ * How a batch takes its participants' row locks (see `ScreeningService.screenIn`):
+ * - 'lock-all': every participant is locked before anything is read (an event's screening, or a cohort batch
+ *   in which many results change);
+ * - 'judge-then-lock-writers': everyone is judged unlocked, and only those with something to write are then
+ *   locked, read again and judged again (a cohort batch in which few change).
+ */
+export type BatchLocking = 'lock-all' | 'judge-then-lock-writers';
+
 export interface ScreenOptions {
   /** Screen against these trials only (default: every recruiting trial). */
   trials?: ScreenableTrial[];
   /** The instant whose calendar day at each participant's site they are judged on (default: the clock's now). */
   now?: Date;
-  /** Runs in the screening transaction after its writes: a run's cursor commits with the batch it covers. */
-  beforeCommit?: (manager: EntityManager) => Promise<unknown>;
+  /** Default 'lock-all'. */
+  locking?: BatchLocking;
   /**
-   * Lock only the participants whose determinations or flags change (default: lock every participant
-   * first). For cohort runs, where most results stay as they are: see `screen`.
+   * With 'judge-then-lock-writers': the unlocked pass already made, before the transaction opened, by
+   * `prejudge` on the batch as `loadCohortBatch` read it (`participantIds` must be theirs).
    */
-  lockOnlyChanged?: boolean;
-  /**
-   * The participants as `loadCohortBatch` read them (without locks) for `trials`: judged before the
-   * transaction opens, and only those with something to write are read again, locked, inside it. Implies
-   * `lockOnlyChanged`; `participantIds` must be theirs.
-   */
-  preloaded?: ScreeningInput[];
+  prejudged?: PrejudgedBatch;
 }
 
 /** A cohort run's next batch (see `ScreeningService.loadCohortBatch`). */
 export interface CohortBatch {
   /** In participant id order. */
   participants: readonly { participantId: string; siteId: string }[];
-  /** The participants read whole, without locks, for `screen`'s `preloaded`; absent when only chosen. */
+  /** The participants read whole, without locks, for `prejudge`; absent when only chosen. */
   inputs?: ScreeningInput[];
 }
 
@@ -84,6 +83,15 @@ export interface LocatedParticipant {
   time_zone: string;
 }
 
+// Most participant x trial pairs have no open flag: they share this.
+const NO_FLAGS: readonly FlagKind[] = Object.freeze([]);
+
+/**
+ * What a pass finds: with 'find-writers' (unlocked) only who has something to write, with 'write' (locked)
+ * the writes themselves, worded.
+ */
+type JudgingPass = 'find-writers' | 'write';
+
 /** What judging a batch found: evaluations made, the writes collected, and who they concern (sorted). */
 interface JudgedBatch {
   evaluated: number;
@@ -91,23 +99,76 @@ interface JudgedBatch {
   participantsToWrite: string[];
 }
 
+/** An unlocked pass over a batch read ahead, made before its transaction opens (see `ScreenOptions`). */
+export type PrejudgedBatch = Readonly<JudgedBatch>;
+
 /** Set-based writes collected while evaluating a batch, applied with one statement each. */
 class ScreeningWrites {
   /**
-   * @param detectOnly count the writes that would be made without queueing them (or wording their reasons):
-   *   a first, unlocked pass only needs to know who has any.
+   * @param pass 'find-writers' counts the writes that would be made without queueing them (or wording their
+   *   reasons): a first, unlocked pass only needs to know who has any.
    */
-  constructor(readonly detectOnly = false) {}
+  constructor(readonly pass: JudgingPass) {}
 
   private detected = 0;
 
-  /** Counts a write found in a detect-only pass; false when writes are to be queued instead. */
-  detect(): boolean {
-    if (this.detectOnly) this.detected++;
-    return this.detectOnly;
+  /**
+   * Queues what the screening policy decided for one participant and trial, worded: the determination with
+   * the leaf judgements that explain it, a history row when its result changed, and the flags to close (with
+   * the reason) and raise. A detect-only pass counts the decision instead.
+   */
+  collect(
+    { participantId, profile, asOf, explanations, approach }: Screened,
+    trial: ScreenableTrial,
+    verdict: Verdict,
+    decision: TrialScreeningDecision,
+  ): void {
+    if (this.pass === 'find-writers') {
+      this.detected++;
+      return;
+    }
+    if (decision.determination) {
+      const explained = explanations.of(trial);
+      // The plan and the evaluator are held equal by the domain's tests; a stored result must never be kept
+      // beside an explanation that reaches another.
+      if (
+        explained.result !== verdict.result ||
+        (explained.oneTestAway?.test ?? null) !== verdict.oneTestAway
+      )
+        throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
+      const row = {
+        participantId,
+        trialId: trial.id,
+        criteriaVersion: trial.criteriaVersion,
+        result: verdict.result,
+        oneTestAway: verdict.oneTestAway,
+      };
+      this.determinations.push({
+        ...row,
+        asOf,
+        leafJudgements: JSON.stringify(encodeStoredExplanation(asOf, explained.judgements)),
+      });
+      if (decision.determination === 'result')
+        this.history.push({ ...row, reasons: JSON.stringify(determinationHistoryReasons(explained)) });
+    }
+    if (decision.closeFlagsBut)
+      this.flagsToClose.push({
+        participantId,
+        trialId: trial.id,
+        keep: decision.closeFlagsBut.keep,
+        reason: flagCloseReason(approach, profile.status, verdict, () => explanations.of(trial)),
+      });
+    if (decision.raiseFlag)
+      this.flagsToRaise.push({
+        participantId,
+        trialId: trial.id,
+        kind: decision.raiseFlag,
+        test: decision.raiseFlag === 'one_test_away' ? verdict.oneTestAway : null,
+        criteriaVersion: trial.criteriaVersion,
+      });
   }
 
-  /** How many rows are queued (or, detecting only, were found), of every kind. */
+  /** How many rows are queued (or, finding writers only, were found), of every kind. */
   get size(): number {
     return (
       this.detected +
@@ -183,10 +244,7 @@ interface Screened {
   profile: ParticipantProfile;
   asOf: CalendarDate;
   explanations: Explanations;
-  /** Holds the consent scope to be recontacted for trials. */
-  recontactable: boolean;
-  /** Recontactable, and in a status in which people may be approached for a trial. */
-  approachable: boolean;
+  approach: Approachability;
 }
 
 /**
@@ -231,91 +289,103 @@ export class ScreeningService {
     }));
   }
 
+  /** Screens the participants in a transaction of their own (see `screenIn`) and writes what changed. */
+  screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
+    return this.dataSource.transaction((manager) => this.screenIn(manager, participantIds, options));
+  }
+
   /**
-   * Screens the participants in one transaction and writes what changed.
+   * Screens the participants in the caller's transaction and writes what changed (a cohort run commits its
+   * cursor in the same transaction as the batch it covers).
    *
-   * Two workers screening the same person take turns on the participant's row lock. By default every
-   * participant is locked before anything is read. With `lockOnlyChanged` (cohort runs) the participants are
-   * first evaluated without locks, and only those with something to write are then locked, read again and
-   * evaluated again before writing: a re-screen in which little changes then neither waits on nor dirties the
-   * participant rows (locking them wrote every page of the participant table to the WAL on every run). This
-   * is safe because a participant left unlocked is one for whom nothing is written: if their data changes
-   * meanwhile, that change's own screening (queued by its change event, and locking) screens them afresh.
+   * Two workers screening the same person take turns on the participant's row lock. With 'lock-all' every
+   * participant is locked before anything is read. With 'judge-then-lock-writers' (cohort runs) the
+   * participants are first evaluated without locks, and only those with something to write are then locked,
+   * read again and evaluated again before writing: a re-screen in which little changes then neither waits on
+   * nor dirties the participant rows (locking them wrote every page of the participant table to the WAL on
+   * every run). This is safe because a participant left unlocked is one for whom nothing is written: if their
+   * data changes meanwhile, that change's own screening (queued by its change event, and locking) screens
+   * them afresh.
    *
-   * A cohort run reads each batch ahead (`loadCohortBatch`) and passes it as `preloaded`: the unlocked pass
-   * is then judged before the transaction opens. Reading outside the transaction sees what a read inside it
-   * would: under READ COMMITTED each statement takes its own snapshot either way.
+   * A cohort run reads each batch ahead (`loadCohortBatch`) and judges it with `prejudge` before the
+   * transaction opens. Reading outside the transaction sees what a read inside it would: under READ COMMITTED
+   * each statement takes its own snapshot either way.
    */
-  async screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
+  async screenIn(
+    manager: EntityManager,
+    participantIds: string[],
+    options: ScreenOptions = {},
+  ): Promise<ScreeningOutcome> {
     const todayAt = this.calendar.todayAt(options.now);
+    const locking = options.locking ?? 'lock-all';
+    const prejudged = options.prejudged;
+    if (prejudged && (locking !== 'judge-then-lock-writers' || !options.trials))
+      throw new Error(
+        'a prejudged batch is screened judge-then-lock-writers, with the trials it was judged for',
+      );
     const outcome: ScreeningOutcome = {
-      evaluated: 0,
+      evaluated: prejudged?.evaluated ?? 0,
       participantsWritten: 0,
       changed: 0,
       flagsRaised: 0,
       flagsClosed: 0,
     };
-    // A preloaded batch is judged before its transaction opens; usually no one in it has anything to write.
-    let preloadedPass: JudgedBatch | undefined;
-    if (options.preloaded) {
-      if (!options.trials) throw new Error('a preloaded batch must come with the trials it was read for');
-      preloadedPass = this.judge(options.preloaded, options.trials, this.planFor(options.trials), true);
-      outcome.evaluated = preloadedPass.evaluated;
+    const sorted = [...new Set(participantIds)].sort();
+    if (sorted.length === 0) return outcome;
+    const lockFirst = locking === 'lock-all';
+    // Locked before the trials are read, as before any other read, when locking first.
+    const located = prejudged ? undefined : await this.locate(manager, sorted, lockFirst);
+    const trials = options.trials ?? (await this.recruitingTrials(manager));
+    if (trials.length === 0) return outcome;
+    const plan = this.planFor(trials);
+    let pass =
+      prejudged ??
+      this.judge(
+        await this.loadInputs(manager, located!, plan, trials, todayAt),
+        trials,
+        plan,
+        lockFirst ? 'write' : 'find-writers',
+      );
+    outcome.evaluated = pass.evaluated;
+    if (!lockFirst && pass.participantsToWrite.length > 0) {
+      // Everything found so far concerns exactly these participants: start again for them, locked.
+      const relocated = await this.locate(manager, pass.participantsToWrite, true);
+      pass = this.judge(
+        await this.loadInputs(manager, relocated, plan, trials, todayAt),
+        trials,
+        plan,
+        'write',
+      );
     }
-    return this.dataSource.transaction(async (manager) => {
-      const sorted = [...new Set(participantIds)].sort();
-      if (sorted.length === 0) return outcome;
-      const lockFirst = !options.lockOnlyChanged && !preloadedPass;
-      // Locked before the trials are read, as before any other read, when locking first.
-      const located = preloadedPass ? undefined : await this.locate(manager, sorted, lockFirst);
-      const trials = options.trials ?? (await this.recruitingTrials(manager));
-      if (trials.length > 0) {
-        const plan = this.planFor(trials);
-        let pass =
-          preloadedPass ??
-          this.judge(
-            await this.loadInputs(manager, located!, plan, trials, todayAt),
-            trials,
-            plan,
-            !lockFirst,
-          );
-        outcome.evaluated = pass.evaluated;
-        if (!lockFirst && pass.participantsToWrite.length > 0) {
-          // Everything collected so far concerns exactly these participants: start again for them, locked.
-          const relocated = await this.locate(manager, pass.participantsToWrite, true);
-          pass = this.judge(
-            await this.loadInputs(manager, relocated, plan, trials, todayAt),
-            trials,
-            plan,
-            false,
-          );
-        }
-        outcome.participantsWritten = pass.participantsToWrite.length;
-        outcome.changed = pass.writes.determinations.length;
-        outcome.flagsClosed = await this.closeFlags(manager, pass.writes);
-        outcome.flagsRaised = await this.raiseFlags(manager, pass.writes);
-        await this.storeDeterminations(manager, pass.writes);
-      }
-      await options.beforeCommit?.(manager);
-      return outcome;
-    });
+    outcome.participantsWritten = pass.participantsToWrite.length;
+    outcome.changed = pass.writes.determinations.length;
+    outcome.flagsClosed = await this.closeFlags(manager, pass.writes);
+    outcome.flagsRaised = await this.raiseFlags(manager, pass.writes);
+    await this.storeDeterminations(manager, pass.writes);
+    return outcome;
+  }
+
+  /** The unlocked pass over a batch read ahead (`loadCohortBatch`): who in it has something to write. */
+  prejudge(inputs: ScreeningInput[], trials: ScreenableTrial[]): PrejudgedBatch {
+    return this.judge(inputs, trials, this.planFor(trials), 'find-writers');
   }
 
   /**
    * A cohort run's next batch: the next `limit` participants of the trials' sites after `after` (null: from
-   * the first), in participant id order. `forJudging`: read whole, without locks, for `screen` (option
-   * `preloaded`), by one statement that also chooses them, each on the calendar day at their site
-   * (`siteTimeZones`, by site id) at `now` (default: the clock's now); otherwise only chosen, for a batch to
-   * be locked before it is read. Only the participants of the sites in `siteTimeZones` are walked.
+   * the first), in participant id order. For 'judge-then-lock-writers': read whole, without locks, for
+   * `prejudge`, by one statement that also chooses them, each on the calendar day at their site
+   * (`siteTimeZones`, by site id) at `now` (default: the clock's now). For 'lock-all': only chosen, since the
+   * batch is read again under lock anyway. Only the participants of the sites in `siteTimeZones` are walked.
    */
   async loadCohortBatch(
     trials: ScreenableTrial[],
     siteTimeZones: ReadonlyMap<string, string>,
-    slice: { after: string | null; limit: number; forJudging: boolean },
+    slice: { after: string | null; limit: number },
+    locking: BatchLocking,
     now?: Date,
   ): Promise<CohortBatch> {
     const chosen = { siteIds: [...siteTimeZones.keys()], after: slice.after, limit: slice.limit };
-    if (!slice.forJudging)
+    if (locking === 'lock-all')
       return { participants: await chooseCohortParticipants(this.dataSource.manager, chosen) };
     const dayIn = this.calendar.todayAt(now);
     const inputs = await loadCohortScreeningInputs(
@@ -372,31 +442,31 @@ export class ScreeningService {
   }
 
   /**
-   * Judges the participants against the trials and collects the writes (only finds who has any, when
-   * `detectOnly`); nothing is written here.
+   * Judges the participants against the trials and collects the writes (only finds who has any, in a
+   * 'find-writers' pass); nothing is written here.
    */
   private judge(
     inputs: ScreeningInput[],
     trials: ScreenableTrial[],
     plan: ScreeningPlan,
-    detectOnly: boolean,
+    pass: JudgingPass,
   ): JudgedBatch {
-    const writes = new ScreeningWrites(detectOnly);
+    const writes = new ScreeningWrites(pass);
     const participantsToWrite: string[] = [];
     let evaluated = 0;
+    // Filled in for each stored determination in turn (the policy reads it at once): no object per row.
+    const stored: StoredVerdict = { criteriaVersion: 0, result: '', oneTestAway: null, explained: true };
     for (const input of inputs) {
       const { siteId, asOf } = input;
       // Built here, one participant at a time, so that it is garbage before the next one (see ScreeningInput).
       const { profile, determinations, openFlags } = input.read();
       const screen = plan.forParticipant(profile, asOf);
-      const recontactable = profile.consentScopes.includes(ConsentScope.RecontactForTrials);
       const screened: Screened = {
         participantId: profile.participantId,
         profile,
         asOf,
         explanations: new Explanations(profile, asOf),
-        recontactable,
-        approachable: recontactable && !NEVER_FLAGGED.includes(profile.status),
+        approach: approachability(profile),
       };
       const writesBefore = writes.size;
       for (let index = 0; index < trials.length; index++) {
@@ -404,124 +474,24 @@ export class ScreeningService {
         if (!trial.siteIds.has(siteId)) continue;
         const verdict = screen.verdict(index);
         evaluated++;
-        this.collectDetermination(writes, screened, trial, verdict, determinations[index]);
-        this.collectFlags(
-          writes,
-          screened,
-          trial,
+        const previous = determinations[index];
+        if (previous) {
+          [, stored.criteriaVersion, stored.result, stored.oneTestAway] = previous;
+          stored.explained = previous[4] !== true;
+        }
+        const decision = decideTrialScreening(
+          screened.approach,
+          trial.criteriaVersion,
           verdict,
-          openFlags[index] as readonly FlagKind[] | undefined,
+          previous ? stored : undefined,
+          (openFlags[index] as readonly FlagKind[] | undefined) ?? NO_FLAGS,
         );
+        if (decision) writes.collect(screened, trial, verdict, decision);
       }
       if (writes.size > writesBefore) participantsToWrite.push(profile.participantId);
     }
     // The inputs are in participant id order: participantsToWrite is sorted.
     return { evaluated, writes, participantsToWrite };
-  }
-
-  /**
-   * Queues the determination, with the leaf judgements that explain it, and a history row when its result
-   * differs from what is stored.
-   *
-   * A determination whose result, one-test-away and criteria version are unchanged is left as it is, even
-   * when its explanation would now read differently (a new MMSE that still passes, a birthday inside the
-   * age band): the view shows the stored explanation with the day it was judged for and when, so it is
-   * never wrong about what was decided, only dated. Rewriting it whenever a leaf's value changed would write
-   * on every visit and birthday, and would have every cohort re-screen read and compare every stored
-   * explanation, where now it reads four fields and writes only changed results. A row stored before
-   * explanations were kept is rewritten once with one, as the same result (no history row).
-   */
-  private collectDetermination(
-    writes: ScreeningWrites,
-    { participantId, asOf, explanations }: Screened,
-    trial: ScreenableTrial,
-    verdict: Verdict,
-    previous: StoredDetermination | undefined,
-  ): void {
-    const oneTestAway = verdict.oneTestAway;
-    let resultChanged = true;
-    if (previous) {
-      const [, storedVersion, storedResult, storedOneTestAway, withoutExplanation] = previous;
-      resultChanged =
-        storedResult !== verdict.result ||
-        storedOneTestAway !== oneTestAway ||
-        storedVersion !== trial.criteriaVersion;
-      if (!resultChanged && !withoutExplanation) return;
-    }
-    if (writes.detect()) return;
-    const explained = explanations.of(trial);
-    // The plan and the evaluator are held equal by the domain's tests; a stored result must never be kept
-    // beside an explanation that reaches another.
-    if (explained.result !== verdict.result || (explained.oneTestAway?.test ?? null) !== oneTestAway)
-      throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
-    writes.determinations.push({
-      participantId,
-      trialId: trial.id,
-      criteriaVersion: trial.criteriaVersion,
-      result: verdict.result,
-      oneTestAway,
-      asOf,
-      leafJudgements: JSON.stringify(encodeStoredExplanation(asOf, explained.judgements)),
-    });
-    if (!resultChanged) return;
-    writes.history.push({
-      participantId,
-      trialId: trial.id,
-      criteriaVersion: trial.criteriaVersion,
-      result: verdict.result,
-      oneTestAway,
-      // The leaves that decided the result and did not pass: what failed, or what is missing.
-      reasons: JSON.stringify(
-        explained.summary
-          .filter((leaf) => leaf.result !== 'pass')
-          .map((leaf) => (leaf.result === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.reason}`)),
-      ),
-    });
-  }
-
-  /**
-   * An eligible (or one-test-away) participant who may be approached gets one open flag of that kind;
-   * anything else closes the open flags with the reason.
-   */
-  private collectFlags(
-    writes: ScreeningWrites,
-    { participantId, profile, explanations, recontactable, approachable }: Screened,
-    trial: ScreenableTrial,
-    verdict: Verdict,
-    open: readonly FlagKind[] = [],
-  ): void {
-    const wanted: FlagKind | null = !approachable
-      ? null
-      : verdict.result === 'eligible'
-        ? 'eligible'
-        : verdict.oneTestAway
-          ? 'one_test_away'
-          : null;
-    if (open.some((kind) => kind !== wanted) && !writes.detect()) {
-      const reason = !approachable
-        ? recontactable
-          ? `participant status is ${profile.status}`
-          : 'no consent to be recontacted for trials'
-        : verdict.result === 'ineligible'
-          ? `no longer eligible: ${explanations
-              .of(trial)
-              .leaves.filter((leaf) => leaf.outcome === 'fail')
-              .map((leaf) => leaf.criterion)
-              .join('; ')}`
-          : verdict.result === 'eligible'
-            ? 'now eligible'
-            : 'no longer one test away';
-      writes.flagsToClose.push({ participantId, trialId: trial.id, keep: wanted, reason });
-    }
-    if (wanted && !open.includes(wanted) && !writes.detect()) {
-      writes.flagsToRaise.push({
-        participantId,
-        trialId: trial.id,
-        kind: wanted,
-        test: wanted === 'one_test_away' ? verdict.oneTestAway : null,
-        criteriaVersion: trial.criteriaVersion,
-      });
-    }
   }
 
   private async closeFlags(manager: EntityManager, writes: ScreeningWrites): Promise<number> {

@@ -1,10 +1,10 @@
 import { AmyloidModality, AmyloidStatus } from '../biomarkers/amyloid-status';
-import { AssessmentType } from '../instruments/assessments';
 import { ParticipantStatus } from '../participants/participant-status';
 import { ageOn, CalendarDate, daysBetween } from '../schedule/calendar';
 import type { AmyloidCriterion, Criterion, MeasureCriterion } from './criteria';
 import type { DecidingLeaf, ExplanationNode } from './explanation';
 import { explainJudgements } from './explanation';
+import { ASSESSMENT_OF_AMYLOID_MODALITY } from './latest-results';
 import { MEASURES, MeasureDefinition, observationKey } from './measures';
 
 /** The latest value of one measure for one participant, with the day it was obtained. */
@@ -75,13 +75,6 @@ export interface EvaluationContext {
   leafCache?: Map<string, LeafResult>;
 }
 
-/** The assessment that gives an amyloid status of each modality. */
-const MODALITY_TEST: Record<AmyloidModality, string> = {
-  [AmyloidModality.Pet]: AssessmentType.AmyloidPet,
-  [AmyloidModality.Csf]: AssessmentType.Csf,
-  [AmyloidModality.Plasma]: AssessmentType.Plasma,
-};
-
 /**
  * Evaluates criteria with Kleene's three-valued logic: `all` fails if any part fails and is unknown if none
  * fails but some are unknown; `any` mirrors it; `not` swaps pass and fail. Every leaf is explained, and the
@@ -148,7 +141,7 @@ export function leafTests(node: Leaf): string[] | undefined {
     case 'family_history':
       return ['family_history'];
     case 'amyloid':
-      return node.modalities.map((m) => MODALITY_TEST[m]);
+      return node.modalities.map((m) => ASSESSMENT_OF_AMYLOID_MODALITY[m]);
     case 'measure':
       return [MEASURES[node.measure].assessment];
     default:

@@ -1,45 +1,57 @@
 import {
-  AmyloidModality,
-  AmyloidStatus,
-  AssessmentType,
+  addAssessmentToProfile,
   CalendarDate,
   ConsentGrant,
   ConsentScope,
-  MEASURES,
-  MeasureDefinition,
-  Observation,
-  observationKey,
   ParticipantProfile,
   ParticipantStatus,
-  measureReader,
   scopesHeld,
 } from '@registry/domain';
 import type { EntityManager } from 'typeorm';
 
 /**
- * A participant as read for screening: one element of the JSON array a batch is read as (see
- * `queryParticipants`). Positions rather than keys: a re-screen parses a million of them.
+ * A participant as read for screening: one element of the JSON document a batch is read as (see
+ * `queryParticipants`, whose `json_build_object` names the keys, and `decodeParticipantRows`, the one place
+ * the document is parsed). Keys are short: a re-screen parses a million of them.
  */
-type ParticipantEntry = [
-  id: string,
-  siteId: string,
-  birthDate: CalendarDate,
-  sex: string,
-  educationYears: number,
-  apoeGenotype: string,
-  familyHistory: boolean | null,
-  familyHistoryOnsetAge: number | null,
-  studyPartnerAvailable: boolean,
-  status: ParticipantStatus,
+interface ParticipantRow {
+  id: string;
+  site: string;
+  birth: CalendarDate;
+  sex: string;
+  /** Years of education. */
+  edu: number;
+  apoe: string;
+  /** Family history of dementia, and the relative's age at onset. */
+  fh: boolean | null;
+  onset: number | null;
+  /** A study partner is available. */
+  partner: boolean;
+  status: ParticipantStatus;
   /** From participant_screening_facts; null for a participant with neither an assessment nor a consent. */
-  latestAssessments: LatestAssessment[] | null,
-  latestPerformedOn: CalendarDate | null,
-  consents: ConsentDocument[] | null,
+  latest: LatestAssessment[] | null;
+  /** The day of the latest assessment. */
+  latestOn: CalendarDate | null;
+  consents: ConsentDocument[] | null;
   /** For the trials asked for; null where none is stored, or when no trials were asked for. */
-  determinations: StoredDetermination[] | null,
+  stored: StoredDetermination[] | null;
   /** Open flags for the trials asked for, as [trial position, kind]; null where there is none. */
-  openFlags: [position: number, kind: string][] | null,
-];
+  flags: [position: number, kind: string][] | null;
+}
+
+/**
+ * The participants of a batch from the JSON document of `queryParticipants`. The driver cannot type it, so
+ * the shape is checked here, cheaply (the keys every use relies on), rather than trusted.
+ */
+function decodeParticipantRows(document: string | null): ParticipantRow[] {
+  if (document === null) return [];
+  const rows: unknown = JSON.parse(document);
+  if (!Array.isArray(rows)) throw new Error('screening batch: expected an array of participants');
+  for (const row of rows as Partial<ParticipantRow>[])
+    if (typeof row?.id !== 'string' || typeof row.site !== 'string' || typeof row.birth !== 'string')
+      throw new Error('screening batch: a participant without id, site or birth date');
+  return rows as ParticipantRow[];
+}
 
 interface AssessmentRow {
   type: string;
@@ -54,26 +66,6 @@ type LatestAssessment = [string, string, CalendarDate, Record<string, unknown>, 
 
 /** A consent as JSON: signed on, scopes, [[scope, withdrawn on], ...]. */
 type ConsentDocument = [CalendarDate, ConsentScope[], [ConsentScope, CalendarDate][]];
-
-const MODALITY_OF_TYPE: Partial<Record<string, AmyloidModality>> = {
-  [AssessmentType.AmyloidPet]: AmyloidModality.Pet,
-  [AssessmentType.Csf]: AmyloidModality.Csf,
-  [AssessmentType.Plasma]: AmyloidModality.Plasma,
-};
-
-interface MeasureOfAssessment {
-  name: string;
-  qualified: boolean;
-  read: ReturnType<typeof measureReader>;
-}
-
-const MEASURES_BY_ASSESSMENT = new Map<string, MeasureOfAssessment[]>();
-for (const [name, definition] of Object.entries(MEASURES) as [string, MeasureDefinition][]) {
-  MEASURES_BY_ASSESSMENT.set(definition.assessment, [
-    ...(MEASURES_BY_ASSESSMENT.get(definition.assessment) ?? []),
-    { name, qualified: Boolean(definition.qualifier), read: measureReader(definition.source) },
-  ]);
-}
 
 export interface LoadedProfile {
   siteId: string;
@@ -145,8 +137,8 @@ export async function loadProfiles(
   const loaded = await queryParticipants(manager, { ids: participantIds }, () => asOf, null, options);
   return new Map(
     loaded.map(({ entry, history }) => [
-      entry[0],
-      { siteId: entry[1], profile: buildProfile(entry, asOf, history, wanted) },
+      entry.id,
+      { siteId: entry.site, profile: buildProfile(entry, asOf, history, wanted) },
     ]),
   );
 }
@@ -167,12 +159,12 @@ export async function loadScreeningInputs(
   const loaded = await queryParticipants(
     manager,
     { ids: requests.map((r) => r.participantId) },
-    (entry) => asOfById.get(entry[0])!,
+    (entry) => asOfById.get(entry.id)!,
     trialIds,
     options,
   );
   const wanted = wantedTypes(options);
-  const byId = new Map(loaded.map((participant) => [participant.entry[0], participant]));
+  const byId = new Map(loaded.map((participant) => [participant.entry.id, participant]));
   return requests.flatMap((r) => {
     const participant = byId.get(r.participantId);
     return participant ? [screeningInput(participant, wanted)] : [];
@@ -199,7 +191,13 @@ export async function loadCohortScreeningInputs(
   options: LoadOptions = {},
 ): Promise<ScreeningInput[]> {
   const wanted = wantedTypes(options);
-  const loaded = await queryParticipants(manager, slice, (entry) => asOfAtSite(entry[1]), trialIds, options);
+  const loaded = await queryParticipants(
+    manager,
+    slice,
+    (entry) => asOfAtSite(entry.site),
+    trialIds,
+    options,
+  );
   return loaded.map((participant) => screeningInput(participant, wanted));
 }
 
@@ -229,13 +227,13 @@ function screeningInput(
   wanted: ReadonlySet<string> | null,
 ): ScreeningInput {
   return {
-    participantId: entry[0],
-    siteId: entry[1],
+    participantId: entry.id,
+    siteId: entry.site,
     asOf,
     read: () => ({
       profile: buildProfile(entry, asOf, history, wanted),
-      determinations: byTrialPosition(entry[13]),
-      openFlags: openFlagsByTrialPosition(entry[14]),
+      determinations: byTrialPosition(entry.stored),
+      openFlags: openFlagsByTrialPosition(entry.flags),
     }),
   };
 }
@@ -262,7 +260,7 @@ function openFlagsByTrialPosition(
 
 /** A participant read, with the day they are judged on and, for a look into the past, their history. */
 interface QueriedParticipant {
-  entry: ParticipantEntry;
+  entry: ParticipantRow;
   asOf: CalendarDate;
   history: AssessmentRow[] | undefined;
 }
@@ -282,7 +280,7 @@ interface QueriedParticipant {
 async function queryParticipants(
   manager: EntityManager,
   chosen: { ids: readonly string[] } | CohortSlice,
-  asOfOf: (entry: ParticipantEntry) => CalendarDate,
+  asOfOf: (entry: ParticipantRow) => CalendarDate,
   trialIds: readonly string[] | null,
   options: LoadOptions,
 ): Promise<QueriedParticipant[]> {
@@ -296,35 +294,36 @@ async function queryParticipants(
   // planner to the trial index, scanning every determination of those trials (measured: 0.6 s instead of
   // 0.06 s a batch). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
   const storedForTrials = trialIds
-    ? `(SELECT json_agg(CASE WHEN d.leaf_judgements IS NULL
+    ? `'stored', (SELECT json_agg(CASE WHEN d.leaf_judgements IS NULL
                          THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, true)
                          ELSE json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away) END)
                    FILTER (WHERE d.trial_id = ANY($1::uuid[]))
               FROM eligibility_determination d WHERE d.participant_id = p.id),
-            (SELECT json_agg(json_build_array(array_position($1::uuid[], fl.trial_id), fl.kind))
+            'flags', (SELECT json_agg(json_build_array(array_position($1::uuid[], fl.trial_id), fl.kind))
               FROM eligibility_flag fl
              WHERE fl.participant_id = p.id AND fl.closed_at IS NULL AND fl.trial_id = ANY($1::uuid[]))`
-    : 'NULL, NULL';
+    : `'stored', NULL, 'flags', NULL`;
   const [{ participants }] = await manager.query<{ participants: string | null }[]>(
-    `SELECT json_agg(json_build_array(p.id, p.site_id, p.birth_date, p.sex, p.education_years, p.apoe_genotype,
-              p.family_history, p.family_history_onset_age, p.study_partner_available, p.status,
-              f.latest_assessments, f.latest_performed_on, f.consents,
+    `SELECT json_agg(json_build_object('id', p.id, 'site', p.site_id, 'birth', p.birth_date, 'sex', p.sex,
+              'edu', p.education_years, 'apoe', p.apoe_genotype, 'fh', p.family_history,
+              'onset', p.family_history_onset_age, 'partner', p.study_partner_available, 'status', p.status,
+              'latest', f.latest_assessments, 'latestOn', f.latest_performed_on, 'consents', f.consents,
               ${storedForTrials}) ORDER BY p.id)::text AS participants
        FROM (${choice}) p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id`,
     trialIds ? [trialIds, ...choiceParameters] : choiceParameters,
   );
-  const entries = participants === null ? [] : (JSON.parse(participants) as ParticipantEntry[]);
+  const entries = decodeParticipantRows(participants);
   const found = entries.map((entry) => ({ entry, asOf: asOfOf(entry) }));
 
   // Only a look into the past (a day before some latest result) needs the history, and only for those.
   const fromHistory = await latestFromHistory(
     manager,
     found
-      .filter(({ entry, asOf }) => entry[11] !== null && entry[11] > asOf)
-      .map(({ entry, asOf }) => ({ participantId: entry[0], asOf })),
+      .filter(({ entry, asOf }) => entry.latestOn !== null && entry.latestOn > asOf)
+      .map(({ entry, asOf }) => ({ participantId: entry.id, asOf })),
     options,
   );
-  return found.map(({ entry, asOf }) => ({ entry, asOf, history: fromHistory.get(entry[0]) }));
+  return found.map(({ entry, asOf }) => ({ entry, asOf, history: fromHistory.get(entry.id) }));
 }
 
 /** The assessment types to build profiles from; null for all. */
@@ -337,19 +336,20 @@ function wantedTypes(options: LoadOptions): ReadonlySet<string> | null {
  * latest assessments in the facts, of the wanted types only.
  */
 function buildProfile(
-  entry: ParticipantEntry,
+  entry: ParticipantRow,
   asOf: CalendarDate,
   history: AssessmentRow[] | undefined,
   wanted: ReadonlySet<string> | null,
 ): ParticipantProfile {
   const profile = profileOf(entry, asOf);
-  const latest = entry[10];
+  const latest = entry.latest;
   if (history)
-    for (const a of history) addAssessment(profile, a.type, a.qualifier, a.performed_on, a.values, a.derived);
+    for (const a of history)
+      addAssessmentToProfile(profile, a.type, a.qualifier, a.performed_on, a.values, a.derived);
   else if (latest !== null)
     for (const [type, qualifier, performedOn, values, derived] of latest) {
       if (wanted && !wanted.has(type)) continue;
-      addAssessment(profile, type, qualifier, performedOn, values, derived);
+      addAssessmentToProfile(profile, type, qualifier, performedOn, values, derived);
     }
   return profile;
 }
@@ -378,57 +378,26 @@ async function latestFromHistory(
 }
 
 /** The profile on `asOf`, without assessments; consent scopes as held that day, by the domain's rule. */
-function profileOf(entry: ParticipantEntry, asOf: CalendarDate): ParticipantProfile {
-  const grants: ConsentGrant[] = (entry[12] ?? []).map(([signedOn, scopes, withdrawals]) => ({
+function profileOf(entry: ParticipantRow, asOf: CalendarDate): ParticipantProfile {
+  const grants: ConsentGrant[] = (entry.consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
     signedOn,
     scopes,
     withdrawnScopes: withdrawals.map(([scope, withdrawnOn]) => ({ scope, withdrawnOn })),
   }));
   return {
-    participantId: entry[0],
-    birthDate: entry[2],
-    sex: entry[3],
-    educationYears: entry[4],
-    apoeGenotype: entry[5],
-    familyHistory: entry[6],
-    familyHistoryOnsetAge: entry[7],
-    studyPartnerAvailable: entry[8],
-    status: entry[9],
+    participantId: entry.id,
+    birthDate: entry.birth,
+    sex: entry.sex,
+    educationYears: entry.edu,
+    apoeGenotype: entry.apoe,
+    familyHistory: entry.fh,
+    familyHistoryOnsetAge: entry.onset,
+    studyPartnerAvailable: entry.partner,
+    status: entry.status,
     consentScopes: [...scopesHeld(grants, asOf)].sort(),
     // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
     trialCommitments: [],
     observations: {},
     amyloid: {},
   };
-}
-
-/** Adds an assessment's measures and amyloid status where it is the latest of its kind so far. */
-function addAssessment(
-  profile: ParticipantProfile,
-  type: string,
-  qualifier: string,
-  performedOn: CalendarDate,
-  values: Record<string, unknown>,
-  derived: Record<string, unknown>,
-): void {
-  const observations = profile.observations as Record<string, Observation>;
-  const measures = MEASURES_BY_ASSESSMENT.get(type);
-  if (measures) {
-    for (let i = 0; i < measures.length; i++) {
-      const measure = measures[i];
-      const value = measure.read(values, derived);
-      if (value === undefined || value === null) continue;
-      const key = observationKey(measure.name, measure.qualified ? qualifier : undefined);
-      const existing = observations[key];
-      if (!existing || existing.date < performedOn)
-        observations[key] = { value: value as Observation['value'], date: performedOn };
-    }
-  }
-  const modality = MODALITY_OF_TYPE[type];
-  const status = derived.amyloidStatus as AmyloidStatus | undefined;
-  if (modality && status && status !== AmyloidStatus.Unknown) {
-    const amyloid = profile.amyloid as Record<string, { status: AmyloidStatus; date: string }>;
-    if (!amyloid[modality] || amyloid[modality].date < performedOn)
-      amyloid[modality] = { status, date: performedOn };
-  }
 }
