@@ -12,6 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import type { Page } from '../common/paging';
 import { ReasonDto } from '../common/reason.dto';
 
 export class CreateUserDto {
@@ -116,4 +117,15 @@ export class UserDto {
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
     };
   }
+}
+
+export class UserPageDto implements Page<UserDto> {
+  @ApiProperty({ type: [UserDto] })
+  items: UserDto[];
+  @ApiProperty()
+  page: number;
+  @ApiProperty()
+  pageSize: number;
+  @ApiProperty()
+  total: number;
 }

@@ -1,0 +1,24 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class DependenciesDto {
+  @ApiProperty({ enum: ['up', 'down'] })
+  database: 'up' | 'down';
+  @ApiProperty({ enum: ['up', 'down'] })
+  redis: 'up' | 'down';
+}
+
+export class LivenessDto {
+  @ApiProperty({ example: 'ok' })
+  status: 'ok';
+  @ApiProperty({ example: 'api' })
+  service: string;
+}
+
+export class ReadinessDto {
+  @ApiProperty({ enum: ['ready', 'not_ready'] })
+  status: 'ready' | 'not_ready';
+  @ApiProperty({ type: DependenciesDto })
+  dependencies: DependenciesDto;
+  @ApiProperty({ type: [String], example: [], description: 'The dependencies that are down, by name' })
+  failing: string[];
+}
