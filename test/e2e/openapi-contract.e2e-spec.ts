@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as ts from 'typescript';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 
@@ -13,6 +14,7 @@ import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harn
 const CONTRACT_DIR = join(__dirname, '../contract');
 const CHECKED_IN_TYPES = join(CONTRACT_DIR, 'api-types.ts');
 const CLIENT_USAGE = join(CONTRACT_DIR, 'client-usage.ts');
+const METADATA_SCRIPT = join(__dirname, '../../scripts/openapi-metadata.mjs');
 const ERROR_SCHEMA_REF = '#/components/schemas/ErrorResponseDto';
 
 /** Reachable without a token on purpose (the routes marked @Public()). */
@@ -67,8 +69,12 @@ describe('OpenAPI contract', () => {
   let document: { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>> };
   let problems: LintProblem[];
   let generatedTypes: string;
+  let metadataCheck: Promise<unknown>;
 
   beforeAll(async () => {
+    // Reads the whole program's types (seconds), so it runs while the API starts; awaited in its own test.
+    metadataCheck = promisify(execFile)(process.execPath, [METADATA_SCRIPT, '--check']);
+    metadataCheck.catch(() => undefined); // the test below reports the failure
     system = await createTestSystem({ API_DOCS_ENABLED: 'true' });
     api = await startApi(system.config);
     const res = await api.http().get('/api/docs-json').expect(200);
@@ -96,6 +102,10 @@ describe('OpenAPI contract', () => {
     await api?.close();
     await system?.shutdown();
   });
+
+  it('is built from plugin metadata that matches the DTO and controller types', async () => {
+    await expect(metadataCheck).resolves.toBeDefined();
+  }, 60_000);
 
   it("passes Redocly's recommended rules with no error", () => {
     expect(problems.filter((problem) => problem.severity === 'error')).toEqual([]);

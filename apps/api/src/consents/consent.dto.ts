@@ -54,13 +54,9 @@ export class CreateConsentDocumentDto {
 export class ConsentDocumentDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty()
   title: string;
-  @ApiProperty()
   version: string;
-  @ApiProperty()
   language: string;
-  @ApiProperty()
   effectiveDate: string;
   @ApiProperty({ enum: ConsentScope, isArray: true })
   scopes: string[];
@@ -127,9 +123,7 @@ export class WithdrawConsentDto {
 export class ConsentWithdrawalDto {
   @ApiProperty({ enum: ConsentScope })
   scope: string;
-  @ApiProperty()
   withdrawnOn: string;
-  @ApiProperty()
   reason: string;
 
   static from(this: void, w: ConsentWithdrawalEntity): ConsentWithdrawalDto {
@@ -142,11 +136,9 @@ export class ParticipantConsentDto {
   id: string;
   @ApiProperty({ format: 'uuid' })
   consentDocumentId: string;
-  @ApiProperty()
   signedOn: string;
   @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes granted when signed' })
   scopes: string[];
-  @ApiProperty({ type: [ConsentWithdrawalDto] })
   withdrawals: ConsentWithdrawalDto[];
 
   static from(
@@ -167,6 +159,5 @@ export class ParticipantConsentDto {
 export class ConsentStatusDto {
   @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes held today' })
   scopesHeld: string[];
-  @ApiProperty({ type: [ParticipantConsentDto] })
   consents: ParticipantConsentDto[];
 }

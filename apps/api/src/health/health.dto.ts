@@ -17,7 +17,6 @@ export class LivenessDto {
 export class ReadinessDto {
   @ApiProperty({ enum: ['ready', 'not_ready'] })
   status: 'ready' | 'not_ready';
-  @ApiProperty({ type: DependenciesDto })
   dependencies: DependenciesDto;
   @ApiProperty({ type: [String], example: [], description: 'The dependencies that are down, by name' })
   failing: string[];

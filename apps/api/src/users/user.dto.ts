@@ -53,7 +53,6 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto extends ReasonDto {
-  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -81,9 +80,7 @@ export class UpdateUserDto extends ReasonDto {
 export class UserDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty()
   email: string;
-  @ApiProperty()
   displayName: string;
   @ApiProperty({ enum: Role })
   role: Role;
@@ -91,7 +88,6 @@ export class UserDto {
   siteIds: string[];
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   sponsorOrganisationId: string | null;
-  @ApiProperty()
   active: boolean;
   @ApiProperty({
     type: String,
@@ -120,12 +116,8 @@ export class UserDto {
 }
 
 export class UserPageDto implements Page<UserDto> {
-  @ApiProperty({ type: [UserDto] })
   items: UserDto[];
-  @ApiProperty()
   page: number;
-  @ApiProperty()
   pageSize: number;
-  @ApiProperty()
   total: number;
 }
