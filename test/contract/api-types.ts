@@ -1033,6 +1033,14 @@ export interface components {
        */
       sponsorOrganisationId?: string;
     };
+    CriteriaUpdatedDto: {
+      /**
+       * Format: uuid
+       * @description The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting
+       */
+      screeningRunId: string | null;
+      trial: components['schemas']['TrialDto'];
+    };
     DecidingLeafDto: {
       /** @description Combinators: their parts in document order (one for `not`) */
       children?: components['schemas']['ExplanationNodeDto'][];
@@ -4186,7 +4194,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['CriteriaUpdatedDto'];
+        };
       };
       /** @description Invalid input: `details` names each field by its path and the rule it broke */
       400: {

@@ -59,3 +59,12 @@ export function fieldErrors(error: Schemas['ErrorResponseDto']): Record<string, 
 }
 
 export const participantPath: keyof paths = '/api/v1/participants/{participantId}';
+
+/** After a criteria update the console follows the re-screen it started, if any. */
+export function screeningRunPath(
+  update: JsonResponse<operations['updateTrialCriteria'], 200>,
+): string | null {
+  return update.screeningRunId === null
+    ? null
+    : `/api/v1/trials/${update.trial.id}/screening-runs/${update.screeningRunId}`;
+}

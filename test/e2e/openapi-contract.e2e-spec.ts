@@ -109,6 +109,9 @@ describe('OpenAPI contract', () => {
 
   it("passes Redocly's recommended rules with no error", () => {
     expect(problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+    // The one warning left: the registry has no licence to name (package.json: UNLICENSED). A new warning
+    // fails here, so the document does not slide back.
+    expect(problems.map((problem) => problem.ruleId)).toEqual(['info-license']);
   });
 
   it('names the servers a client calls', () => {

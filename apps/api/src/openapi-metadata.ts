@@ -369,6 +369,10 @@ export default async () => {
               source: { required: true, type: () => String },
               criteria: { required: true, type: 'object', additionalProperties: true },
             },
+            CriteriaUpdatedDto: {
+              trial: { required: true, type: () => t['./trials/trial.dto'].TrialDto },
+              screeningRunId: { required: true, type: () => String, nullable: true },
+            },
             ScreeningRunDto: {
               id: { required: true, type: () => String },
               trialId: { required: true, type: () => String },

@@ -198,6 +198,19 @@ export class TrialTemplateDto {
   criteria: Record<string, unknown>;
 }
 
+/** The answer to a criteria update: the trial at its new criteria version, and the re-screen it started. */
+export class CriteriaUpdatedDto {
+  trial: TrialDto;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description:
+      'The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting',
+  })
+  screeningRunId: string | null;
+}
+
 export class ScreeningRunDto {
   @ApiProperty({ format: 'uuid' })
   id: string;

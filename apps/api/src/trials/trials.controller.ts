@@ -7,6 +7,7 @@ import { CurrentActor, Roles } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
 import {
   CreateTrialDto,
+  CriteriaUpdatedDto,
   ScreeningRunDto,
   SiteProposalDto,
   SiteProposalQueryDto,
@@ -153,6 +154,7 @@ export class TrialsController {
   @ApiErrors(404)
   @Roles(Role.Sponsor)
   @ApiOkResponse({
+    type: CriteriaUpdatedDto,
     description: 'The new criteria version and, for a recruiting trial, the screening run started',
   })
   async updateCriteria(
