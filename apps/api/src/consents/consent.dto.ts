@@ -43,7 +43,6 @@ export class CreateConsentDocumentDto {
   @IsCalendarDate()
   effectiveDate: string;
 
-  @ApiProperty({ enum: ConsentScope, isArray: true })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayUnique()

@@ -160,7 +160,6 @@ export class EnrollParticipantDto {
 }
 
 export class TransitionDto {
-  @ApiProperty({ enum: ParticipantStatus })
   @IsEnum(ParticipantStatus)
   to: ParticipantStatus;
 
@@ -193,7 +192,6 @@ export class ParticipantQueryDto extends PageQueryDto {
   @Matches(/^[A-Z0-9-]{2,12}$/, { message: 'registryId must be a registry id or its beginning' })
   registryId?: string;
 
-  @ApiPropertyOptional({ enum: ParticipantStatus })
   @IsOptional()
   @IsEnum(ParticipantStatus)
   status?: ParticipantStatus;

@@ -51,11 +51,9 @@ export class ProtocolVisitInputDto {
   @Max(365)
   windowAfterDays: number;
 
-  @ApiProperty({ enum: VisitMode })
   @IsEnum(VisitMode)
   mode: VisitMode;
 
-  @ApiProperty({ enum: AssessmentType, isArray: true })
   @IsArray()
   @ArrayUnique()
   @IsIn(ASSESSMENT_TYPES, { each: true })
@@ -160,7 +158,6 @@ export class ScheduledVisitDto {
   targetDate: string;
   windowStart: string;
   windowEnd: string;
-  @ApiProperty({ enum: ScheduledVisitStatus })
   status: ScheduledVisitStatus;
   @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' })
   visitId: string | null;

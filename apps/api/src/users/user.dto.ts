@@ -27,7 +27,6 @@ export class CreateUserDto {
   @MaxLength(200)
   displayName: string;
 
-  @ApiProperty({ enum: Role })
   @IsEnum(Role)
   role: Role;
 
@@ -59,7 +58,6 @@ export class UpdateUserDto extends ReasonDto {
   @MaxLength(200)
   displayName?: string;
 
-  @ApiPropertyOptional({ enum: Role })
   @IsOptional()
   @IsEnum(Role)
   role?: Role;
@@ -82,7 +80,6 @@ export class UserDto {
   id: string;
   email: string;
   displayName: string;
-  @ApiProperty({ enum: Role })
   role: Role;
   @ApiProperty({ type: [String] })
   siteIds: string[];

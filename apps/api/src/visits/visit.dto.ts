@@ -19,7 +19,6 @@ import { ReasonDto } from '../common/reason.dto';
 import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class AssessmentInputDto {
-  @ApiProperty({ enum: AssessmentType })
   @IsEnum(AssessmentType)
   type: AssessmentType;
 
