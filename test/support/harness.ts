@@ -92,7 +92,7 @@ export async function startApi(
   if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger: testLogger('api'), bodyParser: false });
-  configureApiApp(app, testLogger('api'));
+  await configureApiApp(app, testLogger('api'));
   await app.init();
   return {
     app,

@@ -18,6 +18,7 @@ import {
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
+import openApiMetadata from './openapi-metadata';
 import { MAX_PAGE, MAX_PAGE_SIZE } from './common/paging';
 
 export const API_PREFIX = 'api/v1';
@@ -32,11 +33,11 @@ export async function createApiApp(config: Environment, logger = new JsonLogger(
     // Registered in configureApiApp instead, after the request id, so parse errors carry one too.
     bodyParser: false,
   });
-  configureApiApp(app, logger);
+  await configureApiApp(app, logger);
   return app;
 }
 
-export function configureApiApp(app: INestApplication, logger: JsonLogger): void {
+export async function configureApiApp(app: INestApplication, logger: JsonLogger): Promise<void> {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   // Security headers on every response, errors included. Helmet's default CSP suits the docs UI too (its
@@ -53,7 +54,7 @@ export function configureApiApp(app: INestApplication, logger: JsonLogger): void
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new BodilessRouteInterceptor());
   app.useGlobalFilters(new GlobalExceptionFilter(logger));
-  if (app.get(Environment).API_DOCS_ENABLED) serveApiDocs(app);
+  if (app.get(Environment).API_DOCS_ENABLED) await serveApiDocs(app);
 }
 
 /**
@@ -65,7 +66,9 @@ function noStore(_request: Request, response: Response, next: NextFunction): voi
   next();
 }
 
-function serveApiDocs(app: INestApplication): void {
+async function serveApiDocs(app: INestApplication): Promise<void> {
+  // What the @nestjs/swagger plugin read from the DTO and controller types (scripts/openapi-metadata.mjs).
+  await SwaggerModule.loadPluginMetadata(openApiMetadata);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -83,6 +86,8 @@ function serveApiDocs(app: INestApplication): void {
           `Lists take page 1 to ${MAX_PAGE} and pageSize 1 to ${MAX_PAGE_SIZE}.`,
       )
       .setVersion('1')
+      // Relative: a browser client calls the host that served it the document, whichever that is.
+      .addServer('/', 'The host serving this document')
       .addBearerAuth()
       .build(),
     { extraModels: [ErrorResponseDto] },

@@ -4,6 +4,7 @@ export * from './http/request-id.middleware';
 export * from './http/access-log.middleware';
 export * from './errors/domain-error';
 export * from './errors/error-response';
+export * from './errors/api-errors.decorator';
 export * from './errors/global-exception.filter';
 export * from './errors/validation-failed.exception';
 export * from './redis/redis-options';

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
+import { ApiErrors } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { pageOf } from '../common/paging';
@@ -9,11 +10,13 @@ import { AuditService } from './audit.service';
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 403)
 @Controller('audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'searchAuditTrail', summary: 'Search the audit trail' })
   @Roles(Role.Admin, Role.Monitor, Role.Coordinator)
   @ApiOkResponse({
     type: AuditPageDto,
@@ -25,6 +28,10 @@ export class AuditController {
   }
 
   @Get('verify')
+  @ApiOperation({
+    operationId: 'verifyAuditTrail',
+    summary: "Verify the audit trail's hash chain and signed checkpoints",
+  })
   @Roles(Role.Admin)
   @ApiOkResponse({
     type: AuditVerificationDto,

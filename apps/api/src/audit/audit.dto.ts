@@ -10,7 +10,6 @@ export class AuditQueryDto extends PageQueryDto {
   @Matches(/^[a-z_]{1,64}$/, { message: 'entityType must be lower-case letters and underscores' })
   entityType?: string;
 
-  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -35,7 +34,6 @@ export class AuditQueryDto extends PageQueryDto {
 }
 
 export class AuditedChangeDto {
-  @ApiProperty()
   field: string;
   @ApiProperty({ description: 'Value before the change (null when created)', nullable: true })
   old: unknown;
@@ -50,23 +48,16 @@ export class AuditEventDto {
   occurredAt: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'Null for the system' })
   actorUserId: string | null;
-  @ApiProperty()
   actorRole: string;
   @ApiProperty({ example: 'user.role_changed' })
   action: string;
-  @ApiProperty()
   entityType: string;
-  @ApiProperty({ type: String, nullable: true })
   entityId: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   siteId: string | null;
-  @ApiProperty({ type: [AuditedChangeDto] })
   changes: AuditedChangeDto[];
-  @ApiProperty({ type: String, nullable: true })
   reason: string | null;
-  @ApiProperty({ type: String, nullable: true })
   requestId: string | null;
-  @ApiProperty()
   hash: string;
 
   static from(this: void, event: AuditEventEntity): AuditEventDto {
@@ -88,13 +79,9 @@ export class AuditEventDto {
 }
 
 export class AuditPageDto {
-  @ApiProperty({ type: [AuditEventDto] })
   items: AuditEventDto[];
-  @ApiProperty()
   page: number;
-  @ApiProperty()
   pageSize: number;
-  @ApiProperty()
   total: number;
 }
 
@@ -119,7 +106,6 @@ export class InvalidCheckpointDto {
 }
 
 export class NewestCheckpointDto {
-  @ApiProperty()
   id: string;
   @ApiProperty({ description: 'The audit row that was the head of the chain when it was signed' })
   headEventId: string;
@@ -128,11 +114,9 @@ export class NewestCheckpointDto {
 }
 
 export class CheckpointVerificationDto {
-  @ApiProperty()
   valid: boolean;
   @ApiProperty({ description: 'Checkpoints whose signature and head row were checked' })
   checked: number;
-  @ApiPropertyOptional({ type: InvalidCheckpointDto })
   firstInvalid?: InvalidCheckpointDto;
   @ApiPropertyOptional({ type: NewestCheckpointDto, description: 'Absent when none was written yet' })
   newest?: NewestCheckpointDto;
@@ -149,8 +133,6 @@ export class AuditVerificationDto {
   valid: boolean;
   @ApiProperty({ description: 'Rows verified before the first broken link (or all of them)' })
   checked: number;
-  @ApiPropertyOptional({ type: BrokenLinkDto })
   firstBrokenLink?: BrokenLinkDto;
-  @ApiProperty({ type: CheckpointVerificationDto })
   checkpoints: CheckpointVerificationDto;
 }

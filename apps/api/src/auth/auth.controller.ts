@@ -1,14 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ROLES } from '@registry/domain';
-import { ErrorResponseDto } from '@registry/platform';
+import { ApiErrors } from '@registry/platform';
 import type { Request } from 'express';
 import type { Actor } from './actor';
 import { ChangePasswordDto, LoginDto, MeDto, RefreshTokenDto, TokensDto } from './auth.dto';
@@ -21,34 +14,39 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @ApiOperation({ operationId: 'logIn', summary: 'Log in with e-mail and password', security: [] })
+  @ApiErrors(
+    400,
+    { status: 401, description: 'Wrong credentials, locked or inactive account' },
+    { status: 429, description: 'Too many attempts from this IP address' },
+  )
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokensDto })
-  @ApiUnauthorizedResponse({
-    type: ErrorResponseDto,
-    description: 'Wrong credentials, locked or inactive account',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponseDto,
-    description: 'Too many attempts from this IP address',
-  })
   login(@Body() body: LoginDto, @Req() request: Request): Promise<TokensDto> {
     return this.auth.login(body.email, body.password, request.ip ?? 'unknown');
   }
 
   @Public()
+  @ApiOperation({
+    operationId: 'refreshTokens',
+    summary: 'Exchange a refresh token for new tokens',
+    security: [],
+  })
+  @ApiErrors(400, { status: 401, description: 'The refresh token is unknown, spent or expired' })
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: TokensDto,
     description: 'A new access token and a new refresh token (the old one is spent)',
   })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
   refresh(@Body() body: RefreshTokenDto): Promise<TokensDto> {
     return this.auth.refresh(body.refreshToken);
   }
 
   @Public()
+  @ApiOperation({ operationId: 'logOut', summary: 'End the session of a refresh token', security: [] })
+  @ApiErrors(400)
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The session of this refresh token is ended' })
@@ -57,6 +55,11 @@ export class AuthController {
   }
 
   @Get('me')
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: "The caller's own account: role, sites and sponsor organisation",
+  })
+  @ApiErrors(400, 401)
   @Roles(...ROLES)
   @ApiBearerAuth()
   @ApiOkResponse({ type: MeDto })
@@ -72,6 +75,8 @@ export class AuthController {
   }
 
   @Post('password')
+  @ApiOperation({ operationId: 'changePassword', summary: 'Change your password (ends your other sessions)' })
+  @ApiErrors(400, 401)
   @Roles(...ROLES)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()

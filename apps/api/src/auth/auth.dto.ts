@@ -50,9 +50,7 @@ export class TokensDto {
 export class MeDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty()
   email: string;
-  @ApiProperty()
   displayName: string;
   @ApiProperty({ enum: ['admin', 'coordinator', 'sponsor', 'monitor'] })
   role: string;

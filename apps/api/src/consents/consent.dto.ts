@@ -43,7 +43,6 @@ export class CreateConsentDocumentDto {
   @IsCalendarDate()
   effectiveDate: string;
 
-  @ApiProperty({ enum: ConsentScope, isArray: true })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayUnique()
@@ -54,13 +53,9 @@ export class CreateConsentDocumentDto {
 export class ConsentDocumentDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty()
   title: string;
-  @ApiProperty()
   version: string;
-  @ApiProperty()
   language: string;
-  @ApiProperty()
   effectiveDate: string;
   @ApiProperty({ enum: ConsentScope, isArray: true })
   scopes: string[];
@@ -127,9 +122,7 @@ export class WithdrawConsentDto {
 export class ConsentWithdrawalDto {
   @ApiProperty({ enum: ConsentScope })
   scope: string;
-  @ApiProperty()
   withdrawnOn: string;
-  @ApiProperty()
   reason: string;
 
   static from(this: void, w: ConsentWithdrawalEntity): ConsentWithdrawalDto {
@@ -142,11 +135,9 @@ export class ParticipantConsentDto {
   id: string;
   @ApiProperty({ format: 'uuid' })
   consentDocumentId: string;
-  @ApiProperty()
   signedOn: string;
   @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes granted when signed' })
   scopes: string[];
-  @ApiProperty({ type: [ConsentWithdrawalDto] })
   withdrawals: ConsentWithdrawalDto[];
 
   static from(
@@ -167,6 +158,5 @@ export class ParticipantConsentDto {
 export class ConsentStatusDto {
   @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes held today' })
   scopesHeld: string[];
-  @ApiProperty({ type: [ParticipantConsentDto] })
   consents: ParticipantConsentDto[];
 }

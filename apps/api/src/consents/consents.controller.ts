@@ -1,13 +1,7 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
-import { ErrorResponseDto } from '@registry/platform';
+import { ApiErrors } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { RegistryIdParam } from '../common/registry-id-param';
@@ -25,11 +19,13 @@ import { ConsentsService } from './consents.service';
 
 @ApiTags('consent')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 403)
 @Controller()
 export class ConsentsController {
   constructor(private readonly consents: ConsentsService) {}
 
   @Get('consent-documents')
+  @ApiOperation({ operationId: 'listConsentDocuments', summary: 'List consent documents' })
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({ type: [ConsentDocumentDto] })
   async documents(): Promise<ConsentDocumentDto[]> {
@@ -37,6 +33,8 @@ export class ConsentsController {
   }
 
   @Post('consent-documents')
+  @ApiOperation({ operationId: 'createConsentDocument', summary: 'Add a consent document' })
+  @ApiErrors({ status: 409, description: 'This title, version and language exist already' })
   @Roles(Role.Admin)
   @ApiCreatedResponse({ type: ConsentDocumentDto })
   async createDocument(@Body() body: CreateConsentDocumentDto): Promise<ConsentDocumentDto> {
@@ -44,6 +42,11 @@ export class ConsentsController {
   }
 
   @Get('participants/:participantId/consents')
+  @ApiOperation({
+    operationId: 'getConsentStatus',
+    summary: "A participant's consents and the scopes they hold",
+  })
+  @ApiErrors(404)
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({ type: ConsentStatusDto })
   async status(@CurrentActor() actor: Actor, @RegistryIdParam() id: string): Promise<ConsentStatusDto> {
@@ -52,6 +55,8 @@ export class ConsentsController {
   }
 
   @Post('participants/:participantId/consents')
+  @ApiOperation({ operationId: 'recordConsent', summary: "Record a participant's signed consent" })
+  @ApiErrors(404, 409)
   @Roles(Role.Coordinator)
   @ApiCreatedResponse({ type: ParticipantConsentDto })
   async record(
@@ -63,12 +68,13 @@ export class ConsentsController {
   }
 
   @Post('participants/:participantId/consents/:consentId/withdrawals')
+  @ApiOperation({ operationId: 'withdrawConsent', summary: 'Withdraw a consent, or some of its scopes' })
+  @ApiErrors(404, { status: 409, description: 'Already withdrawn' })
   @Roles(Role.Coordinator)
   @ApiCreatedResponse({
     type: [ConsentWithdrawalDto],
     description: 'Takes effect at once; collected data is kept',
   })
-  @ApiConflictResponse({ type: ErrorResponseDto })
   async withdraw(
     @CurrentActor() actor: Actor,
     @RegistryIdParam() id: string,

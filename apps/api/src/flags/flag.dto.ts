@@ -30,7 +30,6 @@ export class FlagDto {
   participantId: string;
   @ApiProperty({ format: 'uuid' })
   trialId: string;
-  @ApiProperty()
   trialTitle: string;
   @ApiProperty({ enum: ['eligible', 'one_test_away'] })
   kind: string;
@@ -44,18 +43,13 @@ export class FlagDto {
   acknowledgedAt: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   closedAt: string | null;
-  @ApiProperty({ type: String, nullable: true })
   closeReason: string | null;
 }
 
 export class FlagPageDto {
-  @ApiProperty({ type: [FlagDto] })
   items: FlagDto[];
-  @ApiProperty()
   page: number;
-  @ApiProperty()
   pageSize: number;
-  @ApiProperty()
   total: number;
 }
 
@@ -130,7 +124,6 @@ export class EligibilityExplanationDto {
 export class EligibilityDto {
   @ApiProperty({ format: 'uuid' })
   trialId: string;
-  @ApiProperty()
   trialTitle: string;
   @ApiProperty({ enum: ['screened', 'not_screened'] })
   screening: 'screened' | 'not_screened';
@@ -138,7 +131,6 @@ export class EligibilityDto {
   notScreenedReason: string | null;
   @ApiProperty({ enum: ['eligible', 'ineligible', 'undetermined'], nullable: true })
   result: string | null;
-  @ApiProperty({ type: String, nullable: true })
   oneTestAway: string | null;
   @ApiProperty({ type: Number, nullable: true, description: 'The criteria version the result was judged by' })
   criteriaVersion: number | null;

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
+import { ApiErrors } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { pageOf } from '../common/paging';
@@ -11,11 +12,13 @@ import { FlagsService } from './flags.service';
 
 @ApiTags('eligibility and flags')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 403)
 @Controller()
 export class FlagsController {
   constructor(private readonly flags: FlagsService) {}
 
   @Get('flags')
+  @ApiOperation({ operationId: 'listFlags', summary: 'List eligibility flags at your sites' })
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({
     type: FlagPageDto,
@@ -27,6 +30,11 @@ export class FlagsController {
   }
 
   @Post('flags/:id/acknowledge')
+  @ApiOperation({
+    operationId: 'acknowledgeFlag',
+    summary: 'Acknowledge a flag once the site has acted on it',
+  })
+  @ApiErrors(404, { status: 409, description: 'The flag was closed' })
   @Roles(Role.Coordinator)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: FlagDto })
@@ -35,6 +43,11 @@ export class FlagsController {
   }
 
   @Get('participants/:participantId/eligibility')
+  @ApiOperation({
+    operationId: 'getParticipantEligibility',
+    summary: "A participant's stored eligibility for every trial, with its explanation",
+  })
+  @ApiErrors(404)
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({
     type: [EligibilityDto],

@@ -1,45 +1,30 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthService } from '@registry/platform';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiErrors, HealthService } from '@registry/platform';
 import type { Response } from 'express';
 import { Public } from '../auth/decorators';
-
-class DependenciesDto {
-  @ApiProperty({ enum: ['up', 'down'] })
-  database: 'up' | 'down';
-  @ApiProperty({ enum: ['up', 'down'] })
-  redis: 'up' | 'down';
-}
-
-class LivenessDto {
-  @ApiProperty({ example: 'ok' })
-  status: 'ok';
-  @ApiProperty({ example: 'api' })
-  service: string;
-}
-
-class ReadinessDto {
-  @ApiProperty({ enum: ['ready', 'not_ready'] })
-  status: 'ready' | 'not_ready';
-  @ApiProperty({ type: DependenciesDto })
-  dependencies: DependenciesDto;
-  @ApiProperty({ type: [String], example: [], description: 'The dependencies that are down, by name' })
-  failing: string[];
-}
+import { LivenessDto, ReadinessDto } from './health.dto';
 
 @ApiTags('health')
 @Public()
+@ApiErrors(400)
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'healthLiveness', summary: 'Is the API process alive', security: [] })
   @ApiOkResponse({ type: LivenessDto, description: 'The process is alive' })
   liveness(): LivenessDto {
     return { status: 'ok', service: 'api' };
   }
 
   @Get('ready')
+  @ApiOperation({
+    operationId: 'healthReadiness',
+    summary: 'Are PostgreSQL and Redis reachable',
+    security: [],
+  })
   @ApiOkResponse({ type: ReadinessDto, description: 'PostgreSQL and Redis both answer' })
   @ApiServiceUnavailableResponse({
     type: ReadinessDto,

@@ -67,13 +67,11 @@ export class ParticipantIdentityDto {
   @MaxLength(50)
   phone?: string;
 
-  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MaxLength(500)
   postalAddress?: string;
 
-  @ApiPropertyOptional({ type: StudyPartnerDto })
   @IsOptional()
   @IsObject()
   @ValidateNested()
@@ -133,7 +131,6 @@ export class EnrollParticipantDto {
   @Type(() => FamilyHistoryDto)
   familyHistory?: FamilyHistoryDto;
 
-  @ApiProperty()
   @IsBoolean()
   studyPartnerAvailable: boolean;
 
@@ -163,7 +160,6 @@ export class EnrollParticipantDto {
 }
 
 export class TransitionDto {
-  @ApiProperty({ enum: ParticipantStatus })
   @IsEnum(ParticipantStatus)
   to: ParticipantStatus;
 
@@ -196,7 +192,6 @@ export class ParticipantQueryDto extends PageQueryDto {
   @Matches(/^[A-Z0-9-]{2,12}$/, { message: 'registryId must be a registry id or its beginning' })
   registryId?: string;
 
-  @ApiPropertyOptional({ enum: ParticipantStatus })
   @IsOptional()
   @IsEnum(ParticipantStatus)
   status?: ParticipantStatus;
@@ -242,7 +237,6 @@ export class ParticipantDto {
   birthDate: string;
   @ApiProperty({ enum: SEXES })
   sex: string;
-  @ApiProperty()
   educationYears: number;
   @ApiProperty({ enum: APOE_GENOTYPES })
   apoeGenotype: string;
@@ -250,15 +244,12 @@ export class ParticipantDto {
   familyHistory: boolean | null;
   @ApiProperty({ type: Number, nullable: true })
   familyHistoryOnsetAge: number | null;
-  @ApiProperty()
   studyPartnerAvailable: boolean;
   @ApiProperty({ enum: REFERRAL_SOURCES })
   referralSource: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   protocolId: string | null;
-  @ApiProperty({ type: String, nullable: true })
   baselineDate: string | null;
-  @ApiProperty({ type: AmyloidSummaryDto })
   amyloid: AmyloidSummaryDto;
 
   static from(this: void, p: ParticipantEntity): ParticipantDto {
@@ -283,32 +274,20 @@ export class ParticipantDto {
 }
 
 export class ParticipantPageDto {
-  @ApiProperty({ type: [ParticipantDto] })
   items: ParticipantDto[];
-  @ApiProperty()
   page: number;
-  @ApiProperty()
   pageSize: number;
-  @ApiProperty()
   total: number;
 }
 
 export class ParticipantIdentityViewDto {
-  @ApiProperty()
   familyName: string;
-  @ApiProperty()
   givenName: string;
-  @ApiProperty()
   dateOfBirthAsGiven: string;
-  @ApiProperty({ type: String, nullable: true })
   email: string | null;
-  @ApiProperty({ type: String, nullable: true })
   phone: string | null;
-  @ApiProperty({ type: String, nullable: true })
   postalAddress: string | null;
-  @ApiProperty({ type: String, nullable: true })
   studyPartnerName: string | null;
-  @ApiProperty({ type: String, nullable: true })
   studyPartnerContact: string | null;
 
   static from(this: void, identity: ParticipantIdentityEntity): ParticipantIdentityViewDto {

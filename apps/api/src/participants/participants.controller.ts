@@ -1,15 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
-import { ErrorResponseDto } from '@registry/platform';
+import { ApiErrors } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { pageOf } from '../common/paging';
@@ -28,26 +20,28 @@ const CLINICAL_READERS = [Role.Admin, Role.Coordinator, Role.Monitor];
 
 @ApiTags('participants')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 403)
 @Controller('participants')
 export class ParticipantsController {
   constructor(private readonly participants: ParticipantsService) {}
 
   @Post()
+  @ApiOperation({ operationId: 'enrolParticipant', summary: 'Register a participant at one of your sites' })
+  @ApiErrors(
+    { status: 409, description: 'Possible duplicate; meta.matchingSites names the sites' },
+    {
+      status: 429,
+      description: 'Too many enrolment attempts (duplicate checks) by this user this minute; see Retry-After',
+    },
+  )
   @Roles(Role.Coordinator)
   @ApiCreatedResponse({ type: ParticipantDto, description: 'Enrolled under a new registry id' })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'Possible duplicate; meta.matchingSites names the sites',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponseDto,
-    description: 'Too many enrolment attempts (duplicate checks) by this user this minute; see Retry-After',
-  })
   async enroll(@CurrentActor() actor: Actor, @Body() body: EnrollParticipantDto): Promise<ParticipantDto> {
     return ParticipantDto.from(await this.participants.enroll(actor, body));
   }
 
   @Get()
+  @ApiOperation({ operationId: 'listParticipants', summary: 'List the participants of your sites' })
   @Roles(...CLINICAL_READERS)
   @ApiOkResponse({ type: ParticipantPageDto, description: 'Only participants of your sites (admins: all)' })
   async list(@CurrentActor() actor: Actor, @Query() query: ParticipantQueryDto): Promise<ParticipantPageDto> {
@@ -56,14 +50,20 @@ export class ParticipantsController {
   }
 
   @Get(':participantId')
+  @ApiOperation({ operationId: 'getParticipant', summary: 'Get a participant' })
+  @ApiErrors(404)
   @Roles(...CLINICAL_READERS)
   @ApiOkResponse({ type: ParticipantDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
   async get(@CurrentActor() actor: Actor, @RegistryIdParam() id: string): Promise<ParticipantDto> {
     return ParticipantDto.from(await this.participants.get(actor, id));
   }
 
   @Get(':participantId/identity')
+  @ApiOperation({
+    operationId: 'getParticipantIdentity',
+    summary: "A participant's names and contacts (own-site coordinators only)",
+  })
+  @ApiErrors(404)
   @Roles(Role.Coordinator)
   @ApiOkResponse({
     type: ParticipantIdentityViewDto,
@@ -77,13 +77,14 @@ export class ParticipantsController {
   }
 
   @Post(':participantId/status')
+  @ApiOperation({
+    operationId: 'changeParticipantStatus',
+    summary: "Change a participant's status (an audited transition)",
+  })
+  @ApiErrors(404, { status: 409, description: 'Transition not allowed; meta.allowed lists the allowed ones' })
   @Roles(Role.Coordinator)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ParticipantDto })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'Transition not allowed; meta.allowed lists the allowed ones',
-  })
   async transition(
     @CurrentActor() actor: Actor,
     @RegistryIdParam() id: string,

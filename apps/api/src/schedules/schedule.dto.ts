@@ -51,11 +51,9 @@ export class ProtocolVisitInputDto {
   @Max(365)
   windowAfterDays: number;
 
-  @ApiProperty({ enum: VisitMode })
   @IsEnum(VisitMode)
   mode: VisitMode;
 
-  @ApiProperty({ enum: AssessmentType, isArray: true })
   @IsArray()
   @ArrayUnique()
   @IsIn(ASSESSMENT_TYPES, { each: true })
@@ -73,7 +71,6 @@ export class CreateProtocolDto {
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ type: [ProtocolVisitInputDto] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(200)
@@ -103,15 +100,11 @@ export class ProtocolVisitDto extends ProtocolVisitInputDto {
 export class ProtocolDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty()
   code: string;
   @ApiProperty({ description: 'A new version is created for every change' })
   version: number;
-  @ApiProperty()
   name: string;
-  @ApiProperty()
   active: boolean;
-  @ApiProperty({ type: [ProtocolVisitDto] })
   visits: ProtocolVisitDto[];
 
   static from(this: void, p: ProtocolEntity): ProtocolDto {
@@ -157,19 +150,14 @@ export class ScheduledVisitDto {
   id: string;
   @ApiProperty({ example: 'M006' })
   code: string;
-  @ApiProperty()
   name: string;
   @ApiProperty({ enum: VisitMode })
   mode: string;
   @ApiProperty({ enum: AssessmentType, isArray: true })
   assessments: string[];
-  @ApiProperty()
   targetDate: string;
-  @ApiProperty()
   windowStart: string;
-  @ApiProperty()
   windowEnd: string;
-  @ApiProperty({ enum: ScheduledVisitStatus })
   status: ScheduledVisitStatus;
   @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' })
   visitId: string | null;
@@ -184,6 +172,5 @@ export class ScheduleDto {
   timeZone: string;
   @ApiProperty({ description: 'Today at the site, the day statuses are computed for' })
   today: string;
-  @ApiProperty({ type: [ScheduledVisitDto] })
   visits: ScheduledVisitDto[];
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
+import { ApiErrors } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { ReasonDto } from '../common/reason.dto';
@@ -17,11 +18,13 @@ import { SchedulesService } from './schedules.service';
 
 @ApiTags('protocols and schedules')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 403)
 @Controller()
 export class SchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
 
   @Get('protocols')
+  @ApiOperation({ operationId: 'listProtocols', summary: 'List visit protocols' })
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({ type: [ProtocolDto] })
   async protocols(): Promise<ProtocolDto[]> {
@@ -29,6 +32,10 @@ export class SchedulesController {
   }
 
   @Post('protocols')
+  @ApiOperation({
+    operationId: 'createProtocol',
+    summary: 'Create a visit protocol, or the next version of one',
+  })
   @Roles(Role.Admin)
   @ApiCreatedResponse({ type: ProtocolDto, description: 'Creates the next version when the code exists' })
   async createProtocol(@Body() body: CreateProtocolDto): Promise<ProtocolDto> {
@@ -36,6 +43,11 @@ export class SchedulesController {
   }
 
   @Post('participants/:participantId/protocol')
+  @ApiOperation({
+    operationId: 'assignProtocol',
+    summary: 'Assign a protocol to a participant and generate their schedule',
+  })
+  @ApiErrors(404, { status: 409, description: 'The participant already follows a protocol' })
   @Roles(Role.Coordinator)
   @ApiCreatedResponse({ type: ScheduleDto, description: 'The generated schedule' })
   assign(
@@ -47,6 +59,11 @@ export class SchedulesController {
   }
 
   @Get('participants/:participantId/schedule')
+  @ApiOperation({
+    operationId: 'getSchedule',
+    summary: "A participant's visit schedule, in the site's calendar",
+  })
+  @ApiErrors(404)
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({ type: ScheduleDto })
   schedule(@CurrentActor() actor: Actor, @RegistryIdParam() id: string): Promise<ScheduleDto> {
@@ -54,6 +71,8 @@ export class SchedulesController {
   }
 
   @Post('participants/:participantId/schedule/:scheduledVisitId/reschedule')
+  @ApiOperation({ operationId: 'rescheduleVisit', summary: 'Move a scheduled visit to another day' })
+  @ApiErrors(404, 409)
   @Roles(Role.Coordinator)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ScheduleDto })
@@ -67,6 +86,8 @@ export class SchedulesController {
   }
 
   @Post('participants/:participantId/schedule/:scheduledVisitId/cancel')
+  @ApiOperation({ operationId: 'cancelScheduledVisit', summary: 'Cancel a scheduled visit' })
+  @ApiErrors(404, 409)
   @Roles(Role.Coordinator)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ScheduleDto })

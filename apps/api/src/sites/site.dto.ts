@@ -52,7 +52,6 @@ export class CreateSiteDto {
 }
 
 export class UpdateSiteDto extends ReasonDto {
-  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MinLength(2)
@@ -75,13 +74,11 @@ export class SiteDto {
   id: string;
   @ApiProperty({ example: 'TKY' })
   code: string;
-  @ApiProperty()
   name: string;
   @ApiProperty({ example: 'JP' })
   country: string;
   @ApiProperty({ example: 'Asia/Tokyo' })
   timeZone: string;
-  @ApiProperty()
   active: boolean;
 
   static from(this: void, site: SiteEntity): SiteDto {

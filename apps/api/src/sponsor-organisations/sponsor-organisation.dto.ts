@@ -13,9 +13,7 @@ export class CreateSponsorOrganisationDto {
 export class SponsorOrganisationDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty()
   name: string;
-  @ApiProperty()
   active: boolean;
 
   static from(this: void, organisation: SponsorOrganisationEntity): SponsorOrganisationDto {

@@ -82,14 +82,12 @@ export class UpdateTrialDto {
   @IsIn(TRIAL_STATUSES)
   status?: TrialStatus;
 
-  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MinLength(3)
   @MaxLength(300)
   title?: string;
 
-  @ApiPropertyOptional()
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -108,15 +106,11 @@ export class TrialDto {
   id: string;
   @ApiProperty({ format: 'uuid' })
   sponsorOrganisationId: string;
-  @ApiProperty()
   title: string;
-  @ApiProperty()
   registryNumber: string;
-  @ApiProperty()
   phase: string;
   @ApiProperty({ enum: TRIAL_STATUSES })
   status: string;
-  @ApiProperty()
   targetEnrolment: number;
   @ApiProperty({ type: [String], description: 'Sites taking part (accepted): the ones screened' })
   siteIds: string[];
@@ -170,11 +164,8 @@ export class SiteProposalStateDto {
 export class SiteProposalDto extends SiteProposalStateDto {
   @ApiProperty({ format: 'uuid' })
   trialId: string;
-  @ApiProperty()
   trialTitle: string;
-  @ApiProperty()
   registryNumber: string;
-  @ApiProperty()
   phase: string;
 
   static fromProposal(this: void, proposal: TrialSiteProposalEntity): SiteProposalDto {
@@ -198,11 +189,8 @@ export class SiteProposalQueryDto {
 export class TrialTemplateDto {
   @ApiProperty({ example: 'a4' })
   key: string;
-  @ApiProperty()
   title: string;
-  @ApiProperty()
   registryNumber: string;
-  @ApiProperty()
   phase: string;
   @ApiProperty({ description: 'Where the criteria come from' })
   source: string;
@@ -210,18 +198,28 @@ export class TrialTemplateDto {
   criteria: Record<string, unknown>;
 }
 
+/** The answer to a criteria update: the trial at its new criteria version, and the re-screen it started. */
+export class CriteriaUpdatedDto {
+  trial: TrialDto;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description:
+      'The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting',
+  })
+  screeningRunId: string | null;
+}
+
 export class ScreeningRunDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
   @ApiProperty({ format: 'uuid' })
   trialId: string;
-  @ApiProperty()
   criteriaVersion: number;
   @ApiProperty({ example: 'criteria_changed' })
   cause: string;
-  @ApiProperty()
   done: number;
-  @ApiProperty()
   total: number;
   @ApiProperty({ format: 'date-time' })
   startedAt: string;

@@ -1,19 +1,13 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Role, TRIAL_TEMPLATES } from '@registry/domain';
-import { ErrorResponseDto } from '@registry/platform';
+import { ApiErrors } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
 import {
   CreateTrialDto,
+  CriteriaUpdatedDto,
   ScreeningRunDto,
   SiteProposalDto,
   SiteProposalQueryDto,
@@ -26,11 +20,16 @@ import { SiteDecision, TrialsService } from './trials.service';
 
 @ApiTags('trials')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 403)
 @Controller('trials')
 export class TrialsController {
   constructor(private readonly trials: TrialsService) {}
 
   @Get('templates')
+  @ApiOperation({
+    operationId: 'listTrialTemplates',
+    summary: 'List the trial templates (A4, AHEAD, TRAILBLAZER-ALZ 3)',
+  })
   @Roles(Role.Sponsor, Role.Admin)
   @ApiOkResponse({
     type: [TrialTemplateDto],
@@ -41,6 +40,10 @@ export class TrialsController {
   }
 
   @Get('site-proposals')
+  @ApiOperation({
+    operationId: 'listSiteProposals',
+    summary: 'List proposals that your sites take part in a trial',
+  })
   @Roles(Role.Admin, Role.Coordinator)
   @ApiOkResponse({
     type: [SiteProposalDto],
@@ -54,14 +57,17 @@ export class TrialsController {
   }
 
   @Post(':id/sites/:siteId/accept')
+  @ApiOperation({ operationId: 'acceptTrialAtSite', summary: 'Accept that a site take part in a trial' })
+  @ApiErrors(
+    { status: 404, description: 'No proposal for this trial at your site' },
+    { status: 409, description: 'Already accepted or declined' },
+  )
   @Roles(Role.Admin, Role.Coordinator)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({
     type: SiteProposalDto,
     description: 'The site takes part: it is screened for the trial and its coordinators get its flags',
   })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No proposal for this trial at your site' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already accepted or declined' })
   acceptSite(
     @CurrentActor() actor: Actor,
     @UuidParam() id: string,
@@ -71,11 +77,14 @@ export class TrialsController {
   }
 
   @Post(':id/sites/:siteId/decline')
+  @ApiOperation({ operationId: 'declineTrialAtSite', summary: 'Decline that a site take part in a trial' })
+  @ApiErrors(
+    { status: 404, description: 'No proposal for this trial at your site' },
+    { status: 409, description: 'Already accepted or declined' },
+  )
   @Roles(Role.Admin, Role.Coordinator)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SiteProposalDto, description: 'The site does not take part' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No proposal for this trial at your site' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'Already accepted or declined' })
   declineSite(
     @CurrentActor() actor: Actor,
     @UuidParam() id: string,
@@ -94,6 +103,7 @@ export class TrialsController {
   }
 
   @Get()
+  @ApiOperation({ operationId: 'listTrials', summary: 'List the trials you may see' })
   @Roles(Role.Sponsor, Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({ type: [TrialDto] })
   async list(@CurrentActor() actor: Actor): Promise<TrialDto[]> {
@@ -102,6 +112,8 @@ export class TrialsController {
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getTrial', summary: 'Get a trial with its current criteria' })
+  @ApiErrors(404)
   @Roles(Role.Sponsor, Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({ type: TrialDto })
   async get(@CurrentActor() actor: Actor, @UuidParam() id: string): Promise<TrialDto> {
@@ -110,6 +122,7 @@ export class TrialsController {
   }
 
   @Post()
+  @ApiOperation({ operationId: 'createTrial', summary: 'Create a trial and propose it to sites' })
   @Roles(Role.Sponsor)
   @ApiCreatedResponse({
     type: TrialDto,
@@ -120,6 +133,8 @@ export class TrialsController {
   }
 
   @Patch(':id')
+  @ApiOperation({ operationId: 'updateTrial', summary: 'Update a trial (title, status, sites)' })
+  @ApiErrors(404)
   @Roles(Role.Sponsor)
   @ApiOkResponse({ type: TrialDto })
   async update(
@@ -132,8 +147,14 @@ export class TrialsController {
   }
 
   @Put(':id/criteria')
+  @ApiOperation({
+    operationId: 'updateTrialCriteria',
+    summary: "Replace a trial's criteria: a new version, and the cohort is re-screened",
+  })
+  @ApiErrors(404)
   @Roles(Role.Sponsor)
   @ApiOkResponse({
+    type: CriteriaUpdatedDto,
     description: 'The new criteria version and, for a recruiting trial, the screening run started',
   })
   async updateCriteria(
@@ -146,6 +167,8 @@ export class TrialsController {
   }
 
   @Get(':id/screening-runs/:runId')
+  @ApiOperation({ operationId: 'getScreeningRun', summary: "A screening run's progress" })
+  @ApiErrors(404)
   @Roles(Role.Sponsor, Role.Admin)
   @ApiOkResponse({ type: ScreeningRunDto })
   async run(

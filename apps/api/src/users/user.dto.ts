@@ -12,6 +12,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import type { Page } from '../common/paging';
 import { ReasonDto } from '../common/reason.dto';
 
 export class CreateUserDto {
@@ -26,7 +27,6 @@ export class CreateUserDto {
   @MaxLength(200)
   displayName: string;
 
-  @ApiProperty({ enum: Role })
   @IsEnum(Role)
   role: Role;
 
@@ -52,14 +52,12 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto extends ReasonDto {
-  @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   displayName?: string;
 
-  @ApiPropertyOptional({ enum: Role })
   @IsOptional()
   @IsEnum(Role)
   role?: Role;
@@ -80,17 +78,13 @@ export class UpdateUserDto extends ReasonDto {
 export class UserDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty()
   email: string;
-  @ApiProperty()
   displayName: string;
-  @ApiProperty({ enum: Role })
   role: Role;
   @ApiProperty({ type: [String] })
   siteIds: string[];
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   sponsorOrganisationId: string | null;
-  @ApiProperty()
   active: boolean;
   @ApiProperty({
     type: String,
@@ -116,4 +110,11 @@ export class UserDto {
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
     };
   }
+}
+
+export class UserPageDto implements Page<UserDto> {
+  items: UserDto[];
+  page: number;
+  pageSize: number;
+  total: number;
 }

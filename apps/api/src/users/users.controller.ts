@@ -1,43 +1,32 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
-  ApiNotFoundResponse,
   ApiOkResponse,
-  ApiProperty,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { ROLES, Role } from '@registry/domain';
-import { ErrorResponseDto } from '@registry/platform';
+import { ApiErrors } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
-import { Page, pageOf, PageQueryDto } from '../common/paging';
+import { pageOf, PageQueryDto } from '../common/paging';
 import { ReasonDto } from '../common/reason.dto';
 import { UuidParam } from '../common/uuid-param';
-import { CreateUserDto, UpdateUserDto, UserDto } from './user.dto';
+import { CreateUserDto, UpdateUserDto, UserDto, UserPageDto } from './user.dto';
 import { UsersService } from './users.service';
-
-class UserPageDto implements Page<UserDto> {
-  @ApiProperty({ type: [UserDto] })
-  items: UserDto[];
-  @ApiProperty()
-  page: number;
-  @ApiProperty()
-  pageSize: number;
-  @ApiProperty()
-  total: number;
-}
 
 @ApiTags('users')
 @ApiBearerAuth()
 @ApiExtraModels(UserPageDto)
+@ApiErrors(400, 401, 403)
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'listUsers', summary: 'List users' })
   @Roles(Role.Admin)
   @ApiOkResponse({ type: UserPageDto })
   async list(@Query() query: PageQueryDto): Promise<UserPageDto> {
@@ -46,22 +35,26 @@ export class UsersController {
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getUser', summary: 'Get a user (others than admins: only themselves)' })
+  @ApiErrors(404)
   @Roles(...ROLES)
   @ApiOkResponse({ type: UserDto, description: 'Admins read anyone; others only themselves' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
   async get(@CurrentActor() actor: Actor, @UuidParam() id: string): Promise<UserDto> {
     return UserDto.from(await this.users.get(actor, id));
   }
 
   @Post()
+  @ApiOperation({ operationId: 'createUser', summary: 'Create a user' })
+  @ApiErrors({ status: 409, description: 'The e-mail address is taken' })
   @Roles(Role.Admin)
   @ApiCreatedResponse({ type: UserDto })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The e-mail address is taken' })
   async create(@Body() body: CreateUserDto): Promise<UserDto> {
     return UserDto.from(await this.users.create(body));
   }
 
   @Patch(':id')
+  @ApiOperation({ operationId: 'updateUser', summary: 'Update a user' })
+  @ApiErrors(404)
   @Roles(Role.Admin)
   @ApiOkResponse({ type: UserDto })
   async update(@UuidParam() id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
@@ -69,6 +62,8 @@ export class UsersController {
   }
 
   @Post(':id/deactivate')
+  @ApiOperation({ operationId: 'deactivateUser', summary: 'Deactivate a user (ends their sessions)' })
+  @ApiErrors(404, { status: 409, description: 'You cannot deactivate your own account' })
   @Roles(Role.Admin)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })
@@ -81,6 +76,8 @@ export class UsersController {
   }
 
   @Post(':id/reactivate')
+  @ApiOperation({ operationId: 'reactivateUser', summary: 'Reactivate a user' })
+  @ApiErrors(404)
   @Roles(Role.Admin)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserDto })

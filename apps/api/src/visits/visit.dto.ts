@@ -19,7 +19,6 @@ import { ReasonDto } from '../common/reason.dto';
 import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class AssessmentInputDto {
-  @ApiProperty({ enum: AssessmentType })
   @IsEnum(AssessmentType)
   type: AssessmentType;
 
@@ -74,7 +73,6 @@ export class RecordVisitDto {
   @MaxLength(1000)
   deviationReason?: string;
 
-  @ApiProperty({ type: [AssessmentInputDto] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(30)
@@ -94,7 +92,6 @@ export class AssessmentDto {
   id: string;
   @ApiProperty({ enum: AssessmentType })
   type: string;
-  @ApiProperty()
   performedOn: string;
   @ApiProperty({ type: 'object', additionalProperties: true })
   values: Record<string, unknown>;
@@ -136,15 +133,12 @@ export class VisitDto {
   participantId: string;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' })
   scheduledVisitId: string | null;
-  @ApiProperty()
   visitDate: string;
   @ApiProperty({ enum: VisitMode })
   mode: string;
   @ApiProperty({ description: 'Outside the scheduled window' })
   deviation: boolean;
-  @ApiProperty({ type: String, nullable: true })
   deviationReason: string | null;
-  @ApiProperty({ type: [AssessmentDto] })
   assessments: AssessmentDto[];
 
   static from(this: void, v: VisitEntity): VisitDto {

@@ -1,14 +1,14 @@
 import { Body, Controller, Get, Headers, Patch, Post, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
-import { ErrorResponseDto, ValidationFailedException } from '@registry/platform';
+import { ApiErrors, ValidationFailedException } from '@registry/platform';
 import type { Response } from 'express';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
@@ -21,11 +21,14 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_:.-]{8,100}$/;
 
 @ApiTags('visits and assessments')
 @ApiBearerAuth()
+@ApiErrors(400, 401, 403)
 @Controller('participants/:participantId')
 export class VisitsController {
   constructor(private readonly visits: VisitsService) {}
 
   @Post('visits')
+  @ApiOperation({ operationId: 'recordVisit', summary: "Record a participant's visit and its assessments" })
+  @ApiErrors(404, { status: 409, description: 'Consent scope missing, scheduled visit taken, or key reused' })
   @Roles(Role.Coordinator)
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -35,10 +38,6 @@ export class VisitsController {
   @ApiCreatedResponse({
     type: VisitDto,
     description: '201 when recorded; 200 with Idempotent-Replayed: true for a repeat',
-  })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'Consent scope missing, scheduled visit taken, or key reused',
   })
   async record(
     @CurrentActor() actor: Actor,
@@ -62,6 +61,8 @@ export class VisitsController {
   }
 
   @Get('visits')
+  @ApiOperation({ operationId: 'listVisits', summary: "List a participant's visits" })
+  @ApiErrors(404)
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
   @ApiOkResponse({ type: [VisitDto] })
   async list(@CurrentActor() actor: Actor, @RegistryIdParam() id: string): Promise<VisitDto[]> {
@@ -69,6 +70,11 @@ export class VisitsController {
   }
 
   @Patch('assessments/:assessmentId')
+  @ApiOperation({
+    operationId: 'correctAssessment',
+    summary: 'Correct an assessment (the earlier values stay in the audit trail)',
+  })
+  @ApiErrors(404, 409)
   @Roles(Role.Coordinator)
   @ApiOkResponse({
     type: AssessmentDto,
