@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   addDays,
-  dateInTimeZone,
   daysBetween,
   EARLIEST_CALENDAR_DATE,
   isWithinCalendarRange,
@@ -24,7 +23,7 @@ import {
   SiteEntity,
   VisitEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound } from '@registry/platform';
+import { Clock, DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
 import { DataSource, In } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
@@ -63,6 +62,8 @@ export class SchedulesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
+    private readonly clock: Clock,
+    private readonly calendar: SiteCalendar,
   ) {}
 
   listProtocols(): Promise<ProtocolEntity[]> {
@@ -163,7 +164,7 @@ export class SchedulesService {
     return this.schedule(actor, participantId);
   }
 
-  async schedule(actor: Actor, participantId: string, now = new Date()): Promise<ScheduleDto> {
+  async schedule(actor: Actor, participantId: string): Promise<ScheduleDto> {
     const manager = this.dataSource.manager;
     const participant = await this.access.visible(manager, actor, participantId);
     const site = await manager.findOneByOrFail(SiteEntity, { id: participant.siteId });
@@ -176,7 +177,7 @@ export class SchedulesService {
       ? await manager.findBy(VisitEntity, { scheduledVisitId: In(scheduled.map((s) => s.id)) })
       : [];
     const visitBySchedule = new Map(visits.map((v) => [v.scheduledVisitId, v.id]));
-    const today = dateInTimeZone(now, site.timeZone);
+    const today = this.calendar.today(site.timeZone);
     const open = scheduled.filter((s) => !s.cancelledAt);
     return {
       participantId: participant.id,
@@ -271,7 +272,7 @@ export class SchedulesService {
         scheduledVisitId,
       );
       await manager.update(ScheduledVisitEntity, scheduled.id, {
-        cancelledAt: new Date(),
+        cancelledAt: this.clock.now(),
         cancelReason: reason,
       });
       await recordAudit(manager, {

@@ -11,7 +11,7 @@ import {
   TrialEntity,
   TrialSiteProposalEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound } from '@registry/platform';
+import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { TrialSiteProposalState } from '@registry/persistence';
 import type { Actor } from '../auth/actor';
@@ -38,7 +38,10 @@ function checkCriteria(criteria: unknown): void {
 
 @Injectable()
 export class TrialsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** Sponsors see their organisation's trials; admins all; coordinators and monitors those at their sites. */
   async list(actor: Actor): Promise<TrialEntity[]> {
@@ -246,7 +249,7 @@ export class TrialsService {
           { state: proposal.state },
         );
       }
-      Object.assign(proposal, { state: decision, decidedBy: actor.userId, decidedAt: new Date() });
+      Object.assign(proposal, { state: decision, decidedBy: actor.userId, decidedAt: this.clock.now() });
       await manager.update(TrialSiteProposalEntity, proposal.id, {
         state: proposal.state,
         decidedBy: proposal.decidedBy,

@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ROLES, Role } from '@registry/domain';
-import { ErrorResponseDto } from '@registry/platform';
+import { Clock, ErrorResponseDto } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { Page, pageOf, PageQueryDto } from '../common/paging';
@@ -35,14 +35,21 @@ class UserPageDto implements Page<UserDto> {
 @ApiExtraModels(UserPageDto)
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly clock: Clock,
+  ) {}
 
   @Get()
   @Roles(Role.Admin)
   @ApiOkResponse({ type: UserPageDto })
   async list(@Query() query: PageQueryDto): Promise<UserPageDto> {
     const [users, total] = await this.users.list(query);
-    return pageOf(users.map(UserDto.from), total, query);
+    return pageOf(
+      users.map((user) => UserDto.from(user, this.clock.now())),
+      total,
+      query,
+    );
   }
 
   @Get(':id')
@@ -50,7 +57,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserDto, description: 'Admins read anyone; others only themselves' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   async get(@CurrentActor() actor: Actor, @UuidParam() id: string): Promise<UserDto> {
-    return UserDto.from(await this.users.get(actor, id));
+    return UserDto.from(await this.users.get(actor, id), this.clock.now());
   }
 
   @Post()
@@ -58,14 +65,14 @@ export class UsersController {
   @ApiCreatedResponse({ type: UserDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The e-mail address is taken' })
   async create(@Body() body: CreateUserDto): Promise<UserDto> {
-    return UserDto.from(await this.users.create(body));
+    return UserDto.from(await this.users.create(body), this.clock.now());
   }
 
   @Patch(':id')
   @Roles(Role.Admin)
   @ApiOkResponse({ type: UserDto })
   async update(@UuidParam() id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
-    return UserDto.from(await this.users.update(id, body));
+    return UserDto.from(await this.users.update(id, body), this.clock.now());
   }
 
   @Post(':id/deactivate')
@@ -77,7 +84,7 @@ export class UsersController {
     @UuidParam() id: string,
     @Body() body: ReasonDto,
   ): Promise<UserDto> {
-    return UserDto.from(await this.users.setActive(actor, id, false, body.reason));
+    return UserDto.from(await this.users.setActive(actor, id, false, body.reason), this.clock.now());
   }
 
   @Post(':id/reactivate')
@@ -89,6 +96,6 @@ export class UsersController {
     @UuidParam() id: string,
     @Body() body: ReasonDto,
   ): Promise<UserDto> {
-    return UserDto.from(await this.users.setActive(actor, id, true, body.reason));
+    return UserDto.from(await this.users.setActive(actor, id, true, body.reason), this.clock.now());
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { deliverEventJobId, JOB_OPTIONS, JobName, QueueName } from '@registry/jobs';
-import { redisOptionsFromUrl } from '@registry/platform';
+import { Clock, redisOptionsFromUrl } from '@registry/platform';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -37,6 +37,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(Environment) private readonly config: Environment,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -133,8 +134,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
           opts: { ...JOB_OPTIONS[JobName.DeliverEvent], jobId: deliverEventJobId(row.id) },
         })),
       );
-      await manager.query(`UPDATE outbox_event SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+      await manager.query(`UPDATE outbox_event SET published_at = $2 WHERE id = ANY($1::bigint[])`, [
         rows.map((r) => r.id),
+        this.clock.now(),
       ]);
       return rows.length;
     });
