@@ -24,7 +24,14 @@ import {
   ScheduledVisitEntity,
   VisitEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorDetail, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
+import {
+  canonicalJson,
+  DomainError,
+  ErrorDetail,
+  ErrorKind,
+  notFound,
+  SiteCalendar,
+} from '@registry/platform';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
@@ -76,7 +83,8 @@ export class VisitsService {
     if (problems.length > 0) {
       throw new DomainError(ErrorKind.InvalidInput, 'validation_failed', 'Validation failed', problems);
     }
-    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    // Canonical: a retry with the same body in another key order is the same request, not a 409.
+    const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
 
     return this.dataSource.transaction(async (manager) => {
       // The participant row lock serialises writers for this participant, idempotent retries included.
