@@ -254,10 +254,10 @@ function toGrants(
   withdrawals: ConsentWithdrawalEntity[],
 ): ConsentGrant[] {
   return consents.map((consent) => ({
-    scopes: consent.scopes as ConsentScope[],
+    scopes: consent.scopes,
     signedOn: consent.signedOn,
     withdrawnScopes: withdrawals
       .filter((w) => w.participantConsentId === consent.id)
-      .map((w) => ({ scope: w.scope as ConsentScope, withdrawnOn: w.withdrawnOn })),
+      .map((w) => ({ scope: w.scope, withdrawnOn: w.withdrawnOn })),
   }));
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import {
   allowedTransitions,
+  AmyloidStatus,
   canTransition,
   formatRegistryId,
   hasHappenedBy,
@@ -124,7 +125,7 @@ export class ParticipantsService {
         identityFingerprint: fingerprint,
         protocolId: null,
         baselineDate: null,
-        amyloidStatus: 'unknown',
+        amyloidStatus: AmyloidStatus.Unknown,
       });
       await manager.insert(ParticipantEntity, participant);
       await manager.insert(ParticipantIdentityEntity, {

@@ -10,7 +10,6 @@ import {
   ProtocolVisitDefinition,
   scheduledVisitStatus,
   VisitMode,
-  AssessmentType,
 } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
 import {
@@ -42,8 +41,8 @@ const toDefinition = (v: ProtocolVisitEntity): ProtocolVisitDefinition => ({
   dayOffset: v.dayOffset,
   windowBeforeDays: v.windowBeforeDays,
   windowAfterDays: v.windowAfterDays,
-  mode: v.mode as VisitMode,
-  assessments: v.assessments as AssessmentType[],
+  mode: v.mode,
+  assessments: v.assessments,
 });
 
 const windowWithinCalendarRange = (window: { windowStart: string; windowEnd: string }): boolean =>

@@ -215,7 +215,7 @@ export class VisitsService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!assessment) throw notFound('Assessment');
-      const checked = checkAssessment({ type: assessment.type as AssessmentType, values: input.values });
+      const checked = checkAssessment({ type: assessment.type, values: input.values });
       if (checked.problems.length > 0) {
         throw new DomainError(
           ErrorKind.InvalidInput,
