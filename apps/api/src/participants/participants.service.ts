@@ -22,7 +22,8 @@ import {
 } from '@registry/persistence';
 import { Clock, notFound, SiteCalendar } from '@registry/platform';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, siteFilterOf } from '../auth/actor';
+import { siteScopeOf } from '../auth/access-policy';
+import type { Actor } from '../auth/actor';
 import { RateLimiter } from '../common/rate-limiter';
 import { identityFingerprint } from './identity-fingerprint';
 import { ParticipantAccess } from './participant-access';
@@ -200,7 +201,7 @@ export class ParticipantsService {
 
   async list(actor: Actor, query: ParticipantQueryDto): Promise<[ParticipantEntity[], number]> {
     const builder = this.dataSource.getRepository(ParticipantEntity).createQueryBuilder('p');
-    const filter = siteFilterOf(actor);
+    const filter = siteScopeOf(actor);
     if (!filter.all) builder.andWhere('p.site_id = ANY(:siteIds::uuid[])', { siteIds: filter.siteIds });
     if (query.siteId) builder.andWhere('p.site_id = :siteId', { siteId: query.siteId });
     if (query.status) builder.andWhere('p.status = :status', { status: query.status });

@@ -14,6 +14,7 @@ import {
 import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { TrialSiteProposalState } from '@registry/persistence';
+import { maySeeSite } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
 
@@ -232,7 +233,7 @@ export class TrialsService {
     siteId: string,
     decision: SiteDecision,
   ): Promise<TrialSiteProposalEntity> {
-    if (actor.role !== Role.Admin && !actor.siteIds.includes(siteId)) throw notFound('Site proposal');
+    if (!maySeeSite(actor, siteId)) throw notFound('Site proposal');
     return this.dataSource.transaction(async (manager) => {
       const proposal = await manager.findOne(TrialSiteProposalEntity, {
         where: { trialId, siteId },
