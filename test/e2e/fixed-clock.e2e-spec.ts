@@ -6,7 +6,13 @@ import {
   enrolConsentedParticipant,
 } from '../support/cohort-fixture';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
-import { createIdentityFixture, identityEnv, IdentityFixture, login } from '../support/identity-fixture';
+import {
+  createIdentityFixture,
+  identityEnv,
+  IdentityFixture,
+  login,
+  PASSWORD,
+} from '../support/identity-fixture';
 
 interface ScheduleBody {
   today: string;
@@ -47,7 +53,8 @@ describe('the API on a chosen day (FixedClock)', () => {
   };
 
   beforeAll(async () => {
-    system = await createTestSystem(identityEnv);
+    // Many log-ins in this file: each step logs in afresh on its day. The per-IP rate limit is not under test.
+    system = await createTestSystem({ ...identityEnv, LOGIN_RATE_LIMIT_PER_MINUTE: '1000' });
     api = await startApi(system.config, [], { clock });
     // Log-in, token expiry and every request below run on the fixed clock's day, years from the machine's.
     f = await createIdentityFixture(api);
@@ -81,6 +88,21 @@ describe('the API on a chosen day (FixedClock)', () => {
       new Date(Date.parse('2031-06-01T00:30:00Z') + (system.config.ACCESS_TOKEN_TTL_SECONDS + 1) * 1000),
     );
     await api.http().get('/api/v1/auth/me').set(auth).expect(401);
+  });
+
+  it('locks an account after too many failures, and lets it in again once the clock passes the lock', async () => {
+    const start = Date.parse('2031-06-01T00:30:00Z');
+    clock.set(new Date(start));
+    const email = f.monitorTokyo.email;
+    for (let attempt = 0; attempt < system.config.LOGIN_MAX_FAILED_ATTEMPTS; attempt++) {
+      await api.http().post('/api/v1/auth/login').send({ email, password: 'not the password' }).expect(401);
+    }
+    const locked = await api.http().post('/api/v1/auth/login').send({ email, password: PASSWORD });
+    expect(locked.status).toBe(401);
+    clock.set(new Date(start + (system.config.LOGIN_LOCK_SECONDS - 1) * 1000));
+    await api.http().post('/api/v1/auth/login').send({ email, password: PASSWORD }).expect(401);
+    clock.set(new Date(start + (system.config.LOGIN_LOCK_SECONDS + 1) * 1000));
+    await api.http().post('/api/v1/auth/login').send({ email, password: PASSWORD }).expect(200);
   });
 
   it('moves a visit from upcoming to window open to overdue as the clock is set, and the overdue filter with it', async () => {
