@@ -300,7 +300,7 @@ export class VisitsService {
 
   /** The participant's amyloid status from the most recent PET, CSF or plasma result with a known status. */
   private async refreshAmyloidStatus(manager: EntityManager, participant: ParticipantEntity) {
-    const rows = await manager.query<{ type: string; performed_on: string; status: string }[]>(
+    const rows = await manager.query<{ type: string; performed_on: string; status: AmyloidStatus }[]>(
       `SELECT DISTINCT ON (type) type, performed_on::text, derived->>'amyloidStatus' AS status
          FROM assessment
         WHERE participant_id = $1 AND type IN ('amyloid_pet', 'csf', 'plasma') AND derived->>'amyloidStatus' <> 'unknown'
@@ -310,7 +310,7 @@ export class VisitsService {
     const current = currentAmyloidStatus(
       rows.map((row) => ({
         modality: MODALITY_OF[row.type]!,
-        status: row.status as AmyloidStatus,
+        status: row.status,
         date: row.performed_on,
       })),
     );
