@@ -37,7 +37,7 @@ start() { # name entry [node options]
 start api dist/apps/api/src/main.js
 # A larger young generation for the worker: a cohort re-screen parses each batch as one JSON document whose
 # objects live until the batch is judged; with V8's default 16 MB semi-space many of them are copied by a
-# scavenge first (measured at 100,000 participants: re-screen 3.51-3.70 s with 64 MB, 3.87-4.21 s without).
+# scavenge first, and the re-screen is slower (figures in docs/PERFORMANCE.md).
 start worker dist/apps/worker/src/main.js --max-semi-space-size=64
 
 API_URL="http://127.0.0.1:${API_PORT}"

@@ -317,7 +317,11 @@ describe('audit checkpoints find a rewrite by whoever controls the database', ()
 
   /** Written by the app role, as the worker's scheduled job does. */
   const checkpoint = async () => {
-    const outcome = await writeAuditCheckpoint(api.dataSource, system.config.AUDIT_CHECKPOINT_KEY);
+    const outcome = await writeAuditCheckpoint(
+      api.dataSource,
+      system.config.AUDIT_CHECKPOINT_KEY,
+      new Date(),
+    );
     if (outcome.status !== 'written') throw new Error(`no checkpoint written: ${outcome.reason}`);
     return outcome.checkpoint;
   };
@@ -338,7 +342,9 @@ describe('audit checkpoints find a rewrite by whoever controls the database', ()
 
   it('signs the head once, reports the newest checkpoint and the rows only the chain covers', async () => {
     const written = await checkpoint();
-    await expect(writeAuditCheckpoint(api.dataSource, system.config.AUDIT_CHECKPOINT_KEY)).resolves.toEqual({
+    await expect(
+      writeAuditCheckpoint(api.dataSource, system.config.AUDIT_CHECKPOINT_KEY, new Date()),
+    ).resolves.toEqual({
       status: 'skipped',
       reason: 'head_unchanged',
     });

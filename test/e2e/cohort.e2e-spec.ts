@@ -249,6 +249,18 @@ describe('the cohort: a coordinator’s day, end to end', () => {
     expect(retry.body.id).toBe(first.body.id);
     expect(await visitCount()).toBe(1);
     expect(await changeEvents()).toBe(events);
+    // The same request with its keys in another order at every depth is the same request, not a reuse.
+    const reordered = await api
+      .http()
+      .post(participantPath('/visits'))
+      .set(coordinator())
+      .set('Idempotency-Key', 'visit-m006-0001')
+      .send(withKeysReversed(body) as object)
+      .expect(200);
+    expect(reordered.headers['idempotent-replayed']).toBe('true');
+    expect(reordered.body.id).toBe(first.body.id);
+    expect(await visitCount()).toBe(1);
+    expect(await changeEvents()).toBe(events);
     const reused = await api
       .http()
       .post(participantPath('/visits'))
@@ -467,3 +479,14 @@ describe('the cohort: a coordinator’s day, end to end', () => {
     expect(await changeEvents()).toBe(10);
   });
 });
+
+/** The same data with every object's keys in reverse order (array order kept). */
+function withKeysReversed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withKeysReversed);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .reverse()
+      .map((key) => [key, withKeysReversed((value as Record<string, unknown>)[key])]),
+  );
+}

@@ -83,37 +83,6 @@ export default async () => {
           },
         ],
         [
-          import('./auth/auth.dto'),
-          {
-            LoginDto: {
-              email: { required: true, type: () => String, maxLength: 254, format: 'email' },
-              password: { required: true, type: () => String, minLength: 1, maxLength: 1024 },
-            },
-            RefreshTokenDto: {
-              refreshToken: { required: true, type: () => String, minLength: 20, maxLength: 200 },
-            },
-            ChangePasswordDto: {
-              currentPassword: { required: true, type: () => String, maxLength: 1024 },
-              newPassword: { required: true, type: () => String, maxLength: 1024 },
-            },
-            TokensDto: {
-              accessToken: { required: true, type: () => String },
-              tokenType: { required: true, enum: ['Bearer'] },
-              expiresIn: { required: true, type: () => Number },
-              refreshToken: { required: true, type: () => String },
-              refreshTokenExpiresAt: { required: true, type: () => String },
-            },
-            MeDto: {
-              id: { required: true, type: () => String },
-              email: { required: true, type: () => String },
-              displayName: { required: true, type: () => String },
-              role: { required: true, type: () => String },
-              siteIds: { required: true, type: () => [String] },
-              sponsorOrganisationId: { required: true, type: () => String, nullable: true },
-            },
-          },
-        ],
-        [
           import('./common/reason.dto'),
           { ReasonDto: { reason: { required: true, type: () => String, minLength: 3, maxLength: 1000 } } },
         ],
@@ -150,6 +119,145 @@ export default async () => {
               page: { required: true, type: () => Number },
               pageSize: { required: true, type: () => Number },
               total: { required: true, type: () => Number },
+            },
+          },
+        ],
+        [
+          import('./auth/auth.dto'),
+          {
+            LoginDto: {
+              email: { required: true, type: () => String, maxLength: 254, format: 'email' },
+              password: { required: true, type: () => String, minLength: 1, maxLength: 1024 },
+            },
+            RefreshTokenDto: {
+              refreshToken: { required: true, type: () => String, minLength: 20, maxLength: 200 },
+            },
+            ChangePasswordDto: {
+              currentPassword: { required: true, type: () => String, maxLength: 1024 },
+              newPassword: { required: true, type: () => String, maxLength: 1024 },
+            },
+            TokensDto: {
+              accessToken: { required: true, type: () => String },
+              tokenType: { required: true, enum: ['Bearer'] },
+              expiresIn: { required: true, type: () => Number },
+              refreshToken: { required: true, type: () => String },
+              refreshTokenExpiresAt: { required: true, type: () => String },
+            },
+            MeDto: {
+              id: { required: true, type: () => String },
+              email: { required: true, type: () => String },
+              displayName: { required: true, type: () => String },
+              role: { required: true, type: () => String },
+              siteIds: { required: true, type: () => [String] },
+              sponsorOrganisationId: { required: true, type: () => String, nullable: true },
+            },
+          },
+        ],
+        [
+          import('./participants/participant.dto'),
+          {
+            StudyPartnerDto: {
+              name: { required: true, type: () => String, minLength: 1, maxLength: 200 },
+              contact: { required: true, type: () => String, minLength: 3, maxLength: 200 },
+            },
+            ParticipantIdentityDto: {
+              familyName: { required: true, type: () => String, minLength: 1, maxLength: 200 },
+              givenName: { required: true, type: () => String, minLength: 1, maxLength: 200 },
+              email: { required: false, type: () => String, maxLength: 254, format: 'email' },
+              phone: { required: false, type: () => String, maxLength: 50 },
+              postalAddress: { required: false, type: () => String, maxLength: 500 },
+              studyPartner: {
+                required: false,
+                type: () => t['./participants/participant.dto'].StudyPartnerDto,
+              },
+            },
+            FamilyHistoryDto: {
+              present: { required: true, type: () => Boolean },
+              onsetAge: { required: false, type: () => Number, minimum: 20, maximum: 110 },
+            },
+            AcknowledgeDuplicateDto: {
+              reason: { required: true, type: () => String, minLength: 10, maxLength: 1000 },
+            },
+            EnrollParticipantDto: {
+              siteId: { required: true, type: () => String, format: 'uuid' },
+              birthDate: { required: true, type: () => String },
+              sex: { required: true, enum: ['female', 'male', 'other', 'not_stated'] },
+              educationYears: { required: true, type: () => Number, minimum: 0, maximum: 30 },
+              apoeGenotype: {
+                required: false,
+                enum: ['e2/e2', 'e2/e3', 'e2/e4', 'e3/e3', 'e3/e4', 'e4/e4', 'unknown'],
+              },
+              familyHistory: {
+                required: false,
+                type: () => t['./participants/participant.dto'].FamilyHistoryDto,
+              },
+              studyPartnerAvailable: { required: true, type: () => Boolean },
+              referralSource: {
+                required: true,
+                enum: ['other', 'web_study', 'iroop', 'orange_registry', 'site'],
+              },
+              identity: {
+                required: true,
+                type: () => t['./participants/participant.dto'].ParticipantIdentityDto,
+              },
+              acknowledgeDuplicate: {
+                required: false,
+                type: () => t['./participants/participant.dto'].AcknowledgeDuplicateDto,
+              },
+            },
+            TransitionDto: {
+              to: { required: true, enum: t['@registry/domain'].ParticipantStatus },
+              effectiveDate: { required: true, type: () => String },
+              reason: { required: true, type: () => String, minLength: 3, maxLength: 1000 },
+            },
+            ParticipantQueryDto: {
+              registryId: { required: false, type: () => String, pattern: '^[A-Z0-9-]{2,12}$' },
+              status: { required: false, enum: t['@registry/domain'].ParticipantStatus },
+              siteId: { required: false, type: () => String, format: 'uuid' },
+              overdue: { required: false, enum: ['true', 'false'] },
+              sort: {
+                required: true,
+                default: 'registryId',
+                enum: ['registryId', '-registryId', 'createdAt', '-createdAt', 'status', '-status'],
+              },
+            },
+            AmyloidSummaryDto: {
+              status: { required: true, type: () => String },
+              modality: { required: true, type: () => String, nullable: true },
+              date: { required: true, type: () => String, nullable: true },
+            },
+            ParticipantDto: {
+              id: { required: true, type: () => String },
+              siteId: { required: true, type: () => String },
+              status: { required: true, type: () => String },
+              statusEffectiveDate: { required: true, type: () => String },
+              birthDate: { required: true, type: () => String },
+              sex: { required: true, type: () => String },
+              educationYears: { required: true, type: () => Number },
+              apoeGenotype: { required: true, type: () => String },
+              familyHistory: { required: true, type: () => Boolean, nullable: true },
+              familyHistoryOnsetAge: { required: true, type: () => Number, nullable: true },
+              studyPartnerAvailable: { required: true, type: () => Boolean },
+              referralSource: { required: true, type: () => String },
+              protocolId: { required: true, type: () => String, nullable: true },
+              baselineDate: { required: true, type: () => String, nullable: true },
+              amyloid: { required: true, type: () => t['./participants/participant.dto'].AmyloidSummaryDto },
+            },
+            ParticipantPageDto: {
+              items: { required: true, type: () => [t['./participants/participant.dto'].ParticipantDto] },
+              page: { required: true, type: () => Number },
+              pageSize: { required: true, type: () => Number },
+              total: { required: true, type: () => Number },
+            },
+            ParticipantIdentityViewDto: {
+              familyName: { required: true, type: () => String },
+              givenName: { required: true, type: () => String },
+              dateOfBirthAsGiven: { required: true, type: () => String },
+              email: { required: true, type: () => String, nullable: true },
+              phone: { required: true, type: () => String, nullable: true },
+              postalAddress: { required: true, type: () => String, nullable: true },
+              studyPartnerName: { required: true, type: () => String, nullable: true },
+              studyPartnerContact: { required: true, type: () => String, nullable: true },
             },
           },
         ],
@@ -307,6 +415,105 @@ export default async () => {
           },
         ],
         [
+          import('./schedules/schedule.dto'),
+          {
+            ProtocolVisitInputDto: {
+              code: { required: true, type: () => String, pattern: '^[A-Z0-9_-]{1,12}$' },
+              name: { required: true, type: () => String, minLength: 1, maxLength: 100 },
+              dayOffset: { required: true, type: () => Number, minimum: 0, maximum: 7300 },
+              windowBeforeDays: { required: true, type: () => Number, minimum: 0, maximum: 365 },
+              windowAfterDays: { required: true, type: () => Number, minimum: 0, maximum: 365 },
+              mode: { required: true, enum: t['@registry/domain'].VisitMode },
+              assessments: {
+                required: true,
+                enum: t['@registry/domain'].AssessmentType,
+                isArray: true,
+                uniqueItems: true,
+              },
+            },
+            CreateProtocolDto: {
+              code: { required: true, type: () => String, pattern: '^[A-Z0-9-]{2,30}$' },
+              name: { required: true, type: () => String, minLength: 3, maxLength: 200 },
+              visits: {
+                required: true,
+                type: () => [t['./schedules/schedule.dto'].ProtocolVisitInputDto],
+                minItems: 1,
+                maxItems: 200,
+              },
+            },
+            ProtocolVisitDto: { id: { required: true, type: () => String } },
+            ProtocolDto: {
+              id: { required: true, type: () => String },
+              code: { required: true, type: () => String },
+              version: { required: true, type: () => Number },
+              name: { required: true, type: () => String },
+              active: { required: true, type: () => Boolean },
+              visits: { required: true, type: () => [t['./schedules/schedule.dto'].ProtocolVisitDto] },
+            },
+            AssignProtocolDto: {
+              protocolId: { required: true, type: () => String, format: 'uuid' },
+              baselineDate: { required: true, type: () => String },
+            },
+            RescheduleDto: { targetDate: { required: true, type: () => String } },
+            ScheduledVisitDto: {
+              id: { required: true, type: () => String },
+              code: { required: true, type: () => String },
+              name: { required: true, type: () => String },
+              mode: { required: true, type: () => String },
+              assessments: { required: true, type: () => [String] },
+              targetDate: { required: true, type: () => String },
+              windowStart: { required: true, type: () => String },
+              windowEnd: { required: true, type: () => String },
+              status: { required: true, enum: t['@registry/domain'].ScheduledVisitStatus },
+              visitId: { required: true, type: () => String, nullable: true },
+              cancelReason: { required: true, type: () => String, nullable: true },
+            },
+            ScheduleDto: {
+              participantId: { required: true, type: () => String },
+              timeZone: { required: true, type: () => String },
+              today: { required: true, type: () => String },
+              visits: { required: true, type: () => [t['./schedules/schedule.dto'].ScheduledVisitDto] },
+            },
+          },
+        ],
+        [
+          import('./sites/site.dto'),
+          {
+            CreateSiteDto: {
+              code: { required: true, type: () => String, pattern: '^[A-Z]{2,5}$' },
+              name: { required: true, type: () => String, minLength: 2, maxLength: 200 },
+              country: { required: true, type: () => String, pattern: '^[A-Z]{2}$' },
+              timeZone: { required: true, type: () => String },
+            },
+            UpdateSiteDto: {
+              name: { required: false, type: () => String, minLength: 2, maxLength: 200 },
+              timeZone: { required: false, type: () => String },
+              active: { required: false, type: () => Boolean },
+            },
+            SiteDto: {
+              id: { required: true, type: () => String },
+              code: { required: true, type: () => String },
+              name: { required: true, type: () => String },
+              country: { required: true, type: () => String },
+              timeZone: { required: true, type: () => String },
+              active: { required: true, type: () => Boolean },
+            },
+          },
+        ],
+        [
+          import('./sponsor-organisations/sponsor-organisation.dto'),
+          {
+            CreateSponsorOrganisationDto: {
+              name: { required: true, type: () => String, minLength: 2, maxLength: 200 },
+            },
+            SponsorOrganisationDto: {
+              id: { required: true, type: () => String },
+              name: { required: true, type: () => String },
+              active: { required: true, type: () => Boolean },
+            },
+          },
+        ],
+        [
           import('./trials/trial.dto'),
           {
             CreateTrialDto: {
@@ -386,176 +593,6 @@ export default async () => {
           },
         ],
         [
-          import('./participants/participant.dto'),
-          {
-            StudyPartnerDto: {
-              name: { required: true, type: () => String, minLength: 1, maxLength: 200 },
-              contact: { required: true, type: () => String, minLength: 3, maxLength: 200 },
-            },
-            ParticipantIdentityDto: {
-              familyName: { required: true, type: () => String, minLength: 1, maxLength: 200 },
-              givenName: { required: true, type: () => String, minLength: 1, maxLength: 200 },
-              email: { required: false, type: () => String, maxLength: 254, format: 'email' },
-              phone: { required: false, type: () => String, maxLength: 50 },
-              postalAddress: { required: false, type: () => String, maxLength: 500 },
-              studyPartner: {
-                required: false,
-                type: () => t['./participants/participant.dto'].StudyPartnerDto,
-              },
-            },
-            FamilyHistoryDto: {
-              present: { required: true, type: () => Boolean },
-              onsetAge: { required: false, type: () => Number, minimum: 20, maximum: 110 },
-            },
-            AcknowledgeDuplicateDto: {
-              reason: { required: true, type: () => String, minLength: 10, maxLength: 1000 },
-            },
-            EnrollParticipantDto: {
-              siteId: { required: true, type: () => String, format: 'uuid' },
-              birthDate: { required: true, type: () => String },
-              sex: { required: true, enum: ['female', 'male', 'other', 'not_stated'] },
-              educationYears: { required: true, type: () => Number, minimum: 0, maximum: 30 },
-              apoeGenotype: {
-                required: false,
-                enum: ['e2/e2', 'e2/e3', 'e2/e4', 'e3/e3', 'e3/e4', 'e4/e4', 'unknown'],
-              },
-              familyHistory: {
-                required: false,
-                type: () => t['./participants/participant.dto'].FamilyHistoryDto,
-              },
-              studyPartnerAvailable: { required: true, type: () => Boolean },
-              referralSource: {
-                required: true,
-                enum: ['other', 'web_study', 'iroop', 'orange_registry', 'site'],
-              },
-              identity: {
-                required: true,
-                type: () => t['./participants/participant.dto'].ParticipantIdentityDto,
-              },
-              acknowledgeDuplicate: {
-                required: false,
-                type: () => t['./participants/participant.dto'].AcknowledgeDuplicateDto,
-              },
-            },
-            TransitionDto: {
-              to: { required: true, enum: t['@registry/domain'].ParticipantStatus },
-              effectiveDate: { required: true, type: () => String },
-              reason: { required: true, type: () => String, minLength: 3, maxLength: 1000 },
-            },
-            ParticipantQueryDto: {
-              registryId: { required: false, type: () => String, pattern: '^[A-Z0-9-]{2,12}$' },
-              status: { required: false, enum: t['@registry/domain'].ParticipantStatus },
-              siteId: { required: false, type: () => String, format: 'uuid' },
-              overdue: { required: false, enum: ['true', 'false'] },
-              sort: {
-                required: true,
-                default: 'registryId',
-                enum: ['registryId', '-registryId', 'createdAt', '-createdAt', 'status', '-status'],
-              },
-            },
-            AmyloidSummaryDto: {
-              status: { required: true, type: () => String },
-              modality: { required: true, type: () => String, nullable: true },
-              date: { required: true, type: () => String, nullable: true },
-            },
-            ParticipantDto: {
-              id: { required: true, type: () => String },
-              siteId: { required: true, type: () => String },
-              status: { required: true, type: () => String },
-              statusEffectiveDate: { required: true, type: () => String },
-              birthDate: { required: true, type: () => String },
-              sex: { required: true, type: () => String },
-              educationYears: { required: true, type: () => Number },
-              apoeGenotype: { required: true, type: () => String },
-              familyHistory: { required: true, type: () => Boolean, nullable: true },
-              familyHistoryOnsetAge: { required: true, type: () => Number, nullable: true },
-              studyPartnerAvailable: { required: true, type: () => Boolean },
-              referralSource: { required: true, type: () => String },
-              protocolId: { required: true, type: () => String, nullable: true },
-              baselineDate: { required: true, type: () => String, nullable: true },
-              amyloid: { required: true, type: () => t['./participants/participant.dto'].AmyloidSummaryDto },
-            },
-            ParticipantPageDto: {
-              items: { required: true, type: () => [t['./participants/participant.dto'].ParticipantDto] },
-              page: { required: true, type: () => Number },
-              pageSize: { required: true, type: () => Number },
-              total: { required: true, type: () => Number },
-            },
-            ParticipantIdentityViewDto: {
-              familyName: { required: true, type: () => String },
-              givenName: { required: true, type: () => String },
-              dateOfBirthAsGiven: { required: true, type: () => String },
-              email: { required: true, type: () => String, nullable: true },
-              phone: { required: true, type: () => String, nullable: true },
-              postalAddress: { required: true, type: () => String, nullable: true },
-              studyPartnerName: { required: true, type: () => String, nullable: true },
-              studyPartnerContact: { required: true, type: () => String, nullable: true },
-            },
-          },
-        ],
-        [
-          import('./schedules/schedule.dto'),
-          {
-            ProtocolVisitInputDto: {
-              code: { required: true, type: () => String, pattern: '^[A-Z0-9_-]{1,12}$' },
-              name: { required: true, type: () => String, minLength: 1, maxLength: 100 },
-              dayOffset: { required: true, type: () => Number, minimum: 0, maximum: 7300 },
-              windowBeforeDays: { required: true, type: () => Number, minimum: 0, maximum: 365 },
-              windowAfterDays: { required: true, type: () => Number, minimum: 0, maximum: 365 },
-              mode: { required: true, enum: t['@registry/domain'].VisitMode },
-              assessments: {
-                required: true,
-                enum: t['@registry/domain'].AssessmentType,
-                isArray: true,
-                uniqueItems: true,
-              },
-            },
-            CreateProtocolDto: {
-              code: { required: true, type: () => String, pattern: '^[A-Z0-9-]{2,30}$' },
-              name: { required: true, type: () => String, minLength: 3, maxLength: 200 },
-              visits: {
-                required: true,
-                type: () => [t['./schedules/schedule.dto'].ProtocolVisitInputDto],
-                minItems: 1,
-                maxItems: 200,
-              },
-            },
-            ProtocolVisitDto: { id: { required: true, type: () => String } },
-            ProtocolDto: {
-              id: { required: true, type: () => String },
-              code: { required: true, type: () => String },
-              version: { required: true, type: () => Number },
-              name: { required: true, type: () => String },
-              active: { required: true, type: () => Boolean },
-              visits: { required: true, type: () => [t['./schedules/schedule.dto'].ProtocolVisitDto] },
-            },
-            AssignProtocolDto: {
-              protocolId: { required: true, type: () => String, format: 'uuid' },
-              baselineDate: { required: true, type: () => String },
-            },
-            RescheduleDto: { targetDate: { required: true, type: () => String } },
-            ScheduledVisitDto: {
-              id: { required: true, type: () => String },
-              code: { required: true, type: () => String },
-              name: { required: true, type: () => String },
-              mode: { required: true, type: () => String },
-              assessments: { required: true, type: () => [String] },
-              targetDate: { required: true, type: () => String },
-              windowStart: { required: true, type: () => String },
-              windowEnd: { required: true, type: () => String },
-              status: { required: true, enum: t['@registry/domain'].ScheduledVisitStatus },
-              visitId: { required: true, type: () => String, nullable: true },
-              cancelReason: { required: true, type: () => String, nullable: true },
-            },
-            ScheduleDto: {
-              participantId: { required: true, type: () => String },
-              timeZone: { required: true, type: () => String },
-              today: { required: true, type: () => String },
-              visits: { required: true, type: () => [t['./schedules/schedule.dto'].ScheduledVisitDto] },
-            },
-          },
-        ],
-        [
           import('./visits/visit.dto'),
           {
             AssessmentInputDto: {
@@ -596,43 +633,6 @@ export default async () => {
             },
           },
         ],
-        [
-          import('./sites/site.dto'),
-          {
-            CreateSiteDto: {
-              code: { required: true, type: () => String, pattern: '^[A-Z]{2,5}$' },
-              name: { required: true, type: () => String, minLength: 2, maxLength: 200 },
-              country: { required: true, type: () => String, pattern: '^[A-Z]{2}$' },
-              timeZone: { required: true, type: () => String },
-            },
-            UpdateSiteDto: {
-              name: { required: false, type: () => String, minLength: 2, maxLength: 200 },
-              timeZone: { required: false, type: () => String },
-              active: { required: false, type: () => Boolean },
-            },
-            SiteDto: {
-              id: { required: true, type: () => String },
-              code: { required: true, type: () => String },
-              name: { required: true, type: () => String },
-              country: { required: true, type: () => String },
-              timeZone: { required: true, type: () => String },
-              active: { required: true, type: () => Boolean },
-            },
-          },
-        ],
-        [
-          import('./sponsor-organisations/sponsor-organisation.dto'),
-          {
-            CreateSponsorOrganisationDto: {
-              name: { required: true, type: () => String, minLength: 2, maxLength: 200 },
-            },
-            SponsorOrganisationDto: {
-              id: { required: true, type: () => String },
-              name: { required: true, type: () => String },
-              active: { required: true, type: () => Boolean },
-            },
-          },
-        ],
       ],
       controllers: [
         [
@@ -645,6 +645,19 @@ export default async () => {
           },
         ],
         [
+          import('./users/users.controller'),
+          {
+            UsersController: {
+              list: { type: t['./users/user.dto'].UserPageDto },
+              get: { type: t['./users/user.dto'].UserDto },
+              create: { type: t['./users/user.dto'].UserDto },
+              update: { type: t['./users/user.dto'].UserDto },
+              deactivate: { type: t['./users/user.dto'].UserDto },
+              reactivate: { type: t['./users/user.dto'].UserDto },
+            },
+          },
+        ],
+        [
           import('./auth/auth.controller'),
           {
             AuthController: {
@@ -653,6 +666,18 @@ export default async () => {
               logout: {},
               me: { type: t['./auth/auth.dto'].MeDto },
               changePassword: {},
+            },
+          },
+        ],
+        [
+          import('./participants/participants.controller'),
+          {
+            ParticipantsController: {
+              enroll: { type: t['./participants/participant.dto'].ParticipantDto },
+              list: { type: t['./participants/participant.dto'].ParticipantPageDto },
+              get: { type: t['./participants/participant.dto'].ParticipantDto },
+              identity: { type: t['./participants/participant.dto'].ParticipantIdentityViewDto },
+              transition: { type: t['./participants/participant.dto'].ParticipantDto },
             },
           },
         ],
@@ -688,35 +713,6 @@ export default async () => {
           },
         ],
         [
-          import('./trials/trials.controller'),
-          {
-            TrialsController: {
-              templates: { type: [t['./trials/trial.dto'].TrialTemplateDto] },
-              siteProposals: { type: [t['./trials/trial.dto'].SiteProposalDto] },
-              acceptSite: { type: t['./trials/trial.dto'].SiteProposalDto },
-              declineSite: { type: t['./trials/trial.dto'].SiteProposalDto },
-              list: { type: [t['./trials/trial.dto'].TrialDto] },
-              get: { type: t['./trials/trial.dto'].TrialDto },
-              create: { type: t['./trials/trial.dto'].TrialDto },
-              update: { type: t['./trials/trial.dto'].TrialDto },
-              updateCriteria: {},
-              run: { type: t['./trials/trial.dto'].ScreeningRunDto },
-            },
-          },
-        ],
-        [
-          import('./participants/participants.controller'),
-          {
-            ParticipantsController: {
-              enroll: { type: t['./participants/participant.dto'].ParticipantDto },
-              list: { type: t['./participants/participant.dto'].ParticipantPageDto },
-              get: { type: t['./participants/participant.dto'].ParticipantDto },
-              identity: { type: t['./participants/participant.dto'].ParticipantIdentityViewDto },
-              transition: { type: t['./participants/participant.dto'].ParticipantDto },
-            },
-          },
-        ],
-        [
           import('./schedules/schedules.controller'),
           {
             SchedulesController: {
@@ -726,16 +722,6 @@ export default async () => {
               schedule: { type: t['./schedules/schedule.dto'].ScheduleDto },
               reschedule: { type: t['./schedules/schedule.dto'].ScheduleDto },
               cancel: { type: t['./schedules/schedule.dto'].ScheduleDto },
-            },
-          },
-        ],
-        [
-          import('./visits/visits.controller'),
-          {
-            VisitsController: {
-              record: { type: t['./visits/visit.dto'].VisitDto },
-              list: { type: [t['./visits/visit.dto'].VisitDto] },
-              correct: { type: t['./visits/visit.dto'].AssessmentDto },
             },
           },
         ],
@@ -761,15 +747,29 @@ export default async () => {
           },
         ],
         [
-          import('./users/users.controller'),
+          import('./trials/trials.controller'),
           {
-            UsersController: {
-              list: { type: t['./users/user.dto'].UserPageDto },
-              get: { type: t['./users/user.dto'].UserDto },
-              create: { type: t['./users/user.dto'].UserDto },
-              update: { type: t['./users/user.dto'].UserDto },
-              deactivate: { type: t['./users/user.dto'].UserDto },
-              reactivate: { type: t['./users/user.dto'].UserDto },
+            TrialsController: {
+              templates: { type: [t['./trials/trial.dto'].TrialTemplateDto] },
+              siteProposals: { type: [t['./trials/trial.dto'].SiteProposalDto] },
+              acceptSite: { type: t['./trials/trial.dto'].SiteProposalDto },
+              declineSite: { type: t['./trials/trial.dto'].SiteProposalDto },
+              list: { type: [t['./trials/trial.dto'].TrialDto] },
+              get: { type: t['./trials/trial.dto'].TrialDto },
+              create: { type: t['./trials/trial.dto'].TrialDto },
+              update: { type: t['./trials/trial.dto'].TrialDto },
+              updateCriteria: {},
+              run: { type: t['./trials/trial.dto'].ScreeningRunDto },
+            },
+          },
+        ],
+        [
+          import('./visits/visits.controller'),
+          {
+            VisitsController: {
+              record: { type: t['./visits/visit.dto'].VisitDto },
+              list: { type: [t['./visits/visit.dto'].VisitDto] },
+              correct: { type: t['./visits/visit.dto'].AssessmentDto },
             },
           },
         ],

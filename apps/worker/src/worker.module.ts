@@ -30,8 +30,7 @@ export class WorkerModule {
         ClockModule.forRoot(options.clock),
         // The worker's statements read a few thousand rows each through indexes (a cohort re-screen's batch
         // among them); JIT compilation, which PostgreSQL starts on estimated cost, took longer than the
-        // statements themselves (measured: 7-100 ms a batch), and a cohort batch of more than about 2,000
-        // participants crosses its cost threshold (measured: 10,000 did, and took 522 ms with JIT).
+        // statements themselves, and a large cohort batch crosses its cost threshold (docs/PERFORMANCE.md).
         DatabaseModule.forRoot('worker', { jit: 'off' }),
         RedisModule,
         QueueModule.forRoot(),

@@ -155,8 +155,7 @@ export class Environment {
 
   /**
    * Participants screened per transaction in a cohort re-screen; a run's cursor moves with each batch.
-   * Measured at 100,000 (docs/PERFORMANCE.md) with a batch read as one JSON document and the next read while
-   * one is judged: 1,000 → 3.43-3.77 s, 2,000 → 3.57-3.70 s. Smaller batches commit the cursor more often.
+   * Larger batches were no faster (docs/PERFORMANCE.md), and smaller ones commit the cursor more often.
    */
   @Type(() => Number)
   @IsInt()
@@ -167,8 +166,8 @@ export class Environment {
   /**
    * Batches of a cohort re-screen writing at once, each in its own transaction (and database connection, so
    * keep it below DATABASE_POOL_SIZE), besides the next batch being read. Since the next batch is read while
-   * one is judged, 1 and 2 gave the same re-screen time at 100,000 on the 2-core benchmark machine
-   * (docs/PERFORMANCE.md); more matter only where many batches have much to write.
+   * one is judged, 1 and 2 gave the same re-screen time (docs/PERFORMANCE.md); more matter only where many
+   * batches have much to write.
    */
   @Type(() => Number)
   @IsInt()

@@ -16,3 +16,4 @@ export * from './time/site-calendar';
 export * from './time/clock.module';
 export * from './http/request-shape';
 export * from './http/bodiless-route.interceptor';
+export * from './http/canonical-json';

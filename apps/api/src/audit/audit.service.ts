@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { AuditEventEntity, verifyAuditChain, verifyAuditCheckpoints } from '@registry/persistence';
 import { DataSource } from 'typeorm';
-import { Actor, siteFilterOf } from '../auth/actor';
+import { siteScopeOf } from '../auth/access-policy';
+import type { Actor } from '../auth/actor';
 import type { AuditQueryDto, AuditVerificationDto } from './audit.dto';
 
 @Injectable()
@@ -35,7 +36,7 @@ export class AuditService {
   /** Admins read the whole trail; coordinators and monitors only the rows of their sites. */
   async search(actor: Actor, query: AuditQueryDto): Promise<[AuditEventEntity[], number]> {
     const builder = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('event');
-    const filter = siteFilterOf(actor);
+    const filter = siteScopeOf(actor);
     if (!filter.all) builder.andWhere('event.site_id = ANY(:siteIds::uuid[])', { siteIds: filter.siteIds });
     if (query.entityType)
       builder.andWhere('event.entity_type = :entityType', { entityType: query.entityType });

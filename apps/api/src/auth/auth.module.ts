@@ -2,21 +2,24 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { RateLimiter } from '../common/rate-limiter';
+import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
+import { BootstrapAdminService } from './bootstrap-admin.service';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 
 @Global()
 @Module({
-  imports: [JwtModule.register({})],
+  imports: [JwtModule.register({}), UsersModule],
   controllers: [AuthController],
   providers: [
     AuthService,
     TokenService,
     PasswordHasher,
     RateLimiter,
+    BootstrapAdminService,
     // Every route of every module passes this guard; @Public() opts out, @Roles() says who may call.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
   ],

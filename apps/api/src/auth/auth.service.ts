@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { checkPasswordPolicy } from '@registry/domain';
 import { recordAudit, REDACTED, RefreshTokenEntity, UserEntity } from '@registry/persistence';
-import { DomainError, ErrorKind } from '@registry/platform';
+import { Clock, DomainError, ErrorKind } from '@registry/platform';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { RateLimiter } from '../common/rate-limiter';
 import type { Actor } from './actor';
@@ -20,6 +20,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -60,13 +61,13 @@ export class AuthService {
 
       if (!user) return failure('unknown e-mail');
       if (!user.active) return failure('account inactive');
-      if (user.lockedUntil && user.lockedUntil > new Date()) return failure('account locked');
+      if (user.lockedUntil && user.lockedUntil > this.clock.now()) return failure('account locked');
       if (!passwordMatches) return this.countFailure(manager, user, failure);
 
       await manager.update(UserEntity, user.id, {
         failedLoginCount: 0,
         lockedUntil: null,
-        lastLoginAt: new Date(),
+        lastLoginAt: this.clock.now(),
       });
       await recordAudit(manager, {
         action: 'auth.login_succeeded',
@@ -87,7 +88,9 @@ export class AuthService {
   ): Promise<null> {
     const failedLoginCount = user.failedLoginCount + 1;
     const locks = failedLoginCount >= this.config.LOGIN_MAX_FAILED_ATTEMPTS;
-    const lockedUntil = locks ? new Date(Date.now() + this.config.LOGIN_LOCK_SECONDS * 1000) : null;
+    const lockedUntil = locks
+      ? new Date(this.clock.now().getTime() + this.config.LOGIN_LOCK_SECONDS * 1000)
+      : null;
     await manager.update(UserEntity, user.id, {
       failedLoginCount: locks ? 0 : failedLoginCount,
       lockedUntil,
@@ -131,8 +134,8 @@ export class AuthService {
         }
         return null;
       }
-      if (stored.expiresAt <= new Date() || !user?.active) return null;
-      await manager.update(RefreshTokenEntity, stored.id, { usedAt: new Date() });
+      if (stored.expiresAt <= this.clock.now() || !user?.active) return null;
+      await manager.update(RefreshTokenEntity, stored.id, { usedAt: this.clock.now() });
       return this.tokens.issue(manager, user, stored.familyId);
     });
     if (!outcome) throw invalidRefreshToken();
@@ -173,7 +176,7 @@ export class AuthService {
       await manager.update(
         RefreshTokenEntity,
         { userId: user.id, familyId: Not(actor.sessionId), revokedAt: IsNull() },
-        { revokedAt: new Date() },
+        { revokedAt: this.clock.now() },
       );
       await recordAudit(manager, {
         action: 'user.password_changed',
@@ -185,6 +188,10 @@ export class AuthService {
   }
 
   async revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
-    await manager.update(RefreshTokenEntity, { familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await manager.update(
+      RefreshTokenEntity,
+      { familyId, revokedAt: IsNull() },
+      { revokedAt: this.clock.now() },
+    );
   }
 }

@@ -5,6 +5,7 @@ import type { Role } from '@registry/domain';
 import { UserEntity } from '@registry/persistence';
 import { requestContext } from '@registry/platform';
 import { DataSource } from 'typeorm';
+import { mayCallRoute } from './access-policy';
 import { forbidden, unauthenticated } from './auth.errors';
 import { ALLOWED_ROLES, AuthenticatedRequest, PUBLIC_ROUTE } from './decorators';
 import { TokenService } from './token.service';
@@ -12,7 +13,8 @@ import { TokenService } from './token.service';
 /**
  * The one place that decides who may call a route: a valid access token of an active user, in a session that
  * is not revoked, whose role the route allows. User and session are read from the database on every request,
- * so deactivation, role changes, log-out and password changes take effect at once. Data scoping (own sites, own organisation) happens in the services' queries.
+ * so deactivation, role changes, log-out and password changes take effect at once. The role check and the
+ * services' data scoping (own sites) both ask the access policy (`access-policy.ts`).
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -60,8 +62,8 @@ export class AuthenticationGuard implements CanActivate {
     if (store) store.actor = { userId: user.id, role: user.role };
 
     // Secure by default: a route that names no roles is open to none.
-    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets) ?? [];
-    if (!allowed.includes(user.role)) throw forbidden();
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
+    if (!mayCallRoute(user.role, allowed)) throw forbidden();
     return true;
   }
 }

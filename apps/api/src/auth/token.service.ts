@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Environment } from '@registry/config';
 import { RefreshTokenEntity, UserEntity } from '@registry/persistence';
+import { Clock } from '@registry/platform';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 
@@ -24,6 +25,8 @@ export interface IssuedTokens {
   refreshTokenExpiresAt: string;
 }
 
+const epochSeconds = (instant: Date): number => Math.floor(instant.getTime() / 1000);
+
 export const hashRefreshToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 @Injectable()
@@ -31,6 +34,7 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     @Inject(Environment) private readonly config: Environment,
+    private readonly clock: Clock,
   ) {}
 
   /** A short-lived access token and a new refresh token in `familyId` (a new family on log-in). */
@@ -39,8 +43,10 @@ export class TokenService {
     user: UserEntity,
     familyId: string = randomUUID(),
   ): Promise<IssuedTokens> {
-    // exp is added by expiresIn.
-    const claims: Omit<AccessTokenClaims, 'exp'> = {
+    // exp is added by expiresIn, counted from iat: both by the injected clock, as is the check of exp.
+    const now = this.clock.now();
+    const claims: Omit<AccessTokenClaims, 'exp'> & { iat: number } = {
+      iat: epochSeconds(now),
       sub: user.id,
       role: user.role,
       typ: 'access',
@@ -53,7 +59,7 @@ export class TokenService {
       jwtid: randomUUID(),
     });
     const refreshToken = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_DAYS * 86400_000);
+    const expiresAt = new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_DAYS * 86400_000);
     await manager.insert(RefreshTokenEntity, {
       userId: user.id,
       familyId,
@@ -75,6 +81,7 @@ export class TokenService {
       const claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, {
         secret: this.config.JWT_ACCESS_SECRET,
         algorithms: ['HS256'],
+        clockTimestamp: epochSeconds(this.clock.now()),
       });
       const wellFormed =
         claims.typ === 'access' && typeof claims.exp === 'number' && UUID.test(String(claims.sid));

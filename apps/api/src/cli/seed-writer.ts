@@ -77,8 +77,8 @@ export async function writeSyntheticCohort(
       day_offset: number;
       window_before_days: number;
       window_after_days: number;
-      mode: string;
-      assessments: string[];
+      mode: VisitMode;
+      assessments: AssessmentType[];
     }[]
   >(
     `SELECT id, code, name, day_offset, window_before_days, window_after_days, mode, assessments FROM protocol_visit WHERE protocol_id = $1 ORDER BY day_offset`,
@@ -90,8 +90,8 @@ export async function writeSyntheticCohort(
     dayOffset: v.day_offset,
     windowBeforeDays: v.window_before_days,
     windowAfterDays: v.window_after_days,
-    mode: v.mode as VisitMode,
-    assessments: v.assessments as AssessmentType[],
+    mode: v.mode,
+    assessments: v.assessments,
   }));
   const plan = (baseline: string) => planVisits(baseline, definitions);
   const [document] = await dataSource.query<{ id: string }[]>(

@@ -11,7 +11,7 @@ import {
   ScheduledVisitEntity,
   uniqueViolation,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
+import { Clock, DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
@@ -25,6 +25,7 @@ export class ConsentsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
     private readonly calendar: SiteCalendar,
+    private readonly clock: Clock,
   ) {}
 
   listDocuments(): Promise<ConsentDocumentEntity[]> {
@@ -190,7 +191,7 @@ export class ConsentsService {
         const result = await manager
           .createQueryBuilder()
           .update(ScheduledVisitEntity)
-          .set({ cancelledAt: () => 'now()', cancelReason: 'consent for registry follow-up withdrawn' })
+          .set({ cancelledAt: this.clock.now(), cancelReason: 'consent for registry follow-up withdrawn' })
           .where('participant_id = :id AND cancelled_at IS NULL AND window_end >= :on', {
             id: participant.id,
             on: input.withdrawnOn,
@@ -253,10 +254,10 @@ function toGrants(
   withdrawals: ConsentWithdrawalEntity[],
 ): ConsentGrant[] {
   return consents.map((consent) => ({
-    scopes: consent.scopes as ConsentScope[],
+    scopes: consent.scopes,
     signedOn: consent.signedOn,
     withdrawnScopes: withdrawals
       .filter((w) => w.participantConsentId === consent.id)
-      .map((w) => ({ scope: w.scope as ConsentScope, withdrawnOn: w.withdrawnOn })),
+      .map((w) => ({ scope: w.scope, withdrawnOn: w.withdrawnOn })),
   }));
 }

@@ -4,7 +4,8 @@ import { CriteriaDocument, explainStoredDetermination, notScreenedReason } from 
 import { recordAudit } from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource } from 'typeorm';
-import { Actor, siteFilterOf } from '../auth/actor';
+import { siteScopeOf } from '../auth/access-policy';
+import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
 import type { EligibilityDto, FlagDto, FlagQueryDto } from './flag.dto';
 
@@ -47,7 +48,7 @@ export class FlagsService {
 
   /** Flags of the caller's sites (admins: all), newest first. */
   async list(actor: Actor, query: FlagQueryDto): Promise<[FlagDto[], number]> {
-    const filter = siteFilterOf(actor);
+    const filter = siteScopeOf(actor);
     const rows = await this.dataSource.query<FlagRow[]>(
       `SELECT f.*, t.title AS trial_title, p.site_id, count(*) OVER () AS total
          FROM eligibility_flag f JOIN participant p ON p.id = f.participant_id JOIN trial t ON t.id = f.trial_id

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Role } from '@registry/domain';
 import { ParticipantEntity } from '@registry/persistence';
 import { notFound } from '@registry/platform';
 import type { EntityManager } from 'typeorm';
-import { Actor, siteFilterOf } from '../auth/actor';
+import { maySeeSite, mayWriteParticipantData } from '../auth/access-policy';
+import type { Actor } from '../auth/actor';
 
 /**
  * Which participants a caller may see: admins all, coordinators and monitors those of their own sites.
@@ -28,12 +28,11 @@ export class ParticipantAccess {
   /** Writes are for coordinators of the participant's own site (the role guard has already kept others out). */
   async writable(manager: EntityManager, actor: Actor, participantId: string): Promise<ParticipantEntity> {
     const participant = await this.visible(manager, actor, participantId, true);
-    if (actor.role !== Role.Coordinator) throw notFound('Participant');
+    if (!mayWriteParticipantData(actor, participant.siteId)) throw notFound('Participant');
     return participant;
   }
 
   canSee(actor: Actor, siteId: string): boolean {
-    const filter = siteFilterOf(actor);
-    return filter.all || filter.siteIds.includes(siteId);
+    return maySeeSite(actor, siteId);
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import {
   allowedTransitions,
+  AmyloidStatus,
   canTransition,
   formatRegistryId,
   hasHappenedBy,
@@ -19,9 +20,10 @@ import {
   recordAuditedChange,
   SiteEntity,
 } from '@registry/persistence';
-import { notFound, SiteCalendar } from '@registry/platform';
+import { Clock, notFound, SiteCalendar } from '@registry/platform';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, siteFilterOf } from '../auth/actor';
+import { siteScopeOf } from '../auth/access-policy';
+import type { Actor } from '../auth/actor';
 import { RateLimiter } from '../common/rate-limiter';
 import { identityFingerprint } from './identity-fingerprint';
 import { ParticipantAccess } from './participant-access';
@@ -45,6 +47,7 @@ export class ParticipantsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
     private readonly calendar: SiteCalendar,
+    private readonly clock: Clock,
     private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
   ) {}
@@ -123,7 +126,7 @@ export class ParticipantsService {
         identityFingerprint: fingerprint,
         protocolId: null,
         baselineDate: null,
-        amyloidStatus: 'unknown',
+        amyloidStatus: AmyloidStatus.Unknown,
       });
       await manager.insert(ParticipantEntity, participant);
       await manager.insert(ParticipantIdentityEntity, {
@@ -198,23 +201,26 @@ export class ParticipantsService {
 
   async list(actor: Actor, query: ParticipantQueryDto): Promise<[ParticipantEntity[], number]> {
     const builder = this.dataSource.getRepository(ParticipantEntity).createQueryBuilder('p');
-    const filter = siteFilterOf(actor);
+    const filter = siteScopeOf(actor);
     if (!filter.all) builder.andWhere('p.site_id = ANY(:siteIds::uuid[])', { siteIds: filter.siteIds });
     if (query.siteId) builder.andWhere('p.site_id = :siteId', { siteId: query.siteId });
     if (query.status) builder.andWhere('p.status = :status', { status: query.status });
     if (query.registryId) builder.andWhere('p.id LIKE :prefix', { prefix: `${query.registryId}%` });
     if (query.overdue === 'true') {
       // Same rule as scheduledVisitStatus() in libs/domain: past the window, and the next window not yet open,
-      // with "today" taken in the site's own time zone.
-      builder.andWhere(`EXISTS (
+      // with "today" taken in the site's own time zone at the injected clock's instant (as SiteCalendar does).
+      builder.andWhere(
+        `EXISTS (
         SELECT 1 FROM scheduled_visit sv JOIN site s ON s.id = p.site_id
         WHERE sv.participant_id = p.id AND sv.cancelled_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.scheduled_visit_id = sv.id)
-          AND sv.window_end < (now() AT TIME ZONE s.time_zone)::date
+          AND sv.window_end < (:now::timestamptz AT TIME ZONE s.time_zone)::date
           AND NOT EXISTS (
             SELECT 1 FROM scheduled_visit nxt
             WHERE nxt.participant_id = sv.participant_id AND nxt.window_start > sv.window_start
-              AND nxt.window_start <= (now() AT TIME ZONE s.time_zone)::date))`);
+              AND nxt.window_start <= (:now::timestamptz AT TIME ZONE s.time_zone)::date))`,
+        { now: this.clock.now() },
+      );
     }
     const descending = query.sort.startsWith('-');
     const column = SORT_COLUMNS[query.sort.replace('-', '') as keyof typeof SORT_COLUMNS];

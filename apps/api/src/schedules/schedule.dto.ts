@@ -91,8 +91,8 @@ export class ProtocolVisitDto extends ProtocolVisitInputDto {
       dayOffset: v.dayOffset,
       windowBeforeDays: v.windowBeforeDays,
       windowAfterDays: v.windowAfterDays,
-      mode: v.mode as VisitMode,
-      assessments: v.assessments as AssessmentType[],
+      mode: v.mode,
+      assessments: v.assessments,
     };
   }
 }

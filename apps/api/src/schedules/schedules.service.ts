@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   addDays,
-  dateInTimeZone,
   daysBetween,
   EARLIEST_CALENDAR_DATE,
   isWithinCalendarRange,
@@ -11,7 +10,6 @@ import {
   ProtocolVisitDefinition,
   scheduledVisitStatus,
   VisitMode,
-  AssessmentType,
 } from '@registry/domain';
 import {
   ParticipantEntity,
@@ -24,7 +22,7 @@ import {
   SiteEntity,
   VisitEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound } from '@registry/platform';
+import { Clock, DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
 import { DataSource, In } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
@@ -43,8 +41,8 @@ const toDefinition = (v: ProtocolVisitEntity): ProtocolVisitDefinition => ({
   dayOffset: v.dayOffset,
   windowBeforeDays: v.windowBeforeDays,
   windowAfterDays: v.windowAfterDays,
-  mode: v.mode as VisitMode,
-  assessments: v.assessments as AssessmentType[],
+  mode: v.mode,
+  assessments: v.assessments,
 });
 
 const windowWithinCalendarRange = (window: { windowStart: string; windowEnd: string }): boolean =>
@@ -63,6 +61,8 @@ export class SchedulesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
+    private readonly clock: Clock,
+    private readonly calendar: SiteCalendar,
   ) {}
 
   listProtocols(): Promise<ProtocolEntity[]> {
@@ -163,7 +163,7 @@ export class SchedulesService {
     return this.schedule(actor, participantId);
   }
 
-  async schedule(actor: Actor, participantId: string, now = new Date()): Promise<ScheduleDto> {
+  async schedule(actor: Actor, participantId: string): Promise<ScheduleDto> {
     const manager = this.dataSource.manager;
     const participant = await this.access.visible(manager, actor, participantId);
     const site = await manager.findOneByOrFail(SiteEntity, { id: participant.siteId });
@@ -176,7 +176,7 @@ export class SchedulesService {
       ? await manager.findBy(VisitEntity, { scheduledVisitId: In(scheduled.map((s) => s.id)) })
       : [];
     const visitBySchedule = new Map(visits.map((v) => [v.scheduledVisitId, v.id]));
-    const today = dateInTimeZone(now, site.timeZone);
+    const today = this.calendar.today(site.timeZone);
     const open = scheduled.filter((s) => !s.cancelledAt);
     return {
       participantId: participant.id,
@@ -271,7 +271,7 @@ export class SchedulesService {
         scheduledVisitId,
       );
       await manager.update(ScheduledVisitEntity, scheduled.id, {
-        cancelledAt: new Date(),
+        cancelledAt: this.clock.now(),
         cancelReason: reason,
       });
       await recordAuditedChange(

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { diffForAudit, recordAudit, SiteEntity, uniqueViolation } from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource, In } from 'typeorm';
-import { Actor, siteFilterOf } from '../auth/actor';
+import { siteScopeOf } from '../auth/access-policy';
+import type { Actor } from '../auth/actor';
 import { Role } from '@registry/domain';
 import type { CreateSiteDto, UpdateSiteDto } from './site.dto';
 
@@ -16,7 +17,7 @@ export class SitesService {
     const repository = this.dataSource.getRepository(SiteEntity);
     if (actor.role === Role.Sponsor)
       return repository.find({ where: { active: true }, order: { code: 'ASC' } });
-    const filter = siteFilterOf(actor);
+    const filter = siteScopeOf(actor);
     return repository.find({ where: filter.all ? {} : { id: In(filter.siteIds) }, order: { code: 'ASC' } });
   }
 

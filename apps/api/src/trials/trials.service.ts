@@ -10,9 +10,10 @@ import {
   TrialEntity,
   TrialSiteProposalEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorKind, notFound } from '@registry/platform';
+import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { TrialSiteProposalState } from '@registry/persistence';
+import { maySeeSite } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
 
@@ -37,7 +38,10 @@ function checkCriteria(criteria: unknown): void {
 
 @Injectable()
 export class TrialsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** Sponsors see their organisation's trials; admins all; coordinators and monitors those at their sites. */
   async list(actor: Actor): Promise<TrialEntity[]> {
@@ -228,7 +232,7 @@ export class TrialsService {
     siteId: string,
     decision: SiteDecision,
   ): Promise<TrialSiteProposalEntity> {
-    if (actor.role !== Role.Admin && !actor.siteIds.includes(siteId)) throw notFound('Site proposal');
+    if (!maySeeSite(actor, siteId)) throw notFound('Site proposal');
     return this.dataSource.transaction(async (manager) => {
       const proposal = await manager.findOne(TrialSiteProposalEntity, {
         where: { trialId, siteId },
@@ -245,7 +249,7 @@ export class TrialsService {
           { state: proposal.state },
         );
       }
-      Object.assign(proposal, { state: decision, decidedBy: actor.userId, decidedAt: new Date() });
+      Object.assign(proposal, { state: decision, decidedBy: actor.userId, decidedAt: this.clock.now() });
       await manager.update(TrialSiteProposalEntity, proposal.id, {
         state: proposal.state,
         decidedBy: proposal.decidedBy,

@@ -96,8 +96,8 @@ export class UserDto {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   lastLoginAt: string | null;
 
-  /** Never the password hash or the failure counter. */
-  static from(this: void, user: UserEntity): UserDto {
+  /** Never the password hash or the failure counter; a lock that has run out by `now` is shown as none. */
+  static from(this: void, user: UserEntity, now: Date): UserDto {
     return {
       id: user.id,
       email: user.email,
@@ -106,7 +106,7 @@ export class UserDto {
       siteIds: (user.sites ?? []).map((site) => site.id).sort(),
       sponsorOrganisationId: user.sponsorOrganisationId,
       active: user.active,
-      lockedUntil: user.lockedUntil && user.lockedUntil > new Date() ? user.lockedUntil.toISOString() : null,
+      lockedUntil: user.lockedUntil && user.lockedUntil > now ? user.lockedUntil.toISOString() : null,
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
     };
   }

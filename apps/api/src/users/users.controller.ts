@@ -8,7 +8,7 @@ import {
   ApiOperation,
 } from '@nestjs/swagger';
 import { ROLES, Role } from '@registry/domain';
-import { ApiErrors } from '@registry/platform';
+import { ApiErrors, Clock } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { pageOf, PageQueryDto } from '../common/paging';
@@ -23,7 +23,10 @@ import { UsersService } from './users.service';
 @ApiErrors(400, 401, 403)
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly clock: Clock,
+  ) {}
 
   @Get()
   @ApiOperation({ operationId: 'listUsers', summary: 'List users' })
@@ -31,7 +34,11 @@ export class UsersController {
   @ApiOkResponse({ type: UserPageDto })
   async list(@Query() query: PageQueryDto): Promise<UserPageDto> {
     const [users, total] = await this.users.list(query);
-    return pageOf(users.map(UserDto.from), total, query);
+    return pageOf(
+      users.map((user) => UserDto.from(user, this.clock.now())),
+      total,
+      query,
+    );
   }
 
   @Get(':id')
@@ -40,7 +47,7 @@ export class UsersController {
   @Roles(...ROLES)
   @ApiOkResponse({ type: UserDto, description: 'Admins read anyone; others only themselves' })
   async get(@CurrentActor() actor: Actor, @UuidParam() id: string): Promise<UserDto> {
-    return UserDto.from(await this.users.get(actor, id));
+    return UserDto.from(await this.users.get(actor, id), this.clock.now());
   }
 
   @Post()
@@ -49,7 +56,7 @@ export class UsersController {
   @Roles(Role.Admin)
   @ApiCreatedResponse({ type: UserDto })
   async create(@Body() body: CreateUserDto): Promise<UserDto> {
-    return UserDto.from(await this.users.create(body));
+    return UserDto.from(await this.users.create(body), this.clock.now());
   }
 
   @Patch(':id')
@@ -58,7 +65,7 @@ export class UsersController {
   @Roles(Role.Admin)
   @ApiOkResponse({ type: UserDto })
   async update(@UuidParam() id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
-    return UserDto.from(await this.users.update(id, body));
+    return UserDto.from(await this.users.update(id, body), this.clock.now());
   }
 
   @Post(':id/deactivate')
@@ -72,7 +79,7 @@ export class UsersController {
     @UuidParam() id: string,
     @Body() body: ReasonDto,
   ): Promise<UserDto> {
-    return UserDto.from(await this.users.setActive(actor, id, false, body.reason));
+    return UserDto.from(await this.users.setActive(actor, id, false, body.reason), this.clock.now());
   }
 
   @Post(':id/reactivate')
@@ -86,6 +93,6 @@ export class UsersController {
     @UuidParam() id: string,
     @Body() body: ReasonDto,
   ): Promise<UserDto> {
-    return UserDto.from(await this.users.setActive(actor, id, true, body.reason));
+    return UserDto.from(await this.users.setActive(actor, id, true, body.reason), this.clock.now());
   }
 }

@@ -11,7 +11,7 @@ import {
   uniqueViolation,
   UserEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorDetail, ErrorKind, notFound } from '@registry/platform';
+import { Clock, DomainError, ErrorDetail, ErrorKind, notFound } from '@registry/platform';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { PasswordHasher } from '../auth/password-hasher';
@@ -29,6 +29,7 @@ export class UsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
   ) {}
 
   async list(query: PageQueryDto): Promise<[UserEntity[], number]> {
@@ -167,7 +168,7 @@ export class UsersService {
         await manager.update(
           RefreshTokenEntity,
           { userId: user.id, revokedAt: IsNull() },
-          { revokedAt: new Date() },
+          { revokedAt: this.clock.now() },
         );
       }
       await recordAudit(manager, {

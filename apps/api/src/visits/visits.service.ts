@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import {
   AMYLOID_MODALITY_OF_ASSESSMENT,
   AmyloidStatus,
-  AssessmentType,
   BIOMARKER_ASSESSMENTS,
   checkAssessment,
   ConsentScope,
@@ -23,7 +22,14 @@ import {
   ScheduledVisitEntity,
   VisitEntity,
 } from '@registry/persistence';
-import { DomainError, ErrorDetail, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
+import {
+  canonicalJson,
+  DomainError,
+  ErrorDetail,
+  ErrorKind,
+  notFound,
+  SiteCalendar,
+} from '@registry/platform';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
@@ -69,7 +75,8 @@ export class VisitsService {
     if (problems.length > 0) {
       throw new DomainError(ErrorKind.InvalidInput, 'validation_failed', 'Validation failed', problems);
     }
-    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    // Canonical: a retry with the same body in another key order is the same request, not a 409.
+    const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
 
     return this.dataSource.transaction(async (manager) => {
       // The participant row lock serialises writers for this participant, idempotent retries included.
@@ -200,7 +207,7 @@ export class VisitsService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!assessment) throw notFound('Assessment');
-      const checked = checkAssessment({ type: assessment.type as AssessmentType, values: input.values });
+      const checked = checkAssessment({ type: assessment.type, values: input.values });
       if (checked.problems.length > 0) {
         throw new DomainError(
           ErrorKind.InvalidInput,
@@ -285,7 +292,7 @@ export class VisitsService {
 
   /** The participant's amyloid status from the most recent PET, CSF or plasma result with a known status. */
   private async refreshAmyloidStatus(manager: EntityManager, participant: ParticipantEntity) {
-    const rows = await manager.query<{ type: string; performed_on: string; status: string }[]>(
+    const rows = await manager.query<{ type: string; performed_on: string; status: AmyloidStatus }[]>(
       `SELECT DISTINCT ON (type) type, performed_on::text, derived->>'amyloidStatus' AS status
          FROM assessment
         WHERE participant_id = $1 AND type = ANY($2::text[]) AND derived->>'amyloidStatus' <> 'unknown'
@@ -295,7 +302,7 @@ export class VisitsService {
     const current = currentAmyloidStatus(
       rows.map((row) => ({
         modality: AMYLOID_MODALITY_OF_ASSESSMENT[row.type]!,
-        status: row.status as AmyloidStatus,
+        status: row.status,
         date: row.performed_on,
       })),
     );

@@ -3,6 +3,7 @@ import { Inject } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import { JobName, QueueName } from '@registry/jobs';
 import { writeAuditCheckpoint } from '@registry/persistence';
+import { Clock } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { workerOptions } from '../runtime/worker-options';
@@ -12,6 +13,7 @@ export class MaintenanceProcessor extends QueueProcessor {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(Environment) private readonly config: Environment,
+    private readonly clock: Clock,
   ) {
     super();
   }
@@ -20,8 +22,8 @@ export class MaintenanceProcessor extends QueueProcessor {
     // Published outbox rows have done their work; keeping a week of them helps when tracing a delivery.
     [JobName.PruneOutbox]: async (job) => {
       const [, deleted] = await this.dataSource.query<[unknown, number]>(
-        `DELETE FROM outbox_event WHERE published_at < now() - make_interval(days => $1)`,
-        [job.data.olderThanDays],
+        `DELETE FROM outbox_event WHERE published_at < $2::timestamptz - make_interval(days => $1)`,
+        [job.data.olderThanDays, this.clock.now()],
       );
       return deleted > 0
         ? { status: 'done', detail: { deleted } }
@@ -29,7 +31,11 @@ export class MaintenanceProcessor extends QueueProcessor {
     },
 
     [JobName.WriteAuditCheckpoint]: async () => {
-      const outcome = await writeAuditCheckpoint(this.dataSource, this.config.AUDIT_CHECKPOINT_KEY);
+      const outcome = await writeAuditCheckpoint(
+        this.dataSource,
+        this.config.AUDIT_CHECKPOINT_KEY,
+        this.clock.now(),
+      );
       if (outcome.status === 'skipped') return { status: 'skipped', detail: { reason: outcome.reason } };
       const { id, headEventId, headHash, createdAt, signature } = outcome.checkpoint;
       // A second copy outside the database (logs are shipped elsewhere): it shows a checkpoint deleted later.

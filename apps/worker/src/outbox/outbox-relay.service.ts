@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { EventJob, jobForEvent, QueueName, UnroutableEventError } from '@registry/jobs';
-import { redisOptionsFromUrl } from '@registry/platform';
+import { Clock, redisOptionsFromUrl } from '@registry/platform';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -69,6 +69,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(Environment) private readonly config: Environment,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -140,17 +141,23 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       const enqueued = outcomes.filter((outcome) => outcome.enqueued).map((outcome) => outcome.id);
       const failed = outcomes.filter((outcome) => !outcome.enqueued);
       if (enqueued.length > 0)
-        await manager.query(`UPDATE outbox_event SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+        await manager.query(`UPDATE outbox_event SET published_at = $2 WHERE id = ANY($1::bigint[])`, [
           enqueued,
+          this.clock.now(),
         ]);
       if (failed.length > 0)
         await manager.query(
           `UPDATE outbox_event o
               SET publish_attempts = o.publish_attempts + 1, last_error = f.error,
-                  failed_at = CASE WHEN f.permanent THEN now() END
+                  failed_at = CASE WHEN f.permanent THEN $4::timestamptz END
              FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS f(id, error, permanent)
             WHERE o.id = f.id`,
-          [failed.map((f) => f.id), failed.map((f) => f.error.slice(0, 500)), failed.map((f) => f.permanent)],
+          [
+            failed.map((f) => f.id),
+            failed.map((f) => f.error.slice(0, 500)),
+            failed.map((f) => f.permanent),
+            this.clock.now(),
+          ],
         );
       const setAside = failed.filter((f) => f.permanent).length;
       return {

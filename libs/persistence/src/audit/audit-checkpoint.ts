@@ -25,12 +25,12 @@ export type CheckpointOutcome =
 
 /**
  * Signs the current head of the audit chain into `audit_checkpoint`, unless the newest checkpoint already
- * names it. Called by the worker's scheduled job and callable directly (tests, an operator's script).
+ * names it, signed as made at `now` (the caller's clock). Called by the worker's scheduled job and callable directly (tests, an operator's script).
  */
 export async function writeAuditCheckpoint(
   dataSource: DataSource,
   key: string,
-  now: Date = new Date(),
+  now: Date,
 ): Promise<CheckpointOutcome> {
   // Ordered by the bigint column (a.id), not by the text alias, which would put '9' after '10'.
   const [head] = await dataSource.query<{ id: string; hash: string }[]>(

@@ -1,3 +1,4 @@
+import { ConsentScope } from '@registry/domain';
 import {
   Check,
   Column,
@@ -36,7 +37,7 @@ export class ConsentDocumentEntity {
   effectiveDate: string;
 
   @Column({ type: 'text', array: true })
-  scopes: string[];
+  scopes: ConsentScope[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
@@ -68,7 +69,7 @@ export class ParticipantConsentEntity {
   signedOn: string;
 
   @Column({ type: 'text', array: true })
-  scopes: string[];
+  scopes: ConsentScope[];
 
   @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
   recordedAt: Date;
@@ -93,7 +94,7 @@ export class ConsentWithdrawalEntity {
   consent?: Relation<ParticipantConsentEntity>;
 
   @Column({ type: 'text' })
-  scope: string;
+  scope: ConsentScope;
 
   @Column({ name: 'withdrawn_on', type: 'date' })
   withdrawnOn: string;

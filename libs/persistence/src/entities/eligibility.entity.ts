@@ -1,3 +1,4 @@
+import { EligibilityResult } from '@registry/domain';
 import {
   Check,
   Column,
@@ -53,7 +54,7 @@ export class EligibilityDeterminationEntity {
   criteriaVersion: number;
 
   @Column({ type: 'text' })
-  result: string;
+  result: EligibilityResult;
 
   /** The one test that would decide an undetermined participant, if there is one. */
   @Column({ name: 'one_test_away', type: 'text', nullable: true })
@@ -100,7 +101,7 @@ export class EligibilityHistoryEntity {
   criteriaVersion: number;
 
   @Column({ type: 'text' })
-  result: string;
+  result: EligibilityResult;
 
   @Column({ name: 'one_test_away', type: 'text', nullable: true })
   oneTestAway: string | null;

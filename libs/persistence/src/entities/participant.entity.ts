@@ -1,4 +1,4 @@
-import { ParticipantStatus } from '@registry/domain';
+import { AmyloidModality, AmyloidStatus, ParticipantStatus } from '@registry/domain';
 import {
   Check,
   Column,
@@ -113,10 +113,10 @@ export class ParticipantEntity {
 
   /** Derived from the most recent PET, CSF or plasma result; kept current in the same transaction. */
   @Column({ name: 'amyloid_status', type: 'text', default: 'unknown' })
-  amyloidStatus: string;
+  amyloidStatus: AmyloidStatus;
 
   @Column({ name: 'amyloid_modality', type: 'text', nullable: true })
-  amyloidModality: string | null;
+  amyloidModality: AmyloidModality | null;
 
   @Column({ name: 'amyloid_date', type: 'date', nullable: true })
   amyloidDate: string | null;

@@ -1,3 +1,4 @@
+import { AssessmentType, VisitMode } from '@registry/domain';
 import {
   Check,
   Column,
@@ -70,8 +71,8 @@ export class ProtocolVisitEntity {
   windowAfterDays: number;
 
   @Column({ type: 'text' })
-  mode: string;
+  mode: VisitMode;
 
   @Column({ type: 'text', array: true })
-  assessments: string[];
+  assessments: AssessmentType[];
 }

@@ -1,3 +1,4 @@
+import { AssessmentType, VisitMode } from '@registry/domain';
 import {
   Check,
   Column,
@@ -93,7 +94,7 @@ export class VisitEntity {
   visitDate: string;
 
   @Column({ type: 'text' })
-  mode: string;
+  mode: VisitMode;
 
   /** Outside the scheduled visit's window: allowed, recorded as a protocol deviation with its reason. */
   @Column({ type: 'boolean', default: false })
@@ -147,7 +148,7 @@ export class AssessmentEntity {
   participant?: Relation<ParticipantEntity>;
 
   @Column({ type: 'text' })
-  type: string;
+  type: AssessmentType;
 
   @Column({ name: 'performed_on', type: 'date' })
   performedOn: string;
@@ -191,7 +192,7 @@ export class LatestAssessmentEntity {
   participant?: Relation<ParticipantEntity>;
 
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'participant_latest_assessment_pkey' })
-  type: string;
+  type: AssessmentType;
 
   /** Tracer, platform or analyte; empty for assessments without one. */
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'participant_latest_assessment_pkey' })

@@ -291,8 +291,8 @@ async function queryParticipants(
       ? [`SELECT * FROM participant WHERE id = ANY(${at(1)}::text[])`, [chosen.ids]]
       : [cohortSliceQuery(trialIds ? 2 : 1), [chosen.siteIds, chosen.after, chosen.limit]];
   // Filtered in the aggregate, not in the WHERE clause: a `trial_id = ANY(...)` condition there can lead the
-  // planner to the trial index, scanning every determination of those trials (measured: 0.6 s instead of
-  // 0.06 s a batch). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
+  // planner to the trial index, scanning every determination of those trials, ten times slower a batch
+  // (docs/PERFORMANCE.md). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
   const storedForTrials = trialIds
     ? `'stored', (SELECT json_agg(CASE WHEN d.leaf_judgements IS NULL
                          THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, true)
