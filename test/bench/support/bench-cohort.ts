@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Environment, generateSecret, loadConfig, SECRET_VARIABLES } from '@registry/config';
-import { Criterion, dateInTimeZone, TRIAL_TEMPLATES, TrialTemplate } from '@registry/domain';
+import { Criterion, dayBegunEverywhere, TRIAL_TEMPLATES, TrialTemplate } from '@registry/domain';
 import { ensureAppRole, migrationDataSourceOptions, runMigrationsLocked } from '@registry/persistence';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
@@ -151,7 +151,9 @@ export async function openBenchCohort(participants: number): Promise<BenchCohort
       participants: participants - count,
       seed: 42 + count,
       siteIds,
-      today: dateInTimeZone(new Date(), 'UTC'),
+      // Not UTC's day: between 00:00 and 05:00 UTC that is tomorrow in Boston, and screening rightly does not
+      // count a result dated after the site's today (the SQL floor, which reads only the latest, would).
+      today: dayBegunEverywhere(new Date()),
       historyYears: 5,
       fingerprintKey: config.IDENTITY_FINGERPRINT_KEY,
       onProgress: (written) => {

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '@registry/config';
 import { ensureAppRole, migrationDataSourceOptions, runMigrationsLocked } from '@registry/persistence';
-import { SiteCalendar, SystemClock } from '@registry/platform';
+import { dayBegunEverywhere } from '@registry/domain';
+import { SystemClock } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { ensureDemoTrials } from './demo-data';
 import { DEMO_LOGINS_FILE, ensureDemoIdentityWithLogins } from './demo-logins';
@@ -48,8 +49,8 @@ async function main(): Promise<void> {
     const toWrite = demo ? Math.max(0, participants - count) : participants;
     const started = Date.now();
     if (toWrite > 0) {
-      // The demo's history ends today in UTC; the CLI has no Nest container, so it builds the calendar itself.
-      const today = new SiteCalendar(new SystemClock()).today('UTC');
+      // The demo's history ends on the latest day begun at every site (no result dated after a site's today).
+      const today = dayBegunEverywhere(new SystemClock().now());
       const totals = await writeSyntheticCohort(dataSource, {
         participants: toWrite,
         seed: seed + count,

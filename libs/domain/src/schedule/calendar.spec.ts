@@ -1,6 +1,8 @@
 import {
   addDays,
   ageOn,
+  dateInTimeZone,
+  dayBegunEverywhere,
   daysBetween,
   hasHappenedBy,
   isPerformedWithinVisit,
@@ -30,6 +32,16 @@ describe('calendar arithmetic', () => {
     expect(ageOn('1960-02-29', '2027-03-01')).toBe(67);
     expect(ageOn('1960-02-29', '2028-02-29')).toBe(68);
     expect(ageOn('1960-12-31', '2026-01-01')).toBe(65);
+  });
+});
+
+describe('the day begun everywhere', () => {
+  it('is never after today at any site, and is today at UTC-12', () => {
+    const instant = new Date('2026-12-02T01:56:00Z'); // 2026-12-01 20:56 in Boston, 10:56 on the 2nd in Tokyo
+    expect(dayBegunEverywhere(instant)).toBe('2026-12-01');
+    for (const zone of ['America/New_York', 'Pacific/Pago_Pago', 'Asia/Tokyo', 'Pacific/Kiritimati', 'UTC'])
+      expect(dayBegunEverywhere(instant) <= dateInTimeZone(instant, zone)).toBe(true);
+    expect(dayBegunEverywhere(new Date('2026-12-02T12:00:00Z'))).toBe('2026-12-02');
   });
 });
 

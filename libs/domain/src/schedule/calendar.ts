@@ -47,6 +47,15 @@ export function dateInTimeZone(instant: Date, timeZone: string): CalendarDate {
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
+/**
+ * The latest calendar day that has begun in every time zone at `instant`: the day at UTC-12 (`Etc/GMT+12`;
+ * the sign of Etc zones is inverted). Synthetic histories end on it, so that no site holds a result dated after
+ * its own today (which screening rightly does not count yet).
+ */
+export function dayBegunEverywhere(instant: Date): CalendarDate {
+  return dateInTimeZone(instant, 'Etc/GMT+12');
+}
+
 /** The calendar day in a time zone at `now`, worked out once per zone: a batch of participants has few zones. */
 export function calendarDaysAt(now: Date): (timeZone: string) => CalendarDate {
   const dayByZone = new Map<string, CalendarDate>();
