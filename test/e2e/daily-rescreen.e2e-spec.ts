@@ -12,6 +12,7 @@ import {
   tokyoToday,
 } from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
+import { waitFor } from '../support/wait-for';
 import { acceptTrialSites } from '../support/trial-fixture';
 import { createIdentityFixture, identityEnv, IdentityFixture, Login } from '../support/identity-fixture';
 
@@ -40,17 +41,6 @@ const AGE_65_TRIAL = {
     },
   },
 };
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Drives the daily re-screen as the worker's scheduler would: a tick at the clock's time, then waits until

@@ -4,26 +4,11 @@ import { loadProfiles } from '@registry/persistence';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
+import { waitFor } from '../support/wait-for';
 import { acceptTrialSites } from '../support/trial-fixture';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
-
-async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  timeoutMs = 15000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface EligibilityView {
   result: string | null;
