@@ -53,6 +53,24 @@ export interface RelayPass {
  * It wakes on the NOTIFY that the outbox trigger sends at commit (reconnecting its LISTEN connection with
  * back-off when it drops), and polls as a safety net.
  */
+/**
+ * How long one job add may take before the pass records a failure on its row. Without Redis, BullMQ's add waits
+ * for the connection to become ready again rather than failing, and the pass would hold its row locks all that
+ * time. An add that completes after the deadline is harmless: the row stays unpublished, the next pass adds
+ * the same job id again, and BullMQ keeps one.
+ */
+const ENQUEUE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  // The add may still settle after the deadline: observe it so that it is never an unhandled rejection.
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelayService.name);
@@ -184,7 +202,11 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       return { id: row.id, enqueued: false, error: error.message, permanent: true };
     }
     try {
-      await this.queue(job.queue).add(job.name, job.data, job.opts);
+      await withTimeout(
+        this.queue(job.queue).add(job.name, job.data, job.opts),
+        ENQUEUE_TIMEOUT_MS,
+        `adding the job did not finish within ${ENQUEUE_TIMEOUT_MS} ms (is Redis reachable?)`,
+      );
       return { id: row.id, enqueued: true };
     } catch (error) {
       return { id: row.id, enqueued: false, error: (error as Error).message, permanent: false };
