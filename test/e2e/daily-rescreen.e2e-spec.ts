@@ -13,7 +13,7 @@ import {
 } from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
 import { waitFor } from '../support/wait-for';
-import { acceptTrialSites } from '../support/trial-fixture';
+import { acceptTrialSites, createRecruitingTrial } from '../support/trial-fixture';
 import { createIdentityFixture, identityEnv, IdentityFixture, Login } from '../support/identity-fixture';
 
 /**
@@ -442,21 +442,13 @@ describe('daily re-screen: AHEAD A3 on the 65th birthday of a participant with n
         ],
       })
       .expect(201);
-    const trial = await api
-      .http()
-      .post('/api/v1/trials')
-      .set(f.sponsorAlpha.auth)
-      .send({
-        title: AHEAD_A3.title,
-        registryNumber: AHEAD_A3.registryNumber,
-        phase: AHEAD_A3.phase,
-        status: 'recruiting',
-        siteIds: [f.sites.tokyo],
-        targetEnrolment: 400,
-        criteria: AHEAD_A3.criteria,
-      })
-      .expect(201);
-    await acceptTrialSites(api, f.admin, trial.body.id, [f.sites.tokyo]);
+    await createRecruitingTrial(
+      api,
+      { sponsor: f.sponsorAlpha, admin: f.admin },
+      AHEAD_A3,
+      [f.sites.tokyo],
+      400,
+    );
     await driver.settle();
   });
 

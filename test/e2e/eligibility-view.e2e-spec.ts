@@ -5,7 +5,7 @@ import { ScreeningService } from '../../apps/worker/src/screening/screening.serv
 import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
 import { waitFor } from '../support/wait-for';
-import { acceptTrialSites } from '../support/trial-fixture';
+import { createRecruitingTrial } from '../support/trial-fixture';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
@@ -35,21 +35,7 @@ describe('the eligibility view: the stored determination with the explanation st
     api = await startApi(system.config);
     worker = await startWorker(system.config);
     f = await createIdentityFixture(api);
-    const trial = await api
-      .http()
-      .post('/api/v1/trials')
-      .set(f.sponsorAlpha.auth)
-      .send({
-        title: TB3.title,
-        registryNumber: TB3.registryNumber,
-        phase: TB3.phase,
-        status: 'recruiting',
-        siteIds: [f.sites.tokyo],
-        targetEnrolment: 2000,
-        criteria: TB3.criteria,
-      })
-      .expect(201);
-    await acceptTrialSites(api, f.admin, trial.body.id, [f.sites.tokyo]);
+    await createRecruitingTrial(api, { sponsor: f.sponsorAlpha, admin: f.admin }, TB3, [f.sites.tokyo]);
     participantId = await enrolConsentedParticipant(api, f, await createConsentDocument(api, f.admin));
   });
 

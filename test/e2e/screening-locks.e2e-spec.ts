@@ -5,7 +5,7 @@ import { ScreeningService } from '../../apps/worker/src/screening/screening.serv
 import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
 import { createTestSystem, startApi, TestApi, TestSystem } from '../support/harness';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
-import { acceptTrialSites } from '../support/trial-fixture';
+import { createRecruitingTrial } from '../support/trial-fixture';
 
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
 
@@ -55,21 +55,7 @@ describe('screening row locks', () => {
       .set(f.coordinatorTokyo.auth)
       .send({ to: 'enrolled', effectiveDate: tokyoToday(), reason: 'Followed in the registry' })
       .expect(200);
-    const trial = await api
-      .http()
-      .post('/api/v1/trials')
-      .set(f.sponsorAlpha.auth)
-      .send({
-        title: TB3.title,
-        registryNumber: TB3.registryNumber,
-        phase: TB3.phase,
-        status: 'recruiting',
-        siteIds: [f.sites.tokyo],
-        targetEnrolment: 2000,
-        criteria: TB3.criteria,
-      })
-      .expect(201);
-    await acceptTrialSites(api, f.admin, trial.body.id, [f.sites.tokyo]);
+    await createRecruitingTrial(api, { sponsor: f.sponsorAlpha, admin: f.admin }, TB3, [f.sites.tokyo]);
     await screening.screen([participantId]);
     other = new Client({ connectionString: system.config.DATABASE_URL });
     await other.connect();
