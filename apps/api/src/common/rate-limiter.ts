@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Environment } from '@registry/config';
-import { RedisClient } from '@registry/platform';
+import { Clock, RedisClient } from '@registry/platform';
 
 /** What a limit counts, and per whom: log-ins per IP address, duplicate checks per user. */
 export type RateLimitedAction = 'login' | 'duplicate-check';
@@ -17,18 +17,20 @@ export class RateLimiter {
   constructor(
     private readonly redis: RedisClient,
     @Inject(Environment) private readonly config: Environment,
+    private readonly clock: Clock,
   ) {}
 
   /** Counts one attempt; returns the seconds to wait when the subject is over its limit, else 0. */
   async hit(action: RateLimitedAction, subject: string, limitPerMinute: number): Promise<number> {
-    const window = Math.floor(Date.now() / 60000);
+    const nowMs = this.clock.now().getTime();
+    const window = Math.floor(nowMs / 60000);
     const key = `${this.config.REDIS_KEY_PREFIX}:ratelimit:${action}:${subject}:${window}`;
     try {
       const [[, count]] = (await this.redis.connection.multi().incr(key).expire(key, 120).exec()) as [
         [Error | null, number],
       ];
       if (count <= limitPerMinute) return 0;
-      return 60 - Math.floor((Date.now() / 1000) % 60);
+      return 60 - Math.floor((nowMs / 1000) % 60);
     } catch (error) {
       this.logger.warn({ msg: 'rate limiter unavailable', action, error: (error as Error).message });
       return 0;
