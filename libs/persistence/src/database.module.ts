@@ -3,8 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { dataSourceOptions, SessionSettings } from './data-source-options';
 import { DatabasePrivilegeCheck } from './database-privilege-check';
+import { REPOSITORIES, Transactions } from './repositories';
 
-/** The TypeORM connection for a Nest app; entities come from the shared list, never auto-loaded. */
+/**
+ * The TypeORM connection for a Nest app (entities come from the shared list, never auto-loaded), and the
+ * repositories and transaction runner every feature module's services take.
+ */
 @Module({})
 export class DatabaseModule {
   /**
@@ -14,6 +18,7 @@ export class DatabaseModule {
   static forRoot(processName: string, sessionSettings: SessionSettings = {}): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [Environment],
@@ -21,7 +26,8 @@ export class DatabaseModule {
             dataSourceOptions(config, `trialready-${processName}`, sessionSettings),
         }),
       ],
-      providers: [DatabasePrivilegeCheck],
+      providers: [DatabasePrivilegeCheck, Transactions, ...REPOSITORIES],
+      exports: [Transactions, ...REPOSITORIES],
     };
   }
 }

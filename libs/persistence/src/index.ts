@@ -12,3 +12,4 @@ export * from './audit/audit-checkpoint';
 export * from './database-roles';
 export * from './audit/audited-change';
 export * from './screening/start-screening-runs';
+export * from './repositories';

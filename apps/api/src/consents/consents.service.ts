@@ -1,88 +1,79 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { ConsentGrant, ConsentScope, hasHappenedBy, scopesHeld } from '@registry/domain';
+import { CalendarDate, ConsentGrant, ConsentScope, hasHappenedBy, scopesHeld } from '@registry/domain';
 import {
+  AuditRepository,
   ConsentDocumentEntity,
+  ConsentHistory,
+  ConsentRepository,
   ConsentWithdrawalEntity,
   ParticipantConsentEntity,
   participantChanged,
-  recordAudit,
-  recordAuditedChange,
-  ScheduledVisitEntity,
-  uniqueViolation,
+  ScheduleRepository,
+  Transactions,
+  Tx,
 } from '@registry/persistence';
-import { Clock, DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField, missingConsent } from '../participants/participant-errors';
-import { siteToday } from '../sites/site-today';
+import { SiteToday } from '../sites/site-today';
 import type { CreateConsentDocumentDto, RecordConsentDto, WithdrawConsentDto } from './consent.dto';
 
 @Injectable()
 export class ConsentsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly consents: ConsentRepository,
+    private readonly schedule: ScheduleRepository,
+    private readonly audit: AuditRepository,
     private readonly access: ParticipantAccess,
-    private readonly calendar: SiteCalendar,
+    private readonly siteToday: SiteToday,
     private readonly clock: Clock,
   ) {}
 
   listDocuments(): Promise<ConsentDocumentEntity[]> {
-    return this.dataSource
-      .getRepository(ConsentDocumentEntity)
-      .find({ order: { title: 'ASC', effectiveDate: 'DESC' } });
+    return this.transactions.read((tx) => this.consents.listDocuments(tx));
   }
 
-  async createDocument(input: CreateConsentDocumentDto): Promise<ConsentDocumentEntity> {
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        const document = await manager.save(manager.create(ConsentDocumentEntity, input));
-        await recordAudit(manager, {
-          action: 'consent_document.created',
-          entityType: 'consent_document',
-          entityId: document.id,
-          changes: Object.entries(input).map(([field, value]) => ({
-            field,
-            old: null,
-            new: value as unknown,
-          })),
-        });
-        return document;
-      });
-    } catch (error) {
-      if (uniqueViolation(error) === 'consent_document_version_key') {
+  createDocument(input: CreateConsentDocumentDto): Promise<ConsentDocumentEntity> {
+    return this.transactions.run(async (tx) => {
+      const document = await this.consents.insertDocument(tx, input);
+      if (document === 'version_exists') {
         throw new DomainError(
           ErrorKind.Conflict,
           'consent_document.version_exists',
           'This title, version and language exist already',
         );
       }
-      throw error;
-    }
+      await this.audit.record(tx, {
+        action: 'consent_document.created',
+        entityType: 'consent_document',
+        entityId: document.id,
+        changes: Object.entries(input).map(([field, value]) => ({ field, old: null, new: value as unknown })),
+      });
+      return document;
+    });
   }
 
-  async status(actor: Actor, participantId: string) {
-    const participant = await this.access.visible(this.dataSource.manager, actor, participantId);
-    const [consents, withdrawals] = await this.load(this.dataSource.manager, participant.id);
-    const today = await siteToday(this.dataSource.manager, this.calendar, participant.siteId);
-    return {
-      scopesHeld: [...scopesHeld(toGrants(consents, withdrawals), today)].sort(),
-      consents,
-      withdrawals,
-    };
+  status(actor: Actor, participantId: string) {
+    return this.transactions.read(async (tx) => {
+      const participant = await this.access.visible(tx, actor, participantId);
+      const history = await this.consents.historyOf(tx, participant.id);
+      const today = await this.siteToday.at(tx, participant.siteId);
+      return {
+        scopesHeld: [...scopesHeld(toGrants(history), today)].sort(),
+        consents: history.consents,
+        withdrawals: history.withdrawals,
+      };
+    });
   }
 
-  async record(
-    actor: Actor,
-    participantId: string,
-    input: RecordConsentDto,
-  ): Promise<ParticipantConsentEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const participant = await this.access.writable(manager, actor, participantId);
-      if (!hasHappenedBy(input.signedOn, await siteToday(manager, this.calendar, participant.siteId)))
+  record(actor: Actor, participantId: string, input: RecordConsentDto): Promise<ParticipantConsentEntity> {
+    return this.transactions.run(async (tx) => {
+      const participant = await this.access.writable(tx, actor, participantId);
+      if (!hasHappenedBy(input.signedOn, await this.siteToday.at(tx, participant.siteId)))
         throw invalidField('signedOn', 'notInFuture', 'signedOn is in the future at the site');
-      const document = await manager.findOneBy(ConsentDocumentEntity, { id: input.consentDocumentId });
+      const document = await this.consents.findDocument(tx, input.consentDocumentId);
       if (!document)
         throw invalidField('consentDocumentId', 'exists', 'consentDocumentId names no consent document');
       if (input.signedOn < document.effectiveDate) {
@@ -100,16 +91,14 @@ export class ConsentsService {
           `scopes ${notInDocument.join(', ')} are not granted by this document`,
         );
       }
-      const consent = await manager.save(
-        manager.create(ParticipantConsentEntity, {
-          participantId: participant.id,
-          consentDocumentId: document.id,
-          signedOn: input.signedOn,
-          scopes: input.scopes,
-        }),
-      );
-      await recordAuditedChange(
-        manager,
+      const consent = await this.consents.insertConsent(tx, {
+        participantId: participant.id,
+        consentDocumentId: document.id,
+        signedOn: input.signedOn,
+        scopes: input.scopes,
+      });
+      await this.audit.recordChange(
+        tx,
         {
           action: 'consent.recorded',
           entityType: 'participant_consent',
@@ -136,25 +125,23 @@ export class ConsentsService {
    * Withdraws scopes of one consent at once: nothing collected is deleted; without registry follow-up the
    * participant's open scheduled visits are cancelled (so no reminder goes out), and every consumer is told.
    */
-  async withdraw(
+  withdraw(
     actor: Actor,
     participantId: string,
     consentId: string,
     input: WithdrawConsentDto,
   ): Promise<ConsentWithdrawalEntity[]> {
-    return this.dataSource.transaction(async (manager) => {
-      const participant = await this.access.writable(manager, actor, participantId);
+    return this.transactions.run(async (tx) => {
+      const participant = await this.access.writable(tx, actor, participantId);
       // Withdrawal takes effect at once; a date ahead would leave the scopes held until then.
-      if (!hasHappenedBy(input.withdrawnOn, await siteToday(manager, this.calendar, participant.siteId)))
+      if (!hasHappenedBy(input.withdrawnOn, await this.siteToday.at(tx, participant.siteId)))
         throw invalidField('withdrawnOn', 'notInFuture', 'withdrawnOn is in the future at the site');
-      const consent = await manager.findOneBy(ParticipantConsentEntity, {
-        id: consentId,
-        participantId: participant.id,
-      });
+      const consent = await this.consents.findConsent(tx, participant.id, consentId);
       if (!consent) throw notFound('Consent');
-      const already = (
-        await manager.findBy(ConsentWithdrawalEntity, { participantConsentId: consent.id })
-      ).map((w) => w.scope);
+      const before = await this.consents.historyOf(tx, participant.id);
+      const already = before.withdrawals
+        .filter((withdrawal) => withdrawal.participantConsentId === consent.id)
+        .map((withdrawal) => withdrawal.scope);
       const requested = input.scopes ?? consent.scopes.filter((scope) => !already.includes(scope));
       const notGranted = requested.filter((scope) => !consent.scopes.includes(scope));
       if (notGranted.length > 0)
@@ -174,34 +161,30 @@ export class ConsentsService {
       if (input.withdrawnOn < consent.signedOn)
         throw invalidField('withdrawnOn', 'afterSigning', 'withdrawnOn is before the consent was signed');
 
-      const withdrawals = requested.map((scope) =>
-        manager.create(ConsentWithdrawalEntity, {
+      const withdrawals = await this.consents.insertWithdrawals(
+        tx,
+        requested.map((scope) => ({
           participantConsentId: consent.id,
           scope,
           withdrawnOn: input.withdrawnOn,
           reason: input.reason,
-        }),
+        })),
       );
-      await manager.save(withdrawals);
-      let cancelledVisits = 0;
-      const [consents, allWithdrawals] = await this.load(manager, participant.id);
-      if (
-        !scopesHeld(toGrants(consents, allWithdrawals), input.withdrawnOn).has(ConsentScope.RegistryFollowUp)
-      ) {
-        const result = await manager
-          .createQueryBuilder()
-          .update(ScheduledVisitEntity)
-          .set({ cancelledAt: this.clock.now(), cancelReason: 'consent for registry follow-up withdrawn' })
-          .where('participant_id = :id AND cancelled_at IS NULL AND window_end >= :on', {
-            id: participant.id,
-            on: input.withdrawnOn,
-          })
-          .andWhere('NOT EXISTS (SELECT 1 FROM visit v WHERE v.scheduled_visit_id = scheduled_visit.id)')
-          .execute();
-        cancelledVisits = result.affected ?? 0;
-      }
-      await recordAuditedChange(
-        manager,
+      const after: ConsentHistory = {
+        consents: before.consents,
+        withdrawals: [...before.withdrawals, ...withdrawals],
+      };
+      const cancelledVisits = scopesHeld(toGrants(after), input.withdrawnOn).has(ConsentScope.RegistryFollowUp)
+        ? 0
+        : await this.schedule.cancelUnattendedFrom(
+            tx,
+            participant.id,
+            input.withdrawnOn,
+            this.clock.now(),
+            'consent for registry follow-up withdrawn',
+          );
+      await this.audit.recordChange(
+        tx,
         {
           action: 'consent.withdrawn',
           entityType: 'participant_consent',
@@ -210,9 +193,7 @@ export class ConsentsService {
           changes: [
             { field: 'withdrawnScopes', old: already, new: [...already, ...requested] },
             { field: 'withdrawnOn', old: null, new: input.withdrawnOn },
-            ...(cancelledVisits
-              ? [{ field: 'cancelledScheduledVisits', old: null, new: cancelledVisits }]
-              : []),
+            ...(cancelledVisits ? [{ field: 'cancelledScheduledVisits', old: null, new: cancelledVisits }] : []),
           ],
           reason: input.reason,
         },
@@ -224,35 +205,18 @@ export class ConsentsService {
 
   /** Refuses an action the participant's consent does not cover on `on`, naming the missing scope (409). */
   async requireScope(
-    manager: EntityManager,
+    tx: Tx,
     participantId: string,
     scope: ConsentScope,
-    on: string,
+    on: CalendarDate,
     action: string,
   ): Promise<void> {
-    const [consents, withdrawals] = await this.load(manager, participantId);
-    if (!scopesHeld(toGrants(consents, withdrawals), on).has(scope)) throw missingConsent(scope, action);
-  }
-
-  private async load(
-    manager: EntityManager,
-    participantId: string,
-  ): Promise<[ParticipantConsentEntity[], ConsentWithdrawalEntity[]]> {
-    const consents = await manager.find(ParticipantConsentEntity, {
-      where: { participantId },
-      order: { signedOn: 'ASC' },
-    });
-    const withdrawals = consents.length
-      ? await manager.findBy(ConsentWithdrawalEntity, { participantConsentId: In(consents.map((c) => c.id)) })
-      : [];
-    return [consents, withdrawals];
+    const history = await this.consents.historyOf(tx, participantId);
+    if (!scopesHeld(toGrants(history), on).has(scope)) throw missingConsent(scope, action);
   }
 }
 
-function toGrants(
-  consents: ParticipantConsentEntity[],
-  withdrawals: ConsentWithdrawalEntity[],
-): ConsentGrant[] {
+function toGrants({ consents, withdrawals }: ConsentHistory): ConsentGrant[] {
   return consents.map((consent) => ({
     scopes: consent.scopes,
     signedOn: consent.signedOn,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ParticipantEntity } from '@registry/persistence';
+import { ParticipantEntity, ParticipantRepository, Tx } from '@registry/persistence';
 import { notFound } from '@registry/platform';
-import type { EntityManager } from 'typeorm';
 import { maySeeSite, mayWriteParticipantData } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 
@@ -11,23 +10,20 @@ import type { Actor } from '../auth/actor';
  */
 @Injectable()
 export class ParticipantAccess {
-  async visible(
-    manager: EntityManager,
-    actor: Actor,
-    participantId: string,
-    lock = false,
-  ): Promise<ParticipantEntity> {
-    const participant = await manager.findOne(ParticipantEntity, {
-      where: { id: participantId },
-      lock: lock ? { mode: 'pessimistic_write' } : undefined,
-    });
+  constructor(private readonly participants: ParticipantRepository) {}
+
+  async visible(tx: Tx, actor: Actor, participantId: string, lock = false): Promise<ParticipantEntity> {
+    const participant = await this.participants.findById(tx, participantId, lock);
     if (!participant || !this.canSee(actor, participant.siteId)) throw notFound('Participant');
     return participant;
   }
 
-  /** Writes are for coordinators of the participant's own site (the role guard has already kept others out). */
-  async writable(manager: EntityManager, actor: Actor, participantId: string): Promise<ParticipantEntity> {
-    const participant = await this.visible(manager, actor, participantId, true);
+  /**
+   * Writes are for coordinators of the participant's own site (the role guard has already kept others out);
+   * the participant's row stays locked until the transaction ends, so their writes are serialised.
+   */
+  async writable(tx: Tx, actor: Actor, participantId: string): Promise<ParticipantEntity> {
+    const participant = await this.visible(tx, actor, participantId, true);
     if (!mayWriteParticipantData(actor, participant.siteId)) throw notFound('Participant');
     return participant;
   }

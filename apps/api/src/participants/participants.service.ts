@@ -20,14 +20,14 @@ import {
   recordAuditedChange,
   SiteEntity,
 } from '@registry/persistence';
-import { Clock, notFound, SiteCalendar } from '@registry/platform';
+import { Clock, notFound } from '@registry/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { siteScopeOf } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import { RateLimiter } from '../common/rate-limiter';
 import { identityFingerprint } from './identity-fingerprint';
 import { ParticipantAccess } from './participant-access';
-import { siteToday } from '../sites/site-today';
+import { SiteToday } from '../sites/site-today';
 import {
   invalidField,
   possibleDuplicate,
@@ -46,7 +46,7 @@ export class ParticipantsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
-    private readonly calendar: SiteCalendar,
+    private readonly siteToday: SiteToday,
     private readonly clock: Clock,
     private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
@@ -87,7 +87,7 @@ export class ParticipantsService {
 
     const outcome = await this.dataSource.transaction<EnrolmentOutcome>(async (manager) => {
       // The status takes effect on the calendar day at the site, not in UTC; no one is born after it.
-      const today = await siteToday(manager, this.calendar, input.siteId);
+      const today = await this.siteToday.at(manager, input.siteId);
       if (!hasHappenedBy(input.birthDate, today))
         throw invalidField('birthDate', 'notInFuture', 'birthDate is in the future at the site');
       // Two enrolments of one person at once would both find no match: the second waits here for the first
@@ -260,7 +260,7 @@ export class ParticipantsService {
     return this.dataSource.transaction(async (manager) => {
       const participant = await this.access.writable(manager, actor, id);
       // A status dated ahead would stand in the way of the true date of a later change (a withdrawal, a death).
-      if (!hasHappenedBy(input.effectiveDate, await siteToday(manager, this.calendar, participant.siteId)))
+      if (!hasHappenedBy(input.effectiveDate, await this.siteToday.at(manager, participant.siteId)))
         throw invalidField('effectiveDate', 'notInFuture', 'effectiveDate is in the future at the site');
       if (!canTransition(participant.status, input.to)) {
         throw transitionNotAllowed(participant.status, input.to, allowedTransitions(participant.status));

@@ -1,3 +1,4 @@
+import { SitesModule } from '../sites/sites.module';
 import { Module } from '@nestjs/common';
 import { ConsentsModule } from '../consents/consents.module';
 import { ParticipantsModule } from '../participants/participants.module';
@@ -5,7 +6,7 @@ import { VisitsController } from './visits.controller';
 import { VisitsService } from './visits.service';
 /** Recorded visits and their assessments. */
 @Module({
-  imports: [ParticipantsModule, ConsentsModule],
+  imports: [SitesModule, ParticipantsModule, ConsentsModule],
   controllers: [VisitsController],
   providers: [VisitsService],
 })

@@ -28,7 +28,6 @@ import {
   ErrorDetail,
   ErrorKind,
   notFound,
-  SiteCalendar,
 } from '@registry/platform';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -36,7 +35,7 @@ import type { Actor } from '../auth/actor';
 import { ConsentsService } from '../consents/consents.service';
 import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField } from '../participants/participant-errors';
-import { siteToday } from '../sites/site-today';
+import { SiteToday } from '../sites/site-today';
 import type { CorrectAssessmentDto, RecordVisitDto } from './visit.dto';
 
 export interface RecordedVisit {
@@ -50,7 +49,7 @@ export class VisitsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: ParticipantAccess,
-    private readonly calendar: SiteCalendar,
+    private readonly siteToday: SiteToday,
     private readonly consents: ConsentsService,
   ) {}
 
@@ -98,7 +97,7 @@ export class VisitsService {
         }
       }
 
-      const today = await siteToday(manager, this.calendar, participant.siteId);
+      const today = await this.siteToday.at(manager, participant.siteId);
       if (!hasHappenedBy(input.visitDate, today)) {
         throw invalidField('visitDate', 'notInFuture', 'visitDate is in the future at the site');
       }

@@ -1,0 +1,24 @@
+import { AuditRepository } from './audit.repository';
+import { ConsentRepository } from './consent.repository';
+import { ParticipantRepository } from './participant.repository';
+import { ScheduleRepository } from './schedule.repository';
+import { SiteRepository } from './site.repository';
+
+export * from './transactions';
+export * from './audit.repository';
+export * from './consent.repository';
+export * from './participant.repository';
+export * from './schedule.repository';
+export * from './site.repository';
+
+/**
+ * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
+ * fakes in unit tests. Provided (with `Transactions`) to every module of an app by `DatabaseModule`.
+ */
+export const REPOSITORIES = [
+  AuditRepository,
+  ConsentRepository,
+  ParticipantRepository,
+  ScheduleRepository,
+  SiteRepository,
+];

@@ -1,0 +1,42 @@
+import { AmyloidStatus, ParticipantStatus } from '@registry/domain';
+import type { ParticipantEntity, ParticipantRepository, Tx } from '@registry/persistence';
+import { fakeId, Public } from './public';
+
+export class FakeParticipantRepository implements Public<ParticipantRepository> {
+  readonly rows = new Map<string, ParticipantEntity>();
+  /** Ids read with `forUpdate`, in order: a writer must lock the participant first. */
+  readonly locked: string[] = [];
+
+  findById(_tx: Tx, participantId: string, forUpdate = false): Promise<ParticipantEntity | null> {
+    if (forUpdate) this.locked.push(participantId);
+    return Promise.resolve(this.rows.get(participantId) ?? null);
+  }
+
+  /** Stores a participant with plausible defaults for what the test does not care about. */
+  add(fields: Partial<ParticipantEntity> & { siteId: string }): ParticipantEntity {
+    const participant = {
+      id: fakeId(),
+      status: ParticipantStatus.Enrolled,
+      statusEffectiveDate: '2026-01-05',
+      birthDate: '1960-03-01',
+      sex: 'female',
+      educationYears: 16,
+      apoeGenotype: 'e3/e4',
+      familyHistory: null,
+      familyHistoryOnsetAge: null,
+      studyPartnerAvailable: true,
+      referralSource: 'site',
+      identityFingerprint: 'fingerprint',
+      protocolId: null,
+      baselineDate: null,
+      amyloidStatus: AmyloidStatus.Unknown,
+      amyloidModality: null,
+      amyloidDate: null,
+      createdAt: new Date('2026-01-05T09:00:00Z'),
+      updatedAt: new Date('2026-01-05T09:00:00Z'),
+      ...fields,
+    };
+    this.rows.set(participant.id, participant);
+    return participant;
+  }
+}
