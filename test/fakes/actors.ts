@@ -1,7 +1,12 @@
 import { Role } from '@registry/domain';
 import type { Actor } from '../../apps/api/src/auth/actor';
 
-const base = { email: 'someone@site.test', displayName: 'Someone', sponsorOrganisationId: null, sessionId: 's1' };
+const base = {
+  email: 'someone@site.test',
+  displayName: 'Someone',
+  sponsorOrganisationId: null,
+  sessionId: 's1',
+};
 
 export const coordinatorAt = (...siteIds: string[]): Actor => ({
   ...base,

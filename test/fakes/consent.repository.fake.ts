@@ -47,7 +47,11 @@ export class FakeConsentRepository implements Public<ConsentRepository> {
   }
 
   insertWithdrawals(_tx: Tx, withdrawals: NewWithdrawal[]): Promise<ConsentWithdrawalEntity[]> {
-    const stored = withdrawals.map((withdrawal) => ({ id: fakeId(), recordedAt: new Date(0), ...withdrawal }));
+    const stored = withdrawals.map((withdrawal) => ({
+      id: fakeId(),
+      recordedAt: new Date(0),
+      ...withdrawal,
+    }));
     this.withdrawals.push(...stored);
     return Promise.resolve(stored);
   }

@@ -6,3 +6,4 @@ export * from './site.repository.fake';
 export * from './participant.repository.fake';
 export * from './consent.repository.fake';
 export * from './schedule.repository.fake';
+export * from './screening-run.repository.fake';

@@ -14,7 +14,7 @@ export class FakeParticipantRepository implements Public<ParticipantRepository> 
 
   /** Stores a participant with plausible defaults for what the test does not care about. */
   add(fields: Partial<ParticipantEntity> & { siteId: string }): ParticipantEntity {
-    const participant = {
+    const participant: ParticipantEntity = {
       id: fakeId(),
       status: ParticipantStatus.Enrolled,
       statusEffectiveDate: '2026-01-05',

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { dataSourceOptions, SessionSettings } from './data-source-options';
 import { DatabasePrivilegeCheck } from './database-privilege-check';
-import { REPOSITORIES, Transactions } from './repositories';
+import { REPOSITORIES, Transactions, TypeOrmTransactions } from './repositories';
 
 /**
  * The TypeORM connection for a Nest app (entities come from the shared list, never auto-loaded), and the
@@ -26,7 +26,11 @@ export class DatabaseModule {
             dataSourceOptions(config, `trialready-${processName}`, sessionSettings),
         }),
       ],
-      providers: [DatabasePrivilegeCheck, Transactions, ...REPOSITORIES],
+      providers: [
+        DatabasePrivilegeCheck,
+        { provide: Transactions, useClass: TypeOrmTransactions },
+        ...REPOSITORIES,
+      ],
       exports: [Transactions, ...REPOSITORIES],
     };
   }

@@ -49,7 +49,10 @@ export class ConsentRepository {
   }
 
   /** Stores a document version; 'version_exists' when its title, version and language are taken. */
-  async insertDocument(tx: Tx, document: NewConsentDocument): Promise<ConsentDocumentEntity | 'version_exists'> {
+  async insertDocument(
+    tx: Tx,
+    document: NewConsentDocument,
+  ): Promise<ConsentDocumentEntity | 'version_exists'> {
     try {
       // A savepoint, so that a refused version leaves the caller's transaction usable.
       return await tx.transaction((inner) => inner.save(inner.create(ConsentDocumentEntity, document)));

@@ -2,6 +2,7 @@ import { AuditRepository } from './audit.repository';
 import { ConsentRepository } from './consent.repository';
 import { ParticipantRepository } from './participant.repository';
 import { ScheduleRepository } from './schedule.repository';
+import { ScreeningRunRepository } from './screening-run.repository';
 import { SiteRepository } from './site.repository';
 
 export * from './transactions';
@@ -9,6 +10,7 @@ export * from './audit.repository';
 export * from './consent.repository';
 export * from './participant.repository';
 export * from './schedule.repository';
+export * from './screening-run.repository';
 export * from './site.repository';
 
 /**
@@ -20,5 +22,6 @@ export const REPOSITORIES = [
   ConsentRepository,
   ParticipantRepository,
   ScheduleRepository,
+  ScreeningRunRepository,
   SiteRepository,
 ];

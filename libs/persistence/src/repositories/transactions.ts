@@ -11,18 +11,27 @@ export type Tx = EntityManager;
 
 /**
  * Where services open transactions. Every repository method takes the `Tx` it runs on as its first argument:
- * a change and its audit row and outbox event share one, so they commit or roll back together.
+ * a change and its audit row and outbox event share one, so they commit or roll back together. Abstract, so
+ * that a unit test can provide a fake; the apps get `TypeOrmTransactions`.
  */
-@Injectable()
-export class Transactions {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
+export abstract class Transactions {
   /** Runs `work` in one transaction (READ COMMITTED), committed when it resolves, rolled back when it throws. */
+  abstract run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+
+  /** Runs reads that need no transaction (each statement sees the latest committed data). */
+  abstract read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+@Injectable()
+export class TypeOrmTransactions extends Transactions {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
 
-  /** Runs reads that need no transaction (each statement sees the latest committed data). */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return work(this.dataSource.manager);
   }
