@@ -149,10 +149,10 @@ export async function writeSyntheticCohort(
     throw error;
   }
   // Planner statistics for the tables just filled: until autovacuum gets to them, a bulk-loaded table looks
-  // empty to the planner, and screening batches then scan the whole latest-assessment table (measured at
-  // 100,000 participants: 90 ms instead of 35 ms a batch). VACUUM too: the triggers write each participant's
-  // facts row twice (consents, then assessments) and the amyloid status updates each participant row, so
-  // half of those tables is dead rows until vacuumed (106,859 dead facts rows after seeding 100,000).
+  // empty to the planner, and screening batches then scan the whole latest-assessment table (the figures are
+  // in docs/PERFORMANCE.md, "Seeding"). VACUUM too: the triggers write each participant's facts row twice
+  // (consents, then assessments) and the amyloid status updates each participant row, so about half of those
+  // tables is dead rows until vacuumed.
   await dataSource.query(
     `VACUUM ANALYZE participant, participant_consent, consent_withdrawal, visit, scheduled_visit, assessment,
             participant_latest_assessment, participant_screening_facts`,
