@@ -25,3 +25,4 @@ export * from './eligibility/explanation';
 export * from './eligibility/stored-explanation';
 export * from './eligibility/latest-results';
 export * from './eligibility/screening-policy';
+export * from './disclosure/disclosure-control';
