@@ -26,3 +26,4 @@ export * from './eligibility/stored-explanation';
 export * from './eligibility/latest-results';
 export * from './eligibility/screening-policy';
 export * from './disclosure/disclosure-control';
+export * from './eligibility/time-sensitivity';

@@ -134,6 +134,16 @@ function monthAndDay(date: CalendarDate): number {
   return digitsAt(date, 5, 2) * 100 + digitsAt(date, 8, 2);
 }
 
+/**
+ * The first day on which someone born on `birthDate` is `years` old, as `ageOn` counts: their birthday that
+ * year, or 1 March for a 29 February birthday in a year without one.
+ */
+export function dayTurning(birthDate: CalendarDate, years: number): CalendarDate {
+  const year = String(digitsAt(birthDate, 0, 4) + years).padStart(4, '0');
+  const candidate = `${year}${birthDate.slice(4)}`;
+  return isCalendarDate(candidate) ? candidate : `${year}-03-01`;
+}
+
 /** Whole years between a birth date and a date, as a clinician counts age. */
 export function ageOn(birthDate: CalendarDate, on: CalendarDate): number {
   // The birthday has come this year when on's month and day are not before it (MMDD as a number).
