@@ -19,7 +19,9 @@ export class FakeSessionRepository implements Public<SessionRepository> {
 
   insert(_tx: Tx, token: NewRefreshToken): Promise<void> {
     if (this.tokens.some((t) => t.tokenHash === token.tokenHash))
-      return Promise.reject(new Error('duplicate key value violates unique constraint "refresh_token_hash_key"'));
+      return Promise.reject(
+        new Error('duplicate key value violates unique constraint "refresh_token_hash_key"'),
+      );
     this.tokens.push({
       id: fakeId(),
       usedAt: null,

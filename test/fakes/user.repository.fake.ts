@@ -81,7 +81,12 @@ export class FakeUserRepository implements Public<UserRepository> {
     return this.change(userId, { failedLoginCount: 0, lockedUntil: null, lastLoginAt: at });
   }
 
-  recordFailedLogins(_tx: Tx, userId: string, failedLoginCount: number, lockedUntil: Date | null): Promise<void> {
+  recordFailedLogins(
+    _tx: Tx,
+    userId: string,
+    failedLoginCount: number,
+    lockedUntil: Date | null,
+  ): Promise<void> {
     return this.change(userId, { failedLoginCount, lockedUntil });
   }
 

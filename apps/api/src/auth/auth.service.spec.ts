@@ -236,7 +236,9 @@ describe('AuthService', () => {
       const { refreshToken } = await service.login(alice.email, PASSWORD, IP);
       clock.set('2026-03-16T12:00:00Z');
 
-      await expect(service.refresh(refreshToken)).rejects.toMatchObject({ code: 'auth.invalid_refresh_token' });
+      await expect(service.refresh(refreshToken)).rejects.toMatchObject({
+        code: 'auth.invalid_refresh_token',
+      });
       expect(sessions.tokens.every((t) => t.usedAt === null)).toBe(true);
     });
 
@@ -245,7 +247,9 @@ describe('AuthService', () => {
       const { refreshToken } = await service.login(alice.email, PASSWORD, IP);
       users.rows.set(alice.id, { ...users.rows.get(alice.id)!, active: false });
 
-      await expect(service.refresh(refreshToken)).rejects.toMatchObject({ code: 'auth.invalid_refresh_token' });
+      await expect(service.refresh(refreshToken)).rejects.toMatchObject({
+        code: 'auth.invalid_refresh_token',
+      });
     });
 
     it('refuses an unknown refresh token without auditing anything', async () => {
@@ -261,7 +265,9 @@ describe('AuthService', () => {
       const { refreshToken } = await service.login(alice.email, PASSWORD, IP);
       await service.logout(refreshToken);
 
-      await expect(service.refresh(refreshToken)).rejects.toMatchObject({ code: 'auth.invalid_refresh_token' });
+      await expect(service.refresh(refreshToken)).rejects.toMatchObject({
+        code: 'auth.invalid_refresh_token',
+      });
       expect(audit.entries.map((entry) => entry.action)).not.toContain('auth.refresh_token_reused');
     });
   });
@@ -321,9 +327,13 @@ describe('AuthService', () => {
       const { service, users, sessions, audit, alice, here, elsewhere } = await loggedIn();
       const entriesBefore = audit.entries.length;
 
-      const error = await refusal(service.changePassword(actorOf(alice, here), 'not my password', NEW_PASSWORD));
+      const error = await refusal(
+        service.changePassword(actorOf(alice, here), 'not my password', NEW_PASSWORD),
+      );
 
-      expect(error.details).toEqual([expect.objectContaining({ field: 'currentPassword', constraint: 'matches' })]);
+      expect(error.details).toEqual([
+        expect.objectContaining({ field: 'currentPassword', constraint: 'matches' }),
+      ]);
       expect(users.rows.get(alice.id)?.passwordHash).toBe(`hashed:${PASSWORD}`);
       expect(sessions.openSessionsOf(alice.id).sort()).toEqual([here, elsewhere].sort());
       expect(audit.entries).toHaveLength(entriesBefore);
@@ -338,7 +348,9 @@ describe('AuthService', () => {
         service.changePassword(actorOf(alice, here), PASSWORD, 'my name is alice.smith!'),
       );
 
-      expect(tooShort.details).toEqual([expect.objectContaining({ field: 'newPassword', constraint: 'minLength' })]);
+      expect(tooShort.details).toEqual([
+        expect.objectContaining({ field: 'newPassword', constraint: 'minLength' }),
+      ]);
       expect(personal.details).toEqual([
         expect.objectContaining({ field: 'newPassword', constraint: 'notPersonal' }),
       ]);
