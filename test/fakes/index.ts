@@ -7,3 +7,7 @@ export * from './participant.repository.fake';
 export * from './consent.repository.fake';
 export * from './schedule.repository.fake';
 export * from './screening-run.repository.fake';
+export * from './user.repository.fake';
+export * from './session.repository.fake';
+export * from './password-hasher.fake';
+export * from './rate-limiter.fake';

@@ -1,13 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { RateLimiter } from '../common/rate-limiter';
+import { RateLimiter, RedisRateLimiter } from '../common/rate-limiter';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
 import { BootstrapAdminService } from './bootstrap-admin.service';
-import { PasswordHasher } from './password-hasher';
+import { Argon2PasswordHasher, PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 
 @Global()
@@ -17,8 +17,8 @@ import { TokenService } from './token.service';
   providers: [
     AuthService,
     TokenService,
-    PasswordHasher,
-    RateLimiter,
+    { provide: PasswordHasher, useClass: Argon2PasswordHasher },
+    { provide: RateLimiter, useClass: RedisRateLimiter },
     BootstrapAdminService,
     // Every route of every module passes this guard; @Public() opts out, @Roles() says who may call.
     { provide: APP_GUARD, useClass: AuthenticationGuard },

@@ -1,10 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import { checkPasswordPolicy } from '@registry/domain';
-import { recordAudit, REDACTED, RefreshTokenEntity, UserEntity } from '@registry/persistence';
+import {
+  AuditRepository,
+  REDACTED,
+  SessionRepository,
+  Transactions,
+  Tx,
+  UserEntity,
+  UserRepository,
+} from '@registry/persistence';
 import { Clock, DomainError, ErrorKind } from '@registry/platform';
-import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { RateLimiter } from '../common/rate-limiter';
 import type { Actor } from './actor';
 import { invalidRefreshToken, loginFailed, tooManyAttempts } from './auth.errors';
@@ -15,7 +21,10 @@ import { hashRefreshToken, IssuedTokens, TokenService } from './token.service';
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly audit: AuditRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly rateLimiter: RateLimiter,
@@ -31,15 +40,11 @@ export class AuthService {
     const retryAfter = await this.rateLimiter.hit('login', ip, this.config.LOGIN_RATE_LIMIT_PER_MINUTE);
     if (retryAfter > 0) throw tooManyAttempts(retryAfter);
 
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const user = await manager
-        .createQueryBuilder(UserEntity, 'user')
-        .setLock('pessimistic_write')
-        .where('lower(user.email) = lower(:email)', { email })
-        .getOne();
+    const outcome = await this.transactions.run(async (tx) => {
+      const user = await this.users.findByEmailForLogin(tx, email);
       const passwordMatches = await this.hasher.verify(user?.passwordHash, password);
       const failure = async (why: string) => {
-        await recordAudit(manager, {
+        await this.audit.record(tx, {
           action: 'auth.login_failed',
           entityType: 'user',
           entityId: user?.id ?? null,
@@ -62,27 +67,23 @@ export class AuthService {
       if (!user) return failure('unknown e-mail');
       if (!user.active) return failure('account inactive');
       if (user.lockedUntil && user.lockedUntil > this.clock.now()) return failure('account locked');
-      if (!passwordMatches) return this.countFailure(manager, user, failure);
+      if (!passwordMatches) return this.countFailure(tx, user, failure);
 
-      await manager.update(UserEntity, user.id, {
-        failedLoginCount: 0,
-        lockedUntil: null,
-        lastLoginAt: this.clock.now(),
-      });
-      await recordAudit(manager, {
+      await this.users.recordLogin(tx, user.id, this.clock.now());
+      await this.audit.record(tx, {
         action: 'auth.login_succeeded',
         entityType: 'user',
         entityId: user.id,
         actor: { userId: user.id, role: user.role },
       });
-      return this.tokens.issue(manager, user);
+      return this.tokens.issue(tx, user);
     });
     if (!outcome) throw loginFailed();
     return outcome;
   }
 
   private async countFailure(
-    manager: EntityManager,
+    tx: Tx,
     user: UserEntity,
     failure: (why: string) => Promise<null>,
   ): Promise<null> {
@@ -91,13 +92,10 @@ export class AuthService {
     const lockedUntil = locks
       ? new Date(this.clock.now().getTime() + this.config.LOGIN_LOCK_SECONDS * 1000)
       : null;
-    await manager.update(UserEntity, user.id, {
-      failedLoginCount: locks ? 0 : failedLoginCount,
-      lockedUntil,
-    });
+    await this.users.recordFailedLogins(tx, user.id, locks ? 0 : failedLoginCount, lockedUntil);
     await failure('wrong password');
     if (locks) {
-      await recordAudit(manager, {
+      await this.audit.record(tx, {
         action: 'auth.account_locked',
         entityType: 'user',
         entityId: user.id,
@@ -114,17 +112,14 @@ export class AuthService {
    * (every token descended from that log-in) is revoked and the event audited.
    */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const stored = await manager.findOne(RefreshTokenEntity, {
-        where: { tokenHash: hashRefreshToken(refreshToken) },
-        lock: { mode: 'pessimistic_write' },
-      });
+    const outcome = await this.transactions.run(async (tx) => {
+      const stored = await this.sessions.findByTokenHash(tx, hashRefreshToken(refreshToken), true);
       if (!stored) return null;
-      const user = await manager.findOneBy(UserEntity, { id: stored.userId });
+      const user = await this.users.findById(tx, stored.userId);
       if (stored.usedAt || stored.revokedAt) {
         if (stored.usedAt && !stored.revokedAt) {
-          await this.revokeFamily(manager, stored.familyId);
-          await recordAudit(manager, {
+          await this.sessions.revokeFamily(tx, stored.familyId, this.clock.now());
+          await this.audit.record(tx, {
             action: 'auth.refresh_token_reused',
             entityType: 'user',
             entityId: stored.userId,
@@ -135,8 +130,8 @@ export class AuthService {
         return null;
       }
       if (stored.expiresAt <= this.clock.now() || !user?.active) return null;
-      await manager.update(RefreshTokenEntity, stored.id, { usedAt: this.clock.now() });
-      return this.tokens.issue(manager, user, stored.familyId);
+      await this.sessions.markUsed(tx, stored.id, this.clock.now());
+      return this.tokens.issue(tx, user, stored.familyId);
     });
     if (!outcome) throw invalidRefreshToken();
     return outcome;
@@ -144,13 +139,11 @@ export class AuthService {
 
   /** Ends the session the refresh token belongs to (every token of its family). Unknown tokens are ignored. */
   async logout(refreshToken: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const stored = await manager.findOneBy(RefreshTokenEntity, {
-        tokenHash: hashRefreshToken(refreshToken),
-      });
+    await this.transactions.run(async (tx) => {
+      const stored = await this.sessions.findByTokenHash(tx, hashRefreshToken(refreshToken));
       if (!stored || stored.revokedAt) return;
-      await this.revokeFamily(manager, stored.familyId);
-      await recordAudit(manager, { action: 'auth.logout', entityType: 'user', entityId: stored.userId });
+      await this.sessions.revokeFamily(tx, stored.familyId, this.clock.now());
+      await this.audit.record(tx, { action: 'auth.logout', entityType: 'user', entityId: stored.userId });
     });
   }
 
@@ -164,34 +157,22 @@ export class AuthService {
         problems.map((p) => ({ field: 'newPassword', ...p })),
       );
     }
-    await this.dataSource.transaction(async (manager) => {
-      const user = await manager.findOneByOrFail(UserEntity, { id: actor.userId });
+    await this.transactions.run(async (tx) => {
+      const user = await this.users.getById(tx, actor.userId);
       if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
         throw new DomainError(ErrorKind.InvalidInput, 'validation_failed', 'The current password is wrong', [
           { field: 'currentPassword', constraint: 'matches', message: 'currentPassword is wrong' },
         ]);
       }
-      await manager.update(UserEntity, user.id, { passwordHash: await this.hasher.hash(newPassword) });
+      await this.users.setPasswordHash(tx, user.id, await this.hasher.hash(newPassword));
       // Other sessions end (whoever knew the old password keeps no token); the one that changed it goes on.
-      await manager.update(
-        RefreshTokenEntity,
-        { userId: user.id, familyId: Not(actor.sessionId), revokedAt: IsNull() },
-        { revokedAt: this.clock.now() },
-      );
-      await recordAudit(manager, {
+      await this.sessions.revokeAllOfExcept(tx, user.id, actor.sessionId, this.clock.now());
+      await this.audit.record(tx, {
         action: 'user.password_changed',
         entityType: 'user',
         entityId: user.id,
         changes: [{ field: 'password', old: REDACTED, new: REDACTED }],
       });
     });
-  }
-
-  async revokeFamily(manager: EntityManager, familyId: string): Promise<void> {
-    await manager.update(
-      RefreshTokenEntity,
-      { familyId, revokedAt: IsNull() },
-      { revokedAt: this.clock.now() },
-    );
   }
 }

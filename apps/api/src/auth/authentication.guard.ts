@@ -1,10 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Role } from '@registry/domain';
-import { UserEntity } from '@registry/persistence';
+import { SessionRepository, Transactions } from '@registry/persistence';
 import { requestContext } from '@registry/platform';
-import { DataSource } from 'typeorm';
 import { mayCallRoute } from './access-policy';
 import { forbidden, unauthenticated } from './auth.errors';
 import { ALLOWED_ROLES, AuthenticatedRequest, PUBLIC_ROUTE } from './decorators';
@@ -21,7 +19,8 @@ export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly sessions: SessionRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,19 +33,9 @@ export class AuthenticationGuard implements CanActivate {
     const claims = await this.tokens.verifyAccessToken(token);
     if (!claims) throw unauthenticated();
 
-    // One query for the user and the session: a token of a logged-out, superseded or stolen session
-    // (its refresh-token family revoked) stops working at once, at no extra round trip.
-    const user = await this.dataSource
-      .getRepository(UserEntity)
-      .createQueryBuilder('account')
-      .leftJoinAndSelect('account.sites', 'site')
-      .where('account.id = :userId AND account.active', { userId: claims.sub })
-      .andWhere(
-        `EXISTS (SELECT 1 FROM refresh_token token
-                  WHERE token.family_id = :sessionId AND token.user_id = account.id AND token.revoked_at IS NULL)`,
-        { sessionId: claims.sid },
-      )
-      .getOne();
+    const user = await this.transactions.read((tx) =>
+      this.sessions.activeUserOfOpenSession(tx, claims.sub, claims.sid),
+    );
     if (!user) throw unauthenticated();
 
     request.actor = {

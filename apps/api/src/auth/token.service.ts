@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Environment } from '@registry/config';
-import { RefreshTokenEntity, UserEntity } from '@registry/persistence';
+import { SessionRepository, Tx, UserEntity } from '@registry/persistence';
 import { Clock } from '@registry/platform';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 
 export interface AccessTokenClaims {
   sub: string;
@@ -33,14 +32,15 @@ export const hashRefreshToken = (token: string): string => createHash('sha256').
 export class TokenService {
   constructor(
     private readonly jwt: JwtService,
+    private readonly sessions: SessionRepository,
     @Inject(Environment) private readonly config: Environment,
     private readonly clock: Clock,
   ) {}
 
   /** A short-lived access token and a new refresh token in `familyId` (a new family on log-in). */
   async issue(
-    manager: EntityManager,
-    user: UserEntity,
+    tx: Tx,
+    user: Pick<UserEntity, 'id' | 'role'>,
     familyId: string = randomUUID(),
   ): Promise<IssuedTokens> {
     // exp is added by expiresIn, counted from iat: both by the injected clock, as is the check of exp.
@@ -60,7 +60,7 @@ export class TokenService {
     });
     const refreshToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.config.REFRESH_TOKEN_TTL_DAYS * 86400_000);
-    await manager.insert(RefreshTokenEntity, {
+    await this.sessions.insert(tx, {
       userId: user.id,
       familyId,
       tokenHash: hashRefreshToken(refreshToken),

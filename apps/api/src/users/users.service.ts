@@ -1,18 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { checkPasswordPolicy, Role, SITE_BOUND_ROLES } from '@registry/domain';
 import {
   AuditActor,
+  AuditRepository,
   diffForAudit,
-  recordAudit,
-  RefreshTokenEntity,
-  SiteEntity,
-  SponsorOrganisationEntity,
-  uniqueViolation,
+  SessionRepository,
+  Transactions,
+  Tx,
   UserEntity,
+  UserRepository,
 } from '@registry/persistence';
 import { Clock, DomainError, ErrorDetail, ErrorKind, notFound } from '@registry/platform';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { PasswordHasher } from '../auth/password-hasher';
 import type { PageQueryDto } from '../common/paging';
@@ -27,26 +25,24 @@ interface Membership {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly audit: AuditRepository,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
   ) {}
 
   async list(query: PageQueryDto): Promise<[UserEntity[], number]> {
-    return this.dataSource.getRepository(UserEntity).findAndCount({
-      relations: { sites: true },
-      order: { email: 'ASC' },
-      skip: (query.page - 1) * query.pageSize,
-      take: query.pageSize,
-    });
+    return this.transactions.read((tx) =>
+      this.users.listWithSites(tx, { skip: (query.page - 1) * query.pageSize, take: query.pageSize }),
+    );
   }
 
   /** Admins read anyone; everybody else only themselves (others are "not found"). */
   async get(actor: Actor, id: string): Promise<UserEntity> {
     if (actor.role !== Role.Admin && actor.userId !== id) throw notFound('User');
-    const user = await this.dataSource
-      .getRepository(UserEntity)
-      .findOne({ where: { id }, relations: { sites: true } });
+    const user = await this.transactions.read((tx) => this.users.findWithSites(tx, id));
     if (!user) throw notFound('User');
     return user;
   }
@@ -62,40 +58,21 @@ export class UsersService {
       );
     }
     const passwordHash = await this.hasher.hash(input.password);
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        const membership = await this.checkMembership(manager, {
-          role: input.role,
-          siteIds: input.siteIds ?? [],
-          sponsorOrganisationId: input.sponsorOrganisationId ?? null,
-        });
-        const user = await manager.save(
-          manager.create(UserEntity, {
-            email: input.email,
-            displayName: input.displayName,
-            role: membership.role,
-            passwordHash,
-            sponsorOrganisationId: membership.sponsorOrganisationId,
-            sites: membership.siteIds.map((id) => ({ id }) as SiteEntity),
-          }),
-        );
-        await recordAudit(manager, {
-          action: 'user.created',
-          entityType: 'user',
-          entityId: user.id,
-          actor,
-          changes: [
-            { field: 'email', old: null, new: user.email },
-            { field: 'displayName', old: null, new: user.displayName },
-            { field: 'role', old: null, new: user.role },
-            { field: 'siteIds', old: null, new: membership.siteIds },
-            { field: 'sponsorOrganisationId', old: null, new: user.sponsorOrganisationId },
-          ],
-        });
-        return user;
+    return this.transactions.run(async (tx) => {
+      const membership = await this.checkMembership(tx, {
+        role: input.role,
+        siteIds: input.siteIds ?? [],
+        sponsorOrganisationId: input.sponsorOrganisationId ?? null,
       });
-    } catch (error) {
-      if (uniqueViolation(error) === 'app_user_email_lower_key') {
+      const user = await this.users.insert(tx, {
+        email: input.email,
+        displayName: input.displayName,
+        role: membership.role,
+        passwordHash,
+        sponsorOrganisationId: membership.sponsorOrganisationId,
+        siteIds: membership.siteIds,
+      });
+      if (user === 'email_taken') {
         throw new DomainError(
           ErrorKind.Conflict,
           'user.email_taken',
@@ -103,16 +80,29 @@ export class UsersService {
           [{ field: 'email', constraint: 'unique', message: 'email is already used by another account' }],
         );
       }
-      throw error;
-    }
+      await this.audit.record(tx, {
+        action: 'user.created',
+        entityType: 'user',
+        entityId: user.id,
+        actor,
+        changes: [
+          { field: 'email', old: null, new: user.email },
+          { field: 'displayName', old: null, new: user.displayName },
+          { field: 'role', old: null, new: user.role },
+          { field: 'siteIds', old: null, new: membership.siteIds },
+          { field: 'sponsorOrganisationId', old: null, new: user.sponsorOrganisationId },
+        ],
+      });
+      return user;
+    });
   }
 
   /** Role, site and organisation changes are audited with their reason and take effect on the next request. */
   async update(id: string, input: UpdateUserDto): Promise<UserEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const user = await this.lockedUser(manager, id);
+    return this.transactions.run(async (tx) => {
+      const user = await this.lockedUser(tx, id);
       const before = { ...user, siteIds: (user.sites ?? []).map((site) => site.id).sort() };
-      const membership = await this.checkMembership(manager, {
+      const membership = await this.checkMembership(tx, {
         role: input.role ?? user.role,
         siteIds: input.siteIds ?? before.siteIds,
         sponsorOrganisationId:
@@ -133,14 +123,8 @@ export class UsersService {
       ]);
       if (changes.length === 0) return user;
 
-      Object.assign(user, {
-        displayName: after.displayName,
-        role: after.role,
-        sponsorOrganisationId: after.sponsorOrganisationId,
-        sites: after.siteIds.map((siteId) => ({ id: siteId }) as SiteEntity),
-      });
-      await manager.save(user);
-      await recordAudit(manager, {
+      await this.users.saveMembership(tx, user, after);
+      await this.audit.record(tx, {
         action: changes.some((change) => change.field === 'role') ? 'user.role_changed' : 'user.updated',
         entityType: 'user',
         entityId: user.id,
@@ -160,18 +144,12 @@ export class UsersService {
         'You cannot deactivate your own account',
       );
     }
-    return this.dataSource.transaction(async (manager) => {
-      const user = await this.lockedUser(manager, id);
+    return this.transactions.run(async (tx) => {
+      const user = await this.lockedUser(tx, id);
       if (user.active === active) return user;
-      await manager.update(UserEntity, user.id, { active, failedLoginCount: 0, lockedUntil: null });
-      if (!active) {
-        await manager.update(
-          RefreshTokenEntity,
-          { userId: user.id, revokedAt: IsNull() },
-          { revokedAt: this.clock.now() },
-        );
-      }
-      await recordAudit(manager, {
+      await this.users.setActive(tx, user.id, active);
+      if (!active) await this.sessions.revokeAllOf(tx, user.id, this.clock.now());
+      await this.audit.record(tx, {
         action: active ? 'user.reactivated' : 'user.deactivated',
         entityType: 'user',
         entityId: user.id,
@@ -185,10 +163,10 @@ export class UsersService {
 
   /** Creates the first admin from the environment when there is no admin yet; safe when replicas race. */
   async ensureBootstrapAdmin(email: string, password: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(7410245003)');
-      const admins = await manager.countBy(UserEntity, { role: Role.Admin });
-      if (admins > 0) return false;
+    return this.transactions.run(async (tx) => {
+      await this.users.lockAdminBootstrap(tx);
+      if ((await this.users.countAdmins(tx)) > 0) return false;
+      // Its own transaction, committed before the lock is released, so a racing replica then sees the admin.
       await this.create(
         { email, password, role: Role.Admin, displayName: 'Administrator' },
         { userId: null, role: 'system' },
@@ -197,23 +175,14 @@ export class UsersService {
     });
   }
 
-  private async lockedUser(manager: EntityManager, id: string): Promise<UserEntity> {
-    const user = await manager.findOne(UserEntity, {
-      where: { id },
-      lock: { mode: 'pessimistic_write', tables: ['app_user'] },
-    });
+  private async lockedUser(tx: Tx, id: string): Promise<UserEntity> {
+    const user = await this.users.findForUpdate(tx, id);
     if (!user) throw notFound('User');
-    user.sites = await manager
-      .getRepository(SiteEntity)
-      .createQueryBuilder('site')
-      .innerJoin('user_site', 'membership', 'membership.site_id = site.id')
-      .where('membership.user_id = :id', { id })
-      .getMany();
     return user;
   }
 
   /** The role decides what a user must belong to: sites for coordinators and monitors, an organisation for sponsors. */
-  private async checkMembership(manager: EntityManager, membership: Membership): Promise<Membership> {
+  private async checkMembership(tx: Tx, membership: Membership): Promise<Membership> {
     const problems: ErrorDetail[] = [];
     const siteBound = SITE_BOUND_ROLES.includes(membership.role);
     const siteIds = [...new Set(membership.siteIds)];
@@ -231,7 +200,7 @@ export class UsersService {
         message: `a ${membership.role} has no sites`,
       });
     }
-    if (siteIds.length > 0 && (await manager.countBy(SiteEntity, { id: In(siteIds) })) !== siteIds.length) {
+    if (siteIds.length > 0 && !(await this.users.allSitesExist(tx, siteIds))) {
       problems.push({
         field: 'siteIds',
         constraint: 'exists',
@@ -256,7 +225,7 @@ export class UsersService {
     if (
       isSponsor &&
       membership.sponsorOrganisationId &&
-      !(await manager.existsBy(SponsorOrganisationEntity, { id: membership.sponsorOrganisationId }))
+      !(await this.users.sponsorOrganisationExists(tx, membership.sponsorOrganisationId))
     ) {
       problems.push({
         field: 'sponsorOrganisationId',
