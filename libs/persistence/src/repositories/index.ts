@@ -4,6 +4,9 @@ import { ParticipantRepository } from './participant.repository';
 import { ScheduleRepository } from './schedule.repository';
 import { ScreeningRunRepository } from './screening-run.repository';
 import { SiteRepository } from './site.repository';
+import { OutboxRepository } from './outbox.repository';
+import { DailyRescreenRepository } from './daily-rescreen.repository';
+import { AuditCheckpointRepository } from './audit-checkpoint.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -12,6 +15,9 @@ export * from './participant.repository';
 export * from './schedule.repository';
 export * from './screening-run.repository';
 export * from './site.repository';
+export * from './outbox.repository';
+export * from './daily-rescreen.repository';
+export * from './audit-checkpoint.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -24,4 +30,7 @@ export const REPOSITORIES = [
   ScheduleRepository,
   ScreeningRunRepository,
   SiteRepository,
+  OutboxRepository,
+  DailyRescreenRepository,
+  AuditCheckpointRepository,
 ];
