@@ -7,3 +7,6 @@ export * from './participant.repository.fake';
 export * from './consent.repository.fake';
 export * from './schedule.repository.fake';
 export * from './screening-run.repository.fake';
+export * from './outbox.repository.fake';
+export * from './daily-rescreen.repository.fake';
+export * from './audit-checkpoint.repository.fake';
