@@ -11,3 +11,6 @@ export * from './user.repository.fake';
 export * from './session.repository.fake';
 export * from './password-hasher.fake';
 export * from './rate-limiter.fake';
+export * from './outbox.repository.fake';
+export * from './daily-rescreen.repository.fake';
+export * from './audit-checkpoint.repository.fake';

@@ -6,6 +6,8 @@ import { DatabaseModule } from '@registry/persistence';
 import { Clock, ClockModule, HealthService, RedisModule } from '@registry/platform';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
+import { OutboxListener, PgOutboxListener } from './outbox/outbox-listener';
+import { BullRelayQueues, RelayQueues } from './outbox/relay-queues';
 import { DailyRescreenService } from './screening/daily-rescreen.service';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
@@ -42,6 +44,8 @@ export class WorkerModule {
         WorkerBootstrapService,
         MaintenanceProcessor,
         OutboxRelayService,
+        { provide: OutboxListener, useClass: PgOutboxListener },
+        { provide: RelayQueues, useClass: BullRelayQueues },
         ScreeningService,
         CohortRunner,
         DailyRescreenService,

@@ -2,16 +2,17 @@ import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import { JobName, QueueName } from '@registry/jobs';
-import { writeAuditCheckpoint } from '@registry/persistence';
+import { AuditCheckpointRepository, OutboxRepository, Transactions } from '@registry/persistence';
 import { Clock } from '@registry/platform';
-import { DataSource } from 'typeorm';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { workerOptions } from '../runtime/worker-options';
 
 @Processor(QueueName.Maintenance, workerOptions())
 export class MaintenanceProcessor extends QueueProcessor {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly outbox: OutboxRepository,
+    private readonly checkpoints: AuditCheckpointRepository,
     @Inject(Environment) private readonly config: Environment,
     private readonly clock: Clock,
   ) {
@@ -21,9 +22,8 @@ export class MaintenanceProcessor extends QueueProcessor {
   readonly handlers: JobHandlers = {
     // Published outbox rows have done their work; keeping a week of them helps when tracing a delivery.
     [JobName.PruneOutbox]: async (job) => {
-      const [, deleted] = await this.dataSource.query<[unknown, number]>(
-        `DELETE FROM outbox_event WHERE published_at < $2::timestamptz - make_interval(days => $1)`,
-        [job.data.olderThanDays, this.clock.now()],
+      const deleted = await this.transactions.read((tx) =>
+        this.outbox.prunePublished(tx, job.data.olderThanDays, this.clock.now()),
       );
       return deleted > 0
         ? { status: 'done', detail: { deleted } }
@@ -31,10 +31,8 @@ export class MaintenanceProcessor extends QueueProcessor {
     },
 
     [JobName.WriteAuditCheckpoint]: async () => {
-      const outcome = await writeAuditCheckpoint(
-        this.dataSource,
-        this.config.AUDIT_CHECKPOINT_KEY,
-        this.clock.now(),
+      const outcome = await this.transactions.read((tx) =>
+        this.checkpoints.write(tx, this.config.AUDIT_CHECKPOINT_KEY, this.clock.now()),
       );
       if (outcome.status === 'skipped') return { status: 'skipped', detail: { reason: outcome.reason } };
       const { id, headEventId, headHash, createdAt, signature } = outcome.checkpoint;

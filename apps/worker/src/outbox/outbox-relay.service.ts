@@ -1,28 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
-import { EventJob, jobForEvent, QueueName, UnroutableEventError } from '@registry/jobs';
-import { Clock, redisOptionsFromUrl } from '@registry/platform';
-import { Queue } from 'bullmq';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { EventJob, jobForEvent, UnroutableEventError } from '@registry/jobs';
+import { OutboxFailure, OutboxRepository, PendingOutboxEvent, Transactions } from '@registry/persistence';
+import { Clock } from '@registry/platform';
+import { OutboxListener } from './outbox-listener';
+import { RelayQueues } from './relay-queues';
 
 const BATCH_SIZE = 200;
 const MAX_BACKOFF_MS = 30_000;
-const LISTEN_RETRY_MS = 250;
-const LISTENER_NAME = 'trialready-outbox-listener';
 
-interface OutboxRow {
-  id: string;
-  topic: string;
-  payload: Record<string, unknown>;
-}
-
-/** What became of one claimed row in a pass. */
-type RowOutcome =
-  | { id: string; enqueued: true }
-  /** `permanent`: the row can never become a job (it is set aside); otherwise the next pass retries it. */
-  | { id: string; enqueued: false; error: string; permanent: boolean };
+/** What became of one claimed row in a pass: its job added, or the failure to record on it. */
+type RowOutcome = { id: string; enqueued: true } | ({ enqueued: false } & OutboxFailure);
 
 export interface RelayPass {
   claimed: number;
@@ -31,6 +19,24 @@ export interface RelayPass {
   retrying: number;
   /** Rows no job handles: marked failed, never retried. */
   setAside: number;
+}
+
+/**
+ * How long one job add may take before the pass records a failure on its row. Without Redis, BullMQ's add waits
+ * for the connection to become ready again rather than failing, and the pass would hold its row locks all that
+ * time. An add that completes after the deadline is harmless: the row stays unpublished, the next pass adds
+ * the same job id again, and BullMQ keeps one.
+ */
+const ENQUEUE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  // The add may still settle after the deadline: observe it so that it is never an unhandled rejection.
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -53,31 +59,9 @@ export interface RelayPass {
  * It wakes on the NOTIFY that the outbox trigger sends at commit (reconnecting its LISTEN connection with
  * back-off when it drops), and polls as a safety net.
  */
-/**
- * How long one job add may take before the pass records a failure on its row. Without Redis, BullMQ's add waits
- * for the connection to become ready again rather than failing, and the pass would hold its row locks all that
- * time. An add that completes after the deadline is harmless: the row stays unpublished, the next pass adds
- * the same job id again, and BullMQ keeps one.
- */
-const ENQUEUE_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  // The add may still settle after the deadline: observe it so that it is never an unhandled rejection.
-  work.catch(() => undefined);
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelayService.name);
-  private readonly queues = new Map<QueueName, Queue>();
-  private listener?: Client;
-  private listenerRetry?: NodeJS.Timeout;
-  private listenerFailures = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private wakeRequested = false;
@@ -85,23 +69,25 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private failures = 0;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly outbox: OutboxRepository,
+    private readonly queues: RelayQueues,
+    private readonly listener: OutboxListener,
     @Inject(Environment) private readonly config: Environment,
     private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.listen();
+    await this.listener.listen(() => this.wake());
     this.wake();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    clearTimeout(this.listenerRetry);
     await this.running;
-    await this.listener?.end().catch(() => undefined);
-    for (const queue of this.queues.values()) await queue.close();
+    await this.listener.close();
+    await this.queues.close();
   }
 
   /** Runs a relay pass now (or right after the one in progress). */
@@ -149,34 +135,13 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 
   /** Claims one batch, adds each row's job, marks the rows enqueued and records the failures on the others. */
   async relayBatch(): Promise<RelayPass> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<OutboxRow[]>(
-        `SELECT id::text, topic, payload FROM outbox_event
-          WHERE published_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [BATCH_SIZE],
-      );
+    return this.transactions.run(async (tx) => {
+      const rows = await this.outbox.claimBatch(tx, BATCH_SIZE);
       const outcomes = await Promise.all(rows.map((row) => this.enqueue(row)));
       const enqueued = outcomes.filter((outcome) => outcome.enqueued).map((outcome) => outcome.id);
       const failed = outcomes.filter((outcome) => !outcome.enqueued);
-      if (enqueued.length > 0)
-        await manager.query(`UPDATE outbox_event SET published_at = $2 WHERE id = ANY($1::bigint[])`, [
-          enqueued,
-          this.clock.now(),
-        ]);
-      if (failed.length > 0)
-        await manager.query(
-          `UPDATE outbox_event o
-              SET publish_attempts = o.publish_attempts + 1, last_error = f.error,
-                  failed_at = CASE WHEN f.permanent THEN $4::timestamptz END
-             FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS f(id, error, permanent)
-            WHERE o.id = f.id`,
-          [
-            failed.map((f) => f.id),
-            failed.map((f) => f.error.slice(0, 500)),
-            failed.map((f) => f.permanent),
-            this.clock.now(),
-          ],
-        );
+      if (enqueued.length > 0) await this.outbox.markPublished(tx, enqueued, this.clock.now());
+      if (failed.length > 0) await this.outbox.recordFailures(tx, failed, this.clock.now());
       const setAside = failed.filter((f) => f.permanent).length;
       return {
         claimed: rows.length,
@@ -187,7 +152,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     });
   }
 
-  private async enqueue(row: OutboxRow): Promise<RowOutcome> {
+  private async enqueue(row: PendingOutboxEvent): Promise<RowOutcome> {
     let job: EventJob;
     try {
       job = jobForEvent(row.topic, row.payload);
@@ -203,7 +168,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     }
     try {
       await withTimeout(
-        this.queue(job.queue).add(job.name, job.data, job.opts),
+        this.queues.add(job),
         ENQUEUE_TIMEOUT_MS,
         `adding the job did not finish within ${ENQUEUE_TIMEOUT_MS} ms (is Redis reachable?)`,
       );
@@ -211,66 +176,5 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     } catch (error) {
       return { id: row.id, enqueued: false, error: (error as Error).message, permanent: false };
     }
-  }
-
-  /**
-   * A producer of its own per queue that fails at once while Redis is away (no offline queue), so a relay pass
-   * never waits holding its row locks; the rows stay unpublished and the next pass retries them.
-   */
-  private queue(name: QueueName): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, {
-        prefix: this.config.REDIS_KEY_PREFIX,
-        connection: {
-          ...redisOptionsFromUrl(this.config.REDIS_URL),
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-        },
-      });
-      queue.on('error', () => undefined); // reported by drain() with back-off instead
-      this.queues.set(name, queue);
-    }
-    return queue;
-  }
-
-  /** LISTENs for the outbox trigger's NOTIFY on a connection of its own. */
-  private async listen(): Promise<void> {
-    const client = new Client({
-      connectionString: this.config.DATABASE_URL,
-      application_name: LISTENER_NAME,
-    });
-    client.on('error', (error) => this.listenerLost(client, error));
-    client.on('end', () => this.listenerLost(client));
-    client.on('notification', () => this.wake());
-    this.listener = client;
-    await client.connect();
-    await client.query('LISTEN outbox_event');
-    this.listenerFailures = 0;
-  }
-
-  /**
-   * The LISTEN connection dropped (PostgreSQL restarted, the backend was terminated, the network broke):
-   * connect again with back-off. Polling covers the gap, and a pass right after reconnecting relays whatever
-   * was committed while no NOTIFY could arrive.
-   */
-  private listenerLost(client: Client, error?: Error): void {
-    if (this.stopped || this.listener !== client) return; // already handled for this connection
-    this.listener = undefined;
-    client.end().catch(() => undefined);
-    const delay = Math.min(MAX_BACKOFF_MS, LISTEN_RETRY_MS * 2 ** this.listenerFailures);
-    this.listenerFailures++;
-    if (this.listenerFailures === 1 || this.listenerFailures % 10 === 0)
-      this.logger.warn({
-        msg: 'outbox listener lost its connection; reconnecting',
-        retryInMs: delay,
-        error: error?.message,
-      });
-    this.listenerRetry = setTimeout(() => {
-      this.listen().then(
-        () => this.wake(),
-        (reason: Error) => this.listenerLost(this.listener ?? client, reason),
-      );
-    }, delay);
   }
 }

@@ -1,9 +1,10 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
-import { JOB_OPTIONS, JOB_SCHEDULES, QueueName } from '@registry/jobs';
+import { JOB_SCHEDULES, QueueName } from '@registry/jobs';
 import { Queue } from 'bullmq';
 import { findJobHandlerProblems } from './job-handler-check';
+import { syncJobSchedulers } from './job-schedulers';
 import { QueueProcessor } from './queue-processor';
 
 /**
@@ -34,24 +35,9 @@ export class WorkerBootstrapService implements OnApplicationBootstrap {
       throw new Error(`Job handlers are not set up right:\n  - ${problems.join('\n  - ')}`);
 
     const queueOf = (name: QueueName) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
-    for (const schedule of JOB_SCHEDULES) {
-      const queue = queueOf(schedule.queue);
-      // Upsert by a stable id: restarting or running several workers never creates a second schedule.
-      await queue.upsertJobScheduler(schedule.schedulerId, schedule.repeat, {
-        name: schedule.job.name,
-        data: schedule.job.data,
-        opts: JOB_OPTIONS[schedule.job.name],
-      });
-    }
-    const current = new Set<string>(JOB_SCHEDULES.map((schedule) => schedule.schedulerId));
-    for (const name of Object.values(QueueName)) {
-      const queue = queueOf(name);
-      for (const scheduler of await queue.getJobSchedulers()) {
-        if (current.has(scheduler.key)) continue;
-        await queue.removeJobScheduler(scheduler.key);
-        this.logger.log({ msg: 'retired job scheduler removed', queue: name, schedulerId: scheduler.key });
-      }
-    }
+    await syncJobSchedulers(queueOf, ({ queue, schedulerId }) =>
+      this.logger.log({ msg: 'retired job scheduler removed', queue, schedulerId }),
+    );
     this.logger.log({ msg: 'worker ready', processors: processors.length, schedulers: JOB_SCHEDULES.length });
   }
 }

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /** What a checkpoint signs; the version prefix lets the format change without old signatures passing as new. */
 export interface CheckpointClaim {
@@ -23,12 +23,15 @@ export type CheckpointOutcome =
   | { status: 'written'; checkpoint: CheckpointClaim & { id: string; signature: string } }
   | { status: 'skipped'; reason: 'empty_trail' | 'head_unchanged' };
 
+/** A DataSource, or the EntityManager of a repository call: writing a checkpoint only runs statements. */
+type Statements = Pick<EntityManager, 'query'>;
+
 /**
  * Signs the current head of the audit chain into `audit_checkpoint`, unless the newest checkpoint already
  * names it, signed as made at `now` (the caller's clock). Called by the worker's scheduled job and callable directly (tests, an operator's script).
  */
 export async function writeAuditCheckpoint(
-  dataSource: DataSource,
+  dataSource: Statements,
   key: string,
   now: Date,
 ): Promise<CheckpointOutcome> {

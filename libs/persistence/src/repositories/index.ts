@@ -6,6 +6,9 @@ import { ScreeningRunRepository } from './screening-run.repository';
 import { SiteRepository } from './site.repository';
 import { UserRepository } from './user.repository';
 import { SessionRepository } from './session.repository';
+import { OutboxRepository } from './outbox.repository';
+import { DailyRescreenRepository } from './daily-rescreen.repository';
+import { AuditCheckpointRepository } from './audit-checkpoint.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -16,6 +19,9 @@ export * from './screening-run.repository';
 export * from './site.repository';
 export * from './user.repository';
 export * from './session.repository';
+export * from './outbox.repository';
+export * from './daily-rescreen.repository';
+export * from './audit-checkpoint.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -30,4 +36,7 @@ export const REPOSITORIES = [
   SiteRepository,
   UserRepository,
   SessionRepository,
+  OutboxRepository,
+  DailyRescreenRepository,
+  AuditCheckpointRepository,
 ];
