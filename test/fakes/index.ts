@@ -7,3 +7,6 @@ export * from './participant.repository.fake';
 export * from './consent.repository.fake';
 export * from './schedule.repository.fake';
 export * from './screening-run.repository.fake';
+export * from './identity.repository.fake';
+export * from './sponsor-organisation.repository.fake';
+export * from './audit-trail.repository.fake';

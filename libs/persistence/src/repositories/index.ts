@@ -4,6 +4,9 @@ import { ParticipantRepository } from './participant.repository';
 import { ScheduleRepository } from './schedule.repository';
 import { ScreeningRunRepository } from './screening-run.repository';
 import { SiteRepository } from './site.repository';
+import { AuditTrailRepository } from './audit-trail.repository';
+import { IdentityRepository } from './identity.repository';
+import { SponsorOrganisationRepository } from './sponsor-organisation.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -12,6 +15,9 @@ export * from './participant.repository';
 export * from './schedule.repository';
 export * from './screening-run.repository';
 export * from './site.repository';
+export * from './audit-trail.repository';
+export * from './identity.repository';
+export * from './sponsor-organisation.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -24,4 +30,7 @@ export const REPOSITORIES = [
   ScheduleRepository,
   ScreeningRunRepository,
   SiteRepository,
+  AuditTrailRepository,
+  IdentityRepository,
+  SponsorOrganisationRepository,
 ];
