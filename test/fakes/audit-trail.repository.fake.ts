@@ -13,12 +13,15 @@ export class FakeAuditTrailRepository implements Public<AuditTrailRepository> {
   readonly events: AuditEventEntity[] = [];
   chain: AuditChainReport = { valid: true, checked: 0 };
   checkpoints: AuditCheckpointReport = { valid: true, checked: 0 };
+  /** The keys checkpoints were verified with, in order. */
+  readonly checkpointKeys: string[] = [];
 
   verifyChain(_tx: Tx): Promise<AuditChainReport> {
     return Promise.resolve(this.chain);
   }
 
-  verifyCheckpoints(_tx: Tx, _key: string): Promise<AuditCheckpointReport> {
+  verifyCheckpoints(_tx: Tx, key: string): Promise<AuditCheckpointReport> {
+    this.checkpointKeys.push(key);
     return Promise.resolve(this.checkpoints);
   }
 
