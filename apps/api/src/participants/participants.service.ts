@@ -94,7 +94,8 @@ export class ParticipantsService {
       const today = await this.siteToday.at(tx, input.siteId);
       if (!hasHappenedBy(input.birthDate, today))
         throw invalidField('birthDate', 'notInFuture', 'birthDate is in the future at the site');
-      // Two enrolments of one person at once would both find no match: the second waits here for the first.
+      // Two enrolments of one person at once would both find no match: the second waits here for the first
+      // to commit, then finds it.
       await this.participants.lockFingerprint(tx, fingerprint);
       const matches = await this.participants.findByFingerprint(tx, fingerprint);
       const matchingSites = [...new Set(matches.map((m) => m.siteCode))];
