@@ -14,3 +14,6 @@ export * from './rate-limiter.fake';
 export * from './outbox.repository.fake';
 export * from './daily-rescreen.repository.fake';
 export * from './audit-checkpoint.repository.fake';
+export * from './identity.repository.fake';
+export * from './sponsor-organisation.repository.fake';
+export * from './audit-trail.repository.fake';

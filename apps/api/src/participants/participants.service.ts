@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
 import {
   allowedTransitions,
@@ -11,17 +10,19 @@ import {
   Role,
 } from '@registry/domain';
 import {
+  AuditRepository,
   diffForAudit,
-  ParticipantDuplicateFlagEntity,
+  IdentityRepository,
   ParticipantEntity,
   ParticipantIdentityEntity,
+  ParticipantRepository,
   participantChanged,
-  recordAudit,
-  recordAuditedChange,
-  SiteEntity,
+  ParticipantSortColumn,
+  SiteRepository,
+  Transactions,
+  Tx,
 } from '@registry/persistence';
 import { Clock, notFound } from '@registry/platform';
-import { DataSource, EntityManager } from 'typeorm';
 import { siteScopeOf } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import { RateLimiter } from '../common/rate-limiter';
@@ -39,16 +40,19 @@ import type { EnrollParticipantDto, ParticipantQueryDto, TransitionDto } from '.
 /** An enrolment, or the sites where the same person already is (the caller did not acknowledge them). */
 type EnrolmentOutcome = { participant: ParticipantEntity } | { refusedFor: string[] };
 
-const SORT_COLUMNS = { registryId: 'p.id', createdAt: 'p.createdAt', status: 'p.status' } as const;
-
 @Injectable()
 export class ParticipantsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly participants: ParticipantRepository,
+    private readonly identities: IdentityRepository,
+    private readonly sites: SiteRepository,
+    private readonly audit: AuditRepository,
     private readonly access: ParticipantAccess,
     private readonly siteToday: SiteToday,
     private readonly clock: Clock,
-    private readonly rateLimiter: RateLimiter,
+    // Only `hit` is needed, so that a unit test can count attempts without Redis.
+    @Inject(RateLimiter) private readonly rateLimiter: Pick<RateLimiter, 'hit'>,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -85,33 +89,25 @@ export class ParticipantsService {
     );
     if (retryAfter > 0) throw tooManyDuplicateChecks(retryAfter);
 
-    const outcome = await this.dataSource.transaction<EnrolmentOutcome>(async (manager) => {
+    const outcome = await this.transactions.run<EnrolmentOutcome>(async (tx) => {
       // The status takes effect on the calendar day at the site, not in UTC; no one is born after it.
-      const today = await this.siteToday.at(manager, input.siteId);
+      const today = await this.siteToday.at(tx, input.siteId);
       if (!hasHappenedBy(input.birthDate, today))
         throw invalidField('birthDate', 'notInFuture', 'birthDate is in the future at the site');
       // Two enrolments of one person at once would both find no match: the second waits here for the first
-      // to commit, then finds it. The lock is keyed by the fingerprint, so other people do not wait.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [fingerprint]);
-      const matches = await manager.query<{ id: string; code: string }[]>(
-        `SELECT p.id, s.code FROM participant p JOIN site s ON s.id = p.site_id WHERE p.identity_fingerprint = $1 ORDER BY p.id`,
-        [fingerprint],
-      );
-      const matchingSites = [...new Set(matches.map((m) => m.code))];
-      await this.auditDuplicateCheck(manager, input.siteId, fingerprint, matchingSites);
+      // to commit, then finds it.
+      await this.participants.lockFingerprint(tx, fingerprint);
+      const matches = await this.participants.findByFingerprint(tx, fingerprint);
+      const matchingSites = [...new Set(matches.map((m) => m.siteCode))];
+      await this.auditDuplicateCheck(tx, input.siteId, fingerprint, matchingSites);
       // Refused: only the audit row of the check commits.
       if (matches.length > 0 && !input.acknowledgeDuplicate) return { refusedFor: matchingSites };
 
-      // The row lock on the site serialises enrolments there, so sequences never collide.
-      // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-      const [[site]] = await manager.query<[{ code: string; last_registry_sequence: number }[], number]>(
-        `UPDATE site SET last_registry_sequence = last_registry_sequence + 1 WHERE id = $1 AND active
-         RETURNING code, last_registry_sequence`,
-        [input.siteId],
-      );
-      if (!site) throw invalidField('siteId', 'activeSite', 'siteId names an inactive site');
-      const participant = manager.create(ParticipantEntity, {
-        id: formatRegistryId(site.code, site.last_registry_sequence),
+      // The site's row stays locked until commit, so enrolments there never mint the same registry id.
+      const claimed = await this.sites.claimRegistrySequence(tx, input.siteId);
+      if (!claimed) throw invalidField('siteId', 'activeSite', 'siteId names an inactive site');
+      const participant = await this.participants.insert(tx, {
+        id: formatRegistryId(claimed.siteCode, claimed.sequence),
         siteId: input.siteId,
         status: ParticipantStatus.Registered,
         statusEffectiveDate: today,
@@ -128,8 +124,7 @@ export class ParticipantsService {
         baselineDate: null,
         amyloidStatus: AmyloidStatus.Unknown,
       });
-      await manager.insert(ParticipantEntity, participant);
-      await manager.insert(ParticipantIdentityEntity, {
+      await this.identities.insert(tx, {
         participantId: participant.id,
         familyName: input.identity.familyName,
         givenName: input.identity.givenName,
@@ -140,15 +135,16 @@ export class ParticipantsService {
         studyPartnerName: input.identity.studyPartner?.name ?? null,
         studyPartnerContact: input.identity.studyPartner?.contact ?? null,
       });
-      for (const match of matches) {
-        await manager.insert(ParticipantDuplicateFlagEntity, {
-          participantId: participant.id,
-          matchesParticipantId: match.id,
-          acknowledgedReason: input.acknowledgeDuplicate!.reason,
-        });
+      if (matches.length > 0) {
+        await this.participants.flagPossibleDuplicates(
+          tx,
+          participant.id,
+          matches.map((match) => match.participantId),
+          input.acknowledgeDuplicate!.reason,
+        );
       }
-      await recordAuditedChange(
-        manager,
+      await this.audit.recordChange(
+        tx,
         {
           action: 'participant.enrolled',
           entityType: 'participant',
@@ -183,12 +179,12 @@ export class ParticipantsService {
 
   /** Who asked (the request's actor), when, about whom (a keyed fingerprint, never the name), and the answer. */
   private async auditDuplicateCheck(
-    manager: EntityManager,
+    tx: Tx,
     siteId: string,
     fingerprint: string,
     matchingSites: string[],
   ): Promise<void> {
-    await recordAudit(manager, {
+    await this.audit.record(tx, {
       action: 'participant.duplicate_checked',
       entityType: 'participant_identity',
       siteId,
@@ -199,54 +195,37 @@ export class ParticipantsService {
     });
   }
 
-  async list(actor: Actor, query: ParticipantQueryDto): Promise<[ParticipantEntity[], number]> {
-    const builder = this.dataSource.getRepository(ParticipantEntity).createQueryBuilder('p');
-    const filter = siteScopeOf(actor);
-    if (!filter.all) builder.andWhere('p.site_id = ANY(:siteIds::uuid[])', { siteIds: filter.siteIds });
-    if (query.siteId) builder.andWhere('p.site_id = :siteId', { siteId: query.siteId });
-    if (query.status) builder.andWhere('p.status = :status', { status: query.status });
-    if (query.registryId) builder.andWhere('p.id LIKE :prefix', { prefix: `${query.registryId}%` });
-    if (query.overdue === 'true') {
-      // Same rule as scheduledVisitStatus() in libs/domain: past the window, and the next window not yet open,
-      // with "today" taken in the site's own time zone at the injected clock's instant (as SiteCalendar does).
-      builder.andWhere(
-        `EXISTS (
-        SELECT 1 FROM scheduled_visit sv JOIN site s ON s.id = p.site_id
-        WHERE sv.participant_id = p.id AND sv.cancelled_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.scheduled_visit_id = sv.id)
-          AND sv.window_end < (:now::timestamptz AT TIME ZONE s.time_zone)::date
-          AND NOT EXISTS (
-            SELECT 1 FROM scheduled_visit nxt
-            WHERE nxt.participant_id = sv.participant_id AND nxt.window_start > sv.window_start
-              AND nxt.window_start <= (:now::timestamptz AT TIME ZONE s.time_zone)::date))`,
-        { now: this.clock.now() },
-      );
-    }
-    const descending = query.sort.startsWith('-');
-    const column = SORT_COLUMNS[query.sort.replace('-', '') as keyof typeof SORT_COLUMNS];
-    builder.orderBy(column, descending ? 'DESC' : 'ASC');
-    // Ties broken by registry id (TypeORM keeps one direction per column, so not when sorting by it).
-    if (column !== SORT_COLUMNS.registryId) builder.addOrderBy('p.id', 'ASC');
-    return builder
-      .skip((query.page - 1) * query.pageSize)
-      .take(query.pageSize)
-      .getManyAndCount();
+  list(actor: Actor, query: ParticipantQueryDto): Promise<[ParticipantEntity[], number]> {
+    const scope = siteScopeOf(actor);
+    return this.transactions.read((tx) =>
+      this.participants.list(tx, {
+        visibleSiteIds: scope.all ? 'all' : scope.siteIds,
+        siteId: query.siteId,
+        status: query.status,
+        registryIdPrefix: query.registryId,
+        overdueAt: query.overdue === 'true' ? this.clock.now() : undefined,
+        sort: {
+          column: query.sort.replace('-', '') as ParticipantSortColumn,
+          descending: query.sort.startsWith('-'),
+        },
+        page: query.page,
+        pageSize: query.pageSize,
+      }),
+    );
   }
 
   get(actor: Actor, id: string): Promise<ParticipantEntity> {
-    return this.access.visible(this.dataSource.manager, actor, id);
+    return this.transactions.read((tx) => this.access.visible(tx, actor, id));
   }
 
   /** Names and contacts: for coordinators of the participant's own site only (admins and monitors get 404). */
   async identity(actor: Actor, id: string): Promise<ParticipantIdentityEntity> {
     if (actor.role !== Role.Coordinator) throw notFound('Participant');
     // Every read of who a person is leaves a row in the trail, committed before the names are sent.
-    return this.dataSource.transaction(async (manager) => {
-      const participant = await this.access.visible(manager, actor, id);
-      const identity = await manager.findOneByOrFail(ParticipantIdentityEntity, {
-        participantId: participant.id,
-      });
-      await recordAudit(manager, {
+    return this.transactions.run(async (tx) => {
+      const participant = await this.access.visible(tx, actor, id);
+      const identity = await this.identities.findOfParticipant(tx, participant.id);
+      await this.audit.record(tx, {
         action: 'participant.identity_viewed',
         entityType: 'participant',
         entityId: participant.id,
@@ -257,10 +236,10 @@ export class ParticipantsService {
   }
 
   async transition(actor: Actor, id: string, input: TransitionDto): Promise<ParticipantEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const participant = await this.access.writable(manager, actor, id);
+    return this.transactions.run(async (tx) => {
+      const participant = await this.access.writable(tx, actor, id);
       // A status dated ahead would stand in the way of the true date of a later change (a withdrawal, a death).
-      if (!hasHappenedBy(input.effectiveDate, await this.siteToday.at(manager, participant.siteId)))
+      if (!hasHappenedBy(input.effectiveDate, await this.siteToday.at(tx, participant.siteId)))
         throw invalidField('effectiveDate', 'notInFuture', 'effectiveDate is in the future at the site');
       if (!canTransition(participant.status, input.to)) {
         throw transitionNotAllowed(participant.status, input.to, allowedTransitions(participant.status));
@@ -276,12 +255,9 @@ export class ParticipantsService {
         { field: 'status', old: participant.status, new: input.to },
         { field: 'statusEffectiveDate', old: participant.statusEffectiveDate, new: input.effectiveDate },
       ];
-      await manager.update(ParticipantEntity, participant.id, {
-        status: input.to,
-        statusEffectiveDate: input.effectiveDate,
-      });
-      await recordAuditedChange(
-        manager,
+      await this.participants.updateStatus(tx, participant.id, input.to, input.effectiveDate);
+      await this.audit.recordChange(
+        tx,
         {
           action: 'participant.status_changed',
           entityType: 'participant',
@@ -294,10 +270,5 @@ export class ParticipantsService {
       );
       return { ...participant, status: input.to, statusEffectiveDate: input.effectiveDate };
     });
-  }
-
-  /** The site a participant belongs to, for time-zone work; the caller has already checked access. */
-  site(siteId: string): Promise<SiteEntity> {
-    return this.dataSource.getRepository(SiteEntity).findOneByOrFail({ id: siteId });
   }
 }

@@ -1,22 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Role } from '@registry/domain';
-import { recordAudit, SponsorOrganisationEntity, uniqueViolation } from '@registry/persistence';
+import {
+  AuditRepository,
+  SponsorOrganisationEntity,
+  SponsorOrganisationRepository,
+  Transactions,
+} from '@registry/persistence';
 import { DomainError, ErrorKind, notFound } from '@registry/platform';
-import { DataSource } from 'typeorm';
 import type { Actor } from '../auth/actor';
 
 @Injectable()
 export class SponsorOrganisationsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly organisations: SponsorOrganisationRepository,
+    private readonly audit: AuditRepository,
+  ) {}
 
   /** Admins see every organisation; a sponsor user only its own. */
   list(actor: Actor): Promise<SponsorOrganisationEntity[]> {
-    const repository = this.dataSource.getRepository(SponsorOrganisationEntity);
-    if (actor.role === Role.Admin) return repository.find({ order: { name: 'ASC' } });
-    return actor.sponsorOrganisationId
-      ? repository.findBy({ id: actor.sponsorOrganisationId })
-      : Promise.resolve([]);
+    return this.transactions.read(async (tx) => {
+      if (actor.role === Role.Admin) return this.organisations.listAll(tx);
+      if (!actor.sponsorOrganisationId) return [];
+      const own = await this.organisations.findById(tx, actor.sponsorOrganisationId);
+      return own ? [own] : [];
+    });
   }
 
   async get(actor: Actor, id: string): Promise<SponsorOrganisationEntity> {
@@ -25,22 +33,10 @@ export class SponsorOrganisationsService {
     return organisation;
   }
 
-  async create(name: string): Promise<SponsorOrganisationEntity> {
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        const organisation = await manager.save(
-          manager.create(SponsorOrganisationEntity, { name, active: true }),
-        );
-        await recordAudit(manager, {
-          action: 'sponsor_organisation.created',
-          entityType: 'sponsor_organisation',
-          entityId: organisation.id,
-          changes: [{ field: 'name', old: null, new: name }],
-        });
-        return organisation;
-      });
-    } catch (error) {
-      if (uniqueViolation(error) === 'sponsor_organisation_name_key') {
+  create(name: string): Promise<SponsorOrganisationEntity> {
+    return this.transactions.run(async (tx) => {
+      const organisation = await this.organisations.insert(tx, name);
+      if (organisation === 'name_taken') {
         throw new DomainError(
           ErrorKind.Conflict,
           'sponsor_organisation.name_taken',
@@ -48,7 +44,13 @@ export class SponsorOrganisationsService {
           [{ field: 'name', constraint: 'unique', message: 'name is already used by another organisation' }],
         );
       }
-      throw error;
-    }
+      await this.audit.record(tx, {
+        action: 'sponsor_organisation.created',
+        entityType: 'sponsor_organisation',
+        entityId: organisation.id,
+        changes: [{ field: 'name', old: null, new: name }],
+      });
+      return organisation;
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 export interface AuditChainReport {
   valid: boolean;
@@ -15,14 +15,12 @@ const BATCH = 5000;
  * Recomputes the chain from the first row: each row's hash over its own fields and its predecessor's hash.
  * An edited row fails its own hash; a deleted or inserted row breaks the link of the row after it.
  */
-export async function verifyAuditChain(dataSource: DataSource): Promise<AuditChainReport> {
+export async function verifyAuditChain(db: Pick<EntityManager, 'query'>): Promise<AuditChainReport> {
   let previousHash = GENESIS;
   let afterId = '0';
   let checked = 0;
   for (;;) {
-    const rows = await dataSource.query<
-      { id: string; prev_hash: string; hash: string; recomputed: string }[]
-    >(
+    const rows = await db.query<{ id: string; prev_hash: string; hash: string; recomputed: string }[]>(
       `SELECT a.id::text AS id, prev_hash, hash, audit_event_row_hash(a) AS recomputed
          FROM audit_event a WHERE a.id > $1 ORDER BY a.id LIMIT $2`,
       [afterId, BATCH],

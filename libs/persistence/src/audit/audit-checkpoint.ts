@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 /** What a checkpoint signs; the version prefix lets the format change without old signatures passing as new. */
 export interface CheckpointClaim {
@@ -76,14 +76,14 @@ const BATCH = 5000;
  * changes that head's hash; cutting the newest rows removes the head.
  */
 export async function verifyAuditCheckpoints(
-  dataSource: DataSource,
+  db: Pick<EntityManager, 'query'>,
   key: string,
 ): Promise<AuditCheckpointReport> {
   let afterId = '0';
   let checked = 0;
   let newest: AuditCheckpointReport['newest'];
   for (;;) {
-    const rows = await dataSource.query<
+    const rows = await db.query<
       {
         id: string;
         head_event_id: string;

@@ -9,6 +9,9 @@ import { SessionRepository } from './session.repository';
 import { OutboxRepository } from './outbox.repository';
 import { DailyRescreenRepository } from './daily-rescreen.repository';
 import { AuditCheckpointRepository } from './audit-checkpoint.repository';
+import { AuditTrailRepository } from './audit-trail.repository';
+import { IdentityRepository } from './identity.repository';
+import { SponsorOrganisationRepository } from './sponsor-organisation.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -22,6 +25,9 @@ export * from './session.repository';
 export * from './outbox.repository';
 export * from './daily-rescreen.repository';
 export * from './audit-checkpoint.repository';
+export * from './audit-trail.repository';
+export * from './identity.repository';
+export * from './sponsor-organisation.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -39,4 +45,7 @@ export const REPOSITORIES = [
   OutboxRepository,
   DailyRescreenRepository,
   AuditCheckpointRepository,
+  AuditTrailRepository,
+  IdentityRepository,
+  SponsorOrganisationRepository,
 ];
