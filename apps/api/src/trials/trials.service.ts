@@ -127,7 +127,8 @@ export class TrialsService {
       const wasRecruiting = trial.status === 'recruiting';
       Object.assign(trial, input);
       await this.trials.saveChanges(tx, trial);
-      const flagsClosed = input.status === 'closed' ? await this.flags.closeOpenOfClosedTrial(tx, trial.id) : 0;
+      const flagsClosed =
+        input.status === 'closed' ? await this.flags.closeOpenOfClosedTrial(tx, trial.id) : 0;
       await this.audit.record(tx, {
         action: 'trial.updated',
         entityType: 'trial',

@@ -8,9 +8,7 @@ import type { Tx } from './transactions';
  * service decides which applies to a caller; the repository only knows how to ask for it.
  */
 export type TrialScope =
-  | { kind: 'all' }
-  | { kind: 'sponsor'; organisationId: string | null }
-  | { kind: 'sites'; siteIds: string[] };
+  { kind: 'all' } | { kind: 'sponsor'; organisationId: string | null } | { kind: 'sites'; siteIds: string[] };
 
 /** Which proposals a list holds: those to the given sites (or to every site), optionally in one state. */
 export interface ProposalFilter {
