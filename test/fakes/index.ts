@@ -17,3 +17,5 @@ export * from './audit-checkpoint.repository.fake';
 export * from './identity.repository.fake';
 export * from './sponsor-organisation.repository.fake';
 export * from './audit-trail.repository.fake';
+export * from './trial.repository.fake';
+export * from './flag.repository.fake';

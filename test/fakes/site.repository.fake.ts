@@ -12,6 +12,8 @@ export class FakeSiteRepository implements Public<SiteRepository> {
   readonly rows = new Map<string, SiteEntity>();
   /** Ids read with `findForUpdate`, in order. */
   readonly locked: string[] = [];
+  /** Ids of sites (among those with a time zone) that were deactivated. */
+  readonly inactive = new Set<string>();
 
   timeZoneOf(_tx: Tx, siteId: string): Promise<string> {
     const zone = this.timeZones.get(siteId);
@@ -71,5 +73,13 @@ export class FakeSiteRepository implements Public<SiteRepository> {
     this.rows.set(site.id, site);
     this.timeZones.set(site.id, site.timeZone);
     return site;
+  }
+
+  activeIdsAmong(_tx: Tx, siteIds: readonly string[]): Promise<string[]> {
+    return Promise.resolve(
+      siteIds.filter(
+        (id) => this.timeZones.has(id) && this.rows.get(id)?.active !== false && !this.inactive.has(id),
+      ),
+    );
   }
 }

@@ -1,18 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Role, validateCriteriaDocument } from '@registry/domain';
 import {
-  recordAudit,
+  AuditRepository,
+  FlagRepository,
   ScreeningRunEntity,
-  SiteEntity,
-  startScreeningRuns,
-  TrialCriteriaVersionEntity,
+  ScreeningRunRepository,
+  SiteRepository,
   TrialEntity,
+  TrialRepository,
+  TrialScope,
   TrialSiteProposalEntity,
+  Transactions,
+  Tx,
 } from '@registry/persistence';
-import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
-import { DataSource, EntityManager, In } from 'typeorm';
 import type { TrialSiteProposalState } from '@registry/persistence';
+import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { maySeeSite } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
@@ -36,28 +38,28 @@ function checkCriteria(criteria: unknown): void {
   }
 }
 
+/** Sponsors see their organisation's trials; admins all; coordinators and monitors those at their sites. */
+function trialScopeOf(actor: Actor): TrialScope {
+  if (actor.role === Role.Sponsor) return { kind: 'sponsor', organisationId: actor.sponsorOrganisationId };
+  if (actor.role === Role.Coordinator || actor.role === Role.Monitor)
+    return { kind: 'sites', siteIds: actor.siteIds };
+  return { kind: 'all' };
+}
+
 @Injectable()
 export class TrialsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly trials: TrialRepository,
+    private readonly sites: SiteRepository,
+    private readonly flags: FlagRepository,
+    private readonly screeningRuns: ScreeningRunRepository,
+    private readonly audit: AuditRepository,
     private readonly clock: Clock,
   ) {}
 
-  /** Sponsors see their organisation's trials; admins all; coordinators and monitors those at their sites. */
-  async list(actor: Actor): Promise<TrialEntity[]> {
-    const query = this.dataSource
-      .getRepository(TrialEntity)
-      .createQueryBuilder('trial')
-      .leftJoinAndSelect('trial.sites', 'site')
-      .leftJoinAndSelect('trial.siteProposals', 'proposal');
-    if (actor.role === Role.Sponsor)
-      query.where('trial.sponsor_organisation_id = :org', { org: actor.sponsorOrganisationId });
-    if (actor.role === Role.Coordinator || actor.role === Role.Monitor) {
-      query.where('trial.id IN (SELECT trial_id FROM trial_site WHERE site_id = ANY(:sites::uuid[]))', {
-        sites: actor.siteIds,
-      });
-    }
-    return query.orderBy('trial.title', 'ASC').getMany();
+  list(actor: Actor): Promise<TrialEntity[]> {
+    return this.transactions.read((tx) => this.trials.list(tx, trialScopeOf(actor)));
   }
 
   async get(actor: Actor, id: string): Promise<TrialEntity> {
@@ -66,18 +68,15 @@ export class TrialsService {
     return trial;
   }
 
-  async criteria(trial: TrialEntity): Promise<Record<string, unknown>> {
-    const version = await this.dataSource
-      .getRepository(TrialCriteriaVersionEntity)
-      .findOneByOrFail({ trialId: trial.id, version: trial.criteriaVersion });
-    return version.document;
+  criteria(trial: TrialEntity): Promise<Record<string, unknown>> {
+    return this.transactions.read((tx) => this.trials.criteriaDocument(tx, trial.id, trial.criteriaVersion));
   }
 
   async create(actor: Actor, input: CreateTrialDto): Promise<TrialEntity> {
     checkCriteria(input.criteria);
-    return this.dataSource.transaction(async (manager) => {
-      const sites = await manager.findBy(SiteEntity, { id: In(input.siteIds), active: true });
-      if (sites.length !== input.siteIds.length) {
+    return this.transactions.run(async (tx) => {
+      const siteIds = await this.sites.activeIdsAmong(tx, input.siteIds);
+      if (siteIds.length !== input.siteIds.length) {
         throw new DomainError(
           ErrorKind.InvalidInput,
           'validation_failed',
@@ -85,38 +84,23 @@ export class TrialsService {
           [{ field: 'siteIds', constraint: 'exists', message: 'siteIds names an unknown or inactive site' }],
         );
       }
-      const trial = await manager.save(
-        manager.create(TrialEntity, {
-          sponsorOrganisationId: actor.sponsorOrganisationId!,
-          title: input.title,
-          registryNumber: input.registryNumber,
-          phase: input.phase,
-          status: input.status,
-          targetEnrolment: input.targetEnrolment,
-          criteriaVersion: 1,
-          // A sponsor proposes sites; each joins (and so can receive flags) only once it accepts.
-          sites: [],
-        }),
-      );
-      trial.siteProposals = await manager.save(
-        sites.map((site) =>
-          manager.create(TrialSiteProposalEntity, {
-            trialId: trial.id,
-            siteId: site.id,
-            state: 'proposed',
-            proposedBy: actor.userId,
-          }),
-        ),
-      );
-      await manager.save(
-        manager.create(TrialCriteriaVersionEntity, {
-          trialId: trial.id,
-          version: 1,
-          document: input.criteria,
-          createdBy: actor.userId,
-        }),
-      );
-      await recordAudit(manager, {
+      // A sponsor proposes sites; each joins (and so can receive flags) only once it accepts.
+      const trial = await this.trials.insert(tx, {
+        sponsorOrganisationId: actor.sponsorOrganisationId!,
+        title: input.title,
+        registryNumber: input.registryNumber,
+        phase: input.phase,
+        status: input.status,
+        targetEnrolment: input.targetEnrolment,
+      });
+      trial.siteProposals = await this.trials.proposeToSites(tx, trial.id, siteIds, actor.userId);
+      await this.trials.insertCriteriaVersion(tx, {
+        trialId: trial.id,
+        version: 1,
+        document: input.criteria,
+        createdBy: actor.userId,
+      });
+      await this.audit.record(tx, {
         action: 'trial.created',
         entityType: 'trial',
         entityId: trial.id,
@@ -134,24 +118,18 @@ export class TrialsService {
   }
 
   async update(actor: Actor, id: string, input: UpdateTrialDto): Promise<TrialEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const trial = await this.ownTrial(manager, actor, id);
+    return this.transactions.run(async (tx) => {
+      const trial = await this.ownTrial(tx, actor, id);
       const changes = (['status', 'title', 'targetEnrolment'] as const)
         .filter((field) => input[field] !== undefined && input[field] !== trial[field])
         .map((field) => ({ field, old: trial[field], new: input[field] }));
       if (changes.length === 0) return trial;
       const wasRecruiting = trial.status === 'recruiting';
       Object.assign(trial, input);
-      await manager.save(trial);
-      let flagsClosed = 0;
-      if (input.status === 'closed') {
-        const [, closed] = await manager.query<[unknown, number]>(
-          `UPDATE eligibility_flag SET closed_at = now(), close_reason = 'trial closed' WHERE trial_id = $1 AND closed_at IS NULL`,
-          [trial.id],
-        );
-        flagsClosed = closed;
-      }
-      await recordAudit(manager, {
+      await this.trials.saveChanges(tx, trial);
+      const flagsClosed =
+        input.status === 'closed' ? await this.flags.closeOpenOfClosedTrial(tx, trial.id) : 0;
+      await this.audit.record(tx, {
         action: 'trial.updated',
         entityType: 'trial',
         entityId: trial.id,
@@ -160,7 +138,7 @@ export class TrialsService {
           : changes,
       });
       if (!wasRecruiting && trial.status === 'recruiting')
-        await this.startRun(manager, trial, 'recruiting_started');
+        await this.startRun(tx, trial, 'recruiting_started');
       return trial;
     });
   }
@@ -172,54 +150,43 @@ export class TrialsService {
     criteria: Record<string, unknown>,
   ): Promise<{ trial: TrialEntity; runId: string | null }> {
     checkCriteria(criteria);
-    return this.dataSource.transaction(async (manager) => {
-      const trial = await this.ownTrial(manager, actor, id);
-      const previous = await manager.findOneByOrFail(TrialCriteriaVersionEntity, {
+    return this.transactions.run(async (tx) => {
+      const trial = await this.ownTrial(tx, actor, id);
+      const previous = await this.trials.criteriaDocument(tx, trial.id, trial.criteriaVersion);
+      trial.criteriaVersion += 1;
+      await this.trials.insertCriteriaVersion(tx, {
         trialId: trial.id,
         version: trial.criteriaVersion,
+        document: criteria,
+        createdBy: actor.userId,
       });
-      trial.criteriaVersion += 1;
-      await manager.save(
-        manager.create(TrialCriteriaVersionEntity, {
-          trialId: trial.id,
-          version: trial.criteriaVersion,
-          document: criteria,
-          createdBy: actor.userId,
-        }),
-      );
-      await manager.update(TrialEntity, trial.id, { criteriaVersion: trial.criteriaVersion });
-      await recordAudit(manager, {
+      await this.trials.setCriteriaVersion(tx, trial.id, trial.criteriaVersion);
+      await this.audit.record(tx, {
         action: 'trial.criteria_changed',
         entityType: 'trial',
         entityId: trial.id,
         changes: [
           { field: 'criteriaVersion', old: trial.criteriaVersion - 1, new: trial.criteriaVersion },
-          { field: 'criteria', old: previous.document, new: criteria },
+          { field: 'criteria', old: previous, new: criteria },
         ],
       });
-      const runId =
-        trial.status === 'recruiting' ? await this.startRun(manager, trial, 'criteria_changed') : null;
+      const runId = trial.status === 'recruiting' ? await this.startRun(tx, trial, 'criteria_changed') : null;
       return { trial, runId };
     });
   }
 
   async run(actor: Actor, trialId: string, runId: string): Promise<ScreeningRunEntity> {
     await this.get(actor, trialId);
-    const run = await this.dataSource.getRepository(ScreeningRunEntity).findOneBy({ id: runId, trialId });
+    const run = await this.transactions.read((tx) => this.screeningRuns.findOfTrial(tx, trialId, runId));
     if (!run) throw notFound('Screening run');
     return run;
   }
 
   /** Proposals to the caller's sites (admins: every site), newest first. */
   siteProposals(actor: Actor, state?: TrialSiteProposalState): Promise<TrialSiteProposalEntity[]> {
-    const query = this.dataSource
-      .getRepository(TrialSiteProposalEntity)
-      .createQueryBuilder('proposal')
-      .innerJoinAndSelect('proposal.trial', 'trial');
-    if (actor.role !== Role.Admin)
-      query.andWhere('proposal.site_id = ANY(:sites::uuid[])', { sites: actor.siteIds });
-    if (state) query.andWhere('proposal.state = :state', { state });
-    return query.orderBy('proposal.proposed_at', 'DESC').addOrderBy('proposal.id', 'ASC').getMany();
+    return this.transactions.read((tx) =>
+      this.trials.listProposals(tx, { siteIds: actor.role === Role.Admin ? 'all' : actor.siteIds, state }),
+    );
   }
 
   /**
@@ -233,12 +200,8 @@ export class TrialsService {
     decision: SiteDecision,
   ): Promise<TrialSiteProposalEntity> {
     if (!maySeeSite(actor, siteId)) throw notFound('Site proposal');
-    return this.dataSource.transaction(async (manager) => {
-      const proposal = await manager.findOne(TrialSiteProposalEntity, {
-        where: { trialId, siteId },
-        relations: { trial: true },
-        lock: { mode: 'pessimistic_write', tables: ['trial_site_proposal'] },
-      });
+    return this.transactions.run(async (tx) => {
+      const proposal = await this.trials.findProposalForUpdate(tx, trialId, siteId);
       if (!proposal) throw notFound('Site proposal');
       if (proposal.state !== 'proposed') {
         throw new DomainError(
@@ -250,15 +213,9 @@ export class TrialsService {
         );
       }
       Object.assign(proposal, { state: decision, decidedBy: actor.userId, decidedAt: this.clock.now() });
-      await manager.update(TrialSiteProposalEntity, proposal.id, {
-        state: proposal.state,
-        decidedBy: proposal.decidedBy,
-        decidedAt: proposal.decidedAt,
-      });
-      if (decision === 'accepted') {
-        await manager.query(`INSERT INTO trial_site (trial_id, site_id) VALUES ($1, $2)`, [trialId, siteId]);
-      }
-      await recordAudit(manager, {
+      await this.trials.recordDecision(tx, proposal.id, proposal);
+      if (decision === 'accepted') await this.trials.addSite(tx, trialId, siteId);
+      await this.audit.record(tx, {
         action: decision === 'accepted' ? 'trial.site_accepted' : 'trial.site_declined',
         entityType: 'trial',
         entityId: trialId,
@@ -266,17 +223,14 @@ export class TrialsService {
         changes: [{ field: 'siteProposal', old: 'proposed', new: decision }],
       });
       if (decision === 'accepted' && proposal.trial!.status === 'recruiting')
-        await this.startRun(manager, proposal.trial!, 'site_accepted');
+        await this.startRun(tx, proposal.trial!, 'site_accepted');
       return proposal;
     });
   }
 
-  private async ownTrial(manager: EntityManager, actor: Actor, id: string): Promise<TrialEntity> {
-    const trial = await manager.findOne(TrialEntity, {
-      where: { id },
-      relations: { sites: true, siteProposals: true },
-      lock: { mode: 'pessimistic_write', tables: ['trial'] },
-    });
+  /** The trial, locked, if the caller may change it; a sponsor's other trials answer "not found". */
+  private async ownTrial(tx: Tx, actor: Actor, id: string): Promise<TrialEntity> {
+    const trial = await this.trials.findForUpdate(tx, id);
     if (
       !trial ||
       (actor.role === Role.Sponsor && trial.sponsorOrganisationId !== actor.sponsorOrganisationId)
@@ -285,8 +239,8 @@ export class TrialsService {
     return trial;
   }
 
-  private async startRun(manager: EntityManager, trial: TrialEntity, cause: string): Promise<string> {
-    const [runId] = await startScreeningRuns(manager, [trial], cause);
+  private async startRun(tx: Tx, trial: TrialEntity, cause: string): Promise<string> {
+    const [runId] = await this.screeningRuns.start(tx, [trial], cause);
     return runId;
   }
 }

@@ -12,6 +12,8 @@ import { AuditCheckpointRepository } from './audit-checkpoint.repository';
 import { AuditTrailRepository } from './audit-trail.repository';
 import { IdentityRepository } from './identity.repository';
 import { SponsorOrganisationRepository } from './sponsor-organisation.repository';
+import { TrialRepository } from './trial.repository';
+import { FlagRepository } from './flag.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -28,6 +30,8 @@ export * from './audit-checkpoint.repository';
 export * from './audit-trail.repository';
 export * from './identity.repository';
 export * from './sponsor-organisation.repository';
+export * from './trial.repository';
+export * from './flag.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -48,4 +52,6 @@ export const REPOSITORIES = [
   AuditTrailRepository,
   IdentityRepository,
   SponsorOrganisationRepository,
+  TrialRepository,
+  FlagRepository,
 ];

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ScreeningRunEntity } from '../entities/eligibility.entity';
 import { DailyRescreenScope, startScreeningRuns, TrialToScreen } from '../screening/start-screening-runs';
 import type { Tx } from './transactions';
 
@@ -13,5 +14,10 @@ export class ScreeningRunRepository {
     dailyRescreen?: DailyRescreenScope,
   ): Promise<string[]> {
     return startScreeningRuns(tx, trials, cause, dailyRescreen);
+  }
+
+  /** A run of the trial (its progress), or null when the trial has no run with that id. */
+  findOfTrial(tx: Tx, trialId: string, runId: string): Promise<ScreeningRunEntity | null> {
+    return tx.findOneBy(ScreeningRunEntity, { id: runId, trialId });
   }
 }

@@ -76,4 +76,10 @@ export class SiteRepository {
     );
     return site ? { siteCode: site.code, sequence: site.last_registry_sequence } : null;
   }
+
+  /** The ids among `siteIds` of sites that exist and are active (in no particular order). */
+  async activeIdsAmong(tx: Tx, siteIds: readonly string[]): Promise<string[]> {
+    const sites = await tx.findBy(SiteEntity, { id: In(siteIds), active: true });
+    return sites.map((site) => site.id);
+  }
 }
