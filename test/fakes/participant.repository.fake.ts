@@ -1,5 +1,10 @@
 import { AmyloidStatus, ParticipantStatus } from '@registry/domain';
-import type { ParticipantEntity, ParticipantRepository, Tx } from '@registry/persistence';
+import type {
+  ParticipantAmyloidStatus,
+  ParticipantEntity,
+  ParticipantRepository,
+  Tx,
+} from '@registry/persistence';
 import { fakeId, Public } from './public';
 
 export class FakeParticipantRepository implements Public<ParticipantRepository> {
@@ -10,6 +15,23 @@ export class FakeParticipantRepository implements Public<ParticipantRepository> 
   findById(_tx: Tx, participantId: string, forUpdate = false): Promise<ParticipantEntity | null> {
     if (forUpdate) this.locked.push(participantId);
     return Promise.resolve(this.rows.get(participantId) ?? null);
+  }
+
+  // A new object, as a row updated in PostgreSQL leaves the entity the service read unchanged.
+  updateAmyloidStatus(_tx: Tx, participantId: string, status: ParticipantAmyloidStatus): Promise<void> {
+    this.replace(participantId, status);
+    return Promise.resolve();
+  }
+
+  assignProtocol(_tx: Tx, participantId: string, protocolId: string, baselineDate: string): Promise<void> {
+    this.replace(participantId, { protocolId, baselineDate });
+    return Promise.resolve();
+  }
+
+  private replace(participantId: string, fields: Partial<ParticipantEntity>): void {
+    const row = this.rows.get(participantId);
+    if (!row) throw new Error(`no participant ${participantId}`);
+    this.rows.set(participantId, { ...row, ...fields });
   }
 
   /** Stores a participant with plausible defaults for what the test does not care about. */
