@@ -19,3 +19,5 @@ export * from './sponsor-organisation.repository.fake';
 export * from './audit-trail.repository.fake';
 export * from './trial.repository.fake';
 export * from './flag.repository.fake';
+export * from './visit.repository.fake';
+export * from './protocol.repository.fake';

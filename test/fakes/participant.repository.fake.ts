@@ -2,6 +2,7 @@ import { AmyloidStatus, CalendarDate, ParticipantStatus } from '@registry/domain
 import type {
   FingerprintMatch,
   NewParticipant,
+  ParticipantAmyloidStatus,
   ParticipantEntity,
   ParticipantListQuery,
   ParticipantRepository,
@@ -107,6 +108,23 @@ export class FakeParticipantRepository implements Public<ParticipantRepository> 
       matching.slice(start, start + query.pageSize).map((p) => ({ ...p })),
       matching.length,
     ]);
+  }
+
+  // A new object, as a row updated in PostgreSQL leaves the entity the service read unchanged.
+  updateAmyloidStatus(_tx: Tx, participantId: string, status: ParticipantAmyloidStatus): Promise<void> {
+    this.replace(participantId, status);
+    return Promise.resolve();
+  }
+
+  assignProtocol(_tx: Tx, participantId: string, protocolId: string, baselineDate: string): Promise<void> {
+    this.replace(participantId, { protocolId, baselineDate });
+    return Promise.resolve();
+  }
+
+  private replace(participantId: string, fields: Partial<ParticipantEntity>): void {
+    const row = this.rows.get(participantId);
+    if (!row) throw new Error(`no participant ${participantId}`);
+    this.rows.set(participantId, { ...row, ...fields });
   }
 
   /** Stores a participant with plausible defaults for what the test does not care about. */

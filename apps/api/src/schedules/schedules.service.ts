@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   addDays,
   daysBetween,
@@ -12,18 +11,19 @@ import {
   VisitMode,
 } from '@registry/domain';
 import {
-  ParticipantEntity,
+  AuditRepository,
+  ParticipantRepository,
   ProtocolEntity,
+  ProtocolRepository,
   ProtocolVisitEntity,
   participantChanged,
-  recordAudit,
-  recordAuditedChange,
-  ScheduledVisitEntity,
-  SiteEntity,
-  VisitEntity,
+  ScheduleRepository,
+  SiteRepository,
+  Transactions,
+  Tx,
+  VisitRepository,
 } from '@registry/persistence';
 import { Clock, DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
-import { DataSource, In } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField } from '../participants/participant-errors';
@@ -59,16 +59,20 @@ const derivedDateOutOfRange = (field: string, what: string) =>
 @Injectable()
 export class SchedulesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly protocols: ProtocolRepository,
+    private readonly scheduledVisits: ScheduleRepository,
+    private readonly visits: VisitRepository,
+    private readonly participants: ParticipantRepository,
+    private readonly sites: SiteRepository,
+    private readonly audit: AuditRepository,
     private readonly access: ParticipantAccess,
     private readonly clock: Clock,
     private readonly calendar: SiteCalendar,
   ) {}
 
   listProtocols(): Promise<ProtocolEntity[]> {
-    return this.dataSource
-      .getRepository(ProtocolEntity)
-      .find({ relations: { visits: true }, order: { code: 'ASC', version: 'DESC' } });
+    return this.transactions.read((tx) => this.protocols.list(tx));
   }
 
   /** A protocol is never edited in place: creating one with an existing code adds the next version. */
@@ -76,21 +80,9 @@ export class SchedulesService {
     const codes = input.visits.map((v) => v.code);
     if (new Set(codes).size !== codes.length)
       throw invalidField('visits', 'uniqueCodes', 'visits must have distinct codes');
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`protocol:${input.code}`]);
-      const [{ next }] = await manager.query<{ next: number }[]>(
-        'SELECT coalesce(max(version), 0) + 1 AS next FROM protocol WHERE code = $1',
-        [input.code],
-      );
-      const protocol = await manager.save(
-        manager.create(ProtocolEntity, { code: input.code, name: input.name, version: next, active: true }),
-      );
-      protocol.visits = await manager.save(
-        input.visits.map((visit) =>
-          manager.create(ProtocolVisitEntity, { ...visit, protocolId: protocol.id }),
-        ),
-      );
-      await recordAudit(manager, {
+    return this.transactions.run(async (tx) => {
+      const protocol = await this.protocols.addVersion(tx, input);
+      await this.audit.record(tx, {
         action: 'protocol.created',
         entityType: 'protocol',
         entityId: protocol.id,
@@ -106,8 +98,8 @@ export class SchedulesService {
 
   /** Puts a participant on a protocol from a baseline day: their scheduled visits are laid out in the site calendar. */
   async assignProtocol(actor: Actor, participantId: string, input: AssignProtocolDto): Promise<ScheduleDto> {
-    await this.dataSource.transaction(async (manager) => {
-      const participant = await this.access.writable(manager, actor, participantId);
+    await this.transactions.run(async (tx) => {
+      const participant = await this.access.writable(tx, actor, participantId);
       if (participant.protocolId) {
         throw new DomainError(
           ErrorKind.Conflict,
@@ -115,10 +107,7 @@ export class SchedulesService {
           'The participant already follows a protocol',
         );
       }
-      const protocol = await manager.findOne(ProtocolEntity, {
-        where: { id: input.protocolId, active: true },
-        relations: { visits: true },
-      });
+      const protocol = await this.protocols.findActive(tx, input.protocolId);
       if (!protocol) throw invalidField('protocolId', 'exists', 'protocolId names no active protocol');
       const byCode = new Map((protocol.visits ?? []).map((v) => [v.code, v]));
       const planned = planVisits(input.baselineDate, (protocol.visits ?? []).map(toDefinition));
@@ -129,8 +118,8 @@ export class SchedulesService {
           `baselineDate ${input.baselineDate} lays out visit ${outside.code} with the window ${outside.windowStart} to ${outside.windowEnd}`,
         );
       }
-      await manager.insert(
-        ScheduledVisitEntity,
+      await this.scheduledVisits.insertPlanned(
+        tx,
         planned.map((visit) => ({
           participantId: participant.id,
           protocolVisitId: byCode.get(visit.code)!.id,
@@ -140,12 +129,9 @@ export class SchedulesService {
           windowEnd: visit.windowEnd,
         })),
       );
-      await manager.update(ParticipantEntity, participant.id, {
-        protocolId: protocol.id,
-        baselineDate: input.baselineDate,
-      });
-      await recordAuditedChange(
-        manager,
+      await this.participants.assignProtocol(tx, participant.id, protocol.id, input.baselineDate);
+      await this.audit.recordChange(
+        tx,
         {
           action: 'participant.protocol_assigned',
           entityType: 'participant',
@@ -163,51 +149,48 @@ export class SchedulesService {
     return this.schedule(actor, participantId);
   }
 
-  async schedule(actor: Actor, participantId: string): Promise<ScheduleDto> {
-    const manager = this.dataSource.manager;
-    const participant = await this.access.visible(manager, actor, participantId);
-    const site = await manager.findOneByOrFail(SiteEntity, { id: participant.siteId });
-    const scheduled = await manager.find(ScheduledVisitEntity, {
-      where: { participantId: participant.id },
-      relations: { protocolVisit: true },
-      order: { windowStart: 'ASC' },
+  schedule(actor: Actor, participantId: string): Promise<ScheduleDto> {
+    return this.transactions.read(async (tx) => {
+      const participant = await this.access.visible(tx, actor, participantId);
+      const timeZone = await this.sites.timeZoneOf(tx, participant.siteId);
+      const scheduled = await this.scheduledVisits.listOf(tx, participant.id);
+      const visitBySchedule = await this.visits.visitIdsByScheduledVisit(
+        tx,
+        scheduled.map((s) => s.id),
+      );
+      const today = this.calendar.today(timeZone);
+      const open = scheduled.filter((s) => !s.cancelledAt);
+      return {
+        participantId: participant.id,
+        timeZone,
+        today,
+        visits: scheduled.map((s): ScheduledVisitDto => {
+          const next = open.find((candidate) => candidate.windowStart > s.windowStart);
+          return {
+            id: s.id,
+            code: s.code,
+            name: s.protocolVisit?.name ?? s.code,
+            mode: s.protocolVisit?.mode ?? VisitMode.Clinic,
+            assessments: s.protocolVisit?.assessments ?? [],
+            targetDate: s.targetDate,
+            windowStart: s.windowStart,
+            windowEnd: s.windowEnd,
+            status: scheduledVisitStatus(
+              {
+                windowStart: s.windowStart,
+                windowEnd: s.windowEnd,
+                completed: visitBySchedule.has(s.id),
+                cancelled: !!s.cancelledAt,
+              },
+              today,
+              next?.windowStart,
+            ),
+            visitId: visitBySchedule.get(s.id) ?? null,
+            cancelReason: s.cancelReason,
+          };
+        }),
+      };
     });
-    const visits = scheduled.length
-      ? await manager.findBy(VisitEntity, { scheduledVisitId: In(scheduled.map((s) => s.id)) })
-      : [];
-    const visitBySchedule = new Map(visits.map((v) => [v.scheduledVisitId, v.id]));
-    const today = this.calendar.today(site.timeZone);
-    const open = scheduled.filter((s) => !s.cancelledAt);
-    return {
-      participantId: participant.id,
-      timeZone: site.timeZone,
-      today,
-      visits: scheduled.map((s): ScheduledVisitDto => {
-        const next = open.find((candidate) => candidate.windowStart > s.windowStart);
-        return {
-          id: s.id,
-          code: s.code,
-          name: s.protocolVisit?.name ?? s.code,
-          mode: s.protocolVisit?.mode ?? VisitMode.Clinic,
-          assessments: s.protocolVisit?.assessments ?? [],
-          targetDate: s.targetDate,
-          windowStart: s.windowStart,
-          windowEnd: s.windowEnd,
-          status: scheduledVisitStatus(
-            {
-              windowStart: s.windowStart,
-              windowEnd: s.windowEnd,
-              completed: visitBySchedule.has(s.id),
-              cancelled: !!s.cancelledAt,
-            },
-            today,
-            next?.windowStart,
-          ),
-          visitId: visitBySchedule.get(s.id) ?? null,
-          cancelReason: s.cancelReason,
-        };
-      }),
-    };
   }
 
   async reschedule(
@@ -216,9 +199,9 @@ export class SchedulesService {
     scheduledVisitId: string,
     input: RescheduleDto,
   ): Promise<ScheduleDto> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (tx) => {
       const { participant, scheduled } = await this.openScheduledVisit(
-        manager,
+        tx,
         actor,
         participantId,
         scheduledVisitId,
@@ -236,13 +219,13 @@ export class SchedulesService {
           `targetDate ${input.targetDate} moves the window to ${moved.windowStart} to ${moved.windowEnd}`,
         );
       }
-      await manager.update(ScheduledVisitEntity, scheduled.id, {
+      await this.scheduledVisits.move(tx, scheduled.id, {
         targetDate: input.targetDate,
-        windowStart: changes[1].new,
-        windowEnd: changes[2].new,
+        windowStart: moved.windowStart,
+        windowEnd: moved.windowEnd,
       });
-      await recordAuditedChange(
-        manager,
+      await this.audit.recordChange(
+        tx,
         {
           action: 'scheduled_visit.rescheduled',
           entityType: 'scheduled_visit',
@@ -263,19 +246,16 @@ export class SchedulesService {
     scheduledVisitId: string,
     reason: string,
   ): Promise<ScheduleDto> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (tx) => {
       const { participant, scheduled } = await this.openScheduledVisit(
-        manager,
+        tx,
         actor,
         participantId,
         scheduledVisitId,
       );
-      await manager.update(ScheduledVisitEntity, scheduled.id, {
-        cancelledAt: this.clock.now(),
-        cancelReason: reason,
-      });
-      await recordAuditedChange(
-        manager,
+      await this.scheduledVisits.cancel(tx, scheduled.id, this.clock.now(), reason);
+      await this.audit.recordChange(
+        tx,
         {
           action: 'scheduled_visit.cancelled',
           entityType: 'scheduled_visit',
@@ -290,21 +270,19 @@ export class SchedulesService {
     return this.schedule(actor, participantId);
   }
 
-  private async openScheduledVisit(
-    manager: DataSource['manager'],
-    actor: Actor,
-    participantId: string,
-    scheduledVisitId: string,
-  ) {
-    const participant = await this.access.writable(manager, actor, participantId);
-    const scheduled = await manager.findOne(ScheduledVisitEntity, {
-      where: { id: scheduledVisitId, participantId: participant.id },
-      lock: { mode: 'pessimistic_write' },
-    });
+  /** The participant's scheduled visit, locked, that can still change: neither cancelled nor attended. */
+  private async openScheduledVisit(tx: Tx, actor: Actor, participantId: string, scheduledVisitId: string) {
+    const participant = await this.access.writable(tx, actor, participantId);
+    const scheduled = await this.scheduledVisits.findOfParticipant(
+      tx,
+      participant.id,
+      scheduledVisitId,
+      true,
+    );
     if (!scheduled) throw notFound('Scheduled visit');
     if (scheduled.cancelledAt)
       throw new DomainError(ErrorKind.Conflict, 'schedule.cancelled', 'The scheduled visit is cancelled');
-    if (await manager.existsBy(VisitEntity, { scheduledVisitId: scheduled.id })) {
+    if (await this.visits.isScheduledVisitAttended(tx, scheduled.id)) {
       throw new DomainError(
         ErrorKind.Conflict,
         'schedule.completed',

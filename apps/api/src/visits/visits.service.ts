@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   AMYLOID_MODALITY_OF_ASSESSMENT,
-  AmyloidStatus,
   BIOMARKER_ASSESSMENTS,
   checkAssessment,
   ConsentScope,
@@ -15,22 +13,19 @@ import {
 } from '@registry/domain';
 import {
   AssessmentEntity,
+  AuditRepository,
   diffForAudit,
   ParticipantEntity,
+  ParticipantRepository,
   participantChanged,
-  recordAuditedChange,
-  ScheduledVisitEntity,
+  ScheduleRepository,
+  Transactions,
+  Tx,
   VisitEntity,
+  VisitRepository,
 } from '@registry/persistence';
-import {
-  canonicalJson,
-  DomainError,
-  ErrorDetail,
-  ErrorKind,
-  notFound,
-} from '@registry/platform';
+import { canonicalJson, DomainError, ErrorDetail, ErrorKind, notFound } from '@registry/platform';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { ConsentsService } from '../consents/consents.service';
 import { ParticipantAccess } from '../participants/participant-access';
@@ -47,7 +42,11 @@ export interface RecordedVisit {
 @Injectable()
 export class VisitsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly visits: VisitRepository,
+    private readonly schedule: ScheduleRepository,
+    private readonly participants: ParticipantRepository,
+    private readonly audit: AuditRepository,
     private readonly access: ParticipantAccess,
     private readonly siteToday: SiteToday,
     private readonly consents: ConsentsService,
@@ -77,14 +76,11 @@ export class VisitsService {
     // Canonical: a retry with the same body in another key order is the same request, not a 409.
     const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
 
-    return this.dataSource.transaction(async (manager) => {
+    return this.transactions.run(async (tx) => {
       // The participant row lock serialises writers for this participant, idempotent retries included.
-      const participant = await this.access.writable(manager, actor, participantId);
+      const participant = await this.access.writable(tx, actor, participantId);
       if (idempotencyKey) {
-        const earlier = await manager.findOne(VisitEntity, {
-          where: { participantId: participant.id, idempotencyKey },
-          relations: { assessments: true },
-        });
+        const earlier = await this.visits.findByIdempotencyKey(tx, participant.id, idempotencyKey);
         if (earlier) {
           if (earlier.idempotencyRequestHash !== requestHash) {
             throw new DomainError(
@@ -97,7 +93,7 @@ export class VisitsService {
         }
       }
 
-      const today = await this.siteToday.at(manager, participant.siteId);
+      const today = await this.siteToday.at(tx, participant.siteId);
       if (!hasHappenedBy(input.visitDate, today)) {
         throw invalidField('visitDate', 'notInFuture', 'visitDate is in the future at the site');
       }
@@ -111,7 +107,7 @@ export class VisitsService {
         );
       }
       await this.consents.requireScope(
-        manager,
+        tx,
         participant.id,
         ConsentScope.RegistryFollowUp,
         input.visitDate,
@@ -120,17 +116,18 @@ export class VisitsService {
       const biomarker = input.assessments.find((a) => BIOMARKER_ASSESSMENTS.includes(a.type));
       if (biomarker) {
         await this.consents.requireScope(
-          manager,
+          tx,
           participant.id,
           ConsentScope.BiomarkerSampling,
           input.visitDate,
           `a ${biomarker.type} result`,
         );
       }
-      const deviation = await this.checkWindow(manager, participant.id, input);
+      const deviation = await this.checkWindow(tx, participant.id, input);
 
-      const visit = await manager.save(
-        manager.create(VisitEntity, {
+      const visit = await this.visits.insert(
+        tx,
+        {
           participantId: participant.id,
           scheduledVisitId: input.scheduledVisitId ?? null,
           visitDate: input.visitDate,
@@ -140,24 +137,18 @@ export class VisitsService {
           idempotencyKey: idempotencyKey ?? null,
           idempotencyRequestHash: idempotencyKey ? requestHash : null,
           recordedBy: actor.userId,
-        }),
+        },
+        input.assessments.map((assessment, index) => ({
+          participantId: participant.id,
+          type: assessment.type,
+          performedOn: assessment.performedOn ?? input.visitDate,
+          values: assessment.values,
+          derived: checked[index].derived,
+        })),
       );
-      visit.assessments = await manager.save(
-        input.assessments.map((assessment, index) =>
-          manager.create(AssessmentEntity, {
-            visitId: visit.id,
-            participantId: participant.id,
-            type: assessment.type,
-            performedOn: assessment.performedOn ?? input.visitDate,
-            values: assessment.values,
-            derived: checked[index].derived,
-            version: 1,
-          }),
-        ),
-      );
-      const amyloidChanges = biomarker ? await this.refreshAmyloidStatus(manager, participant) : [];
-      await recordAuditedChange(
-        manager,
+      const amyloidChanges = biomarker ? await this.refreshAmyloidStatus(tx, participant) : [];
+      await this.audit.recordChange(
+        tx,
         {
           action: 'visit.recorded',
           entityType: 'visit',
@@ -183,12 +174,10 @@ export class VisitsService {
     });
   }
 
-  async list(actor: Actor, participantId: string): Promise<VisitEntity[]> {
-    const participant = await this.access.visible(this.dataSource.manager, actor, participantId);
-    return this.dataSource.getRepository(VisitEntity).find({
-      where: { participantId: participant.id },
-      relations: { assessments: true },
-      order: { visitDate: 'DESC', createdAt: 'DESC' },
+  list(actor: Actor, participantId: string): Promise<VisitEntity[]> {
+    return this.transactions.read(async (tx) => {
+      const participant = await this.access.visible(tx, actor, participantId);
+      return this.visits.listOf(tx, participant.id);
     });
   }
 
@@ -199,12 +188,9 @@ export class VisitsService {
     assessmentId: string,
     input: CorrectAssessmentDto,
   ): Promise<AssessmentEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const participant = await this.access.writable(manager, actor, participantId);
-      const assessment = await manager.findOne(AssessmentEntity, {
-        where: { id: assessmentId, participantId: participant.id },
-        lock: { mode: 'pessimistic_write' },
-      });
+    return this.transactions.run(async (tx) => {
+      const participant = await this.access.writable(tx, actor, participantId);
+      const assessment = await this.visits.findAssessmentForUpdate(tx, participant.id, assessmentId);
       if (!assessment) throw notFound('Assessment');
       const checked = checkAssessment({ type: assessment.type, values: input.values });
       if (checked.problems.length > 0) {
@@ -223,12 +209,12 @@ export class VisitsService {
       assessment.values = input.values;
       assessment.derived = checked.derived;
       assessment.version += 1;
-      await manager.save(assessment);
+      await this.visits.saveCorrection(tx, assessment);
       const amyloidChanges = AMYLOID_MODALITY_OF_ASSESSMENT[assessment.type]
-        ? await this.refreshAmyloidStatus(manager, participant)
+        ? await this.refreshAmyloidStatus(tx, participant)
         : [];
-      await recordAuditedChange(
-        manager,
+      await this.audit.recordChange(
+        tx,
         {
           action: 'assessment.corrected',
           entityType: 'assessment',
@@ -248,16 +234,9 @@ export class VisitsService {
   }
 
   /** Outside the scheduled visit's window is allowed as a deviation, and then a reason is required. */
-  private async checkWindow(
-    manager: EntityManager,
-    participantId: string,
-    input: RecordVisitDto,
-  ): Promise<boolean> {
+  private async checkWindow(tx: Tx, participantId: string, input: RecordVisitDto): Promise<boolean> {
     if (!input.scheduledVisitId) return false;
-    const scheduled = await manager.findOneBy(ScheduledVisitEntity, {
-      id: input.scheduledVisitId,
-      participantId,
-    });
+    const scheduled = await this.schedule.findOfParticipant(tx, participantId, input.scheduledVisitId);
     if (!scheduled)
       throw invalidField(
         'scheduledVisitId',
@@ -271,7 +250,7 @@ export class VisitsService {
         'The scheduled visit was cancelled: ' + scheduled.cancelReason,
       );
     }
-    if (await manager.existsBy(VisitEntity, { scheduledVisitId: scheduled.id })) {
+    if (await this.visits.isScheduledVisitAttended(tx, scheduled.id)) {
       throw new DomainError(
         ErrorKind.Conflict,
         'schedule.completed',
@@ -290,19 +269,17 @@ export class VisitsService {
   }
 
   /** The participant's amyloid status from the most recent PET, CSF or plasma result with a known status. */
-  private async refreshAmyloidStatus(manager: EntityManager, participant: ParticipantEntity) {
-    const rows = await manager.query<{ type: string; performed_on: string; status: AmyloidStatus }[]>(
-      `SELECT DISTINCT ON (type) type, performed_on::text, derived->>'amyloidStatus' AS status
-         FROM assessment
-        WHERE participant_id = $1 AND type = ANY($2::text[]) AND derived->>'amyloidStatus' <> 'unknown'
-        ORDER BY type, performed_on DESC, created_at DESC`,
-      [participant.id, Object.keys(AMYLOID_MODALITY_OF_ASSESSMENT)],
+  private async refreshAmyloidStatus(tx: Tx, participant: ParticipantEntity) {
+    const results = await this.visits.latestKnownAmyloidResults(
+      tx,
+      participant.id,
+      Object.keys(AMYLOID_MODALITY_OF_ASSESSMENT),
     );
     const current = currentAmyloidStatus(
-      rows.map((row) => ({
-        modality: AMYLOID_MODALITY_OF_ASSESSMENT[row.type]!,
-        status: row.status,
-        date: row.performed_on,
+      results.map((result) => ({
+        modality: AMYLOID_MODALITY_OF_ASSESSMENT[result.type]!,
+        status: result.status,
+        date: result.performedOn,
       })),
     );
     const next = {
@@ -311,7 +288,7 @@ export class VisitsService {
       amyloidDate: 'date' in current ? current.date : null,
     };
     const changes = diffForAudit(participant, next, ['amyloidStatus', 'amyloidModality', 'amyloidDate']);
-    if (changes.length) await manager.update(ParticipantEntity, participant.id, next);
+    if (changes.length) await this.participants.updateAmyloidStatus(tx, participant.id, next);
     return changes;
   }
 }

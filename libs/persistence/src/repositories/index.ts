@@ -14,6 +14,8 @@ import { IdentityRepository } from './identity.repository';
 import { SponsorOrganisationRepository } from './sponsor-organisation.repository';
 import { TrialRepository } from './trial.repository';
 import { FlagRepository } from './flag.repository';
+import { VisitRepository } from './visit.repository';
+import { ProtocolRepository } from './protocol.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -32,6 +34,8 @@ export * from './identity.repository';
 export * from './sponsor-organisation.repository';
 export * from './trial.repository';
 export * from './flag.repository';
+export * from './visit.repository';
+export * from './protocol.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -54,4 +58,6 @@ export const REPOSITORIES = [
   SponsorOrganisationRepository,
   TrialRepository,
   FlagRepository,
+  VisitRepository,
+  ProtocolRepository,
 ];

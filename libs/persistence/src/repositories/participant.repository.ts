@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CalendarDate, ParticipantStatus } from '@registry/domain';
+import type { AmyloidModality, AmyloidStatus, CalendarDate, ParticipantStatus } from '@registry/domain';
 import { ParticipantDuplicateFlagEntity } from '../entities/duplicate-flag.entity';
 import { ParticipantEntity } from '../entities/participant.entity';
 import type { Tx } from './transactions';
@@ -14,6 +14,13 @@ export type NewParticipant = Omit<
 export interface FingerprintMatch {
   participantId: string;
   siteCode: string;
+}
+
+/** A participant's amyloid status, as the latest biomarker results give it, with where it came from. */
+export interface ParticipantAmyloidStatus {
+  amyloidStatus: AmyloidStatus;
+  amyloidModality: AmyloidModality | null;
+  amyloidDate: CalendarDate | null;
 }
 
 export type ParticipantSortColumn = 'registryId' | 'createdAt' | 'status';
@@ -131,5 +138,21 @@ export class ParticipantRepository {
       .skip((query.page - 1) * query.pageSize)
       .take(query.pageSize)
       .getManyAndCount();
+  }
+
+  /** Stores the amyloid status derived from the participant's latest biomarker results. */
+  async updateAmyloidStatus(tx: Tx, participantId: string, status: ParticipantAmyloidStatus): Promise<void> {
+    const { amyloidStatus, amyloidModality, amyloidDate } = status;
+    await tx.update(ParticipantEntity, participantId, { amyloidStatus, amyloidModality, amyloidDate });
+  }
+
+  /** Puts the participant on a protocol from a baseline day (their scheduled visits are laid out apart). */
+  async assignProtocol(
+    tx: Tx,
+    participantId: string,
+    protocolId: string,
+    baselineDate: CalendarDate,
+  ): Promise<void> {
+    await tx.update(ParticipantEntity, participantId, { protocolId, baselineDate });
   }
 }
