@@ -4,6 +4,8 @@ import { ParticipantRepository } from './participant.repository';
 import { ScheduleRepository } from './schedule.repository';
 import { ScreeningRunRepository } from './screening-run.repository';
 import { SiteRepository } from './site.repository';
+import { ScreeningRepository } from './screening.repository';
+import { DeterminationRepository } from './determination.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -12,6 +14,8 @@ export * from './participant.repository';
 export * from './schedule.repository';
 export * from './screening-run.repository';
 export * from './site.repository';
+export * from './screening.repository';
+export * from './determination.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -24,4 +28,6 @@ export const REPOSITORIES = [
   ScheduleRepository,
   ScreeningRunRepository,
   SiteRepository,
+  ScreeningRepository,
+  DeterminationRepository,
 ];
