@@ -7,3 +7,5 @@ export * from './participant.repository.fake';
 export * from './consent.repository.fake';
 export * from './schedule.repository.fake';
 export * from './screening-run.repository.fake';
+export * from './determination.repository.fake';
+export * from './screening.repository.fake';
