@@ -162,8 +162,9 @@ class BatchParticipant implements ParticipantUnderScreening {
  * (see `screen`), and the partial unique index on open flags makes a second flag impossible even so.
  *
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
- * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, and
- * only determinations whose result changed are written, explained with evaluateCriteria.
+ * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, the
+ * domain's screening policy (`decideScreening`) decides what is stored and which flags are raised or closed,
+ * and only determinations whose result changed are written, explained with evaluateCriteria.
  */
 @Injectable()
 export class ScreeningService {
