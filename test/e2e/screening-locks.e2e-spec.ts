@@ -1,4 +1,5 @@
 import { TRIAL_TEMPLATES } from '@registry/domain';
+import { DeterminationRepository, ScreeningRepository, TypeOrmTransactions } from '@registry/persistence';
 import { SiteCalendar, SystemClock } from '@registry/platform';
 import { Client } from 'pg';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
@@ -46,7 +47,12 @@ describe('screening row locks', () => {
     system = await createTestSystem(identityEnv);
     api = await startApi(system.config);
     // No worker: nothing screens in the background while a lock is held here.
-    screening = new ScreeningService(api.dataSource, new SiteCalendar(new SystemClock()));
+    screening = new ScreeningService(
+      new TypeOrmTransactions(api.dataSource),
+      new ScreeningRepository(),
+      new DeterminationRepository(),
+      new SiteCalendar(new SystemClock()),
+    );
     f = await createIdentityFixture(api);
     participantId = await enrolConsentedParticipant(api, f, await createConsentDocument(api, f.admin));
     await api

@@ -1,4 +1,5 @@
 import { TRIAL_TEMPLATES } from '@registry/domain';
+import { DeterminationRepository, ScreeningRepository, TypeOrmTransactions } from '@registry/persistence';
 import { SiteCalendar, SystemClock } from '@registry/platform';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createConsentDocument, enrolConsentedParticipant } from '../support/cohort-fixture';
@@ -22,7 +23,12 @@ describe('trial sites: proposed by the sponsor, accepted by the site', () => {
   beforeAll(async () => {
     system = await createTestSystem(identityEnv);
     api = await startApi(system.config);
-    screening = new ScreeningService(api.dataSource, new SiteCalendar(new SystemClock()));
+    screening = new ScreeningService(
+      new TypeOrmTransactions(api.dataSource),
+      new ScreeningRepository(),
+      new DeterminationRepository(),
+      new SiteCalendar(new SystemClock()),
+    );
     f = await createIdentityFixture(api);
     participantId = await enrolConsentedParticipant(api, f, await createConsentDocument(api, f.admin));
     const created = await api

@@ -21,3 +21,5 @@ export * from './trial.repository.fake';
 export * from './flag.repository.fake';
 export * from './visit.repository.fake';
 export * from './protocol.repository.fake';
+export * from './determination.repository.fake';
+export * from './screening.repository.fake';

@@ -1,11 +1,20 @@
 import type {
+  BatchProgress,
   DailyRescreenScope,
   ScreeningRunEntity,
   ScreeningRunRepository,
   TrialToScreen,
   Tx,
+  UnfinishedRun,
 } from '@registry/persistence';
 import { fakeId, Public } from './public';
+
+/** A screening run as the fake keeps it: where its walk stands and whether it finished. */
+export interface FakeRun extends UnfinishedRun {
+  done: number;
+  total: number;
+  finished: boolean;
+}
 
 export class FakeScreeningRunRepository implements Public<ScreeningRunRepository> {
   readonly started: {
@@ -14,6 +23,10 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     cause: string;
     dailyRescreen?: DailyRescreenScope;
   }[] = [];
+  /** Runs a cohort walk reads, by id (added by the test with `add`). */
+  readonly runs = new Map<string, FakeRun>();
+  /** Each cursor move, in order: a batch's progress. */
+  readonly advances: { runIds: readonly string[]; batch: BatchProgress }[] = [];
 
   start(
     _tx: Tx,
@@ -46,5 +59,63 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
           }
         : null,
     );
+  }
+
+  /** Stores a run to be walked, not started yet unless `cursor` is given. */
+  add(fields: Pick<UnfinishedRun, 'trialId' | 'criteriaVersion'> & Partial<FakeRun>): FakeRun {
+    const run: FakeRun = {
+      id: fakeId(),
+      siteId: null,
+      cursor: null,
+      done: 0,
+      total: 0,
+      finished: false,
+      ...fields,
+    };
+    this.runs.set(run.id, run);
+    return run;
+  }
+
+  unfinished(_tx: Tx, runIds: readonly string[]): Promise<UnfinishedRun[]> {
+    return Promise.resolve(
+      [...this.runs.values()]
+        .filter((run) => runIds.includes(run.id) && !run.finished)
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map(({ id, trialId, criteriaVersion, siteId, cursor }) => ({
+          id,
+          trialId,
+          criteriaVersion,
+          siteId,
+          cursor,
+        })),
+    );
+  }
+
+  abandon(_tx: Tx, runIds: readonly string[]): Promise<void> {
+    for (const id of runIds) {
+      const run = this.runs.get(id);
+      if (run) run.finished = true;
+    }
+    return Promise.resolve();
+  }
+
+  complete(_tx: Tx, runIds: readonly string[]): Promise<void> {
+    for (const id of runIds) {
+      const run = this.runs.get(id);
+      if (run) Object.assign(run, { finished: true, done: run.total });
+    }
+    return Promise.resolve();
+  }
+
+  advance(_tx: Tx, runIds: readonly string[], batch: BatchProgress): Promise<void> {
+    this.advances.push({ runIds, batch });
+    for (const id of runIds) {
+      const run = this.runs.get(id);
+      const index = run ? batch.trialIds.indexOf(run.trialId) : -1;
+      if (!run || index < 0) continue;
+      run.cursor = batch.cursor;
+      run.done = Math.min(run.total, run.done + batch.done[index]);
+    }
+    return Promise.resolve();
   }
 }

@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Environment } from '@registry/config';
+import {
+  ScreeningRepository,
+  ScreeningRunRepository,
+  Transactions,
+  UnfinishedRun,
+} from '@registry/persistence';
 import { setImmediate } from 'node:timers/promises';
-import { DataSource, EntityManager } from 'typeorm';
 import type { JobOutcome } from '../runtime/queue-processor';
 import { batchLockingAfter } from './lock-policy';
 import {
@@ -13,15 +17,6 @@ import {
   ScreeningService,
 } from './screening.service';
 
-interface RunRow {
-  id: string;
-  trial_id: string;
-  criteria_version: number;
-  /** Only this site's participants (a site's daily re-screen); null: every site of the trial. */
-  site_id: string | null;
-  cursor: string | null;
-}
-
 /** The runs walked together, with what each batch needs to know about them. */
 interface CohortWalk {
   runIds: string[];
@@ -30,12 +25,12 @@ interface CohortWalk {
 }
 
 /** The sites whose participants the runs screen: each run's own site, or else every site of its trial. */
-function sitesWalked(runs: readonly RunRow[], trials: readonly ScreenableTrial[]): string[] {
+function sitesWalked(runs: readonly UnfinishedRun[], trials: readonly ScreenableTrial[]): string[] {
   const sites = new Set<string>();
   for (const run of runs) {
-    const trialSites = trials.find((trial) => trial.id === run.trial_id)!.siteIds;
-    if (run.site_id === null) trialSites.forEach((site) => sites.add(site));
-    else if (trialSites.has(run.site_id)) sites.add(run.site_id);
+    const trialSites = trials.find((trial) => trial.id === run.trialId)!.siteIds;
+    if (run.siteId === null) trialSites.forEach((site) => sites.add(site));
+    else if (trialSites.has(run.siteId)) sites.add(run.siteId);
   }
   return [...sites];
 }
@@ -50,7 +45,9 @@ function sitesWalked(runs: readonly RunRow[], trials: readonly ScreenableTrial[]
 export class CohortRunner {
   constructor(
     private readonly screening: ScreeningService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly runs: ScreeningRunRepository,
+    private readonly screeningReads: ScreeningRepository,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -59,46 +56,35 @@ export class CohortRunner {
     runIds: string[],
     reportProgress: (progress: { cursor: string }) => Promise<unknown>,
   ): Promise<JobOutcome> {
-    const runs = await this.dataSource.query<RunRow[]>(
-      `SELECT id, trial_id, criteria_version, site_id, cursor FROM screening_run
-        WHERE id = ANY($1::uuid[]) AND finished_at IS NULL ORDER BY id`,
-      [runIds],
-    );
+    const runs = await this.transactions.read((pool) => this.runs.unfinished(pool, runIds));
     if (runs.length === 0) return { status: 'skipped', detail: { reason: 'runs finished or not found' } };
     const trials = await this.screening.recruitingTrials(
       undefined,
-      runs.map((run) => run.trial_id),
+      runs.map((run) => run.trialId),
     );
     const current = runs.filter((run) =>
-      trials.some((t) => t.id === run.trial_id && t.criteriaVersion === run.criteria_version),
+      trials.some((t) => t.id === run.trialId && t.criteriaVersion === run.criteriaVersion),
     );
     const superseded = runs.filter((run) => !current.includes(run)).map((run) => run.id);
-    if (superseded.length > 0)
-      await this.dataSource.query(`UPDATE screening_run SET finished_at = now() WHERE id = ANY($1::uuid[])`, [
-        superseded,
-      ]);
+    // Bookkeeping statements commit on their own, outside any transaction, as each batch's cursor does not.
+    if (superseded.length > 0) await this.transactions.read((pool) => this.runs.abandon(pool, superseded));
     if (current.length === 0)
       return { status: 'skipped', detail: { reason: 'trials no longer recruiting or criteria superseded' } };
 
-    const runTrials = trials.filter((t) => current.some((run) => run.trial_id === t.id));
-    const timeZones = await this.dataSource.query<{ id: string; time_zone: string }[]>(
-      `SELECT id, time_zone FROM site WHERE id = ANY($1::uuid[])`,
-      [sitesWalked(current, runTrials)],
-    );
+    const runTrials = trials.filter((t) => current.some((run) => run.trialId === t.id));
     const walk: CohortWalk = {
       runIds: current.map((run) => run.id),
       trials: runTrials,
-      siteTimeZones: new Map(timeZones.map((site) => [site.id, site.time_zone])),
+      siteTimeZones: await this.transactions.read((pool) =>
+        this.screeningReads.siteTimeZones(pool, sitesWalked(current, runTrials)),
+      ),
     };
     // Runs walked together move together; after a crash the smallest cursor is where all stand.
     const cursor = current.some((run) => run.cursor === null)
       ? null
       : current.map((run) => run.cursor!).sort()[0];
     const screened = await this.walk(walk, cursor, reportProgress);
-    await this.dataSource.query(
-      `UPDATE screening_run SET finished_at = now(), done = total WHERE id = ANY($1::uuid[])`,
-      [walk.runIds],
-    );
+    await this.transactions.read((pool) => this.runs.complete(pool, walk.runIds));
     return { status: 'done', detail: { screened, runs: walk.runIds.length } };
   }
 
@@ -186,24 +172,19 @@ export class CohortRunner {
     const doneInBatch = walk.trials.map(
       (trial) => batch.participants.filter((participant) => trial.siteIds.has(participant.siteId)).length,
     );
-    return this.dataSource.transaction(async (manager) => {
+    return this.transactions.run(async (tx) => {
       const outcome = await this.screening.screenIn(
-        manager,
+        tx,
         batch.participants.map((participant) => participant.participantId),
         { trials: walk.trials, locking, prejudged },
       );
       await committedBefore;
-      await this.advanceCursor(manager, walk, doneInBatch, last);
+      await this.runs.advance(tx, walk.runIds, {
+        trialIds: walk.trials.map((t) => t.id),
+        done: doneInBatch,
+        cursor: last,
+      });
       return outcome;
     });
-  }
-
-  private advanceCursor(manager: EntityManager, walk: CohortWalk, doneInBatch: number[], last: string) {
-    return manager.query(
-      `UPDATE screening_run r SET cursor = $3, done = least(r.total, r.done + b.done)
-         FROM unnest($1::uuid[], $2::int[]) AS b(trial_id, done)
-        WHERE r.id = ANY($4::uuid[]) AND r.trial_id = b.trial_id`,
-      [walk.trials.map((t) => t.id), doneInBatch, last, walk.runIds],
-    );
   }
 }

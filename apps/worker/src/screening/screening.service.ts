@@ -1,39 +1,35 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
-  Approachability,
-  approachability,
   CalendarDate,
-  CriteriaDocument,
-  decideTrialScreening,
+  decideScreening,
   Determination,
-  determinationHistoryReasons,
-  encodeStoredExplanation,
+  emptyWrites,
   evaluateCriteria,
   FlagKind,
-  flagCloseReason,
+  hasScreeningWrites,
   LeafResult,
   ParticipantProfile,
+  ParticipantScreen,
+  ParticipantUnderScreening,
   ScreeningPlan,
+  ScreeningWrites,
   StoredVerdict,
-  TrialScreeningDecision,
   Verdict,
 } from '@registry/domain';
 import {
-  chooseCohortParticipants,
-  loadCohortScreeningInputs,
-  loadScreeningInputs,
+  ChosenParticipant,
+  DeterminationRepository,
+  LocatedParticipant,
+  ScreenableTrial,
   ScreeningInput,
+  ScreeningRepository,
+  ScreeningSubject,
+  Transactions,
+  Tx,
 } from '@registry/persistence';
 import { SiteCalendar } from '@registry/platform';
-import { DataSource, EntityManager } from 'typeorm';
 
-export interface ScreenableTrial {
-  id: string;
-  criteriaVersion: number;
-  criteria: CriteriaDocument;
-  siteIds: Set<string>;
-}
+export type { ScreenableTrial } from '@registry/persistence';
 
 export interface ScreeningOutcome {
   /** Participant x trial evaluations. */
@@ -72,19 +68,10 @@ export interface ScreenOptions {
 /** A cohort run's next batch (see `ScreeningService.loadCohortBatch`). */
 export interface CohortBatch {
   /** In participant id order. */
-  participants: readonly { participantId: string; siteId: string }[];
+  participants: readonly ChosenParticipant[];
   /** The participants read whole, without locks, for `prejudge`; absent when only chosen. */
   inputs?: ScreeningInput[];
 }
-
-/** A participant to screen, with the time zone of their site (whose calendar day they are judged on). */
-export interface LocatedParticipant {
-  id: string;
-  time_zone: string;
-}
-
-// Most participant x trial pairs have no open flag: they share this.
-const NO_FLAGS: readonly FlagKind[] = Object.freeze([]);
 
 /**
  * What a pass finds: with 'find-writers' (unlocked) only who has something to write, with 'write' (locked)
@@ -102,149 +89,69 @@ interface JudgedBatch {
 /** An unlocked pass over a batch read ahead, made before its transaction opens (see `ScreenOptions`). */
 export type PrejudgedBatch = Readonly<JudgedBatch>;
 
-/** Set-based writes collected while evaluating a batch, applied with one statement each. */
-class ScreeningWrites {
-  /**
-   * @param pass 'find-writers' counts the writes that would be made without queueing them (or wording their
-   *   reasons): a first, unlocked pass only needs to know who has any.
-   */
-  constructor(readonly pass: JudgingPass) {}
-
-  private detected = 0;
-
-  /**
-   * Queues what the screening policy decided for one participant and trial, worded: the determination with
-   * the leaf judgements that explain it, a history row when its result changed, and the flags to close (with
-   * the reason) and raise. A detect-only pass counts the decision instead.
-   */
-  collect(
-    { participantId, profile, asOf, explanations, approach }: Screened,
-    trial: ScreenableTrial,
-    verdict: Verdict,
-    decision: TrialScreeningDecision,
-  ): void {
-    if (this.pass === 'find-writers') {
-      this.detected++;
-      return;
-    }
-    if (decision.determination) {
-      const explained = explanations.of(trial);
-      // The plan and the evaluator are held equal by the domain's tests; a stored result must never be kept
-      // beside an explanation that reaches another.
-      if (
-        explained.result !== verdict.result ||
-        (explained.oneTestAway?.test ?? null) !== verdict.oneTestAway
-      )
-        throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
-      const row = {
-        participantId,
-        trialId: trial.id,
-        criteriaVersion: trial.criteriaVersion,
-        result: verdict.result,
-        oneTestAway: verdict.oneTestAway,
-      };
-      this.determinations.push({
-        ...row,
-        asOf,
-        leafJudgements: JSON.stringify(encodeStoredExplanation(asOf, explained.judgements)),
-      });
-      if (decision.determination === 'result')
-        this.history.push({ ...row, reasons: JSON.stringify(determinationHistoryReasons(explained)) });
-    }
-    if (decision.closeFlagsBut)
-      this.flagsToClose.push({
-        participantId,
-        trialId: trial.id,
-        keep: decision.closeFlagsBut.keep,
-        reason: flagCloseReason(approach, profile.status, verdict, () => explanations.of(trial)),
-      });
-    if (decision.raiseFlag)
-      this.flagsToRaise.push({
-        participantId,
-        trialId: trial.id,
-        kind: decision.raiseFlag,
-        test: decision.raiseFlag === 'one_test_away' ? verdict.oneTestAway : null,
-        criteriaVersion: trial.criteriaVersion,
-      });
-  }
-
-  /** How many rows are queued (or, finding writers only, were found), of every kind. */
-  get size(): number {
-    return (
-      this.detected +
-      this.determinations.length +
-      this.history.length +
-      this.flagsToClose.length +
-      this.flagsToRaise.length
-    );
-  }
-
-  readonly determinations: {
-    participantId: string;
-    trialId: string;
-    criteriaVersion: number;
-    result: string;
-    oneTestAway: string | null;
-    asOf: CalendarDate;
-    /** The StoredExplanation record as JSON text. */
-    leafJudgements: string;
-  }[] = [];
-  readonly history: {
-    participantId: string;
-    trialId: string;
-    criteriaVersion: number;
-    result: string;
-    oneTestAway: string | null;
-    reasons: string;
-  }[] = [];
-  readonly flagsToClose: { participantId: string; trialId: string; keep: FlagKind | null; reason: string }[] =
-    [];
-  readonly flagsToRaise: {
-    participantId: string;
-    trialId: string;
-    kind: FlagKind;
-    test: string | null;
-    criteriaVersion: number;
-  }[] = [];
-}
-
 /**
- * Explained determinations of one participant, worked out only when asked: stored explanations, history
- * reasons and flag close reasons need them, and only for determinations that changed. Trials share one
- * leaf cache.
+ * The participant of a batch being judged, as the screening policy asks about them: re-pointed at each
+ * participant in turn (`next`), so that a batch makes no object per participant for it. Verdicts come from
+ * the batch's plan, only for the trials recruiting at the participant's site (each one asked is an
+ * evaluation); explanations, worked out only when the policy asks, share one leaf cache across the trials.
  */
-class Explanations {
+class BatchParticipant implements ParticipantUnderScreening {
+  /** Participant x trial verdicts asked for so far. */
+  evaluated = 0;
+  profile!: ParticipantProfile;
+  asOf!: CalendarDate;
+  private siteId!: string;
+  private subject!: ScreeningSubject;
+  private screen!: ParticipantScreen;
   // Made on first use: most participants in a re-screen need no explanation at all.
   private leafCache?: Map<string, LeafResult>;
-  private byTrial?: Map<string, Determination>;
+  private explained?: Map<number, Determination>;
 
   constructor(
-    private readonly profile: ParticipantProfile,
-    private readonly asOf: CalendarDate,
+    private readonly trials: readonly ScreenableTrial[],
+    private readonly plan: ScreeningPlan,
   ) {}
 
-  of(trial: ScreenableTrial): Determination {
-    this.byTrial ??= new Map();
-    let determination = this.byTrial.get(trial.id);
+  next(input: ScreeningInput): this {
+    // Built here, one participant at a time, so that it is garbage before the next one (see ScreeningInput).
+    this.subject = input.read();
+    this.profile = this.subject.profile;
+    this.asOf = input.asOf;
+    this.siteId = input.siteId;
+    this.screen = this.plan.forParticipant(this.profile, input.asOf);
+    this.leafCache = undefined;
+    this.explained = undefined;
+    return this;
+  }
+
+  verdict(trialIndex: number): Verdict | null {
+    if (!this.trials[trialIndex].siteIds.has(this.siteId)) return null;
+    this.evaluated++;
+    return this.screen.verdict(trialIndex);
+  }
+
+  stored(trialIndex: number, into: StoredVerdict): boolean {
+    return this.subject.stored(trialIndex, into);
+  }
+
+  openFlags(trialIndex: number): readonly FlagKind[] {
+    return this.subject.openFlags(trialIndex);
+  }
+
+  explain(trialIndex: number): Determination {
+    this.explained ??= new Map();
+    let determination = this.explained.get(trialIndex);
     if (!determination) {
+      const trial = this.trials[trialIndex];
       determination = evaluateCriteria(trial.criteria.criteria, this.profile, {
         asOf: this.asOf,
         trialId: trial.id,
         leafCache: (this.leafCache ??= new Map()),
       });
-      this.byTrial.set(trial.id, determination);
+      this.explained.set(trialIndex, determination);
     }
     return determination;
   }
-}
-
-/** The participant being screened, with what every trial's verdict about them is weighed against. */
-interface Screened {
-  participantId: string;
-  profile: ParticipantProfile;
-  asOf: CalendarDate;
-  explanations: Explanations;
-  approach: Approachability;
 }
 
 /**
@@ -255,43 +162,29 @@ interface Screened {
  * (see `screen`), and the partial unique index on open flags makes a second flag impossible even so.
  *
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
- * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, and
- * only determinations whose result changed are written, explained with evaluateCriteria.
+ * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, the
+ * domain's screening policy (`decideScreening`) decides what is stored and which flags are raised or closed,
+ * and only determinations whose result changed are written, explained with evaluateCriteria.
  */
 @Injectable()
 export class ScreeningService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly screening: ScreeningRepository,
+    private readonly determinations: DeterminationRepository,
     private readonly calendar: SiteCalendar,
   ) {}
 
-  async recruitingTrials(
-    manager: EntityManager = this.dataSource.manager,
-    trialIds?: string[],
-  ): Promise<ScreenableTrial[]> {
-    const rows = await manager.query<
-      { id: string; criteria_version: number; document: CriteriaDocument; site_ids: string[] }[]
-    >(
-      `SELECT t.id, t.criteria_version, v.document, coalesce(array_agg(ts.site_id) FILTER (WHERE ts.site_id IS NOT NULL), '{}') AS site_ids
-         FROM trial t
-         JOIN trial_criteria_version v ON v.trial_id = t.id AND v.version = t.criteria_version
-         LEFT JOIN trial_site ts ON ts.trial_id = t.id
-        WHERE t.status = 'recruiting' AND ($1::uuid[] IS NULL OR t.id = ANY($1::uuid[]))
-        GROUP BY t.id, t.criteria_version, v.document
-        ORDER BY t.id`,
-      [trialIds ?? null],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      criteriaVersion: row.criteria_version,
-      criteria: row.document,
-      siteIds: new Set(row.site_ids),
-    }));
+  /** The recruiting trials (only `trialIds` when given), read in `tx` or else outside any transaction. */
+  recruitingTrials(tx?: Tx, trialIds?: string[]): Promise<ScreenableTrial[]> {
+    return tx
+      ? this.screening.recruitingTrials(tx, trialIds)
+      : this.transactions.read((pool) => this.screening.recruitingTrials(pool, trialIds));
   }
 
   /** Screens the participants in a transaction of their own (see `screenIn`) and writes what changed. */
   screen(participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
-    return this.dataSource.transaction((manager) => this.screenIn(manager, participantIds, options));
+    return this.transactions.run((tx) => this.screenIn(tx, participantIds, options));
   }
 
   /**
@@ -311,11 +204,7 @@ export class ScreeningService {
    * transaction opens. Reading outside the transaction sees what a read inside it would: under READ COMMITTED
    * each statement takes its own snapshot either way.
    */
-  async screenIn(
-    manager: EntityManager,
-    participantIds: string[],
-    options: ScreenOptions = {},
-  ): Promise<ScreeningOutcome> {
+  async screenIn(tx: Tx, participantIds: string[], options: ScreenOptions = {}): Promise<ScreeningOutcome> {
     const todayAt = this.calendar.todayAt(options.now);
     const locking = options.locking ?? 'lock-all';
     const prejudged = options.prejudged;
@@ -334,14 +223,14 @@ export class ScreeningService {
     if (sorted.length === 0) return outcome;
     const lockFirst = locking === 'lock-all';
     // Locked before the trials are read, as before any other read, when locking first.
-    const located = prejudged ? undefined : await this.locate(manager, sorted, lockFirst);
-    const trials = options.trials ?? (await this.recruitingTrials(manager));
+    const located = prejudged ? undefined : await this.screening.locate(tx, sorted, lockFirst);
+    const trials = options.trials ?? (await this.screening.recruitingTrials(tx));
     if (trials.length === 0) return outcome;
     const plan = this.planFor(trials);
     let pass =
       prejudged ??
       this.judge(
-        await this.loadInputs(manager, located!, plan, trials, todayAt),
+        await this.loadInputs(tx, located!, plan, trials, todayAt),
         trials,
         plan,
         lockFirst ? 'write' : 'find-writers',
@@ -349,19 +238,14 @@ export class ScreeningService {
     outcome.evaluated = pass.evaluated;
     if (!lockFirst && pass.participantsToWrite.length > 0) {
       // Everything found so far concerns exactly these participants: start again for them, locked.
-      const relocated = await this.locate(manager, pass.participantsToWrite, true);
-      pass = this.judge(
-        await this.loadInputs(manager, relocated, plan, trials, todayAt),
-        trials,
-        plan,
-        'write',
-      );
+      const relocated = await this.screening.locate(tx, pass.participantsToWrite, true);
+      pass = this.judge(await this.loadInputs(tx, relocated, plan, trials, todayAt), trials, plan, 'write');
     }
     outcome.participantsWritten = pass.participantsToWrite.length;
     outcome.changed = pass.writes.determinations.length;
-    outcome.flagsClosed = await this.closeFlags(manager, pass.writes);
-    outcome.flagsRaised = await this.raiseFlags(manager, pass.writes);
-    await this.storeDeterminations(manager, pass.writes);
+    outcome.flagsClosed = await this.determinations.closeFlags(tx, pass.writes.flagsToClose);
+    outcome.flagsRaised = await this.determinations.raiseFlags(tx, pass.writes.flagsToRaise);
+    await this.determinations.storeDeterminations(tx, pass.writes.determinations);
     return outcome;
   }
 
@@ -386,14 +270,18 @@ export class ScreeningService {
   ): Promise<CohortBatch> {
     const chosen = { siteIds: [...siteTimeZones.keys()], after: slice.after, limit: slice.limit };
     if (locking === 'lock-all')
-      return { participants: await chooseCohortParticipants(this.dataSource.manager, chosen) };
+      return {
+        participants: await this.transactions.read((pool) => this.screening.chooseCohort(pool, chosen)),
+      };
     const dayIn = this.calendar.todayAt(now);
-    const inputs = await loadCohortScreeningInputs(
-      this.dataSource.manager,
-      chosen,
-      (siteId) => dayIn(siteTimeZones.get(siteId)!),
-      trials.map((t) => t.id),
-      { assessmentTypes: this.planFor(trials).assessmentTypes },
+    const inputs = await this.transactions.read((pool) =>
+      this.screening.loadCohortInputs(
+        pool,
+        chosen,
+        (siteId) => dayIn(siteTimeZones.get(siteId)!),
+        trials.map((t) => t.id),
+        { assessmentTypes: this.planFor(trials).assessmentTypes },
+      ),
     );
     return { participants: inputs, inputs };
   }
@@ -410,31 +298,17 @@ export class ScreeningService {
     return plan;
   }
 
-  /**
-   * Where each participant is (age and recency are judged on the calendar day at their site), optionally
-   * taking their row locks. A row lock rather than an advisory lock per person: a batch of thousands would
-   * fill the shared lock table. NO KEY UPDATE lets visits (whose foreign keys take KEY SHARE) be recorded
-   * meanwhile; a fixed order means overlapping batches cannot deadlock.
-   */
-  private locate(manager: EntityManager, sortedIds: string[], lock: boolean) {
-    return manager.query<LocatedParticipant[]>(
-      `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id
-        WHERE p.id = ANY($1::text[]) ORDER BY p.id ${lock ? 'FOR NO KEY UPDATE OF p' : ''}`,
-      [sortedIds],
-    );
-  }
-
   /** Reads the located participants, each on the calendar day at their site (`dayIn` their site's zone). */
   private loadInputs(
-    manager: EntityManager,
+    tx: Tx,
     located: LocatedParticipant[],
     plan: ScreeningPlan,
     trials: ScreenableTrial[],
     dayIn: (timeZone: string) => CalendarDate,
   ): Promise<ScreeningInput[]> {
     const requests = located.map(({ id, time_zone }) => ({ participantId: id, asOf: dayIn(time_zone) }));
-    return loadScreeningInputs(
-      manager,
+    return this.screening.loadInputs(
+      tx,
       requests,
       trials.map((t) => t.id),
       { assessmentTypes: plan.assessmentTypes },
@@ -442,8 +316,8 @@ export class ScreeningService {
   }
 
   /**
-   * Judges the participants against the trials and collects the writes (only finds who has any, in a
-   * 'find-writers' pass); nothing is written here.
+   * Judges the participants against the trials by the screening policy and collects the writes (only finds
+   * who has any, in a 'find-writers' pass); nothing is written here.
    */
   private judge(
     inputs: ScreeningInput[],
@@ -451,131 +325,18 @@ export class ScreeningService {
     plan: ScreeningPlan,
     pass: JudgingPass,
   ): JudgedBatch {
-    const writes = new ScreeningWrites(pass);
+    const writes = emptyWrites();
     const participantsToWrite: string[] = [];
-    let evaluated = 0;
-    // Filled in for each stored determination in turn (the policy reads it at once): no object per row.
-    const stored: StoredVerdict = { criteriaVersion: 0, result: '', oneTestAway: null, explained: true };
+    const participant = new BatchParticipant(trials, plan);
     for (const input of inputs) {
-      const { siteId, asOf } = input;
-      // Built here, one participant at a time, so that it is garbage before the next one (see ScreeningInput).
-      const { profile, determinations, openFlags } = input.read();
-      const screen = plan.forParticipant(profile, asOf);
-      const screened: Screened = {
-        participantId: profile.participantId,
-        profile,
-        asOf,
-        explanations: new Explanations(profile, asOf),
-        approach: approachability(profile),
-      };
-      const writesBefore = writes.size;
-      for (let index = 0; index < trials.length; index++) {
-        const trial = trials[index];
-        if (!trial.siteIds.has(siteId)) continue;
-        const verdict = screen.verdict(index);
-        evaluated++;
-        const previous = determinations[index];
-        if (previous) {
-          [, stored.criteriaVersion, stored.result, stored.oneTestAway] = previous;
-          stored.explained = previous[4] !== true;
-        }
-        const decision = decideTrialScreening(
-          screened.approach,
-          trial.criteriaVersion,
-          verdict,
-          previous ? stored : undefined,
-          (openFlags[index] as readonly FlagKind[] | undefined) ?? NO_FLAGS,
-        );
-        if (decision) writes.collect(screened, trial, verdict, decision);
-      }
-      if (writes.size > writesBefore) participantsToWrite.push(profile.participantId);
+      participant.next(input);
+      const writing =
+        pass === 'write'
+          ? decideScreening(participant, trials, writes) !== null
+          : hasScreeningWrites(participant, trials);
+      if (writing) participantsToWrite.push(input.participantId);
     }
     // The inputs are in participant id order: participantsToWrite is sorted.
-    return { evaluated, writes, participantsToWrite };
-  }
-
-  private async closeFlags(manager: EntityManager, writes: ScreeningWrites): Promise<number> {
-    if (writes.flagsToClose.length === 0) return 0;
-    const rows = writes.flagsToClose;
-    const [, closed] = await manager.query<[unknown, number]>(
-      `UPDATE eligibility_flag f SET closed_at = now(), close_reason = c.reason
-         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[]) AS c(participant_id, trial_id, keep, reason)
-        WHERE f.participant_id = c.participant_id AND f.trial_id = c.trial_id AND f.closed_at IS NULL
-          AND f.kind IS DISTINCT FROM c.keep`,
-      [
-        rows.map((r) => r.participantId),
-        rows.map((r) => r.trialId),
-        rows.map((r) => r.keep),
-        rows.map((r) => r.reason),
-      ],
-    );
-    return closed;
-  }
-
-  /** The next episode of each participant x trial x kind; a retry or a race meets the unique indexes. */
-  private async raiseFlags(manager: EntityManager, writes: ScreeningWrites): Promise<number> {
-    if (writes.flagsToRaise.length === 0) return 0;
-    const rows = writes.flagsToRaise;
-    const inserted = await manager.query<{ id: string }[]>(
-      `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, test, criteria_version)
-       SELECT r.participant_id, r.trial_id, r.kind,
-              coalesce((SELECT max(f.episode) FROM eligibility_flag f
-                         WHERE f.participant_id = r.participant_id AND f.trial_id = r.trial_id AND f.kind = r.kind), 0) + 1,
-              r.test, r.criteria_version
-         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::int[]) AS r(participant_id, trial_id, kind, test, criteria_version)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [
-        rows.map((r) => r.participantId),
-        rows.map((r) => r.trialId),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.test),
-        rows.map((r) => r.criteriaVersion),
-      ],
-    );
-    return inserted.length;
-  }
-
-  private async storeDeterminations(manager: EntityManager, writes: ScreeningWrites): Promise<void> {
-    const rows = writes.determinations;
-    if (rows.length > 0) {
-      await manager.query(
-        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at)
-         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.as_of, d.leaf_judgements, now(), now()
-           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::date[], $7::json[])
-             AS d(participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements)
-         ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
-           result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, as_of = EXCLUDED.as_of,
-           leaf_judgements = EXCLUDED.leaf_judgements, evaluated_at = now(),
-           -- An explanation written for an unchanged result (see collectDetermination) is not a change.
-           changed_at = CASE WHEN (eligibility_determination.criteria_version, eligibility_determination.result,
-                                   eligibility_determination.one_test_away)
-                                  IS DISTINCT FROM (EXCLUDED.criteria_version, EXCLUDED.result, EXCLUDED.one_test_away)
-                             THEN now() ELSE eligibility_determination.changed_at END`,
-        [
-          rows.map((r) => r.participantId),
-          rows.map((r) => r.trialId),
-          rows.map((r) => r.criteriaVersion),
-          rows.map((r) => r.result),
-          rows.map((r) => r.oneTestAway),
-          rows.map((r) => r.asOf),
-          rows.map((r) => r.leafJudgements),
-        ],
-      );
-    }
-    const history = writes.history;
-    if (history.length > 0) {
-      await manager.query(
-        `INSERT INTO eligibility_determination_history (participant_id, trial_id, criteria_version, result, one_test_away, reasons)
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
-        [
-          history.map((r) => r.participantId),
-          history.map((r) => r.trialId),
-          history.map((r) => r.criteriaVersion),
-          history.map((r) => r.result),
-          history.map((r) => r.oneTestAway),
-          history.map((r) => r.reasons),
-        ],
-      );
-    }
+    return { evaluated: participant.evaluated, writes, participantsToWrite };
   }
 }

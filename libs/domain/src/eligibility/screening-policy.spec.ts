@@ -2,10 +2,14 @@ import { ParticipantStatus } from '../participants/participant-status';
 import { evaluateCriteria, ParticipantProfile } from './evaluate';
 import {
   approachability,
+  decideScreening,
   decideTrialScreening,
   determinationHistoryReasons,
+  emptyWrites,
   FlagKind,
   flagCloseReason,
+  hasScreeningWrites,
+  ParticipantUnderScreening,
   StoredVerdict,
 } from './screening-policy';
 import { AS_OF, baseProfile, withObservation } from './test-profiles';
@@ -152,5 +156,213 @@ describe('screening policy: what is stored', () => {
       expect.stringMatching(/^unknown: needs amyloid PET SUVR \(florbetapir\)/),
     ]);
     expect(determinationHistoryReasons(judged(tooOld).determination)).toEqual(['fails: age 65-85']);
+  });
+});
+
+// A participant's screening against several trials at once (`decideScreening`), as the worker asks for it.
+const AHEAD = TRIAL_TEMPLATES.find((t) => t.key === 'ahead-a45')!.criteria.criteria;
+const TRIALS = [
+  { id: 'trial-a4', criteriaVersion: 3, criteria: A4 },
+  { id: 'trial-ahead', criteriaVersion: 1, criteria: AHEAD },
+];
+
+interface Situation {
+  /** What the last screening stored, by trial id. */
+  stored?: Record<string, StoredVerdict>;
+  /** Open flags, by trial id. */
+  open?: Record<string, FlagKind[]>;
+  /** Trials that do not recruit at the participant's site. */
+  notAtSite?: string[];
+}
+
+/** The participant as the policy asks about them, counting what it asks. */
+function underScreening(profile: ParticipantProfile, situation: Situation = {}) {
+  const asked = { verdicts: [] as string[], explanations: [] as string[] };
+  const evaluated = (index: number) =>
+    evaluateCriteria(TRIALS[index].criteria, profile, { asOf: AS_OF, trialId: TRIALS[index].id });
+  const participant: ParticipantUnderScreening = {
+    profile,
+    asOf: AS_OF,
+    verdict(index) {
+      if (situation.notAtSite?.includes(TRIALS[index].id)) return null;
+      asked.verdicts.push(TRIALS[index].id);
+      const determination = evaluated(index);
+      return { result: determination.result, oneTestAway: determination.oneTestAway?.test ?? null };
+    },
+    stored(index, into) {
+      const stored = situation.stored?.[TRIALS[index].id];
+      if (stored) Object.assign(into, stored);
+      return stored !== undefined;
+    },
+    openFlags: (index) => situation.open?.[TRIALS[index].id] ?? [],
+    explain(index) {
+      asked.explanations.push(TRIALS[index].id);
+      return evaluated(index);
+    },
+  };
+  return { participant, asked };
+}
+
+/** What the last screening stored for each trial when it judged `profile`, and the flags it left open. */
+function screenedBefore(profile: ParticipantProfile): Required<Pick<Situation, 'stored' | 'open'>> {
+  const writes = decideScreening(underScreening(profile).participant, TRIALS)!;
+  const stored: Record<string, StoredVerdict> = {};
+  for (const d of writes.determinations)
+    stored[d.trialId] = {
+      criteriaVersion: d.criteriaVersion,
+      result: d.result,
+      oneTestAway: d.oneTestAway,
+      explained: true,
+    };
+  const open: Record<string, FlagKind[]> = {};
+  for (const flag of writes.flagsToRaise) (open[flag.trialId] ??= []).push(flag.kind);
+  return { stored, open };
+}
+
+const decide = (profile: ParticipantProfile, situation?: Situation) =>
+  decideScreening(underScreening(profile, situation).participant, TRIALS);
+
+describe('screening a participant against every recruiting trial', () => {
+  it('a participant screened for the first time has each determination stored with its explanation and history, and is flagged where eligible', () => {
+    const writes = decide(eligible)!;
+    expect(writes.determinations).toEqual([
+      expect.objectContaining({
+        participantId: eligible.participantId,
+        trialId: 'trial-a4',
+        criteriaVersion: 3,
+        result: 'eligible',
+        oneTestAway: null,
+        asOf: AS_OF,
+        historyReasons: [],
+      }),
+      expect.objectContaining({ trialId: 'trial-ahead', criteriaVersion: 1 }),
+    ]);
+    expect(writes.determinations[0].explanation).toEqual([1, AS_OF, expect.any(Array)]);
+    expect(writes.flagsToRaise).toContainEqual({
+      participantId: eligible.participantId,
+      trialId: 'trial-a4',
+      kind: 'eligible',
+      test: null,
+      criteriaVersion: 3,
+    });
+    expect(writes.flagsToClose).toEqual([]);
+  });
+
+  it('a participant whose verdicts are all as stored, with their flags open, has nothing written', () => {
+    const situation = screenedBefore(eligible);
+    const { participant, asked } = underScreening(eligible, situation);
+    expect(decideScreening(participant, TRIALS)).toBeNull();
+    expect(hasScreeningWrites(underScreening(eligible, situation).participant, TRIALS)).toBe(false);
+    // Nothing written, nothing worded.
+    expect(asked.explanations).toEqual([]);
+  });
+
+  it('a participant lacking only an amyloid PET is flagged one test away for A4, the flag naming the test', () => {
+    const writes = decide(lackingPet)!;
+    expect(writes.flagsToRaise).toContainEqual(
+      expect.objectContaining({ trialId: 'trial-a4', kind: 'one_test_away', test: 'amyloid_pet' }),
+    );
+    expect(writes.determinations.find((d) => d.trialId === 'trial-a4')?.historyReasons).toEqual([
+      expect.stringMatching(/^unknown: needs amyloid PET SUVR/),
+    ]);
+  });
+
+  it('a participant who withdrew recontact consent has their open eligible flag closed with "no consent to be recontacted for trials" and no new flag raised', () => {
+    const noRecontact = { ...eligible, consentScopes: ['registry_follow_up'] };
+    const writes = decide(noRecontact, screenedBefore(eligible))!;
+    expect(writes.flagsToClose).toContainEqual({
+      participantId: eligible.participantId,
+      trialId: 'trial-a4',
+      keep: null,
+      reason: 'no consent to be recontacted for trials',
+    });
+    expect(writes.flagsToRaise).toEqual([]);
+  });
+
+  it('a participant no longer eligible has their flag closed naming the deciding criterion, and the history says what failed', () => {
+    const writes = decide(tooOld, screenedBefore(eligible))!;
+    expect(writes.flagsToClose).toContainEqual(
+      expect.objectContaining({ trialId: 'trial-a4', keep: null, reason: 'no longer eligible: age 65-85' }),
+    );
+    expect(writes.determinations.find((d) => d.trialId === 'trial-a4')).toMatchObject({
+      result: 'ineligible',
+      historyReasons: ['fails: age 65-85'],
+    });
+    expect(writes.flagsToRaise).toEqual([]);
+  });
+
+  it('a participant whose missing PET comes back in range has the one-test-away flag closed as "now eligible" and an eligible flag raised', () => {
+    const writes = decide(eligible, screenedBefore(lackingPet))!;
+    expect(writes.flagsToClose).toContainEqual(
+      expect.objectContaining({ trialId: 'trial-a4', keep: 'eligible', reason: 'now eligible' }),
+    );
+    expect(writes.flagsToRaise).toContainEqual(
+      expect.objectContaining({ trialId: 'trial-a4', kind: 'eligible' }),
+    );
+  });
+
+  it('a withdrawn participant has every open flag closed naming their status, and is never flagged again', () => {
+    const withdrawn = { ...eligible, status: ParticipantStatus.Withdrawn };
+    const writes = decide(withdrawn, screenedBefore(eligible))!;
+    expect(writes.flagsToClose).toContainEqual(
+      expect.objectContaining({ trialId: 'trial-a4', keep: null, reason: 'participant status is withdrawn' }),
+    );
+    expect(new Set(writes.flagsToClose.map((flag) => flag.reason))).toEqual(
+      new Set(['participant status is withdrawn']),
+    );
+    expect(writes.flagsToRaise).toEqual([]);
+  });
+
+  it('a trial that does not recruit at the participant’s site is neither judged nor written for', () => {
+    const { participant, asked } = underScreening(eligible, { notAtSite: ['trial-ahead'] });
+    const writes = decideScreening(participant, TRIALS)!;
+    expect(asked.verdicts).toEqual(['trial-a4']);
+    expect([...writes.determinations, ...writes.flagsToRaise].map((row) => row.trialId)).not.toContain(
+      'trial-ahead',
+    );
+  });
+
+  it('a result stored before explanations were kept is stored again with one, without a history row or a flag change', () => {
+    const before = screenedBefore(eligible);
+    const stored = { ...before.stored, 'trial-a4': { ...before.stored['trial-a4'], explained: false } };
+    const writes = decide(eligible, { ...before, stored })!;
+    expect(writes.determinations).toEqual([
+      expect.objectContaining({ trialId: 'trial-a4', result: 'eligible', historyReasons: null }),
+    ]);
+    expect(writes.flagsToClose).toEqual([]);
+    expect(writes.flagsToRaise).toEqual([]);
+  });
+
+  it('finding who has writes decides as the worded screening does, without wording anything', () => {
+    for (const [profile, before] of [
+      [eligible, lackingPet],
+      [tooOld, eligible],
+      [lackingPet, lackingPet],
+      [eligible, eligible],
+    ]) {
+      const situation = screenedBefore(before);
+      const { participant, asked } = underScreening(profile, situation);
+      expect(hasScreeningWrites(participant, TRIALS)).toBe(decide(profile, situation) !== null);
+      expect(asked.explanations).toEqual([]);
+      // Each trial's verdict asked once.
+      expect(asked.verdicts).toEqual(TRIALS.map((trial) => trial.id));
+    }
+  });
+
+  it('a batch collects its participants’ writes in one place', () => {
+    const batch = emptyWrites();
+    expect(decideScreening(underScreening(eligible).participant, TRIALS, batch)).toBe(batch);
+    expect(decideScreening(underScreening(tooOld).participant, TRIALS, batch)).toBe(batch);
+    const situation = screenedBefore(eligible);
+    expect(decideScreening(underScreening(eligible, situation).participant, TRIALS, batch)).toBeNull();
+    expect(batch.determinations).toHaveLength(4);
+  });
+
+  it('refuses to store a result beside an explanation that reaches another', () => {
+    const { participant } = underScreening(eligible);
+    const lying = { ...participant, explain: () => judged(tooOld).determination };
+    expect(() => decideScreening(lying, TRIALS)).toThrow(
+      'screening plan and evaluator disagree for trial trial-a4',
+    );
   });
 });

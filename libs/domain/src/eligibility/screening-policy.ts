@@ -1,7 +1,9 @@
 import { ConsentScope } from '../consent/consent-scope';
 import { ParticipantStatus } from '../participants/participant-status';
-import type { Determination, ParticipantProfile } from './evaluate';
+import type { CalendarDate } from '../schedule/calendar';
+import type { Determination, EligibilityResult, ParticipantProfile } from './evaluate';
 import type { Verdict } from './screening-plan';
+import { encodeStoredExplanation, StoredExplanation } from './stored-explanation';
 
 /**
  * What screening does with a verdict: whether the stored determination is rewritten, and which flags (the
@@ -138,4 +140,190 @@ export function determinationHistoryReasons(determination: Determination): strin
   return determination.summary
     .filter((leaf) => leaf.result !== 'pass')
     .map((leaf) => (leaf.result === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.reason}`));
+}
+
+/**
+ * One participant as their screening against a list of trials is decided (see `decideScreening`), each trial
+ * named by its index in that list. A cohort re-screen asks about millions: a caller may re-point one object
+ * at each participant in turn instead of making one per participant.
+ */
+export interface ParticipantUnderScreening {
+  readonly profile: Pick<ParticipantProfile, 'participantId' | 'status' | 'consentScopes'>;
+  /** The calendar day at their site they are judged on. */
+  readonly asOf: CalendarDate;
+  /** The verdict on them for the trial; null when the trial does not screen them (not at their site). */
+  verdict(trialIndex: number): Verdict | null;
+  /** Writes what the last screening stored for the trial into `into`; false when nothing is stored. */
+  stored(trialIndex: number, into: StoredVerdict): boolean;
+  /** The kinds of their open flags for the trial. */
+  openFlags(trialIndex: number): readonly FlagKind[];
+  /**
+   * The worded evaluation for the trial, which must reach the verdict's result: asked only for what is
+   * written (a determination, or why a flag closes as "no longer eligible").
+   */
+  explain(trialIndex: number): Determination;
+}
+
+/** A trial screened: what the stored determination and a raised flag record of it. */
+export interface TrialUnderScreening {
+  readonly id: string;
+  readonly criteriaVersion: number;
+}
+
+/** A determination to store, with its compact explanation; `historyReasons` set when its result changed. */
+export interface DeterminationToStore {
+  participantId: string;
+  trialId: string;
+  criteriaVersion: number;
+  result: EligibilityResult;
+  oneTestAway: string | null;
+  asOf: CalendarDate;
+  explanation: StoredExplanation;
+  /** Null when only the explanation the stored row lacked is added: no history row then. */
+  historyReasons: string[] | null;
+}
+
+/** Open flags of a participant and trial to close, all but one of kind `keep`, for `reason`. */
+export interface FlagsToClose {
+  participantId: string;
+  trialId: string;
+  keep: FlagKind | null;
+  reason: string;
+}
+
+/** A flag to raise (the next episode of its participant, trial and kind). */
+export interface FlagToRaise {
+  participantId: string;
+  trialId: string;
+  kind: FlagKind;
+  /** The one missing test, for a one-test-away flag. */
+  test: string | null;
+  criteriaVersion: number;
+}
+
+/** Everything one participant's screening writes. */
+export interface ScreeningWrites {
+  determinations: DeterminationToStore[];
+  flagsToClose: FlagsToClose[];
+  flagsToRaise: FlagToRaise[];
+}
+
+// Filled in for each stored determination in turn and read by `decideTrialScreening` at once: no object per
+// participant and trial.
+const scratchStored: StoredVerdict = { criteriaVersion: 0, result: '', oneTestAway: null, explained: true };
+
+/** What the policy decides for the participant and the trial at `index`; null: nothing to write. */
+function decideTrial(
+  participant: ParticipantUnderScreening,
+  approach: Approachability,
+  trial: TrialUnderScreening,
+  index: number,
+  verdict: Verdict,
+): TrialScreeningDecision | null {
+  return decideTrialScreening(
+    approach,
+    trial.criteriaVersion,
+    verdict,
+    participant.stored(index, scratchStored) ? scratchStored : undefined,
+    participant.openFlags(index),
+  );
+}
+
+/**
+ * A participant's screening against the trials, worded: the determinations to store (with their
+ * explanations, and the history reasons of a changed result), the flags to close with the reason a
+ * coordinator reads, and the flags to raise. Null when nothing is to be written, the usual case of a
+ * re-screen. Each trial's verdict is asked once; explanations only for what is written.
+ *
+ * Given `into` (a batch's writes), the rows are appended there and `into` is returned when any were, so that
+ * a batch collects its participants' writes without an object per participant.
+ */
+export function decideScreening(
+  participant: ParticipantUnderScreening,
+  trials: readonly TrialUnderScreening[],
+  into?: ScreeningWrites,
+): ScreeningWrites | null {
+  const approach = approachability(participant.profile);
+  let writes: ScreeningWrites | null = null;
+  for (let index = 0; index < trials.length; index++) {
+    const verdict = participant.verdict(index);
+    if (verdict === null) continue;
+    const trial = trials[index];
+    const decision = decideTrial(participant, approach, trial, index, verdict);
+    if (decision === null) continue;
+    writes ??= into ?? emptyWrites();
+    word(writes, participant, approach, trial, index, verdict, decision);
+  }
+  return writes;
+}
+
+/** Writes to collect a batch's into (see `decideScreening`). */
+export function emptyWrites(): ScreeningWrites {
+  return { determinations: [], flagsToClose: [], flagsToRaise: [] };
+}
+
+/**
+ * Whether `decideScreening` would write anything, without wording it: a first, unlocked pass over a batch
+ * only needs to know who has writes. Each trial's verdict is asked once, as there.
+ */
+export function hasScreeningWrites(
+  participant: ParticipantUnderScreening,
+  trials: readonly TrialUnderScreening[],
+): boolean {
+  const approach = approachability(participant.profile);
+  let any = false;
+  for (let index = 0; index < trials.length; index++) {
+    const verdict = participant.verdict(index);
+    if (verdict === null) continue;
+    if (decideTrial(participant, approach, trials[index], index, verdict) !== null) any = true;
+  }
+  return any;
+}
+
+/** Adds the rows of one trial's decision to the participant's writes, worded. */
+function word(
+  writes: ScreeningWrites,
+  participant: ParticipantUnderScreening,
+  approach: Approachability,
+  trial: TrialUnderScreening,
+  index: number,
+  verdict: Verdict,
+  decision: TrialScreeningDecision,
+): void {
+  const { participantId, status } = participant.profile;
+  if (decision.determination) {
+    const explained = participant.explain(index);
+    // The plan and the evaluator are held equal by their tests; a stored result must never be kept beside an
+    // explanation that reaches another.
+    if (
+      explained.result !== verdict.result ||
+      (explained.oneTestAway?.test ?? null) !== verdict.oneTestAway
+    )
+      throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
+    writes.determinations.push({
+      participantId,
+      trialId: trial.id,
+      criteriaVersion: trial.criteriaVersion,
+      result: verdict.result,
+      oneTestAway: verdict.oneTestAway,
+      asOf: participant.asOf,
+      explanation: encodeStoredExplanation(participant.asOf, explained.judgements),
+      historyReasons: decision.determination === 'result' ? determinationHistoryReasons(explained) : null,
+    });
+  }
+  if (decision.closeFlagsBut)
+    writes.flagsToClose.push({
+      participantId,
+      trialId: trial.id,
+      keep: decision.closeFlagsBut.keep,
+      reason: flagCloseReason(approach, status, verdict, () => participant.explain(index)),
+    });
+  if (decision.raiseFlag)
+    writes.flagsToRaise.push({
+      participantId,
+      trialId: trial.id,
+      kind: decision.raiseFlag,
+      test: decision.raiseFlag === 'one_test_away' ? verdict.oneTestAway : null,
+      criteriaVersion: trial.criteriaVersion,
+    });
 }

@@ -16,6 +16,8 @@ import { TrialRepository } from './trial.repository';
 import { FlagRepository } from './flag.repository';
 import { VisitRepository } from './visit.repository';
 import { ProtocolRepository } from './protocol.repository';
+import { ScreeningRepository } from './screening.repository';
+import { DeterminationRepository } from './determination.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -36,6 +38,8 @@ export * from './trial.repository';
 export * from './flag.repository';
 export * from './visit.repository';
 export * from './protocol.repository';
+export * from './screening.repository';
+export * from './determination.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -60,4 +64,6 @@ export const REPOSITORIES = [
   FlagRepository,
   VisitRepository,
   ProtocolRepository,
+  ScreeningRepository,
+  DeterminationRepository,
 ];

@@ -3,9 +3,11 @@ import {
   CalendarDate,
   ConsentGrant,
   ConsentScope,
+  FlagKind,
   ParticipantProfile,
   ParticipantStatus,
   scopesHeld,
+  StoredVerdict,
 } from '@registry/domain';
 import type { EntityManager } from 'typeorm';
 
@@ -36,7 +38,7 @@ interface ParticipantRow {
   /** For the trials asked for; null where none is stored, or when no trials were asked for. */
   stored: StoredDetermination[] | null;
   /** Open flags for the trials asked for, as [trial position, kind]; null where there is none. */
-  flags: [position: number, kind: string][] | null;
+  flags: [position: number, kind: FlagKind][] | null;
 }
 
 /**
@@ -84,7 +86,7 @@ export interface ProfileRequest {
  * object of each was about 5 % of what it allocated. The explanation itself is not read: only, on rows
  * stored before explanations were kept, a fifth element `true` saying it is missing.
  */
-export type StoredDetermination = readonly [
+type StoredDetermination = readonly [
   position: number,
   criteriaVersion: number,
   result: string,
@@ -92,13 +94,37 @@ export type StoredDetermination = readonly [
   withoutExplanation?: true,
 ];
 
-/** A profile with what screening needs to tell what changed: stored determinations and open flags. */
+/**
+ * A profile with what screening needs to tell what changed: stored determinations and open flags, each by
+ * the index of the trial in the `trialIds` asked for.
+ */
 export interface ScreeningSubject {
-  profile: ParticipantProfile;
-  /** By the index of the trial in the `trialIds` asked for; undefined where nothing is stored. */
-  determinations: readonly (StoredDetermination | undefined)[];
-  /** Kinds of the open flags, by the index of the trial in the `trialIds` asked for. */
-  openFlags: readonly (readonly string[] | undefined)[];
+  readonly profile: ParticipantProfile;
+  /** Writes what is stored for the trial into `into` (no object per row); false when nothing is stored. */
+  stored(trialIndex: number, into: StoredVerdict): boolean;
+  /** The kinds of the open flags for the trial. */
+  openFlags(trialIndex: number): readonly FlagKind[];
+}
+
+/** The one place a stored determination as read (see StoredDetermination) is decoded. */
+class LoadedSubject implements ScreeningSubject {
+  constructor(
+    readonly profile: ParticipantProfile,
+    private readonly determinations: readonly (StoredDetermination | undefined)[],
+    private readonly flags: readonly (readonly FlagKind[] | undefined)[],
+  ) {}
+
+  stored(trialIndex: number, into: StoredVerdict): boolean {
+    const stored = this.determinations[trialIndex];
+    if (!stored) return false;
+    [, into.criteriaVersion, into.result, into.oneTestAway] = stored;
+    into.explained = stored[4] !== true;
+    return true;
+  }
+
+  openFlags(trialIndex: number): readonly FlagKind[] {
+    return this.flags[trialIndex] ?? NOTHING;
+  }
 }
 
 /**
@@ -230,11 +256,12 @@ function screeningInput(
     participantId: entry.id,
     siteId: entry.site,
     asOf,
-    read: () => ({
-      profile: buildProfile(entry, asOf, history, wanted),
-      determinations: byTrialPosition(entry.stored),
-      openFlags: openFlagsByTrialPosition(entry.flags),
-    }),
+    read: () =>
+      new LoadedSubject(
+        buildProfile(entry, asOf, history, wanted),
+        byTrialPosition(entry.stored),
+        openFlagsByTrialPosition(entry.flags),
+      ),
   };
 }
 
@@ -250,10 +277,10 @@ function byTrialPosition(
 
 /** Kinds of the open flags by trial index. */
 function openFlagsByTrialPosition(
-  flags: [position: number, kind: string][] | null,
-): readonly (readonly string[] | undefined)[] {
+  flags: [position: number, kind: FlagKind][] | null,
+): readonly (readonly FlagKind[] | undefined)[] {
   if (flags === null) return NOTHING;
-  const byTrial: string[][] = [];
+  const byTrial: FlagKind[][] = [];
   for (const [position, kind] of flags) (byTrial[position - 1] ??= []).push(kind);
   return byTrial;
 }

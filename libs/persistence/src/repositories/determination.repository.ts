@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import type { DeterminationToStore, FlagsToClose, FlagToRaise } from '@registry/domain';
+import type { Tx } from './transactions';
+
+/**
+ * What screening writes: eligibility determinations (with their history) and the eligibility flags
+ * coordinators act on. Each method writes a whole batch with one statement (set-based, through `unnest`).
+ */
+@Injectable()
+export class DeterminationRepository {
+  /** Closes the open flags of each participant and trial but those of kind `keep`; returns how many. */
+  async closeFlags(tx: Tx, rows: readonly FlagsToClose[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const [, closed] = await tx.query<[rows: unknown, affected: number]>(
+      `UPDATE eligibility_flag f SET closed_at = now(), close_reason = c.reason
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[]) AS c(participant_id, trial_id, keep, reason)
+        WHERE f.participant_id = c.participant_id AND f.trial_id = c.trial_id AND f.closed_at IS NULL
+          AND f.kind IS DISTINCT FROM c.keep`,
+      [
+        rows.map((r) => r.participantId),
+        rows.map((r) => r.trialId),
+        rows.map((r) => r.keep),
+        rows.map((r) => r.reason),
+      ],
+    );
+    return closed;
+  }
+
+  /**
+   * Raises each flag as the next episode of its participant x trial x kind; returns how many were raised. A
+   * retry or a race meets the unique indexes and raises nothing.
+   */
+  async raiseFlags(tx: Tx, rows: readonly FlagToRaise[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const inserted = await tx.query<{ id: string }[]>(
+      `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, test, criteria_version)
+       SELECT r.participant_id, r.trial_id, r.kind,
+              coalesce((SELECT max(f.episode) FROM eligibility_flag f
+                         WHERE f.participant_id = r.participant_id AND f.trial_id = r.trial_id AND f.kind = r.kind), 0) + 1,
+              r.test, r.criteria_version
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::int[]) AS r(participant_id, trial_id, kind, test, criteria_version)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        rows.map((r) => r.participantId),
+        rows.map((r) => r.trialId),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.test),
+        rows.map((r) => r.criteriaVersion),
+      ],
+    );
+    return inserted.length;
+  }
+
+  /**
+   * Stores the determinations (replacing what was stored for each participant and trial) and a history row
+   * for each whose result changed.
+   */
+  async storeDeterminations(tx: Tx, rows: readonly DeterminationToStore[]): Promise<void> {
+    if (rows.length > 0) {
+      await tx.query(
+        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at)
+         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.as_of, d.leaf_judgements, now(), now()
+           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::date[], $7::json[])
+             AS d(participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements)
+         ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
+           result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, as_of = EXCLUDED.as_of,
+           leaf_judgements = EXCLUDED.leaf_judgements, evaluated_at = now(),
+           -- An explanation written for an unchanged result (see collectDetermination) is not a change.
+           changed_at = CASE WHEN (eligibility_determination.criteria_version, eligibility_determination.result,
+                                   eligibility_determination.one_test_away)
+                                  IS DISTINCT FROM (EXCLUDED.criteria_version, EXCLUDED.result, EXCLUDED.one_test_away)
+                             THEN now() ELSE eligibility_determination.changed_at END`,
+        [
+          rows.map((r) => r.participantId),
+          rows.map((r) => r.trialId),
+          rows.map((r) => r.criteriaVersion),
+          rows.map((r) => r.result),
+          rows.map((r) => r.oneTestAway),
+          rows.map((r) => r.asOf),
+          rows.map((r) => JSON.stringify(r.explanation)),
+        ],
+      );
+    }
+    const history = rows.filter((r) => r.historyReasons !== null);
+    if (history.length > 0) {
+      await tx.query(
+        `INSERT INTO eligibility_determination_history (participant_id, trial_id, criteria_version, result, one_test_away, reasons)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[])`,
+        [
+          history.map((r) => r.participantId),
+          history.map((r) => r.trialId),
+          history.map((r) => r.criteriaVersion),
+          history.map((r) => r.result),
+          history.map((r) => r.oneTestAway),
+          history.map((r) => JSON.stringify(r.historyReasons)),
+        ],
+      );
+    }
+  }
+}
