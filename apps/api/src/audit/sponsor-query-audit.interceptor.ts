@@ -1,10 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Role } from '@registry/domain';
-import { AuditedChange, recordAudit } from '@registry/persistence';
+import { AuditedChange, AuditRepository, Transactions } from '@registry/persistence';
 import type { Request } from 'express';
 import { from, Observable, switchMap } from 'rxjs';
-import { DataSource } from 'typeorm';
 import type { Actor } from '../auth/actor';
 
 /**
@@ -14,7 +12,10 @@ import type { Actor } from '../auth/actor';
  */
 @Injectable()
 export class SponsorQueryAuditInterceptor implements NestInterceptor {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly audit: AuditRepository,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -24,8 +25,8 @@ export class SponsorQueryAuditInterceptor implements NestInterceptor {
   }
 
   private async record(request: Request): Promise<void> {
-    await this.dataSource.transaction((manager) =>
-      recordAudit(manager, {
+    await this.transactions.run((tx) =>
+      this.audit.record(tx, {
         action: 'sponsor.query',
         entityType: 'api_query',
         entityId: sponsorQueryOf(request),
