@@ -140,18 +140,56 @@ export default async () => {
         ],
         [
           import('./common/reason.dto'),
-          { ReasonDto: { reason: { required: true, type: () => String, minLength: 3, maxLength: 1000 } } },
+          {
+            ReasonDto: {
+              reason: {
+                required: true,
+                type: () => String,
+                example: 'Site renamed by the sponsor',
+                minLength: 3,
+                maxLength: 1000,
+              },
+            },
+          },
         ],
         [
           import('./users/user.dto'),
           {
             CreateUserDto: {
-              email: { required: true, type: () => String, maxLength: 254, format: 'email' },
-              displayName: { required: true, type: () => String, minLength: 1, maxLength: 200 },
+              email: {
+                required: true,
+                type: () => String,
+                example: 'kim.lee@site.example',
+                maxLength: 254,
+                format: 'email',
+              },
+              displayName: {
+                required: true,
+                type: () => String,
+                example: 'Kim Lee',
+                minLength: 1,
+                maxLength: 200,
+              },
               role: { required: true, enum: t['@registry/domain'].Role },
-              password: { required: true, type: () => String, maxLength: 1024 },
-              siteIds: { required: false, type: () => [String], format: 'uuid', maxItems: 100 },
-              sponsorOrganisationId: { required: false, type: () => String, format: 'uuid' },
+              password: {
+                required: true,
+                type: () => String,
+                description: '12 to 128 characters, not common, not containing the e-mail address',
+                maxLength: 1024,
+              },
+              siteIds: {
+                required: false,
+                type: () => [String],
+                description: 'Required (one or more) for coordinators and monitors',
+                format: 'uuid',
+                maxItems: 100,
+              },
+              sponsorOrganisationId: {
+                required: false,
+                type: () => String,
+                description: 'Required for sponsors, refused for other roles',
+                format: 'uuid',
+              },
             },
             UpdateUserDto: {
               displayName: { required: false, type: () => String, minLength: 1, maxLength: 200 },
@@ -167,7 +205,12 @@ export default async () => {
               siteIds: { required: true, type: () => [String] },
               sponsorOrganisationId: { required: true, type: () => String, nullable: true },
               active: { required: true, type: () => Boolean },
-              lockedUntil: { required: true, type: () => String, nullable: true },
+              lockedUntil: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Set while the account is locked',
+              },
               lastLoginAt: { required: true, type: () => String, nullable: true },
             },
             UserPageDto: {
@@ -259,22 +302,44 @@ export default async () => {
           import('./sites/site.dto'),
           {
             CreateSiteDto: {
-              code: { required: true, type: () => String, pattern: '^[A-Z]{2,5}$' },
-              name: { required: true, type: () => String, minLength: 2, maxLength: 200 },
-              country: { required: true, type: () => String, pattern: '^[A-Z]{2}$' },
-              timeZone: { required: true, type: () => String },
+              code: {
+                required: true,
+                type: () => String,
+                description: '2-5 capital letters; part of every registry id minted at the site',
+                example: 'TKY',
+                pattern: '^[A-Z]{2,5}$',
+              },
+              name: {
+                required: true,
+                type: () => String,
+                example: 'Tokyo Memory Clinic',
+                minLength: 2,
+                maxLength: 200,
+              },
+              country: {
+                required: true,
+                type: () => String,
+                description: 'ISO 3166-1 alpha-2',
+                example: 'JP',
+                pattern: '^[A-Z]{2}$',
+              },
+              timeZone: { required: true, type: () => String, example: 'Asia/Tokyo' },
             },
             UpdateSiteDto: {
               name: { required: false, type: () => String, minLength: 2, maxLength: 200 },
-              timeZone: { required: false, type: () => String },
-              active: { required: false, type: () => Boolean },
+              timeZone: { required: false, type: () => String, example: 'Asia/Tokyo' },
+              active: {
+                required: false,
+                type: () => Boolean,
+                description: 'Inactive sites take no new participants',
+              },
             },
             SiteDto: {
               id: { required: true, type: () => String },
-              code: { required: true, type: () => String },
+              code: { required: true, type: () => String, example: 'TKY' },
               name: { required: true, type: () => String },
-              country: { required: true, type: () => String },
-              timeZone: { required: true, type: () => String },
+              country: { required: true, type: () => String, example: 'JP' },
+              timeZone: { required: true, type: () => String, example: 'Asia/Tokyo' },
               active: { required: true, type: () => Boolean },
             },
           },
@@ -676,7 +741,7 @@ export default async () => {
                 required: true,
                 type: () => [t['./flags/flag.dto'].DecidingLeafDto],
                 description:
-                  'The leaves that decided the result, e.g. not the failing alternatives of an `any` that passed another\nway',
+                  'The leaves that decided the result, e.g. not the failing alternatives of an `any` that passed another way',
               },
               oneTestAway: {
                 required: true,
@@ -740,13 +805,18 @@ export default async () => {
               redis: { required: true, enum: ['up', 'down'] },
             },
             LivenessDto: {
-              status: { required: true, enum: ['ok'] },
-              service: { required: true, type: () => String },
+              status: { required: true, example: 'ok', enum: ['ok'] },
+              service: { required: true, type: () => String, example: 'api' },
             },
             ReadinessDto: {
               status: { required: true, enum: ['ready', 'not_ready'] },
               dependencies: { required: true, type: () => t['./health/health.dto'].DependenciesDto },
-              failing: { required: true, type: () => [String] },
+              failing: {
+                required: true,
+                type: () => [String],
+                description: 'The dependencies that are down, by name',
+                example: [],
+              },
             },
           },
         ],
@@ -754,11 +824,18 @@ export default async () => {
           import('./schedules/schedule.dto'),
           {
             ProtocolVisitInputDto: {
-              code: { required: true, type: () => String, pattern: '^[A-Z0-9_-]{1,12}$' },
-              name: { required: true, type: () => String, minLength: 1, maxLength: 100 },
-              dayOffset: { required: true, type: () => Number, minimum: 0, maximum: 7300 },
-              windowBeforeDays: { required: true, type: () => Number, minimum: 0, maximum: 365 },
-              windowAfterDays: { required: true, type: () => Number, minimum: 0, maximum: 365 },
+              code: { required: true, type: () => String, example: 'M006', pattern: '^[A-Z0-9_-]{1,12}$' },
+              name: { required: true, type: () => String, example: 'Month 6', minLength: 1, maxLength: 100 },
+              dayOffset: {
+                required: true,
+                type: () => Number,
+                description: 'Days from baseline',
+                example: 182,
+                minimum: 0,
+                maximum: 7300,
+              },
+              windowBeforeDays: { required: true, type: () => Number, example: 28, minimum: 0, maximum: 365 },
+              windowAfterDays: { required: true, type: () => Number, example: 28, minimum: 0, maximum: 365 },
               mode: { required: true, enum: t['@registry/domain'].VisitMode },
               assessments: {
                 required: true,
@@ -768,8 +845,19 @@ export default async () => {
               },
             },
             CreateProtocolDto: {
-              code: { required: true, type: () => String, pattern: '^[A-Z0-9-]{2,30}$' },
-              name: { required: true, type: () => String, minLength: 3, maxLength: 200 },
+              code: {
+                required: true,
+                type: () => String,
+                example: 'TRC-REMOTE',
+                pattern: '^[A-Z0-9-]{2,30}$',
+              },
+              name: {
+                required: true,
+                type: () => String,
+                example: 'Remote cognition every 3 months',
+                minLength: 3,
+                maxLength: 200,
+              },
               visits: {
                 required: true,
                 type: () => [t['./schedules/schedule.dto'].ProtocolVisitInputDto],
@@ -781,22 +869,26 @@ export default async () => {
             ProtocolDto: {
               id: { required: true, type: () => String },
               code: { required: true, type: () => String },
-              version: { required: true, type: () => Number },
+              version: {
+                required: true,
+                type: () => Number,
+                description: 'A new version is created for every change',
+              },
               name: { required: true, type: () => String },
               active: { required: true, type: () => Boolean },
               visits: { required: true, type: () => [t['./schedules/schedule.dto'].ProtocolVisitDto] },
             },
             AssignProtocolDto: {
               protocolId: { required: true, type: () => String, format: 'uuid' },
-              baselineDate: { required: true, type: () => String },
+              baselineDate: { required: true, type: () => String, example: '2026-01-15' },
             },
-            RescheduleDto: { targetDate: { required: true, type: () => String } },
+            RescheduleDto: { targetDate: { required: true, type: () => String, example: '2026-07-20' } },
             ScheduledVisitDto: {
               id: { required: true, type: () => String },
-              code: { required: true, type: () => String },
+              code: { required: true, type: () => String, example: 'M006' },
               name: { required: true, type: () => String },
-              mode: { required: true, type: () => String },
-              assessments: { required: true, type: () => [String] },
+              mode: { required: true, enum: t['@registry/domain'].VisitMode },
+              assessments: { required: true, enum: t['@registry/domain'].AssessmentType, isArray: true },
               targetDate: { required: true, type: () => String },
               windowStart: { required: true, type: () => String },
               windowEnd: { required: true, type: () => String },
@@ -805,9 +897,13 @@ export default async () => {
               cancelReason: { required: true, type: () => String, nullable: true },
             },
             ScheduleDto: {
-              participantId: { required: true, type: () => String },
-              timeZone: { required: true, type: () => String },
-              today: { required: true, type: () => String },
+              participantId: { required: true, type: () => String, example: 'TKY-000123-K' },
+              timeZone: { required: true, type: () => String, example: 'Asia/Tokyo' },
+              today: {
+                required: true,
+                type: () => String,
+                description: 'Today at the site, the day statuses are computed for',
+              },
               visits: { required: true, type: () => [t['./schedules/schedule.dto'].ScheduledVisitDto] },
             },
           },
@@ -816,7 +912,13 @@ export default async () => {
           import('./sponsor-organisations/sponsor-organisation.dto'),
           {
             CreateSponsorOrganisationDto: {
-              name: { required: true, type: () => String, minLength: 2, maxLength: 200 },
+              name: {
+                required: true,
+                type: () => String,
+                example: 'Example Pharma K.K.',
+                minLength: 2,
+                maxLength: 200,
+              },
             },
             SponsorOrganisationDto: {
               id: { required: true, type: () => String },
@@ -829,27 +931,51 @@ export default async () => {
           import('./trials/trial.dto'),
           {
             CreateTrialDto: {
-              title: { required: true, type: () => String, minLength: 3, maxLength: 300 },
+              title: {
+                required: true,
+                type: () => String,
+                example: 'AHEAD 3-45, A45 arm',
+                minLength: 3,
+                maxLength: 300,
+              },
               registryNumber: {
                 required: true,
                 type: () => String,
+                description: 'ClinicalTrials.gov NCT number or jRCT number',
+                example: 'NCT04468659',
                 pattern: '^(NCT[0-9]{8}|jRCT[0-9a-z]{8,12})$',
               },
-              phase: { required: true, type: () => String, pattern: '^(1|1\\/2|2|2\\/3|3|4)$' },
-              status: { required: true, enum: ['closed', 'planning', 'recruiting', 'paused'] },
+              phase: { required: true, type: () => String, example: '3', pattern: '^(1|1\\/2|2|2\\/3|3|4)$' },
+              status: {
+                required: true,
+                example: 'planning',
+                enum: ['closed', 'planning', 'recruiting', 'paused'],
+              },
               siteIds: {
                 required: true,
                 type: () => [String],
+                description:
+                  'Sites proposed to take part; each joins (and is screened) once an admin or the site accepts',
                 uniqueItems: true,
                 format: 'uuid',
                 minItems: 1,
                 maxItems: 500,
               },
-              targetEnrolment: { required: true, type: () => Number, minimum: 1, maximum: 1000000 },
+              targetEnrolment: {
+                required: true,
+                type: () => Number,
+                example: 1400,
+                minimum: 1,
+                maximum: 1000000,
+              },
               criteria: { required: true, type: 'object', additionalProperties: true },
             },
             UpdateTrialDto: {
-              status: { required: false, enum: ['closed', 'planning', 'recruiting', 'paused'] },
+              status: {
+                required: false,
+                description: 'Only recruiting trials are screened; closing clears open flags',
+                enum: ['closed', 'planning', 'recruiting', 'paused'],
+              },
               title: { required: false, type: () => String, minLength: 3, maxLength: 300 },
               targetEnrolment: { required: false, type: () => Number, minimum: 1, maximum: 1000000 },
             },
@@ -860,11 +986,19 @@ export default async () => {
               title: { required: true, type: () => String },
               registryNumber: { required: true, type: () => String },
               phase: { required: true, type: () => String },
-              status: { required: true, type: () => String },
+              status: { required: true, enum: ['closed', 'planning', 'recruiting', 'paused'] },
               targetEnrolment: { required: true, type: () => Number },
-              siteIds: { required: true, type: () => [String] },
+              siteIds: {
+                required: true,
+                type: () => [String],
+                description: 'Sites taking part (accepted): the ones screened',
+              },
               siteProposals: { required: true, type: () => [t['./trials/trial.dto'].SiteProposalStateDto] },
-              criteriaVersion: { required: true, type: () => Number },
+              criteriaVersion: {
+                required: true,
+                type: () => Number,
+                description: 'Version of the criteria in force',
+              },
               criteria: { required: true, type: 'object', additionalProperties: true },
             },
             SiteProposalStateDto: {
@@ -879,24 +1013,36 @@ export default async () => {
               registryNumber: { required: true, type: () => String },
               phase: { required: true, type: () => String },
             },
-            SiteProposalQueryDto: { state: { required: false, enum: ['proposed', 'accepted', 'declined'] } },
+            SiteProposalQueryDto: {
+              state: {
+                required: false,
+                description: 'Default: every state',
+                enum: ['proposed', 'accepted', 'declined'],
+              },
+            },
             TrialTemplateDto: {
-              key: { required: true, type: () => String },
+              key: { required: true, type: () => String, example: 'a4' },
               title: { required: true, type: () => String },
               registryNumber: { required: true, type: () => String },
               phase: { required: true, type: () => String },
-              source: { required: true, type: () => String },
+              source: { required: true, type: () => String, description: 'Where the criteria come from' },
               criteria: { required: true, type: 'object', additionalProperties: true },
             },
             CriteriaUpdatedDto: {
               trial: { required: true, type: () => t['./trials/trial.dto'].TrialDto },
-              screeningRunId: { required: true, type: () => String, nullable: true },
+              screeningRunId: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting',
+              },
             },
             ScreeningRunDto: {
               id: { required: true, type: () => String },
               trialId: { required: true, type: () => String },
               criteriaVersion: { required: true, type: () => Number },
-              cause: { required: true, type: () => String },
+              cause: { required: true, type: () => String, example: 'criteria_changed' },
               done: { required: true, type: () => Number },
               total: { required: true, type: () => Number },
               startedAt: { required: true, type: () => String },
@@ -909,14 +1055,32 @@ export default async () => {
           {
             AssessmentInputDto: {
               type: { required: true, enum: t['@registry/domain'].AssessmentType },
-              values: { required: true, type: 'object', additionalProperties: true },
-              performedOn: { required: false, type: () => String },
+              values: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  'Fields by type, e.g. mmse {total 0-30}; cdr {memory, orientation, judgmentProblemSolving, communityAffairs,\nhomeHobbies, personalCare, global?}; amyloid_pet {tracer, suvr?, pipeline?, referenceRegion?, visualRead?};\ncsf {platform, analytes:[{analyte, value, unit}]}; plasma {platform, analyte, value?, unit?, result};\nmri {microhaemorrhages, superficialSiderosis, macrohaemorrhage, ariaE, infarcts}',
+                example: { total: 29 },
+              },
+              performedOn: { required: false, type: () => String, example: '2026-07-16' },
             },
             RecordVisitDto: {
-              visitDate: { required: true, type: () => String },
-              scheduledVisitId: { required: false, type: () => String, format: 'uuid' },
+              visitDate: { required: true, type: () => String, example: '2026-07-16' },
+              scheduledVisitId: {
+                required: false,
+                type: () => String,
+                description: 'The scheduled visit this visit fulfils',
+                format: 'uuid',
+              },
               mode: { required: false, enum: t['@registry/domain'].VisitMode },
-              deviationReason: { required: false, type: () => String, minLength: 3, maxLength: 1000 },
+              deviationReason: {
+                required: false,
+                type: () => String,
+                description: 'Required when the visit is outside its window (a protocol deviation)',
+                minLength: 3,
+                maxLength: 1000,
+              },
               assessments: {
                 required: true,
                 type: () => [t['./visits/visit.dto'].AssessmentInputDto],
@@ -924,22 +1088,38 @@ export default async () => {
                 maxItems: 30,
               },
             },
-            CorrectAssessmentDto: { values: { required: true, type: 'object', additionalProperties: true } },
+            CorrectAssessmentDto: {
+              values: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'The complete corrected values',
+              },
+            },
             AssessmentDto: {
               id: { required: true, type: () => String },
-              type: { required: true, type: () => String },
+              type: { required: true, enum: t['@registry/domain'].AssessmentType },
               performedOn: { required: true, type: () => String },
               values: { required: true, type: 'object', additionalProperties: true },
-              derived: { required: true, type: 'object', additionalProperties: true },
-              version: { required: true, type: () => Number },
+              derived: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'Computed on the server, with provenance',
+              },
+              version: {
+                required: true,
+                type: () => Number,
+                description: 'Starts at 1; each correction adds one',
+              },
             },
             VisitDto: {
               id: { required: true, type: () => String },
-              participantId: { required: true, type: () => String },
+              participantId: { required: true, type: () => String, example: 'TKY-000123-K' },
               scheduledVisitId: { required: true, type: () => String, nullable: true },
               visitDate: { required: true, type: () => String },
-              mode: { required: true, type: () => String },
-              deviation: { required: true, type: () => Boolean },
+              mode: { required: true, enum: t['@registry/domain'].VisitMode },
+              deviation: { required: true, type: () => Boolean, description: 'Outside the scheduled window' },
               deviationReason: { required: true, type: () => String, nullable: true },
               assessments: { required: true, type: () => [t['./visits/visit.dto'].AssessmentDto] },
             },

@@ -3,6 +3,9 @@ import type { Outcome } from '@registry/domain';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '../common/paging';
 
+// From the Outcome type alone the plugin would list its values in the compiler's order, not this one.
+const OUTCOMES = ['pass', 'fail', 'unknown'] as const satisfies readonly Outcome[];
+
 export class FlagQueryDto extends PageQueryDto {
   /** open = not yet acknowledged */
   // Without a question mark (the default fills it in), the plugin would call it required.
@@ -28,6 +31,7 @@ export class FlagDto {
   @ApiProperty({ format: 'uuid' })
   trialId: string;
   trialTitle: string;
+  // The rows this is built from type the kind as a string: the enum is said here.
   @ApiProperty({ enum: ['eligible', 'one_test_away'] })
   kind: string;
   /** Counts the times this participant became eligible for this trial */
@@ -59,6 +63,7 @@ export class ExplanationNodeDto {
    */
   path: string;
   /** This node's own three-valued result */
+  @ApiProperty({ enum: OUTCOMES })
   result: Outcome;
   /**
    * Leaves: what the criterion asks
@@ -86,6 +91,7 @@ export class ExplanationNodeDto {
 /** A leaf that decided the result. */
 export class DecidingLeafDto extends ExplanationNodeDto {
   /** The leaf's result as the whole sees it: swapped once for each `not` above it */
+  @ApiProperty({ enum: OUTCOMES })
   effect: Outcome;
 }
 
@@ -99,10 +105,7 @@ export class OneTestAwayDto {
 export class EligibilityExplanationDto {
   /** The criteria as a tree; the root's result is the determination's result */
   tree: ExplanationNodeDto;
-  /**
-   * The leaves that decided the result, e.g. not the failing alternatives of an `any` that passed another
-   * way
-   */
+  /** The leaves that decided the result, e.g. not the failing alternatives of an `any` that passed another way */
   summary: DecidingLeafDto[];
   oneTestAway: OneTestAwayDto | null;
 }

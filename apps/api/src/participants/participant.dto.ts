@@ -140,6 +140,8 @@ export class EnrollParticipantDto {
   @IsBoolean()
   studyPartnerAvailable: boolean;
 
+  // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
+  @ApiProperty({ enum: REFERRAL_SOURCES })
   @IsIn(REFERRAL_SOURCES)
   referralSource: (typeof REFERRAL_SOURCES)[number];
 
@@ -239,6 +241,8 @@ export class ParticipantDto {
   familyHistory: boolean | null;
   familyHistoryOnsetAge: number | null;
   studyPartnerAvailable: boolean;
+  // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
+  @ApiProperty({ enum: REFERRAL_SOURCES })
   referralSource: (typeof REFERRAL_SOURCES)[number];
   @ApiProperty({ type: String, format: 'uuid' })
   protocolId: string | null;
