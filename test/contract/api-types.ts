@@ -797,7 +797,10 @@ export interface components {
         | 'plasma'
         | 'mri';
       /**
-       * @description Fields by type, e.g. mmse {total 0-30}; cdr {memory, orientation, judgmentProblemSolving, communityAffairs, homeHobbies, personalCare, global?}; amyloid_pet {tracer, suvr?, pipeline?, referenceRegion?, visualRead?}; csf {platform, analytes:[{analyte, value, unit}]}; plasma {platform, analyte, value?, unit?, result}; mri {microhaemorrhages, superficialSiderosis, macrohaemorrhage, ariaE, infarcts}
+       * @description Fields by type, e.g. mmse {total 0-30}; cdr {memory, orientation, judgmentProblemSolving, communityAffairs,
+       *     homeHobbies, personalCare, global?}; amyloid_pet {tracer, suvr?, pipeline?, referenceRegion?, visualRead?};
+       *     csf {platform, analytes:[{analyte, value, unit}]}; plasma {platform, analyte, value?, unit?, result};
+       *     mri {microhaemorrhages, superficialSiderosis, macrohaemorrhage, ariaE, infarcts}
        * @example {
        *       "total": 29
        *     }
@@ -882,7 +885,10 @@ export interface components {
       firstInvalid?: components['schemas']['InvalidCheckpointDto'];
       /** @description Absent when none was written yet */
       newest?: components['schemas']['NewestCheckpointDto'];
-      /** @description Rows after the newest checkpoint: they are protected by the hash chain alone, so a rewrite of them with the chain recomputed, or a cut of them, is not detected until a later checkpoint covers them */
+      /**
+       * @description Rows after the newest checkpoint: they are protected by the hash chain alone, so a rewrite of them
+       *     with the chain recomputed, or a cut of them, is not detected until a later checkpoint covers them
+       */
       rowsAfterNewest: number;
       valid: boolean;
     };
@@ -1095,12 +1101,16 @@ export interface components {
       asOf: string | null;
       /**
        * Format: date-time
-       * @description When the result and its explanation were computed; kept until the result changes, so a newer visit that changes no result is not in it
+       * @description When the result and its explanation were computed; kept until the result changes, so a newer visit that
+       *     changes no result is not in it
        */
       computedAt: string | null;
       /** @description The criteria version the result was judged by */
       criteriaVersion: number | null;
-      /** @description The explanation stored with the result (never one worked out now, which could disagree with it); null when not screened, or for a result stored before explanations were kept until screening next stores one */
+      /**
+       * @description The explanation stored with the result (never one worked out now, which could disagree with it); null
+       *     when not screened, or for a result stored before explanations were kept until screening next stores one
+       */
       explanation: components['schemas']['EligibilityExplanationDto'] | null;
       /** @example registered, not yet enrolled */
       notScreenedReason: string | null;
@@ -1757,7 +1767,7 @@ export interface components {
       role?: 'admin' | 'coordinator' | 'sponsor' | 'monitor';
       siteIds?: string[];
       /** Format: uuid */
-      sponsorOrganisationId?: Record<string, never> | null;
+      sponsorOrganisationId?: string | null;
     };
     UserDto: {
       active: boolean;

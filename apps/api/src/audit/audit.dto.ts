@@ -5,7 +5,7 @@ import { INSTANT_RANGE, IsInstantInRange } from '../common/calendar-date';
 import { PageQueryDto } from '../common/paging';
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: 'user' })
+  /** @example user */
   @IsOptional()
   @Matches(/^[a-z_]{1,64}$/, { message: 'entityType must be lower-case letters and underscores' })
   entityType?: string;
@@ -15,7 +15,7 @@ export class AuditQueryDto extends PageQueryDto {
   @MaxLength(100)
   entityId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'User id of the actor' })
+  /** User id of the actor */
   @IsOptional()
   @IsUUID()
   actor?: string;
@@ -35,25 +35,29 @@ export class AuditQueryDto extends PageQueryDto {
 
 export class AuditedChangeDto {
   field: string;
-  @ApiProperty({ description: 'Value before the change (null when created)', nullable: true })
+  /** Value before the change (null when created) */
+  @ApiProperty({ nullable: true })
   old: unknown;
-  @ApiProperty({ description: 'Value after the change', nullable: true })
+  /** Value after the change */
+  @ApiProperty({ nullable: true })
   new: unknown;
 }
 
 export class AuditEventDto {
-  @ApiProperty({ description: 'Position in the hash chain' })
+  /** Position in the hash chain */
   id: string;
-  @ApiProperty({ format: 'date-time', description: 'UTC, from the database clock' })
+  /** UTC, from the database clock */
+  @ApiProperty({ format: 'date-time' })
   occurredAt: string;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'Null for the system' })
+  /** Null for the system */
+  @ApiProperty({ type: String, format: 'uuid' })
   actorUserId: string | null;
   actorRole: string;
-  @ApiProperty({ example: 'user.role_changed' })
+  /** @example user.role_changed */
   action: string;
   entityType: string;
   entityId: string | null;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid' })
   siteId: string | null;
   changes: AuditedChangeDto[];
   reason: string | null;
@@ -86,28 +90,22 @@ export class AuditPageDto {
 }
 
 export class BrokenLinkDto {
-  @ApiProperty({ description: 'Id of the first row that does not verify' })
+  /** Id of the first row that does not verify */
   id: string;
-  @ApiProperty({
-    enum: ['hash_mismatch', 'link_mismatch'],
-    description: 'Edited row, or a row removed or inserted before it',
-  })
+  /** Edited row, or a row removed or inserted before it */
   problem: 'hash_mismatch' | 'link_mismatch';
 }
 
 export class InvalidCheckpointDto {
-  @ApiProperty({ description: 'Id of the first checkpoint that does not hold' })
+  /** Id of the first checkpoint that does not hold */
   id: string;
-  @ApiProperty({
-    enum: ['signature_invalid', 'head_missing', 'head_hash_mismatch'],
-    description: 'Forged (not signed with our key), or its head row was deleted or rewritten since',
-  })
+  /** Forged (not signed with our key), or its head row was deleted or rewritten since */
   problem: 'signature_invalid' | 'head_missing' | 'head_hash_mismatch';
 }
 
 export class NewestCheckpointDto {
   id: string;
-  @ApiProperty({ description: 'The audit row that was the head of the chain when it was signed' })
+  /** The audit row that was the head of the chain when it was signed */
   headEventId: string;
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
@@ -115,23 +113,22 @@ export class NewestCheckpointDto {
 
 export class CheckpointVerificationDto {
   valid: boolean;
-  @ApiProperty({ description: 'Checkpoints whose signature and head row were checked' })
+  /** Checkpoints whose signature and head row were checked */
   checked: number;
   firstInvalid?: InvalidCheckpointDto;
-  @ApiPropertyOptional({ type: NewestCheckpointDto, description: 'Absent when none was written yet' })
+  /** Absent when none was written yet */
   newest?: NewestCheckpointDto;
-  @ApiProperty({
-    description:
-      'Rows after the newest checkpoint: they are protected by the hash chain alone, so a rewrite of them ' +
-      'with the chain recomputed, or a cut of them, is not detected until a later checkpoint covers them',
-  })
+  /**
+   * Rows after the newest checkpoint: they are protected by the hash chain alone, so a rewrite of them
+   * with the chain recomputed, or a cut of them, is not detected until a later checkpoint covers them
+   */
   rowsAfterNewest: number;
 }
 
 export class AuditVerificationDto {
-  @ApiProperty({ description: 'The chain holds and every checkpoint holds' })
+  /** The chain holds and every checkpoint holds */
   valid: boolean;
-  @ApiProperty({ description: 'Rows verified before the first broken link (or all of them)' })
+  /** Rows verified before the first broken link (or all of them) */
   checked: number;
   firstBrokenLink?: BrokenLinkDto;
   checkpoints: CheckpointVerificationDto;

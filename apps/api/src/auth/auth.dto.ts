@@ -1,13 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { Role } from '@registry/domain';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
-  @ApiProperty({ example: 'coordinator.tky@demo.trialready.example' })
+  /** @example coordinator.tky@demo.trialready.example */
   @IsEmail()
   @MaxLength(254)
   email: string;
 
-  @ApiProperty({ example: 'a long passphrase', description: 'The account password' })
+  /**
+   * The account password
+   * @example "a long passphrase"
+   */
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
@@ -15,7 +19,7 @@ export class LoginDto {
 }
 
 export class RefreshTokenDto {
-  @ApiProperty({ description: 'The refresh token from log-in or the last refresh' })
+  /** The refresh token from log-in or the last refresh */
   @IsString()
   @MinLength(20)
   @MaxLength(200)
@@ -23,25 +27,28 @@ export class RefreshTokenDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty({ description: 'The password in use now' })
+  /** The password in use now */
   @IsString()
   @MaxLength(1024)
   currentPassword: string;
 
-  @ApiProperty({ description: '12 to 128 characters, not common, not containing the e-mail address' })
+  /** 12 to 128 characters, not common, not containing the e-mail address */
   @IsString()
   @MaxLength(1024)
   newPassword: string;
 }
 
 export class TokensDto {
-  @ApiProperty({ description: 'Signed access token (JWT, HS256); send as "Authorization: Bearer <token>"' })
+  /** Signed access token (JWT, HS256); send as "Authorization: Bearer <token>" */
   accessToken: string;
-  @ApiProperty({ example: 'Bearer' })
+  /** @example Bearer */
   tokenType: 'Bearer';
-  @ApiProperty({ example: 900, description: 'Seconds until the access token expires' })
+  /**
+   * Seconds until the access token expires
+   * @example 900
+   */
   expiresIn: number;
-  @ApiProperty({ description: 'Single-use token that obtains the next pair; revoked by log-out' })
+  /** Single-use token that obtains the next pair; revoked by log-out */
   refreshToken: string;
   @ApiProperty({ format: 'date-time' })
   refreshTokenExpiresAt: string;
@@ -52,10 +59,9 @@ export class MeDto {
   id: string;
   email: string;
   displayName: string;
-  @ApiProperty({ enum: ['admin', 'coordinator', 'sponsor', 'monitor'] })
-  role: string;
-  @ApiProperty({ type: [String], description: 'Sites of a coordinator or monitor' })
+  role: Role;
+  /** Sites of a coordinator or monitor */
   siteIds: string[];
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid' })
   sponsorOrganisationId: string | null;
 }

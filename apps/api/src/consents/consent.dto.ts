@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { CONSENT_SCOPES, ConsentScope } from '@registry/domain';
 import type {
   ConsentDocumentEntity,
@@ -20,26 +20,27 @@ import {
 import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class CreateConsentDocumentDto {
-  @ApiProperty({ example: 'Trial-ready cohort participant consent' })
+  /** @example "Trial-ready cohort participant consent" */
   @IsString()
   @MinLength(3)
   @MaxLength(300)
   title: string;
 
-  @ApiProperty({ example: '2.1' })
+  /** @example 2.1 */
   @Matches(/^[0-9A-Za-z.-]{1,20}$/, { message: 'version must be 1-20 letters, digits, dots or dashes' })
   version: string;
 
-  @ApiProperty({ example: 'ja', description: 'BCP 47 language tag' })
+  /**
+   * BCP 47 language tag
+   * @example ja
+   */
   @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, {
     message: 'language must be a BCP 47 tag such as ja or en-US',
   })
   language: string;
 
-  @ApiProperty({
-    example: '2026-04-01',
-    description: `Day the document takes effect: ${CALENDAR_DATE_RANGE}`,
-  })
+  /** @example 2026-04-01 */
+  @ApiProperty({ description: `Day the document takes effect: ${CALENDAR_DATE_RANGE}` })
   @IsCalendarDate()
   effectiveDate: string;
 
@@ -57,8 +58,7 @@ export class ConsentDocumentDto {
   version: string;
   language: string;
   effectiveDate: string;
-  @ApiProperty({ enum: ConsentScope, isArray: true })
-  scopes: string[];
+  scopes: ConsentScope[];
 
   static from(this: void, d: ConsentDocumentEntity): ConsentDocumentDto {
     return {
@@ -73,18 +73,17 @@ export class ConsentDocumentDto {
 }
 
 export class RecordConsentDto {
-  @ApiProperty({ format: 'uuid' })
   @IsUUID()
   consentDocumentId: string;
 
+  /** @example 2026-05-10 */
   @ApiProperty({
-    example: '2026-05-10',
     description: `${CALENDAR_DATE_RANGE}, not after today at the site, not before the document took effect`,
   })
   @IsCalendarDate()
   signedOn: string;
 
-  @ApiProperty({ enum: ConsentScope, isArray: true, description: 'A subset of the document’s scopes' })
+  /** A subset of the document’s scopes */
   @IsArray()
   @ArrayMinSize(1)
   @ArrayUnique()
@@ -93,11 +92,7 @@ export class RecordConsentDto {
 }
 
 export class WithdrawConsentDto {
-  @ApiPropertyOptional({
-    enum: ConsentScope,
-    isArray: true,
-    description: 'Omit to withdraw every scope still held',
-  })
+  /** Omit to withdraw every scope still held */
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -105,14 +100,14 @@ export class WithdrawConsentDto {
   @IsIn(CONSENT_SCOPES, { each: true })
   scopes?: ConsentScope[];
 
+  /** @example 2026-11-24 */
   @ApiProperty({
-    example: '2026-11-24',
     description: `${CALENDAR_DATE_RANGE}, not after today at the site, not before the consent was signed`,
   })
   @IsCalendarDate()
   withdrawnOn: string;
 
-  @ApiProperty({ example: 'Participant asked by phone to stop follow-up' })
+  /** @example "Participant asked by phone to stop follow-up" */
   @IsString()
   @MinLength(3)
   @MaxLength(1000)
@@ -120,8 +115,7 @@ export class WithdrawConsentDto {
 }
 
 export class ConsentWithdrawalDto {
-  @ApiProperty({ enum: ConsentScope })
-  scope: string;
+  scope: ConsentScope;
   withdrawnOn: string;
   reason: string;
 
@@ -136,8 +130,8 @@ export class ParticipantConsentDto {
   @ApiProperty({ format: 'uuid' })
   consentDocumentId: string;
   signedOn: string;
-  @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes granted when signed' })
-  scopes: string[];
+  /** Scopes granted when signed */
+  scopes: ConsentScope[];
   withdrawals: ConsentWithdrawalDto[];
 
   static from(
@@ -156,7 +150,7 @@ export class ParticipantConsentDto {
 }
 
 export class ConsentStatusDto {
-  @ApiProperty({ enum: ConsentScope, isArray: true, description: 'Scopes held today' })
-  scopesHeld: string[];
+  /** Scopes held today */
+  scopesHeld: ConsentScope[];
   consents: ParticipantConsentDto[];
 }

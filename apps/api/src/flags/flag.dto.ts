@@ -1,23 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Outcome } from '@registry/domain';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQueryDto } from '../common/paging';
 
+// From the Outcome type alone the plugin would list its values in the compiler's order, not this one.
+const OUTCOMES = ['pass', 'fail', 'unknown'] as const satisfies readonly Outcome[];
+
 export class FlagQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({
-    enum: ['open', 'acknowledged', 'closed'],
-    default: 'open',
-    description: 'open = not yet acknowledged',
-  })
+  /** open = not yet acknowledged */
+  // Without a question mark (the default fills it in), the plugin would call it required.
+  @ApiPropertyOptional()
   @IsOptional()
   @IsIn(['open', 'acknowledged', 'closed'])
   status: 'open' | 'acknowledged' | 'closed' = 'open';
 
-  @ApiPropertyOptional({ enum: ['eligible', 'one_test_away'] })
   @IsOptional()
   @IsIn(['eligible', 'one_test_away'])
   kind?: 'eligible' | 'one_test_away';
 
-  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   trialId?: string;
@@ -26,22 +26,23 @@ export class FlagQueryDto extends PageQueryDto {
 export class FlagDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty({ example: 'TKY-000123-K' })
+  /** @example TKY-000123-K */
   participantId: string;
   @ApiProperty({ format: 'uuid' })
   trialId: string;
   trialTitle: string;
+  // The rows this is built from type the kind as a string: the enum is said here.
   @ApiProperty({ enum: ['eligible', 'one_test_away'] })
   kind: string;
-  @ApiProperty({ description: 'Counts the times this participant became eligible for this trial' })
+  /** Counts the times this participant became eligible for this trial */
   episode: number;
-  @ApiProperty({ type: String, nullable: true, description: 'For one_test_away: the test that would decide' })
+  /** For one_test_away: the test that would decide */
   test: string | null;
   @ApiProperty({ format: 'date-time' })
   raisedAt: string;
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   acknowledgedAt: string | null;
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   closedAt: string | null;
   closeReason: string | null;
 }
@@ -55,64 +56,57 @@ export class FlagPageDto {
 
 /** One node of an explanation tree: a combinator with its parts, or a leaf with the fact it used. */
 export class ExplanationNodeDto {
-  @ApiProperty({ enum: ['all', 'any', 'not', 'leaf'] })
-  kind: string;
-  @ApiProperty({ example: '$.criteria.of[0].of[1]', description: 'JSON path in the criteria document' })
+  kind: 'all' | 'any' | 'not' | 'leaf';
+  /**
+   * JSON path in the criteria document
+   * @example $.criteria.of[0].of[1]
+   */
   path: string;
-  @ApiProperty({ enum: ['pass', 'fail', 'unknown'], description: "This node's own three-valued result" })
-  result: string;
-  @ApiPropertyOptional({ example: 'APOE e4 alleles >= 1', description: 'Leaves: what the criterion asks' })
+  /** This node's own three-valued result */
+  @ApiProperty({ enum: OUTCOMES })
+  result: Outcome;
+  /**
+   * Leaves: what the criterion asks
+   * @example "APOE e4 alleles >= 1"
+   */
   criterion?: string;
-  @ApiPropertyOptional({ description: 'Leaves: the value used (number, text, boolean or list), if any' })
+  /** Leaves: the value used (number, text, boolean or list), if any */
   value?: unknown;
-  @ApiPropertyOptional({ example: '2026-05-01', description: 'Leaves: the day of the result used' })
+  /**
+   * Leaves: the day of the result used
+   * @example 2026-05-01
+   */
   date?: string;
-  @ApiPropertyOptional({
-    example: '1 APOE e4 allele: meets APOE e4 alleles >= 1',
-    description: 'Leaves: why it passed or failed, or what would decide it when unknown',
-  })
+  /**
+   * Leaves: why it passed or failed, or what would decide it when unknown
+   * @example "1 APOE e4 allele: meets APOE e4 alleles >= 1"
+   */
   reason?: string;
-  @ApiPropertyOptional({
-    type: [String],
-    description: 'Unknown leaves: any one of these tests would decide it',
-  })
+  /** Unknown leaves: any one of these tests would decide it */
   tests?: string[];
-  @ApiPropertyOptional({
-    type: () => [ExplanationNodeDto],
-    description: 'Combinators: their parts in document order (one for `not`)',
-  })
+  /** Combinators: their parts in document order (one for `not`) */
   children?: ExplanationNodeDto[];
 }
 
 /** A leaf that decided the result. */
 export class DecidingLeafDto extends ExplanationNodeDto {
-  @ApiProperty({
-    enum: ['pass', 'fail', 'unknown'],
-    description: "The leaf's result as the whole sees it: swapped once for each `not` above it",
-  })
-  effect: string;
+  /** The leaf's result as the whole sees it: swapped once for each `not` above it */
+  @ApiProperty({ enum: OUTCOMES })
+  effect: Outcome;
 }
 
 export class OneTestAwayDto {
-  @ApiProperty({ example: 'plasma' })
+  /** @example plasma */
   test: string;
-  @ApiProperty({ type: [String], description: 'What the test would decide, leaf by leaf' })
+  /** What the test would decide, leaf by leaf */
   needs: string[];
 }
 
 export class EligibilityExplanationDto {
-  @ApiProperty({
-    type: ExplanationNodeDto,
-    description: "The criteria as a tree; the root's result is the determination's result",
-  })
+  /** The criteria as a tree; the root's result is the determination's result */
   tree: ExplanationNodeDto;
-  @ApiProperty({
-    type: [DecidingLeafDto],
-    description:
-      'The leaves that decided the result, e.g. not the failing alternatives of an `any` that passed another way',
-  })
+  /** The leaves that decided the result, e.g. not the failing alternatives of an `any` that passed another way */
   summary: DecidingLeafDto[];
-  @ApiProperty({ type: OneTestAwayDto, nullable: true })
   oneTestAway: OneTestAwayDto | null;
 }
 
@@ -125,37 +119,32 @@ export class EligibilityDto {
   @ApiProperty({ format: 'uuid' })
   trialId: string;
   trialTitle: string;
-  @ApiProperty({ enum: ['screened', 'not_screened'] })
   screening: 'screened' | 'not_screened';
-  @ApiProperty({ type: String, nullable: true, example: 'registered, not yet enrolled' })
+  /** @example "registered, not yet enrolled" */
   notScreenedReason: string | null;
-  @ApiProperty({ enum: ['eligible', 'ineligible', 'undetermined'], nullable: true })
+  // The rows this is built from type the result as a string: the enum is said here.
+  @ApiProperty({ type: String, enum: ['eligible', 'ineligible', 'undetermined'] })
   result: string | null;
   oneTestAway: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'The criteria version the result was judged by' })
+  /** The criteria version the result was judged by */
   criteriaVersion: number | null;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    example: '2026-11-24',
-    description: 'Calendar day at the site the result and its explanation were judged for',
-  })
+  /**
+   * Calendar day at the site the result and its explanation were judged for
+   * @example 2026-11-24
+   */
   asOf: string | null;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    format: 'date-time',
-    description:
-      'When the result and its explanation were computed; kept until the result changes, so a newer visit that changes no result is not in it',
-  })
+  /**
+   * When the result and its explanation were computed; kept until the result changes, so a newer visit that
+   * changes no result is not in it
+   */
+  @ApiProperty({ type: String, format: 'date-time' })
   computedAt: string | null;
-  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'When this result began' })
+  /** When this result began */
+  @ApiProperty({ type: String, format: 'date-time' })
   since: string | null;
-  @ApiProperty({
-    type: EligibilityExplanationDto,
-    nullable: true,
-    description:
-      'The explanation stored with the result (never one worked out now, which could disagree with it); null when not screened, or for a result stored before explanations were kept until screening next stores one',
-  })
+  /**
+   * The explanation stored with the result (never one worked out now, which could disagree with it); null
+   * when not screened, or for a result stored before explanations were kept until screening next stores one
+   */
   explanation: EligibilityExplanationDto | null;
 }

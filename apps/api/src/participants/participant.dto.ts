@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ParticipantStatus } from '@registry/domain';
+import { AmyloidModality, AmyloidStatus, ParticipantStatus } from '@registry/domain';
 import {
   APOE_GENOTYPES,
   ParticipantEntity,
@@ -29,13 +29,16 @@ import { PageQueryDto } from '../common/paging';
 import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class StudyPartnerDto {
-  @ApiProperty({ example: 'Kenji Tanaka' })
+  /** @example "Kenji Tanaka" */
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: '+81 3 1234 5678', description: 'Phone or e-mail' })
+  /**
+   * Phone or e-mail
+   * @example "+81 3 1234 5678"
+   */
   @IsString()
   @MinLength(3)
   @MaxLength(200)
@@ -43,25 +46,25 @@ export class StudyPartnerDto {
 }
 
 export class ParticipantIdentityDto {
-  @ApiProperty({ example: 'Tanaka' })
+  /** @example Tanaka */
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   familyName: string;
 
-  @ApiProperty({ example: 'Yuki' })
+  /** @example Yuki */
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   givenName: string;
 
-  @ApiPropertyOptional({ example: 'yuki@example.jp' })
+  /** @example yuki@example.jp */
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
   email?: string;
 
-  @ApiPropertyOptional({ example: '+81 90 1234 5678' })
+  /** @example "+81 90 1234 5678" */
   @IsOptional()
   @IsString()
   @MaxLength(50)
@@ -80,11 +83,14 @@ export class ParticipantIdentityDto {
 }
 
 export class FamilyHistoryDto {
-  @ApiProperty({ description: 'A first-degree relative with dementia' })
+  /** A first-degree relative with dementia */
   @IsBoolean()
   present: boolean;
 
-  @ApiPropertyOptional({ example: 72, description: "The relative's age at onset" })
+  /**
+   * The relative's age at onset
+   * @example 72
+   */
   @IsOptional()
   @IsInt()
   @Min(20)
@@ -93,7 +99,7 @@ export class FamilyHistoryDto {
 }
 
 export class AcknowledgeDuplicateDto {
-  @ApiProperty({ example: 'Confirmed by phone: a different person with the same name and birth date' })
+  /** @example "Confirmed by phone: a different person with the same name and birth date" */
   @IsString()
   @MinLength(10)
   @MaxLength(1000)
@@ -101,30 +107,30 @@ export class AcknowledgeDuplicateDto {
 }
 
 export class EnrollParticipantDto {
-  @ApiProperty({ format: 'uuid', description: 'One of your sites' })
+  /** One of your sites */
   @IsUUID()
   siteId: string;
 
-  @ApiProperty({ example: '1958-04-01', description: `${CALENDAR_DATE_RANGE}, not after today at the site` })
+  /** @example 1958-04-01 */
+  @ApiProperty({ description: `${CALENDAR_DATE_RANGE}, not after today at the site` })
   @IsCalendarDate()
   birthDate: string;
 
-  @ApiProperty({ enum: SEXES })
   @IsIn(SEXES)
   sex: (typeof SEXES)[number];
 
-  @ApiProperty({ example: 16, minimum: 0, maximum: 30 })
+  /** @example 16 */
   @IsInt()
   @Min(0)
   @Max(30)
   educationYears: number;
 
-  @ApiPropertyOptional({ enum: APOE_GENOTYPES, default: 'unknown' })
+  @ApiProperty({ default: 'unknown' })
   @IsOptional()
   @IsIn(APOE_GENOTYPES)
   apoeGenotype?: (typeof APOE_GENOTYPES)[number];
 
-  @ApiPropertyOptional({ type: FamilyHistoryDto, description: 'Omit when not known' })
+  /** Omit when not known */
   @IsOptional()
   @IsObject()
   @ValidateNested()
@@ -134,24 +140,19 @@ export class EnrollParticipantDto {
   @IsBoolean()
   studyPartnerAvailable: boolean;
 
+  // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
   @ApiProperty({ enum: REFERRAL_SOURCES })
   @IsIn(REFERRAL_SOURCES)
   referralSource: (typeof REFERRAL_SOURCES)[number];
 
-  @ApiProperty({
-    type: ParticipantIdentityDto,
-    description: 'Stored apart; readable by own-site coordinators only',
-  })
+  /** Stored apart; readable by own-site coordinators only */
   // @ValidateNested alone lets an array through (it checks each of its elements, and [] has none).
   @IsObject()
   @ValidateNested()
   @Type(() => ParticipantIdentityDto)
   identity: ParticipantIdentityDto;
 
-  @ApiPropertyOptional({
-    type: AcknowledgeDuplicateDto,
-    description: 'Enrol although a possible duplicate was reported',
-  })
+  /** Enrol although a possible duplicate was reported */
   @IsOptional()
   @IsObject()
   @ValidateNested()
@@ -163,14 +164,14 @@ export class TransitionDto {
   @IsEnum(ParticipantStatus)
   to: ParticipantStatus;
 
+  /** @example 2026-11-24 */
   @ApiProperty({
-    example: '2026-11-24',
     description: `${CALENDAR_DATE_RANGE}, not after today at the site, not before the current status began`,
   })
   @IsCalendarDate()
   effectiveDate: string;
 
-  @ApiProperty({ example: 'Amyloid PET below threshold' })
+  /** @example "Amyloid PET below threshold" */
   @IsString()
   @MinLength(3)
   @MaxLength(1000)
@@ -187,7 +188,7 @@ export const PARTICIPANT_SORTS = [
 ] as const;
 
 export class ParticipantQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Registry id, or its beginning (e.g. TKY-0001)' })
+  /** Registry id, or its beginning (e.g. TKY-0001) */
   @IsOptional()
   @Matches(/^[A-Z0-9-]{2,12}$/, { message: 'registryId must be a registry id or its beginning' })
   registryId?: string;
@@ -196,58 +197,54 @@ export class ParticipantQueryDto extends PageQueryDto {
   @IsEnum(ParticipantStatus)
   status?: ParticipantStatus;
 
-  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
   siteId?: string;
 
-  @ApiPropertyOptional({
-    description: 'Only participants with a visit past its window (overdue, not yet missed)',
-  })
+  /** Only participants with a visit past its window (overdue, not yet missed) */
   @IsOptional()
   @IsIn(['true', 'false'])
   overdue?: 'true' | 'false';
 
-  @ApiPropertyOptional({ enum: PARTICIPANT_SORTS, default: 'registryId' })
+  // Without a question mark (the default fills it in), the plugin would call it required; and the type of an
+  // indexed access is emitted as Object at run time, which would override the plugin's string.
+  @ApiPropertyOptional({ type: String })
   @IsOptional()
   @IsIn(PARTICIPANT_SORTS)
   sort: (typeof PARTICIPANT_SORTS)[number] = 'registryId';
 }
 
 export class AmyloidSummaryDto {
-  @ApiProperty({ enum: ['negative', 'intermediate', 'positive', 'unknown'] })
-  status: string;
-  @ApiProperty({ type: String, nullable: true, enum: ['pet', 'csf', 'plasma'] })
-  modality: string | null;
-  @ApiProperty({ type: String, nullable: true, example: '2026-05-01' })
+  status: AmyloidStatus;
+  modality: AmyloidModality | null;
+  /** @example 2026-05-01 */
   date: string | null;
 }
 
 /** What every allowed reader sees: clinical facts by registry id, never names or contacts. */
 export class ParticipantDto {
-  @ApiProperty({ example: 'TKY-000123-K', description: 'Registry id' })
+  /**
+   * Registry id
+   * @example TKY-000123-K
+   */
   id: string;
   @ApiProperty({ format: 'uuid' })
   siteId: string;
-  @ApiProperty({ enum: ParticipantStatus })
-  status: string;
-  @ApiProperty({ example: '2026-11-24' })
+  status: ParticipantStatus;
+  /** @example 2026-11-24 */
   statusEffectiveDate: string;
-  @ApiProperty({ example: '1958-04-01' })
+  /** @example 1958-04-01 */
   birthDate: string;
-  @ApiProperty({ enum: SEXES })
-  sex: string;
+  sex: (typeof SEXES)[number];
   educationYears: number;
-  @ApiProperty({ enum: APOE_GENOTYPES })
-  apoeGenotype: string;
-  @ApiProperty({ type: Boolean, nullable: true })
+  apoeGenotype: (typeof APOE_GENOTYPES)[number];
   familyHistory: boolean | null;
-  @ApiProperty({ type: Number, nullable: true })
   familyHistoryOnsetAge: number | null;
   studyPartnerAvailable: boolean;
+  // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
   @ApiProperty({ enum: REFERRAL_SOURCES })
-  referralSource: string;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  referralSource: (typeof REFERRAL_SOURCES)[number];
+  @ApiProperty({ type: String, format: 'uuid' })
   protocolId: string | null;
   baselineDate: string | null;
   amyloid: AmyloidSummaryDto;

@@ -23,29 +23,32 @@ import { ReasonDto } from '../common/reason.dto';
 import { CALENDAR_DATE_RANGE, IsCalendarDate } from '../common/calendar-date';
 
 export class ProtocolVisitInputDto {
-  @ApiProperty({ example: 'M006' })
+  /** @example M006 */
   @Matches(/^[A-Z0-9_-]{1,12}$/, { message: 'code must be 1-12 capital letters, digits, "_" or "-"' })
   code: string;
 
-  @ApiProperty({ example: 'Month 6' })
+  /** @example "Month 6" */
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name: string;
 
-  @ApiProperty({ example: 182, description: 'Days from baseline' })
+  /**
+   * Days from baseline
+   * @example 182
+   */
   @IsInt()
   @Min(0)
   @Max(7300)
   dayOffset: number;
 
-  @ApiProperty({ example: 28 })
+  /** @example 28 */
   @IsInt()
   @Min(0)
   @Max(365)
   windowBeforeDays: number;
 
-  @ApiProperty({ example: 28 })
+  /** @example 28 */
   @IsInt()
   @Min(0)
   @Max(365)
@@ -61,11 +64,11 @@ export class ProtocolVisitInputDto {
 }
 
 export class CreateProtocolDto {
-  @ApiProperty({ example: 'TRC-REMOTE' })
+  /** @example TRC-REMOTE */
   @Matches(/^[A-Z0-9-]{2,30}$/, { message: 'code must be 2-30 capital letters, digits or "-"' })
   code: string;
 
-  @ApiProperty({ example: 'Remote cognition every 3 months' })
+  /** @example "Remote cognition every 3 months" */
   @IsString()
   @MinLength(3)
   @MaxLength(200)
@@ -101,7 +104,7 @@ export class ProtocolDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
   code: string;
-  @ApiProperty({ description: 'A new version is created for every change' })
+  /** A new version is created for every change */
   version: number;
   name: string;
   active: boolean;
@@ -120,12 +123,11 @@ export class ProtocolDto {
 }
 
 export class AssignProtocolDto {
-  @ApiProperty({ format: 'uuid' })
   @IsUUID()
   protocolId: string;
 
+  /** @example 2026-01-15 */
   @ApiProperty({
-    example: '2026-01-15',
     description:
       `Baseline day at the site, ${CALENDAR_DATE_RANGE}; visits are laid out from it, ` +
       'and every visit window laid out must end within that range too',
@@ -135,8 +137,8 @@ export class AssignProtocolDto {
 }
 
 export class RescheduleDto extends ReasonDto {
+  /** @example 2026-07-20 */
   @ApiProperty({
-    example: '2026-07-20',
     description:
       `New target date, ${CALENDAR_DATE_RANGE}; the window keeps its width around it ` +
       'and must stay within that range too',
@@ -148,29 +150,28 @@ export class RescheduleDto extends ReasonDto {
 export class ScheduledVisitDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty({ example: 'M006' })
+  /** @example M006 */
   code: string;
   name: string;
-  @ApiProperty({ enum: VisitMode })
-  mode: string;
-  @ApiProperty({ enum: AssessmentType, isArray: true })
-  assessments: string[];
+  mode: VisitMode;
+  assessments: AssessmentType[];
   targetDate: string;
   windowStart: string;
   windowEnd: string;
   status: ScheduledVisitStatus;
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' })
+  // Documented as optional although always present (null when none): kept so for clients as they are.
+  @ApiPropertyOptional({ type: String, format: 'uuid' })
   visitId: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true })
+  @ApiPropertyOptional({ type: String })
   cancelReason: string | null;
 }
 
 export class ScheduleDto {
-  @ApiProperty({ example: 'TKY-000123-K' })
+  /** @example TKY-000123-K */
   participantId: string;
-  @ApiProperty({ example: 'Asia/Tokyo' })
+  /** @example Asia/Tokyo */
   timeZone: string;
-  @ApiProperty({ description: 'Today at the site, the day statuses are computed for' })
+  /** Today at the site, the day statuses are computed for */
   today: string;
   visits: ScheduledVisitDto[];
 }

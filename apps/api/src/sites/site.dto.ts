@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsOptional,
@@ -29,24 +29,27 @@ export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
 }
 
 export class CreateSiteDto {
-  @ApiProperty({
-    example: 'TKY',
-    description: '2-5 capital letters; part of every registry id minted at the site',
-  })
+  /**
+   * 2-5 capital letters; part of every registry id minted at the site
+   * @example TKY
+   */
   @Matches(/^[A-Z]{2,5}$/, { message: 'code must be 2 to 5 capital letters' })
   code: string;
 
-  @ApiProperty({ example: 'Tokyo Memory Clinic' })
+  /** @example "Tokyo Memory Clinic" */
   @IsString()
   @MinLength(2)
   @MaxLength(200)
   name: string;
 
-  @ApiProperty({ example: 'JP', description: 'ISO 3166-1 alpha-2' })
+  /**
+   * ISO 3166-1 alpha-2
+   * @example JP
+   */
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as JP' })
   country: string;
 
-  @ApiProperty({ example: 'Asia/Tokyo' })
+  /** @example Asia/Tokyo */
   @IsIanaTimeZone()
   timeZone: string;
 }
@@ -58,12 +61,12 @@ export class UpdateSiteDto extends ReasonDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ example: 'Asia/Tokyo' })
+  /** @example Asia/Tokyo */
   @IsOptional()
   @IsIanaTimeZone()
   timeZone?: string;
 
-  @ApiPropertyOptional({ description: 'Inactive sites take no new participants' })
+  /** Inactive sites take no new participants */
   @IsOptional()
   @IsBoolean()
   active?: boolean;
@@ -72,12 +75,12 @@ export class UpdateSiteDto extends ReasonDto {
 export class SiteDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty({ example: 'TKY' })
+  /** @example TKY */
   code: string;
   name: string;
-  @ApiProperty({ example: 'JP' })
+  /** @example JP */
   country: string;
-  @ApiProperty({ example: 'Asia/Tokyo' })
+  /** @example Asia/Tokyo */
   timeZone: string;
   active: boolean;
 

@@ -3,7 +3,7 @@ import type { SponsorOrganisationEntity } from '@registry/persistence';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 
 export class CreateSponsorOrganisationDto {
-  @ApiProperty({ example: 'Example Pharma K.K.' })
+  /** @example "Example Pharma K.K." */
   @IsString()
   @MinLength(2)
   @MaxLength(200)

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import {
   TRIAL_SITE_PROPOSAL_STATES,
   TRIAL_STATUSES,
@@ -30,31 +30,32 @@ const CRITERIA_DESCRIPTION =
   'apoe_e4_alleles, family_history, study_partner, status, consent, measure, amyloid, not_in_other_trial (see GET /trials/templates)';
 
 export class CreateTrialDto {
-  @ApiProperty({ example: 'AHEAD 3-45, A45 arm' })
+  /** @example "AHEAD 3-45, A45 arm" */
   @IsString()
   @MinLength(3)
   @MaxLength(300)
   title: string;
 
-  @ApiProperty({ example: 'NCT04468659', description: 'ClinicalTrials.gov NCT number or jRCT number' })
+  /**
+   * ClinicalTrials.gov NCT number or jRCT number
+   * @example NCT04468659
+   */
   @Matches(/^(NCT[0-9]{8}|jRCT[0-9a-z]{8,12})$/, {
     message: 'registryNumber must be an NCT number (NCT + 8 digits) or a jRCT number',
   })
   registryNumber: string;
 
-  @ApiProperty({ example: '3' })
+  /** @example 3 */
   @Matches(/^(1|1\/2|2|2\/3|3|4)$/, { message: 'phase must be one of 1, 1/2, 2, 2/3, 3, 4' })
   phase: string;
 
-  @ApiProperty({ enum: TRIAL_STATUSES, example: 'planning' })
+  /** @example planning */
+  // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
+  @ApiProperty({ enum: TRIAL_STATUSES })
   @IsIn(TRIAL_STATUSES)
   status: TrialStatus;
 
-  @ApiProperty({
-    type: [String],
-    description:
-      'Sites proposed to take part; each joins (and is screened) once an admin or the site accepts',
-  })
+  /** Sites proposed to take part; each joins (and is screened) once an admin or the site accepts */
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
@@ -62,22 +63,21 @@ export class CreateTrialDto {
   @IsUUID('all', { each: true })
   siteIds: string[];
 
-  @ApiProperty({ example: 1400 })
+  /** @example 1400 */
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   targetEnrolment: number;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: CRITERIA_DESCRIPTION })
+  @ApiProperty({ description: CRITERIA_DESCRIPTION })
   @IsObject()
   criteria: Record<string, unknown>;
 }
 
 export class UpdateTrialDto {
-  @ApiPropertyOptional({
-    enum: TRIAL_STATUSES,
-    description: 'Only recruiting trials are screened; closing clears open flags',
-  })
+  /** Only recruiting trials are screened; closing clears open flags */
+  // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
+  @ApiProperty({ enum: TRIAL_STATUSES })
   @IsOptional()
   @IsIn(TRIAL_STATUSES)
   status?: TrialStatus;
@@ -96,7 +96,7 @@ export class UpdateTrialDto {
 }
 
 export class UpdateCriteriaDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: CRITERIA_DESCRIPTION })
+  @ApiProperty({ description: CRITERIA_DESCRIPTION })
   @IsObject()
   criteria: Record<string, unknown>;
 }
@@ -109,16 +109,15 @@ export class TrialDto {
   title: string;
   registryNumber: string;
   phase: string;
+  // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
   @ApiProperty({ enum: TRIAL_STATUSES })
-  status: string;
+  status: TrialStatus;
   targetEnrolment: number;
-  @ApiProperty({ type: [String], description: 'Sites taking part (accepted): the ones screened' })
+  /** Sites taking part (accepted): the ones screened */
   siteIds: string[];
-  @ApiProperty({ type: () => [SiteProposalStateDto] })
   siteProposals: SiteProposalStateDto[];
-  @ApiProperty({ description: 'Version of the criteria in force' })
+  /** Version of the criteria in force */
   criteriaVersion: number;
-  @ApiProperty({ type: 'object', additionalProperties: true })
   criteria: Record<string, unknown>;
 
   static from(this: void, trial: TrialEntity, criteria: Record<string, unknown>): TrialDto {
@@ -143,11 +142,10 @@ export class TrialDto {
 export class SiteProposalStateDto {
   @ApiProperty({ format: 'uuid' })
   siteId: string;
-  @ApiProperty({ enum: TRIAL_SITE_PROPOSAL_STATES })
   state: TrialSiteProposalState;
   @ApiProperty({ format: 'date-time' })
   proposedAt: string;
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   decidedAt: string | null;
 
   static from(this: void, proposal: TrialSiteProposalEntity): SiteProposalStateDto {
@@ -180,34 +178,28 @@ export class SiteProposalDto extends SiteProposalStateDto {
 }
 
 export class SiteProposalQueryDto {
-  @ApiPropertyOptional({ enum: TRIAL_SITE_PROPOSAL_STATES, description: 'Default: every state' })
+  /** Default: every state */
   @IsOptional()
   @IsIn(TRIAL_SITE_PROPOSAL_STATES)
   state?: TrialSiteProposalState;
 }
 
 export class TrialTemplateDto {
-  @ApiProperty({ example: 'a4' })
+  /** @example a4 */
   key: string;
   title: string;
   registryNumber: string;
   phase: string;
-  @ApiProperty({ description: 'Where the criteria come from' })
+  /** Where the criteria come from */
   source: string;
-  @ApiProperty({ type: 'object', additionalProperties: true })
   criteria: Record<string, unknown>;
 }
 
 /** The answer to a criteria update: the trial at its new criteria version, and the re-screen it started. */
 export class CriteriaUpdatedDto {
   trial: TrialDto;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    format: 'uuid',
-    description:
-      'The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting',
-  })
+  /** The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting */
+  @ApiProperty({ type: String, format: 'uuid' })
   screeningRunId: string | null;
 }
 
@@ -217,12 +209,12 @@ export class ScreeningRunDto {
   @ApiProperty({ format: 'uuid' })
   trialId: string;
   criteriaVersion: number;
-  @ApiProperty({ example: 'criteria_changed' })
+  /** @example criteria_changed */
   cause: string;
   done: number;
   total: number;
   @ApiProperty({ format: 'date-time' })
   startedAt: string;
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   finishedAt: string | null;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
 import type { UserEntity } from '@registry/persistence';
 import {
@@ -16,12 +16,12 @@ import type { Page } from '../common/paging';
 import { ReasonDto } from '../common/reason.dto';
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'kim.lee@site.example' })
+  /** @example kim.lee@site.example */
   @IsEmail()
   @MaxLength(254)
   email: string;
 
-  @ApiProperty({ example: 'Kim Lee' })
+  /** @example "Kim Lee" */
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -30,22 +30,19 @@ export class CreateUserDto {
   @IsEnum(Role)
   role: Role;
 
-  @ApiProperty({ description: '12 to 128 characters, not common, not containing the e-mail address' })
+  /** 12 to 128 characters, not common, not containing the e-mail address */
   @IsString()
   @MaxLength(1024)
   password: string;
 
-  @ApiPropertyOptional({
-    type: [String],
-    description: 'Required (one or more) for coordinators and monitors',
-  })
+  /** Required (one or more) for coordinators and monitors */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   siteIds?: string[];
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Required for sponsors, refused for other roles' })
+  /** Required for sponsors, refused for other roles */
   @IsOptional()
   @IsUUID()
   sponsorOrganisationId?: string;
@@ -62,14 +59,12 @@ export class UpdateUserDto extends ReasonDto {
   @IsEnum(Role)
   role?: Role;
 
-  @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   siteIds?: string[];
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
   @IsOptional()
   @IsUUID()
   sponsorOrganisationId?: string | null;
@@ -81,19 +76,14 @@ export class UserDto {
   email: string;
   displayName: string;
   role: Role;
-  @ApiProperty({ type: [String] })
   siteIds: string[];
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid' })
   sponsorOrganisationId: string | null;
   active: boolean;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    format: 'date-time',
-    description: 'Set while the account is locked',
-  })
+  /** Set while the account is locked */
+  @ApiProperty({ type: String, format: 'date-time' })
   lockedUntil: string | null;
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time' })
   lastLoginAt: string | null;
 
   /** Never the password hash or the failure counter; a lock that has run out by `now` is shown as none. */

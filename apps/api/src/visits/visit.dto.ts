@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { AssessmentType, PERFORMED_AFTER_VISIT_TOLERANCE_DAYS, VisitMode } from '@registry/domain';
 import type { AssessmentEntity, VisitEntity } from '@registry/persistence';
@@ -22,20 +22,18 @@ export class AssessmentInputDto {
   @IsEnum(AssessmentType)
   type: AssessmentType;
 
-  @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description:
-      'Fields by type, e.g. mmse {total 0-30}; cdr {memory, orientation, judgmentProblemSolving, communityAffairs, homeHobbies, personalCare, global?}; ' +
-      'amyloid_pet {tracer, suvr?, pipeline?, referenceRegion?, visualRead?}; csf {platform, analytes:[{analyte, value, unit}]}; ' +
-      'plasma {platform, analyte, value?, unit?, result}; mri {microhaemorrhages, superficialSiderosis, macrohaemorrhage, ariaE, infarcts}',
-    example: { total: 29 },
-  })
+  /**
+   * Fields by type, e.g. mmse {total 0-30}; cdr {memory, orientation, judgmentProblemSolving, communityAffairs,
+   * homeHobbies, personalCare, global?}; amyloid_pet {tracer, suvr?, pipeline?, referenceRegion?, visualRead?};
+   * csf {platform, analytes:[{analyte, value, unit}]}; plasma {platform, analyte, value?, unit?, result};
+   * mri {microhaemorrhages, superficialSiderosis, macrohaemorrhage, ariaE, infarcts}
+   * @example {"total": 29}
+   */
   @IsObject()
   values: Record<string, unknown>;
 
-  @ApiPropertyOptional({
-    example: '2026-07-16',
+  /** @example 2026-07-16 */
+  @ApiProperty({
     description:
       `Defaults to the visit date. ${CALENDAR_DATE_RANGE}, not after today at the site and not after the ` +
       `visit date (tolerance ${PERFORMED_AFTER_VISIT_TOLERANCE_DAYS} days): a work-up spread over several days ` +
@@ -47,26 +45,24 @@ export class AssessmentInputDto {
 }
 
 export class RecordVisitDto {
+  /** @example 2026-07-16 */
   @ApiProperty({
-    example: '2026-07-16',
     description: `Calendar day at the site: ${CALENDAR_DATE_RANGE}, not after today at the site`,
   })
   @IsCalendarDate()
   visitDate: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'The scheduled visit this visit fulfils' })
+  /** The scheduled visit this visit fulfils */
   @IsOptional()
   @IsUUID()
   scheduledVisitId?: string;
 
-  @ApiPropertyOptional({ enum: VisitMode, default: VisitMode.Clinic })
+  @ApiProperty({ default: VisitMode.Clinic })
   @IsOptional()
   @IsEnum(VisitMode)
   mode?: VisitMode;
 
-  @ApiPropertyOptional({
-    description: 'Required when the visit is outside its window (a protocol deviation)',
-  })
+  /** Required when the visit is outside its window (a protocol deviation) */
   @IsOptional()
   @IsString()
   @MinLength(3)
@@ -82,7 +78,7 @@ export class RecordVisitDto {
 }
 
 export class CorrectAssessmentDto extends ReasonDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The complete corrected values' })
+  /** The complete corrected values */
   @IsObject()
   values: Record<string, unknown>;
 }
@@ -90,15 +86,14 @@ export class CorrectAssessmentDto extends ReasonDto {
 export class AssessmentDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty({ enum: AssessmentType })
-  type: string;
+  type: AssessmentType;
   performedOn: string;
-  @ApiProperty({ type: 'object', additionalProperties: true })
   values: Record<string, unknown>;
+  /** Computed on the server, with provenance */
+  // Names the one key a client must know of; the type says no more than an open object.
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'Computed on the server, with provenance',
     properties: {
       centiloidUnavailable: {
         type: 'string',
@@ -111,7 +106,7 @@ export class AssessmentDto {
     },
   })
   derived: Record<string, unknown>;
-  @ApiProperty({ description: 'Starts at 1; each correction adds one' })
+  /** Starts at 1; each correction adds one */
   version: number;
 
   static from(this: void, a: AssessmentEntity): AssessmentDto {
@@ -129,14 +124,13 @@ export class AssessmentDto {
 export class VisitDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
-  @ApiProperty({ example: 'TKY-000123-K' })
+  /** @example TKY-000123-K */
   participantId: string;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  @ApiProperty({ type: String, format: 'uuid' })
   scheduledVisitId: string | null;
   visitDate: string;
-  @ApiProperty({ enum: VisitMode })
-  mode: string;
-  @ApiProperty({ description: 'Outside the scheduled window' })
+  mode: VisitMode;
+  /** Outside the scheduled window */
   deviation: boolean;
   deviationReason: string | null;
   assessments: AssessmentDto[];
