@@ -77,7 +77,11 @@ describe('ConsentsService', () => {
       expect(participants.locked).toEqual([participant.id]);
       const entry = audit.only('consent.recorded');
       expect(entry).toMatchObject({ entityId: consent.id, siteId: TOKYO });
-      expect(entry.changes).toContainEqual({ field: 'document', old: null, new: 'Participant consent v2.1 (en)' });
+      expect(entry.changes).toContainEqual({
+        field: 'document',
+        old: null,
+        new: 'Participant consent v2.1 (en)',
+      });
       expect(audit.events).toEqual([
         {
           topic: EventTopic.ParticipantChanged,
@@ -107,7 +111,9 @@ describe('ConsentsService', () => {
           scopes: [ConsentScope.RegistryFollowUp],
         }),
       );
-      expect(error.details).toEqual([expect.objectContaining({ field: 'signedOn', constraint: 'notInFuture' })]);
+      expect(error.details).toEqual([
+        expect.objectContaining({ field: 'signedOn', constraint: 'notInFuture' }),
+      ]);
       expect(consents.consents).toEqual([]);
       expect(audit.entries).toEqual([]);
     });
@@ -256,7 +262,9 @@ describe('ConsentsService', () => {
         reason: 'no more lumbar punctures',
       });
       const status = await setup.service.status(coordinatorAt(TOKYO), setup.participant.id);
-      expect(status.scopesHeld).toEqual([ConsentScope.RecontactForTrials, ConsentScope.RegistryFollowUp].sort());
+      expect(status.scopesHeld).toEqual(
+        [ConsentScope.RecontactForTrials, ConsentScope.RegistryFollowUp].sort(),
+      );
     });
   });
 

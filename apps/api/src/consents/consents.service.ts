@@ -174,7 +174,9 @@ export class ConsentsService {
         consents: before.consents,
         withdrawals: [...before.withdrawals, ...withdrawals],
       };
-      const cancelledVisits = scopesHeld(toGrants(after), input.withdrawnOn).has(ConsentScope.RegistryFollowUp)
+      const cancelledVisits = scopesHeld(toGrants(after), input.withdrawnOn).has(
+        ConsentScope.RegistryFollowUp,
+      )
         ? 0
         : await this.schedule.cancelUnattendedFrom(
             tx,
@@ -193,7 +195,9 @@ export class ConsentsService {
           changes: [
             { field: 'withdrawnScopes', old: already, new: [...already, ...requested] },
             { field: 'withdrawnOn', old: null, new: input.withdrawnOn },
-            ...(cancelledVisits ? [{ field: 'cancelledScheduledVisits', old: null, new: cancelledVisits }] : []),
+            ...(cancelledVisits
+              ? [{ field: 'cancelledScheduledVisits', old: null, new: cancelledVisits }]
+              : []),
           ],
           reason: input.reason,
         },

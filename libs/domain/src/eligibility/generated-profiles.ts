@@ -132,4 +132,3 @@ export const HAND_MADE: Criterion[] = [
     maxAgeDays: 400,
   },
 ];
-

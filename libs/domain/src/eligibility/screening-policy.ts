@@ -295,10 +295,7 @@ function word(
     const explained = participant.explain(index);
     // The plan and the evaluator are held equal by their tests; a stored result must never be kept beside an
     // explanation that reaches another.
-    if (
-      explained.result !== verdict.result ||
-      (explained.oneTestAway?.test ?? null) !== verdict.oneTestAway
-    )
+    if (explained.result !== verdict.result || (explained.oneTestAway?.test ?? null) !== verdict.oneTestAway)
       throw new Error(`screening plan and evaluator disagree for trial ${trial.id}`);
     writes.determinations.push({
       participantId,
