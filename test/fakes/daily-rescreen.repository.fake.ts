@@ -28,7 +28,11 @@ export class FakeDailyRescreenRepository implements Public<DailyRescreenReposito
     );
   }
 
-  begin(_tx: Tx, { siteId, forDate }: DailyRescreenKey): Promise<{ id: string } | 'already_started'> {
+  /** The `Tx` of each begin, in order. */
+  readonly begunOn: Tx[] = [];
+
+  begin(tx: Tx, { siteId, forDate }: DailyRescreenKey): Promise<{ id: string } | 'already_started'> {
+    this.begunOn.push(tx);
     if (this.started.some((row) => row.siteId === siteId && row.forDate === forDate))
       return Promise.resolve('already_started');
     const id = fakeId();

@@ -50,9 +50,9 @@ export class FakeFlagRepository implements Public<FlagRepository> {
     return Promise.resolve(this.databaseNow);
   }
 
-  closeOpenOfClosedTrial(_tx: Tx, trialId: string): Promise<number> {
+  closeOpenOfTrial(_tx: Tx, trialId: string, reason: string): Promise<number> {
     const open = this.flags.filter((flag) => flag.trialId === trialId && !flag.closedAt);
-    for (const flag of open) Object.assign(flag, { closedAt: this.databaseNow, closeReason: 'trial closed' });
+    for (const flag of open) Object.assign(flag, { closedAt: this.databaseNow, closeReason: reason });
     return Promise.resolve(open.length);
   }
 

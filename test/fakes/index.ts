@@ -23,3 +23,4 @@ export * from './visit.repository.fake';
 export * from './protocol.repository.fake';
 export * from './determination.repository.fake';
 export * from './screening.repository.fake';
+export * from './refusal';

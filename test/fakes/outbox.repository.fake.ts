@@ -27,12 +27,18 @@ export class FakeOutboxRepository implements Public<OutboxRepository> {
     return row;
   }
 
-  claimBatch(_tx: Tx, limit: number): Promise<PendingOutboxEvent[]> {
+  /** The `Tx` of each claim and of each marking published, in order. */
+  readonly claimedOn: Tx[] = [];
+  readonly publishedOn: Tx[] = [];
+
+  claimBatch(tx: Tx, limit: number): Promise<PendingOutboxEvent[]> {
+    this.claimedOn.push(tx);
     const pending = this.rows.filter((row) => row.publishedAt === null && row.failedAt === null);
     return Promise.resolve(pending.slice(0, limit).map(({ id, topic, payload }) => ({ id, topic, payload })));
   }
 
-  markPublished(_tx: Tx, ids: readonly string[], at: Date): Promise<void> {
+  markPublished(tx: Tx, ids: readonly string[], at: Date): Promise<void> {
+    this.publishedOn.push(tx);
     for (const id of ids) this.row(id).publishedAt = at;
     return Promise.resolve();
   }

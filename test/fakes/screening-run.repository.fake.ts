@@ -26,7 +26,7 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
   /** Runs a cohort walk reads, by id (added by the test with `add`). */
   readonly runs = new Map<string, FakeRun>();
   /** Each cursor move, in order: a batch's progress. */
-  readonly advances: { runIds: readonly string[]; batch: BatchProgress }[] = [];
+  readonly advances: { runIds: readonly string[]; batch: BatchProgress; tx: Tx }[] = [];
 
   start(
     _tx: Tx,
@@ -107,8 +107,8 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     return Promise.resolve();
   }
 
-  advance(_tx: Tx, runIds: readonly string[], batch: BatchProgress): Promise<void> {
-    this.advances.push({ runIds, batch });
+  advance(tx: Tx, runIds: readonly string[], batch: BatchProgress): Promise<void> {
+    this.advances.push({ runIds, batch, tx });
     for (const id of runIds) {
       const run = this.runs.get(id);
       const index = run ? batch.trialIds.indexOf(run.trialId) : -1;

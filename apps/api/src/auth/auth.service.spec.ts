@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { Environment } from '@registry/config';
 import { Role } from '@registry/domain';
 import { REDACTED } from '@registry/persistence';
-import { DomainError, ErrorKind, FixedClock } from '@registry/platform';
+import { ErrorKind, FixedClock } from '@registry/platform';
 import {
   coordinatorAt,
   FakeAuditRepository,
@@ -11,6 +11,7 @@ import {
   FakeSessionRepository,
   FakeTransactions,
   FakeUserRepository,
+  refusal,
 } from '../../../../test/fakes';
 import type { Actor } from './actor';
 import { AuthService } from './auth.service';
@@ -54,15 +55,6 @@ function setUp() {
     passwordHash: `hashed:${PASSWORD}`,
   });
   return { service, users, sessions, audit, hasher, rateLimiter, transactions, tokens, clock, config, alice };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 /** The actor of a request made with tokens issued in `sessionId`. */

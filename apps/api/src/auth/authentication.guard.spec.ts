@@ -3,8 +3,14 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { Environment } from '@registry/config';
 import { Role } from '@registry/domain';
-import { DomainError, ErrorKind, FixedClock, requestContext, RequestContext } from '@registry/platform';
-import { FAKE_TX, FakeSessionRepository, FakeTransactions, FakeUserRepository } from '../../../../test/fakes';
+import { ErrorKind, FixedClock, requestContext, RequestContext } from '@registry/platform';
+import {
+  FAKE_TX,
+  FakeSessionRepository,
+  FakeTransactions,
+  FakeUserRepository,
+  refusal,
+} from '../../../../test/fakes';
 import { AuthenticationGuard } from './authentication.guard';
 import { AuthenticatedRequest, Public, Roles } from './decorators';
 import { TokenService } from './token.service';
@@ -59,15 +65,6 @@ function call(route: keyof Routes, authorization?: string) {
     switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
   return { context, request };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 describe('AuthenticationGuard', () => {

@@ -1,5 +1,5 @@
 import { Role, TRIAL_TEMPLATES, TrialTemplate } from '@registry/domain';
-import { REDACTED, startScreeningRuns } from '@registry/persistence';
+import { REDACTED, ScreeningRunRepository } from '@registry/persistence';
 import * as argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -171,7 +171,7 @@ export async function ensureDemoTrials(
         [trial.id, JSON.stringify([{ field: 'template', old: null, new: template.key }])],
       );
       if (!startScreening) return;
-      await startScreeningRuns(manager, [{ id: trial.id, criteriaVersion: 1 }], 'demo_seed');
+      await new ScreeningRunRepository().start(manager, [{ id: trial.id, criteriaVersion: 1 }], 'demo_seed');
     });
   }
 }

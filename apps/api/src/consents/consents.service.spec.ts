@@ -1,6 +1,6 @@
 import { ConsentScope } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { DomainError, FixedClock, SiteCalendar } from '@registry/platform';
+import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
   coordinatorAt,
   FakeAuditRepository,
@@ -9,6 +9,7 @@ import {
   FakeScheduleRepository,
   FakeSiteRepository,
   FakeTransactions,
+  refusal,
 } from '../../../../test/fakes';
 import { ParticipantAccess } from '../participants/participant-access';
 import { SiteToday } from '../sites/site-today';
@@ -52,15 +53,6 @@ function setUp(now = '2026-12-01T16:00:00Z') {
   consents.documents.push(document);
   const participant = participants.add({ siteId: TOKYO });
   return { service, consents, schedule, audit, participants, participant, document };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 describe('ConsentsService', () => {

@@ -1,6 +1,5 @@
 import { CriteriaDocument, encodeStoredExplanation, ParticipantStatus } from '@registry/domain';
 import type { DeterminationRecord } from '@registry/persistence';
-import { DomainError } from '@registry/platform';
 import {
   admin,
   coordinatorAt,
@@ -9,6 +8,7 @@ import {
   FakeParticipantRepository,
   FakeTransactions,
   monitorAt,
+  refusal,
   sponsorOf,
 } from '../../../../test/fakes';
 import { ParticipantAccess } from '../participants/participant-access';
@@ -71,15 +71,6 @@ function ineligibleByApoe(fields: Partial<DeterminationRecord> = {}): Determinat
     document: CRITERIA,
     ...fields,
   };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 describe('FlagsService', () => {

@@ -1,18 +1,19 @@
 import { Environment } from '@registry/config';
 import { ParticipantStatus } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { DomainError, FixedClock, SiteCalendar } from '@registry/platform';
+import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
   admin,
   coordinatorAt,
   FakeAuditRepository,
   FakeIdentityRepository,
   FakeParticipantRepository,
+  FakeRateLimiter,
   FakeSiteRepository,
   FakeTransactions,
   monitorAt,
+  refusal,
 } from '../../../../test/fakes';
-import type { RateLimitedAction, RateLimiter } from '../common/rate-limiter';
 import { SiteToday } from '../sites/site-today';
 import { identityFingerprint } from './identity-fingerprint';
 import type { EnrollParticipantDto, ParticipantQueryDto } from './participant.dto';
@@ -21,17 +22,6 @@ import { ParticipantsService } from './participants.service';
 
 const KEY = 'fingerprint-key-for-unit-tests-only-0123456789';
 const LIMIT = 30;
-
-/** Counts duplicate checks as Redis would; `retryAfter` is what it answers once the test says the limit is hit. */
-class FakeRateLimiter implements Pick<RateLimiter, 'hit'> {
-  readonly hits: { action: RateLimitedAction; subject: string; limitPerMinute: number }[] = [];
-  retryAfter = 0;
-
-  hit(action: RateLimitedAction, subject: string, limitPerMinute: number): Promise<number> {
-    this.hits.push({ action, subject, limitPerMinute });
-    return Promise.resolve(this.retryAfter);
-  }
-}
 
 function setUp(now = '2026-12-01T16:00:00Z') {
   const sites = new FakeSiteRepository();
@@ -77,15 +67,6 @@ function enrolment(siteId: string, overrides: Partial<EnrollParticipantDto> = {}
 
 function listQuery(overrides: Partial<ParticipantQueryDto> = {}): ParticipantQueryDto {
   return { page: 1, pageSize: 50, sort: 'registryId', ...overrides };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 describe('ParticipantsService', () => {

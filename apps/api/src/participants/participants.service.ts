@@ -51,8 +51,7 @@ export class ParticipantsService {
     private readonly access: ParticipantAccess,
     private readonly siteToday: SiteToday,
     private readonly clock: Clock,
-    // Only `hit` is needed, so that a unit test can count attempts without Redis.
-    @Inject(RateLimiter) private readonly rateLimiter: Pick<RateLimiter, 'hit'>,
+    private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 

@@ -1,9 +1,10 @@
 import { AssessmentType, ScheduledVisitStatus, VisitMode } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { DomainError, FixedClock, SiteCalendar } from '@registry/platform';
+import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
   admin,
   coordinatorAt,
+  FAKE_TX,
   FakeAuditRepository,
   FakeParticipantRepository,
   FakeProtocolRepository,
@@ -11,8 +12,8 @@ import {
   FakeSiteRepository,
   FakeTransactions,
   FakeVisitRepository,
-  FAKE_TX,
   monitorAt,
+  refusal,
 } from '../../../../test/fakes';
 import { ParticipantAccess } from '../participants/participant-access';
 import type { CreateProtocolDto } from './schedule.dto';
@@ -71,15 +72,6 @@ function setUp(now = '2026-12-01T16:00:00Z') {
   );
   const participant = participants.add({ siteId: TOKYO });
   return { service, protocols, schedule, visits, audit, participants, participant };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 /** A participant on FOLLOW_UP from a baseline day, with their scheduled visits by code. */

@@ -1,4 +1,3 @@
-import { DomainError } from '@registry/platform';
 import {
   admin,
   coordinatorAt,
@@ -6,6 +5,7 @@ import {
   FakeSiteRepository,
   FakeTransactions,
   monitorAt,
+  refusal,
   sponsorOf,
 } from '../../../../test/fakes';
 import { SitesService } from './sites.service';
@@ -18,15 +18,6 @@ function setUp() {
   const boston = sites.add({ code: 'BOS', name: 'Boston Memory Center', timeZone: 'America/New_York' });
   const closed = sites.add({ code: 'OSA', active: false });
   return { service, sites, audit, tokyo, boston, closed };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 describe('SitesService', () => {

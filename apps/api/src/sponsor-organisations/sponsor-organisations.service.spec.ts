@@ -1,9 +1,9 @@
-import { DomainError } from '@registry/platform';
 import {
   admin,
   FakeAuditRepository,
   FakeSponsorOrganisationRepository,
   FakeTransactions,
+  refusal,
   sponsorOf,
 } from '../../../../test/fakes';
 import { SponsorOrganisationsService } from './sponsor-organisations.service';
@@ -15,15 +15,6 @@ function setUp() {
   const neuro = organisations.add('Neurotherapeutics Inc');
   const academic = organisations.add('Alzheimer Trials Consortium');
   return { service, organisations, audit, neuro, academic };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 describe('SponsorOrganisationsService', () => {

@@ -1,5 +1,5 @@
 import { TRIAL_TEMPLATES } from '@registry/domain';
-import { DomainError, FixedClock } from '@registry/platform';
+import { FixedClock } from '@registry/platform';
 import {
   admin,
   coordinatorAt,
@@ -11,6 +11,7 @@ import {
   FakeTransactions,
   FakeTrialRepository,
   monitorAt,
+  refusal,
   sponsorOf,
 } from '../../../../test/fakes';
 import type { CreateTrialDto } from './trial.dto';
@@ -67,15 +68,6 @@ async function trialAtTokyo(
   setup.audit.entries.length = 0;
   setup.runs.started.length = 0;
   return trial;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
 }
 
 describe('TrialsService', () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Role, validateCriteriaDocument } from '@registry/domain';
+import { Role, TRIAL_CLOSED_REASON, validateCriteriaDocument } from '@registry/domain';
 import {
   AuditRepository,
   FlagRepository,
@@ -128,7 +128,7 @@ export class TrialsService {
       Object.assign(trial, input);
       await this.trials.saveChanges(tx, trial);
       const flagsClosed =
-        input.status === 'closed' ? await this.flags.closeOpenOfClosedTrial(tx, trial.id) : 0;
+        input.status === 'closed' ? await this.flags.closeOpenOfTrial(tx, trial.id, TRIAL_CLOSED_REASON) : 0;
       await this.audit.record(tx, {
         action: 'trial.updated',
         entityType: 'trial',

@@ -1,5 +1,5 @@
 import { Role } from '@registry/domain';
-import { DomainError, ErrorKind, FixedClock } from '@registry/platform';
+import { ErrorKind, FixedClock } from '@registry/platform';
 import {
   admin,
   coordinatorAt,
@@ -9,6 +9,7 @@ import {
   FakeSessionRepository,
   FakeTransactions,
   FakeUserRepository,
+  refusal,
 } from '../../../../test/fakes';
 import type { CreateUserDto } from './user.dto';
 import { UsersService } from './users.service';
@@ -43,15 +44,6 @@ const coordinator = (fields: Partial<CreateUserDto> = {}): CreateUserDto => ({
   siteIds: ['site-1'],
   ...fields,
 });
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
-}
 
 describe('UsersService', () => {
   describe('reading accounts', () => {

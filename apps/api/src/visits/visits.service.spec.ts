@@ -1,8 +1,9 @@
 import { AmyloidModality, AmyloidStatus, AssessmentType, ConsentScope } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { DomainError, FixedClock, SiteCalendar } from '@registry/platform';
+import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
   coordinatorAt,
+  FAKE_TX,
   FakeAuditRepository,
   FakeConsentRepository,
   FakeParticipantRepository,
@@ -10,8 +11,8 @@ import {
   FakeSiteRepository,
   FakeTransactions,
   FakeVisitRepository,
-  FAKE_TX,
   monitorAt,
+  refusal,
 } from '../../../../test/fakes';
 import { ConsentsService } from '../consents/consents.service';
 import { ParticipantAccess } from '../participants/participant-access';
@@ -79,15 +80,6 @@ const visitOn = (visitDate: string, ...assessments: RecordVisitDto['assessments'
   visitDate,
   assessments,
 });
-
-async function refusal(promise: Promise<unknown>): Promise<DomainError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
-}
 
 describe('VisitsService', () => {
   describe('recording a visit', () => {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import { EventJob, EventTopic, JobName, QueueName, runScreeningJobId } from '@registry/jobs';
 import { FixedClock } from '@registry/platform';
-import { FakeOutboxRepository, FakeTransactions } from '../../../../test/fakes';
+import { FakeOutboxRepository, FakeTransactions, isTransaction } from '../../../../test/fakes';
 import { OutboxListener } from './outbox-listener';
 import { OutboxRelayService } from './outbox-relay.service';
 import { RelayQueues } from './relay-queues';
@@ -119,6 +119,9 @@ describe('OutboxRelayService', () => {
           failedAt: null,
         });
       expect(transactions.opened).toBe(1);
+      // The rows are marked published in the transaction that claimed (and locked) them.
+      expect(outbox.publishedOn).toEqual(outbox.claimedOn);
+      expect(isTransaction(outbox.claimedOn[0])).toBe(true);
     });
 
     it('leaves a row whose job Redis refused unpublished and retryable, with the attempt and the error on it', async () => {

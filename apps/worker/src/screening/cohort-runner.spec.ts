@@ -7,6 +7,7 @@ import {
   FakeScreeningRepository,
   FakeScreeningRunRepository,
   FakeTransactions,
+  isTransaction,
 } from '../../../../test/fakes';
 import { CohortRunner } from './cohort-runner';
 import { ScreeningService } from './screening.service';
@@ -66,6 +67,9 @@ describe('CohortRunner', () => {
     expect(screenedIds(determinations)).toEqual(ids);
     expect(runs.advances.map((a) => a.batch.cursor)).toEqual(['P2', 'P4', 'P5']);
     expect(transactions.opened).toBe(3);
+    // Each batch's cursor moves in a transaction of its own, the one that wrote the batch's determinations.
+    expect(new Set(runs.advances.map((a) => a.tx)).size).toBe(3);
+    expect(runs.advances.every((a) => isTransaction(a.tx))).toBe(true);
     expect(progress).toEqual(['P2', 'P4', 'P5']);
     expect(started).toMatchObject({ finished: true, done: 5, cursor: 'P5' });
   });

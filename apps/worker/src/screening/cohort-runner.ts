@@ -66,7 +66,8 @@ export class CohortRunner {
       trials.some((t) => t.id === run.trialId && t.criteriaVersion === run.criteriaVersion),
     );
     const superseded = runs.filter((run) => !current.includes(run)).map((run) => run.id);
-    // Bookkeeping statements commit on their own, outside any transaction, as each batch's cursor does not.
+    // Ending runs commits on its own, outside any batch's transaction (unlike a batch's cursor, which commits
+    // with the batch's writes).
     if (superseded.length > 0) await this.transactions.read((pool) => this.runs.abandon(pool, superseded));
     if (current.length === 0)
       return { status: 'skipped', detail: { reason: 'trials no longer recruiting or criteria superseded' } };

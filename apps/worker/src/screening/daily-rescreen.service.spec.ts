@@ -1,7 +1,8 @@
+import type { Tx } from '@registry/persistence';
 import { Environment } from '@registry/config';
 import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
-  FAKE_TX,
+  isTransaction,
   FakeDailyRescreenRepository,
   FakeScreeningRunRepository,
   FakeTransactions,
@@ -16,7 +17,7 @@ const DAILY_AT = '02:30';
 /** The trials recruiting now, as the screening service reads them, and the transactions it was asked in. */
 class FakeRecruitingTrials implements RecruitingTrials {
   readonly trials: ScreenableTrial[] = [];
-  readonly askedIn: unknown[] = [];
+  readonly askedIn: Tx[] = [];
 
   add(id: string, siteIds: string[], criteriaVersion = 1): void {
     this.trials.push({
@@ -27,8 +28,9 @@ class FakeRecruitingTrials implements RecruitingTrials {
     });
   }
 
-  recruitingTrials(manager?: unknown): Promise<ScreenableTrial[]> {
-    this.askedIn.push(manager);
+  recruitingTrials(tx?: Tx): Promise<ScreenableTrial[]> {
+    if (!tx) throw new Error('recruiting trials must be read on the connection of the daily re-screen');
+    this.askedIn.push(tx);
     return Promise.resolve(this.trials);
   }
 }
@@ -158,9 +160,10 @@ describe('DailyRescreenService', () => {
   });
 
   it('reads the recruiting trials in the transaction that records the day', async () => {
-    const { service, trials } = setUp('2027-03-13T17:30:00Z');
+    const { service, trials, dailyRescreens } = setUp('2027-03-13T17:30:00Z');
     await service.startDue();
     expect(trials.askedIn.length).toBeGreaterThan(0);
-    expect(trials.askedIn.every((tx) => tx === FAKE_TX)).toBe(true);
+    expect(trials.askedIn.every(isTransaction)).toBe(true);
+    expect(trials.askedIn).toEqual(dailyRescreens.begunOn);
   });
 });

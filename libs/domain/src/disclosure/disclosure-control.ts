@@ -1,6 +1,6 @@
 /**
  * Disclosure control for every number a sponsor receives (pools, funnels, breakdowns, trends, referral and
- * screening-run counts). Sponsors see counts, never people (`shared/domain/README.md`, "What sponsors may
+ * screening-run counts). Sponsors see counts, never people (the domain notes beside the project, `../shared/domain/README.md`, "What sponsors may
  * see"), and a count is a disclosure when it is small, when it can be recomputed from other published
  * numbers, or when two answers can be subtracted. Three defences, applied together to one response:
  *

@@ -107,6 +107,9 @@ function wantedFlag(approach: Approachability, verdict: Verdict): FlagKind | nul
   return verdict.oneTestAway ? 'one_test_away' : null;
 }
 
+/** Why every open flag of a trial is closed when the trial closes (nobody is approached for it any more). */
+export const TRIAL_CLOSED_REASON = 'trial closed';
+
 /**
  * Why open flags are closed, in words for the coordinator: the participant may no longer be approached
  * (no recontact consent, or their status), is no longer eligible (naming the criteria that decided it), has

@@ -65,7 +65,7 @@ export class DeterminationRepository {
          ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
            result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, as_of = EXCLUDED.as_of,
            leaf_judgements = EXCLUDED.leaf_judgements, evaluated_at = now(),
-           -- An explanation written for an unchanged result (see collectDetermination) is not a change.
+           -- An explanation written again for an unchanged result (decideTrialScreening's 'explanation') is not a change.
            changed_at = CASE WHEN (eligibility_determination.criteria_version, eligibility_determination.result,
                                    eligibility_determination.one_test_away)
                                   IS DISTINCT FROM (EXCLUDED.criteria_version, EXCLUDED.result, EXCLUDED.one_test_away)

@@ -165,11 +165,11 @@ export class FlagRepository {
     return updated.acknowledged_at;
   }
 
-  /** Closes every open flag of a trial that closed; returns how many were open. */
-  async closeOpenOfClosedTrial(tx: Tx, trialId: string): Promise<number> {
+  /** Closes every open flag of a trial, for `reason`; returns how many were open. */
+  async closeOpenOfTrial(tx: Tx, trialId: string, reason: string): Promise<number> {
     const [, closed] = await tx.query<[unknown, number]>(
-      `UPDATE eligibility_flag SET closed_at = now(), close_reason = 'trial closed' WHERE trial_id = $1 AND closed_at IS NULL`,
-      [trialId],
+      `UPDATE eligibility_flag SET closed_at = now(), close_reason = $2 WHERE trial_id = $1 AND closed_at IS NULL`,
+      [trialId, reason],
     );
     return closed;
   }

@@ -18,7 +18,10 @@ export abstract class Transactions {
   /** Runs `work` in one transaction (READ COMMITTED), committed when it resolves, rolled back when it throws. */
   abstract run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
 
-  /** Runs reads that need no transaction (each statement sees the latest committed data). */
+  /**
+   * Runs statements outside a transaction, each committing on its own: reads (each sees the latest committed
+   * data), and single-statement writes that need nothing else to commit with them (ending a run, pruning).
+   */
   abstract read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
