@@ -1601,14 +1601,24 @@ export interface components {
       /** @example criteria_changed */
       cause: string;
       criteriaVersion: number;
-      done: number;
+      /**
+       * @description Participants of the run's cohort screened so far. A sponsor receives it through disclosure control: a
+       *     count from 1 to k-1 appears as "<k" (k is the deployment's minimum cell size, 11 unless configured), and
+       *     any other count but 0 gets a small noise and is rounded (to a multiple of 5 unless configured); the
+       *     noise stays the same until the run moves, and may show done above total. Admins receive exact numbers.
+       */
+      done: number | string;
       /** Format: date-time */
       finishedAt: string | null;
       /** Format: uuid */
       id: string;
       /** Format: date-time */
       startedAt: string;
-      total: number;
+      /**
+       * @description Participants of the run's cohort. A sponsor receives it as done: counts from 1 to k-1 as "<k" (k = 11
+       *     unless configured), others with a small noise and rounded (to 5 unless configured). Admins: exact.
+       */
+      total: number | string;
       /** Format: uuid */
       trialId: string;
     };

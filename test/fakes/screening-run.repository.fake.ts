@@ -39,9 +39,13 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     return Promise.resolve(runs.map((run) => run.runId));
   }
 
-  /** A started run as the API reads it back: nobody has walked it yet. */
+  /** How far the walk of a started run has gone, as a test sets it; a run not listed is 0 of 0. */
+  readonly progress = new Map<string, { done: number; total: number; finishedAt: Date | null }>();
+
+  /** A started run as the API reads it back, with its progress as the test set it. */
   findOfTrial(_tx: Tx, trialId: string, runId: string): Promise<ScreeningRunEntity | null> {
     const run = this.started.find((started) => started.runId === runId && started.trial.id === trialId);
+    const progress = this.progress.get(runId) ?? { done: 0, total: 0, finishedAt: null };
     return Promise.resolve(
       run
         ? {
@@ -51,11 +55,11 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
             siteId: run.dailyRescreen?.siteId ?? null,
             dailyRescreenId: run.dailyRescreen?.dailyRescreenId ?? null,
             cause: run.cause,
-            total: 0,
-            done: 0,
+            total: progress.total,
+            done: progress.done,
             cursor: null,
             startedAt: new Date(0),
-            finishedAt: null,
+            finishedAt: progress.finishedAt,
           }
         : null,
     );

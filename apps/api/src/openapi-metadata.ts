@@ -1043,8 +1043,18 @@ export default async () => {
               trialId: { required: true, type: () => String },
               criteriaVersion: { required: true, type: () => Number },
               cause: { required: true, type: () => String, example: 'criteria_changed' },
-              done: { required: true, type: () => Number },
-              total: { required: true, type: () => Number },
+              done: {
+                required: true,
+                type: () => Object,
+                description:
+                  'Participants of the run\'s cohort screened so far. A sponsor receives it through disclosure control: a\ncount from 1 to k-1 appears as "<k" (k is the deployment\'s minimum cell size, 11 unless configured), and\nany other count but 0 gets a small noise and is rounded (to a multiple of 5 unless configured); the\nnoise stays the same until the run moves, and may show done above total. Admins receive exact numbers.',
+              },
+              total: {
+                required: true,
+                type: () => Object,
+                description:
+                  'Participants of the run\'s cohort. A sponsor receives it as done: counts from 1 to k-1 as "<k" (k = 11\nunless configured), others with a small noise and rounded (to 5 unless configured). Admins: exact.',
+              },
               startedAt: { required: true, type: () => String },
               finishedAt: { required: true, type: () => String, nullable: true },
             },

@@ -14,7 +14,7 @@ import {
   ValidateIf,
   ValidateBy,
 } from 'class-validator';
-import { isTimeOfDay } from '@registry/domain';
+import { DEFAULT_DISCLOSURE_SETTINGS, isTimeOfDay, LOWEST_MINIMUM_CELL_SIZE } from '@registry/domain';
 import { IsConnectionUrl } from './is-connection-url';
 import type { SecretVariable } from './secrets';
 
@@ -204,6 +204,47 @@ export class Environment {
   @Min(1)
   @Max(10000)
   DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE = 30;
+
+  /**
+   * Disclosure control of the counts sponsors receive (libs/domain/src/disclosure, docs/SECURITY.md): a count
+   * from 1 to this minus 1 is published as "<k". Never below 5, OHDSI's floor: a smaller cell can single out
+   * a person.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'DISCLOSURE_MIN_CELL_SIZE must be a whole number' })
+  @Min(LOWEST_MINIMUM_CELL_SIZE, {
+    message: `DISCLOSURE_MIN_CELL_SIZE must be at least ${LOWEST_MINIMUM_CELL_SIZE}: a smaller cell can single out a person`,
+  })
+  @Max(1000)
+  DISCLOSURE_MIN_CELL_SIZE = DEFAULT_DISCLOSURE_SETTINGS.minimumCellSize;
+
+  /** Counts sponsors receive are rounded to a multiple of this (after noise). */
+  @Type(() => Number)
+  @IsInt({ message: 'DISCLOSURE_ROUND_TO must be a whole number' })
+  @Min(1)
+  @Max(1000)
+  DISCLOSURE_ROUND_TO = DEFAULT_DISCLOSURE_SETTINGS.roundTo;
+
+  /**
+   * The noise added to a count before rounding is a whole number from minus this to this, fixed per question
+   * and data version by DISCLOSURE_NOISE_KEY. Below the minimum cell size, so that noise cannot carry a
+   * small count past the suppression it is meant to back up.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'DISCLOSURE_NOISE_BOUND must be a whole number' })
+  @Min(0)
+  @ValidateBy({
+    name: 'isBelowMinimumCellSize',
+    validator: {
+      // A cell size that is itself bad is reported on its own line, not again here.
+      validate: (value, args) => {
+        const k = (args?.object as Environment).DISCLOSURE_MIN_CELL_SIZE;
+        return typeof value === 'number' && (!Number.isInteger(k) || value < k);
+      },
+      defaultMessage: () => 'DISCLOSURE_NOISE_BOUND must be below DISCLOSURE_MIN_CELL_SIZE',
+    },
+  })
+  DISCLOSURE_NOISE_BOUND = DEFAULT_DISCLOSURE_SETTINGS.noiseBound;
 
   /**
    * The owner of the schema: migrations, the demo seed and the services script connect with it; the apps never

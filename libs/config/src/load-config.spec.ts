@@ -113,6 +113,7 @@ describe('loadConfig', () => {
       JWT_ACCESS_SECRET: PUBLISHED_JWT_ACCESS_SECRET,
       IDENTITY_FINGERPRINT_KEY: PUBLISHED_IDENTITY_FINGERPRINT_KEY,
       AUDIT_CHECKPOINT_KEY: generateSecret(),
+      DISCLOSURE_NOISE_KEY: generateSecret(),
     });
     expect(config.JWT_ACCESS_SECRET).toBe(PUBLISHED_JWT_ACCESS_SECRET);
     expect(config.IDENTITY_FINGERPRINT_KEY).toBe(PUBLISHED_IDENTITY_FINGERPRINT_KEY);
@@ -173,5 +174,42 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...secrets(), API_DOCS_ENABLED: 'yes' })).toThrow(
       /API_DOCS_ENABLED must be true or false/,
     );
+  });
+
+  it('controls disclosure with k = 11, rounding to 5 and noise of at most 3 unless told otherwise', () => {
+    const config = loadConfig(secrets());
+    expect([
+      config.DISCLOSURE_MIN_CELL_SIZE,
+      config.DISCLOSURE_ROUND_TO,
+      config.DISCLOSURE_NOISE_BOUND,
+    ]).toEqual([11, 5, 3]);
+    const stricter = loadConfig({
+      ...secrets(),
+      DISCLOSURE_MIN_CELL_SIZE: '20',
+      DISCLOSURE_NOISE_BOUND: '10',
+    });
+    expect([stricter.DISCLOSURE_MIN_CELL_SIZE, stricter.DISCLOSURE_NOISE_BOUND]).toEqual([20, 10]);
+  });
+
+  it('refuses a minimum cell size below 5, saying why', () => {
+    expect(problemsOf({ ...secrets(), DISCLOSURE_MIN_CELL_SIZE: '4' })).toEqual({
+      DISCLOSURE_MIN_CELL_SIZE:
+        'DISCLOSURE_MIN_CELL_SIZE must be at least 5: a smaller cell can single out a person',
+    });
+    expect(
+      loadConfig({ ...secrets(), DISCLOSURE_MIN_CELL_SIZE: '5', DISCLOSURE_NOISE_BOUND: '4' }),
+    ).toMatchObject({
+      DISCLOSURE_MIN_CELL_SIZE: 5,
+    });
+  });
+
+  it('refuses a noise bound that is not below the minimum cell size, and rounding to less than 1', () => {
+    expect(problemsOf({ ...secrets(), DISCLOSURE_NOISE_BOUND: '11' })).toEqual({
+      DISCLOSURE_NOISE_BOUND: 'DISCLOSURE_NOISE_BOUND must be below DISCLOSURE_MIN_CELL_SIZE',
+    });
+    expect(
+      problemsOf({ ...secrets(), DISCLOSURE_MIN_CELL_SIZE: '6', DISCLOSURE_NOISE_BOUND: '6' }),
+    ).toHaveProperty('DISCLOSURE_NOISE_BOUND');
+    expect(problemsOf({ ...secrets(), DISCLOSURE_ROUND_TO: '0' })).toHaveProperty('DISCLOSURE_ROUND_TO');
   });
 });

@@ -20,6 +20,12 @@ export const SECRET_VARIABLES = [
    * checkpoints fail /audit/verify (docs/SECURITY.md).
    */
   'AUDIT_CHECKPOINT_KEY',
+  /**
+   * HMAC key of the noise in counts sponsors receive (apps/api/src/common/sponsor-disclosure.ts): whoever
+   * holds it can subtract the noise. Rotating it changes every noisy count once, which is harmless unless a
+   * sponsor keeps answers from before and after to average.
+   */
+  'DISCLOSURE_NOISE_KEY',
 ] as const;
 
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];

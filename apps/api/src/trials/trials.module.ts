@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { SponsorDisclosure } from '../common/sponsor-disclosure';
 import { TrialsController } from './trials.controller';
 import { TrialsService } from './trials.service';
 /** Trials, their criteria versions, site proposals and screening runs. */
 @Module({
   controllers: [TrialsController],
-  providers: [TrialsService],
+  providers: [TrialsService, SponsorDisclosure],
 })
 export class TrialsModule {}

@@ -1,3 +1,4 @@
+import { Environment } from '@registry/config';
 import { TRIAL_TEMPLATES } from '@registry/domain';
 import { FixedClock } from '@registry/platform';
 import {
@@ -14,6 +15,7 @@ import {
   refusal,
   sponsorOf,
 } from '../../../../test/fakes';
+import { SponsorDisclosure } from '../common/sponsor-disclosure';
 import type { CreateTrialDto } from './trial.dto';
 import { TrialsService } from './trials.service';
 
@@ -43,7 +45,20 @@ function setUp() {
   const runs = new FakeScreeningRunRepository();
   const audit = new FakeAuditRepository();
   const transactions = new FakeTransactions();
-  const service = new TrialsService(transactions, trials, sites, flags, runs, audit, new FixedClock(NOW));
+  // The real disclosure control (pure but for its key), at the default settings: k = 11, r = 5, b = 3.
+  const disclosure = new SponsorDisclosure(
+    Object.assign(new Environment(), { DISCLOSURE_NOISE_KEY: 'unit-test-disclosure-key-'.padEnd(48, 'd') }),
+  );
+  const service = new TrialsService(
+    transactions,
+    trials,
+    sites,
+    flags,
+    runs,
+    audit,
+    new FixedClock(NOW),
+    disclosure,
+  );
   return { service, trials, flags, runs, audit, transactions };
 }
 
@@ -260,6 +275,48 @@ describe('TrialsService', () => {
       expect((await refusal(setup.service.run(sponsorOf(LILLY), trial.id, 'no-such-run'))).code).toBe(
         'not_found',
       );
+    });
+  });
+
+  describe("a screening run's progress", () => {
+    async function runOf(setup: ReturnType<typeof setUp>, done: number, total: number, finished = false) {
+      const trial = await trialAtTokyo(setup);
+      const { runId } = await setup.service.updateCriteria(sponsorOf(LILLY), trial.id, AHEAD);
+      setup.runs.progress.set(runId!, { done, total, finishedAt: finished ? new Date(NOW) : null });
+      return { trialId: trial.id, runId: runId! };
+    }
+
+    it('shows the sponsor a cohort of fewer than 11 as "<11", and the admin and the coordinator the exact numbers', async () => {
+      const setup = setUp();
+      const { trialId, runId } = await runOf(setup, 3, 7);
+      await expect(setup.service.run(sponsorOf(LILLY), trialId, runId)).resolves.toMatchObject({
+        id: runId,
+        done: '<11',
+        total: '<11',
+      });
+      await expect(setup.service.run(admin(), trialId, runId)).resolves.toMatchObject({ done: 3, total: 7 });
+      await expect(setup.service.run(coordinatorAt(TOKYO), trialId, runId)).resolves.toMatchObject({
+        done: 3,
+        total: 7,
+      });
+    });
+
+    it('shows the sponsor larger counts with bounded noise, rounded to 5, a true 0 as 0, and the same answer on every reading', async () => {
+      const setup = setUp();
+      const { trialId, runId } = await runOf(setup, 0, 1240);
+      const first = await setup.service.run(sponsorOf(LILLY), trialId, runId);
+      expect(first.done).toBe(0);
+      // 1240 with noise from -3 to 3, rounded to a multiple of 5.
+      expect([1235, 1240, 1245]).toContain(first.total);
+      await expect(setup.service.run(sponsorOf(LILLY), trialId, runId)).resolves.toEqual(first);
+    });
+
+    it('publishes each count on its own: a small done beside a large total is "<11", not recomputable', async () => {
+      const setup = setUp();
+      const { trialId, runId } = await runOf(setup, 4, 500);
+      const seen = await setup.service.run(sponsorOf(LILLY), trialId, runId);
+      expect(seen.done).toBe('<11');
+      expect([495, 500, 505]).toContain(seen.total);
     });
   });
 

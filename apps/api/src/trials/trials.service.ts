@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Role, TRIAL_CLOSED_REASON, validateCriteriaDocument } from '@registry/domain';
+import { PublishedCount, Role, TRIAL_CLOSED_REASON, validateCriteriaDocument } from '@registry/domain';
 import {
   AuditRepository,
   FlagRepository,
@@ -17,7 +17,14 @@ import type { TrialSiteProposalState } from '@registry/persistence';
 import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { maySeeSite } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
+import { SponsorDisclosure } from '../common/sponsor-disclosure';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
+
+/** A screening run's progress as the caller may see it: a sponsor's counts pass disclosure control. */
+export type ScreeningRunProgress = Omit<ScreeningRunEntity, 'done' | 'total'> & {
+  done: PublishedCount;
+  total: PublishedCount;
+};
 
 /** What an admin or a site may decide about a proposal. */
 export type SiteDecision = 'accepted' | 'declined';
@@ -56,6 +63,7 @@ export class TrialsService {
     private readonly screeningRuns: ScreeningRunRepository,
     private readonly audit: AuditRepository,
     private readonly clock: Clock,
+    private readonly disclosure: SponsorDisclosure,
   ) {}
 
   list(actor: Actor): Promise<TrialEntity[]> {
@@ -175,11 +183,24 @@ export class TrialsService {
     });
   }
 
-  async run(actor: Actor, trialId: string, runId: string): Promise<ScreeningRunEntity> {
+  /**
+   * A run's progress. Its counts are counts of the trial's cohort, so a sponsor receives them through
+   * disclosure control; admins keep the exact numbers. `done <= total` is no sum, so each is published as a
+   * count of its own, with noise drawn afresh only when the run moves.
+   */
+  async run(actor: Actor, trialId: string, runId: string): Promise<ScreeningRunProgress> {
     await this.get(actor, trialId);
     const run = await this.transactions.read((tx) => this.screeningRuns.findOfTrial(tx, trialId, runId));
     if (!run) throw notFound('Screening run');
-    return run;
+    if (actor.role !== Role.Sponsor) return run;
+    const published = this.disclosure.publish(
+      { counts: { done: run.done, total: run.total }, relations: [] },
+      {
+        query: { question: 'screening-run.progress', trialId, runId },
+        dataVersion: { done: run.done, total: run.total, finished: run.finishedAt !== null },
+      },
+    );
+    return { ...run, done: published.done, total: published.total };
   }
 
   /** Proposals to the caller's sites (admins: every site), newest first. */
