@@ -1,17 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { AssessmentType, VisitMode } from '@registry/domain';
+import type { ProtocolVisitDefinition } from '@registry/domain';
 import { ProtocolEntity, ProtocolVisitEntity } from '../entities/protocol.entity';
 import type { Tx } from './transactions';
 
-export interface NewProtocolVisit {
-  code: string;
-  name: string;
-  dayOffset: number;
-  windowBeforeDays: number;
-  windowAfterDays: number;
-  mode: VisitMode;
-  assessments: AssessmentType[];
-}
+/** A visit of a new protocol version, as the domain defines one. */
+export type NewProtocolVisit = ProtocolVisitDefinition;
 
 export interface NewProtocol {
   code: string;
