@@ -131,7 +131,8 @@ describe('daily re-screen: each site on its own day', () => {
 
   /**
    * Each site's daily re-screens: how many runs (one per trial recruiting there) and how many participants
-   * their job walked (the site's own only), as the job reported when it finished.
+   * their job walked (the site's own only, and of them only those whose determination time may have changed:
+   * here, on a 65th birthday), as the job reported when it finished.
    */
   const dailyRescreens = async () => {
     const rows = await api.dataSource.query<{ site: string; forDate: string; runIds: string[] }[]>(
@@ -222,8 +223,8 @@ describe('daily re-screen: each site on its own day', () => {
       // 12:00 UTC: 21:00 in Tokyo, 07:00 in Boston, both on the 13th.
       await tickAt('2027-03-13T12:00:00Z');
       expect(await dailyRescreens()).toEqual([
-        { site: 'BOS', forDate: '2027-03-13', runs: 1, walked: 2 },
-        { site: 'TKY', forDate: '2027-03-13', runs: 1, walked: 2 },
+        { site: 'BOS', forDate: '2027-03-13', runs: 1, walked: 0 },
+        { site: 'TKY', forDate: '2027-03-13', runs: 1, walked: 0 },
       ]);
       expect(await eligibleFlags()).toEqual({});
     });
@@ -244,7 +245,7 @@ describe('daily re-screen: each site on its own day', () => {
         site: 'TKY',
         forDate: '2027-03-14',
         runs: 1,
-        walked: 2, // Tokyo's participants only
+        walked: 1, // Tokyo's participant turning 65 that day only
       });
       expect(await eligibleFlags()).toEqual({ tokyoMarch: [1] });
       const [determination] = await api.dataSource.query<{ result: string; as_of: string }[]>(
@@ -272,8 +273,8 @@ describe('daily re-screen: each site on its own day', () => {
       ]);
       await settle();
       expect((await dailyRescreens()).filter((d) => d.forDate === '2027-03-14')).toEqual([
-        { site: 'BOS', forDate: '2027-03-14', runs: 1, walked: 2 },
-        { site: 'TKY', forDate: '2027-03-14', runs: 1, walked: 2 },
+        { site: 'BOS', forDate: '2027-03-14', runs: 1, walked: 1 },
+        { site: 'TKY', forDate: '2027-03-14', runs: 1, walked: 1 },
       ]);
       expect(await eligibleFlags()).toEqual({ tokyoMarch: [1], bostonMarch: [1] });
     });
@@ -292,8 +293,8 @@ describe('daily re-screen: each site on its own day', () => {
     it('judges each site on its own 6 November: at 64 no one new is flagged', async () => {
       await tickAt('2027-11-06T12:00:00Z');
       expect((await dailyRescreens()).filter((d) => d.forDate === '2027-11-06')).toEqual([
-        { site: 'BOS', forDate: '2027-11-06', runs: 1, walked: 2 },
-        { site: 'TKY', forDate: '2027-11-06', runs: 1, walked: 2 },
+        { site: 'BOS', forDate: '2027-11-06', runs: 1, walked: 0 },
+        { site: 'TKY', forDate: '2027-11-06', runs: 1, walked: 0 },
       ]);
       expect(await eligibleFlags()).toEqual({ tokyoMarch: [1], bostonMarch: [1] });
     });

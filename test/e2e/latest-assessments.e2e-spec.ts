@@ -212,7 +212,13 @@ describe('the latest assessments that screening reads', () => {
     expect(withHistory.read().profile).toEqual(
       (await loadProfiles(api.dataSource.manager, [participantId], today)).get(participantId)!.profile,
     );
-    const stored = { criteriaVersion: 0, result: '', oneTestAway: null, explained: true };
+    const stored = {
+      criteriaVersion: 0,
+      result: '',
+      oneTestAway: null,
+      explained: true,
+      changesWithTimeOn: '',
+    };
     expect(withHistory.read().stored(0, stored)).toBe(false);
   });
 });

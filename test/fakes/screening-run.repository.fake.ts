@@ -70,6 +70,7 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     const run: FakeRun = {
       id: fakeId(),
       siteId: null,
+      dailyRescreenId: null,
       cursor: null,
       done: 0,
       total: 0,
@@ -85,11 +86,12 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
       [...this.runs.values()]
         .filter((run) => runIds.includes(run.id) && !run.finished)
         .sort((a, b) => a.id.localeCompare(b.id))
-        .map(({ id, trialId, criteriaVersion, siteId, cursor }) => ({
+        .map(({ id, trialId, criteriaVersion, siteId, dailyRescreenId, cursor }) => ({
           id,
           trialId,
           criteriaVersion,
           siteId,
+          dailyRescreenId,
           cursor,
         })),
     );

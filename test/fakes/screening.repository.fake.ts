@@ -1,4 +1,11 @@
-import type { CalendarDate, FlagKind, ParticipantProfile, StoredVerdict } from '@registry/domain';
+import {
+  CalendarDate,
+  FlagKind,
+  ParticipantProfile,
+  StoredVerdict,
+  storedTimeChangeDay,
+  timeChangeDue,
+} from '@registry/domain';
 import type {
   ChosenParticipant,
   CohortSlice,
@@ -87,9 +94,15 @@ export class FakeScreeningRepository implements Public<ScreeningRepository> {
     return zone;
   }
 
-  private slice({ siteIds, after, limit }: CohortSlice): ChosenParticipant[] {
+  private slice({ siteIds, after, limit, due }: CohortSlice): ChosenParticipant[] {
+    const isDue = (participantId: string) =>
+      due === undefined ||
+      due.trialIds.some((trialId) => {
+        const stored = this.written.determinationOf(participantId, trialId);
+        return stored && timeChangeDue(storedTimeChangeDay(stored.changesWithTimeOn), due.onOrBefore);
+      });
     return [...this.participants.entries()]
-      .filter(([id, p]) => siteIds.includes(p.siteId) && (after === null || id > after))
+      .filter(([id, p]) => siteIds.includes(p.siteId) && (after === null || id > after) && isDue(id))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .slice(0, limit)
       .map(([participantId, p]) => ({ participantId, siteId: p.siteId }));
@@ -108,6 +121,7 @@ export class FakeScreeningRepository implements Public<ScreeningRepository> {
           result: stored.result,
           oneTestAway: stored.oneTestAway,
           explained: true,
+          changesWithTimeOn: storedTimeChangeDay(stored.changesWithTimeOn),
         });
         return true;
       },

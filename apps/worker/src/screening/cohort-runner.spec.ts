@@ -34,22 +34,19 @@ function setUp() {
     SCREENING_BATCH_SIZE: 2,
     SCREENING_BATCHES_IN_FLIGHT: 2,
   });
-  const screening = new ScreeningService(
-    transactions,
-    reads,
-    determinations,
-    new SiteCalendar(new FixedClock('2026-06-01T03:00:00Z')),
-  );
+  // Noon in Tokyo.
+  const clock = new FixedClock('2026-06-01T03:00:00Z');
+  const screening = new ScreeningService(transactions, reads, determinations, new SiteCalendar(clock));
   const runner = new CohortRunner(screening, transactions, runs, reads, config);
-  const enrol = (participantId: string, siteId = TOKYO) => {
-    const profile: ParticipantProfile = baseProfile({ participantId });
+  const enrol = (participantId: string, siteId = TOKYO, birthDate?: string) => {
+    const profile: ParticipantProfile = baseProfile({ participantId, ...(birthDate ? { birthDate } : {}) });
     reads.participants.set(participantId, { profile, siteId });
     return participantId;
   };
   const progress: string[] = [];
   const run = (runIds: string[]) =>
     runner.run(runIds, ({ cursor }) => Promise.resolve(progress.push(cursor)));
-  return { runner, run, runs, reads, determinations, transactions, enrol, progress };
+  return { runner, run, runs, reads, determinations, transactions, enrol, progress, clock };
 }
 
 const screenedIds = (determinations: FakeDeterminationRepository) =>
@@ -118,5 +115,59 @@ describe('CohortRunner', () => {
 
     expect(outcome).toEqual({ status: 'skipped', detail: { reason: 'runs finished or not found' } });
     expect(transactions.opened).toBe(0);
+  });
+
+  describe('a site’s daily re-screen walks only the participants whom time may have changed', () => {
+    /** Tokyo's participants screened on 2026-06-01 by a run over every site, as a criteria change does. */
+    const screenedFirst = async () => {
+      const setup = setUp();
+      // 65 on 2026-07-01; the 70-year-old's tests of 2026-05-01 leave A4's 90-day window on 2026-07-31.
+      setup.enrol('P1', TOKYO, '1961-07-01');
+      setup.enrol('P2', TOKYO);
+      const everyone = setup.runs.add({ trialId: 'trial-a4', criteriaVersion: 2, total: 2 });
+      await setup.run([everyone.id]);
+      return setup;
+    };
+    const dailyRun = (setup: ReturnType<typeof setUp>) =>
+      setup.runs.add({
+        trialId: 'trial-a4',
+        criteriaVersion: 2,
+        siteId: TOKYO,
+        dailyRescreenId: 'daily-tokyo',
+        total: 1,
+      });
+
+    it('on a day no one’s determination can have changed, it walks no one', async () => {
+      const setup = await screenedFirst();
+      setup.clock.set('2026-06-30T03:00:00Z');
+      const before = setup.determinations.writes.storeDeterminations;
+
+      const outcome = await setup.run([dailyRun(setup).id]);
+
+      expect(outcome).toEqual({ status: 'done', detail: { screened: 0, runs: 1 } });
+      expect(setup.determinations.writes.storeDeterminations).toBe(before);
+    });
+
+    it('on a 65th birthday it walks her alone, and judges her on that day', async () => {
+      const setup = await screenedFirst();
+      setup.clock.set('2026-07-01T03:00:00Z');
+
+      const outcome = await setup.run([dailyRun(setup).id]);
+
+      expect(outcome).toEqual({ status: 'done', detail: { screened: 1, runs: 1 } });
+      expect(setup.determinations.determinationOf('P1', 'trial-a4')).toMatchObject({
+        asOf: '2026-07-01',
+        changesWithTimeOn: '2026-07-31',
+      });
+      expect(setup.determinations.determinationOf('P2', 'trial-a4')).toMatchObject({ asOf: '2026-06-01' });
+    });
+
+    it('a run that is not a daily re-screen still walks everyone', async () => {
+      const setup = await screenedFirst();
+      setup.clock.set('2026-06-30T03:00:00Z');
+      const bySite = setup.runs.add({ trialId: 'trial-a4', criteriaVersion: 2, siteId: TOKYO, total: 2 });
+
+      expect(await setup.run([bySite.id])).toEqual({ status: 'done', detail: { screened: 2, runs: 1 } });
+    });
   });
 });

@@ -22,6 +22,12 @@ interface CohortWalk {
   runIds: string[];
   trials: ScreenableTrial[];
   siteTimeZones: ReadonlyMap<string, string>;
+  /**
+   * A site's daily re-screen: only the participants whose determination for one of the trials could have
+   * changed with time (its time-change day has come) are walked. A data change screens its participant on
+   * its own; a criteria change or a site joining walks everyone.
+   */
+  dueOnly: boolean;
 }
 
 /** The sites whose participants the runs screen: each run's own site, or else every site of its trial. */
@@ -79,6 +85,7 @@ export class CohortRunner {
       siteTimeZones: await this.transactions.read((pool) =>
         this.screeningReads.siteTimeZones(pool, sitesWalked(current, runTrials)),
       ),
+      dueOnly: current.every((run) => run.dailyRescreenId !== null),
     };
     // Runs walked together move together; after a crash the smallest cursor is where all stand.
     const cursor = current.some((run) => run.cursor === null)
@@ -112,7 +119,7 @@ export class CohortRunner {
       const loading = this.screening.loadCohortBatch(
         walk.trials,
         walk.siteTimeZones,
-        { after, limit: batchSize },
+        { after, limit: batchSize, dueOnly: walk.dueOnly },
         locking,
       );
       // Observed when awaited; never an unhandled rejection while another batch is awaited.
@@ -177,7 +184,7 @@ export class CohortRunner {
       const outcome = await this.screening.screenIn(
         tx,
         batch.participants.map((participant) => participant.participantId),
-        { trials: walk.trials, locking, prejudged },
+        { trials: walk.trials, locking, prejudged, dataChanged: false },
       );
       await committedBefore;
       await this.runs.advance(tx, walk.runIds, {

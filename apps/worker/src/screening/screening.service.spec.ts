@@ -235,4 +235,68 @@ describe('ScreeningService', () => {
     expect(outcome.evaluated).toBe(0);
     expect(determinations.writes).toEqual({ closeFlags: 0, raiseFlags: 0, storeDeterminations: 0 });
   });
+
+  it('a participant’s own screening stores the first day time alone could change each determination: for A4, when her cognitive tests and MRI of 2026-05-01 leave their 90-day window', async () => {
+    const { service, determinations, enrol } = setUp();
+    const id = enrol(eligibleFor('TKY-000001-A'));
+
+    await service.screen([id]);
+
+    expect(determinations.determinationOf(id, 'trial-a4')).toMatchObject({
+      result: 'eligible',
+      changesWithTimeOn: '2026-07-31',
+    });
+  });
+
+  it('a new visit that leaves her eligible moves her day by her own screening, while a cohort batch leaves it to that', async () => {
+    const { service, reads, determinations, enrol } = setUp();
+    const id = enrol(eligibleFor('TKY-000001-A'));
+    await service.screen([id]);
+    const seenAgain = eligibleFor(id);
+    for (const observation of Object.values(seenAgain.observations)) observation.date = '2026-05-20';
+    reads.participants.get(id)!.profile = seenAgain;
+    const before = { ...determinations.writes };
+
+    const trials = await service.recruitingTrials();
+    const batch = await service.loadCohortBatch(
+      trials,
+      new Map([[TOKYO, 'Asia/Tokyo']]),
+      { after: null, limit: 10 },
+      'judge-then-lock-writers',
+    );
+    const prejudged = service.prejudge(batch.inputs!, trials);
+    await service.screen([id], { trials, locking: 'judge-then-lock-writers', prejudged });
+    expect(determinations.writes).toEqual(before);
+
+    const outcome = await service.screen([id]);
+
+    expect(determinations.determinationOf(id, 'trial-a4')).toMatchObject({
+      result: 'eligible',
+      changesWithTimeOn: '2026-08-19',
+      historyReasons: null,
+    });
+    expect(determinations.history).toHaveLength(1);
+    expect(outcome).toEqual({
+      evaluated: 1,
+      participantsWritten: 1,
+      changed: 1,
+      flagsRaised: 0,
+      flagsClosed: 0,
+    });
+  });
+
+  it('refuses a prejudged batch said to follow a data change: the unlocked pass did not work the days out', async () => {
+    const { service } = setUp();
+    const trials = await service.recruitingTrials();
+    const prejudged = service.prejudge([], trials);
+
+    await expect(
+      service.screen(['TKY-000001-A'], {
+        trials,
+        locking: 'judge-then-lock-writers',
+        prejudged,
+        dataChanged: true,
+      }),
+    ).rejects.toThrow('as a cohort run');
+  });
 });

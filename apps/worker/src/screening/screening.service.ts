@@ -8,6 +8,7 @@ import {
   FlagKind,
   hasScreeningWrites,
   LeafResult,
+  nextChangeWithTime,
   ParticipantProfile,
   ParticipantScreen,
   ParticipantUnderScreening,
@@ -18,6 +19,7 @@ import {
 } from '@registry/domain';
 import {
   ChosenParticipant,
+  CohortSlice,
   DeterminationRepository,
   LocatedParticipant,
   ScreenableTrial,
@@ -63,6 +65,13 @@ export interface ScreenOptions {
    * `prejudge` on the batch as `loadCohortBatch` read it (`participantIds` must be theirs).
    */
   prejudged?: PrejudgedBatch;
+  /**
+   * The participants' data may have changed since they were last screened, so the first day time alone
+   * could change each determination is worked out again even when it has not come (see
+   * `decideTrialScreening`). Default true, but false for a prejudged batch; a cohort run, which screens
+   * because time passed or criteria or sites changed, says false.
+   */
+  dataChanged?: boolean;
 }
 
 /** A cohort run's next batch (see `ScreeningService.loadCohortBatch`). */
@@ -110,6 +119,7 @@ class BatchParticipant implements ParticipantUnderScreening {
   constructor(
     private readonly trials: readonly ScreenableTrial[],
     private readonly plan: ScreeningPlan,
+    readonly dataChanged: boolean,
   ) {}
 
   next(input: ScreeningInput): this {
@@ -151,6 +161,10 @@ class BatchParticipant implements ParticipantUnderScreening {
       this.explained.set(trialIndex, determination);
     }
     return determination;
+  }
+
+  changesWithTime(trialIndex: number): CalendarDate | null {
+    return nextChangeWithTime(this.trials[trialIndex].criteria.criteria, this.profile, this.asOf);
   }
 }
 
@@ -208,9 +222,11 @@ export class ScreeningService {
     const todayAt = this.calendar.todayAt(options.now);
     const locking = options.locking ?? 'lock-all';
     const prejudged = options.prejudged;
-    if (prejudged && (locking !== 'judge-then-lock-writers' || !options.trials))
+    // A prejudged batch is a cohort run's, judged as one (see `prejudge`).
+    const dataChanged = options.dataChanged ?? prejudged === undefined;
+    if (prejudged && (locking !== 'judge-then-lock-writers' || !options.trials || dataChanged))
       throw new Error(
-        'a prejudged batch is screened judge-then-lock-writers, with the trials it was judged for',
+        'a prejudged batch is screened judge-then-lock-writers, with the trials it was judged for, as a cohort run',
       );
     const outcome: ScreeningOutcome = {
       evaluated: prejudged?.evaluated ?? 0,
@@ -234,12 +250,19 @@ export class ScreeningService {
         trials,
         plan,
         lockFirst ? 'write' : 'find-writers',
+        dataChanged,
       );
     outcome.evaluated = pass.evaluated;
     if (!lockFirst && pass.participantsToWrite.length > 0) {
       // Everything found so far concerns exactly these participants: start again for them, locked.
       const relocated = await this.screening.locate(tx, pass.participantsToWrite, true);
-      pass = this.judge(await this.loadInputs(tx, relocated, plan, trials, todayAt), trials, plan, 'write');
+      pass = this.judge(
+        await this.loadInputs(tx, relocated, plan, trials, todayAt),
+        trials,
+        plan,
+        'write',
+        dataChanged,
+      );
     }
     outcome.participantsWritten = pass.participantsToWrite.length;
     outcome.changed = pass.writes.determinations.length;
@@ -249,9 +272,12 @@ export class ScreeningService {
     return outcome;
   }
 
-  /** The unlocked pass over a batch read ahead (`loadCohortBatch`): who in it has something to write. */
+  /**
+   * The unlocked pass over a batch read ahead (`loadCohortBatch`) for a cohort run (whose participants' data
+   * did not change, see `ScreenOptions.dataChanged`): who in it has something to write.
+   */
   prejudge(inputs: ScreeningInput[], trials: ScreenableTrial[]): PrejudgedBatch {
-    return this.judge(inputs, trials, this.planFor(trials), 'find-writers');
+    return this.judge(inputs, trials, this.planFor(trials), 'find-writers', false);
   }
 
   /**
@@ -259,21 +285,33 @@ export class ScreeningService {
    * the first), in participant id order. For 'judge-then-lock-writers': read whole, without locks, for
    * `prejudge`, by one statement that also chooses them, each on the calendar day at their site
    * (`siteTimeZones`, by site id) at `now` (default: the clock's now). For 'lock-all': only chosen, since the
-   * batch is read again under lock anyway. Only the participants of the sites in `siteTimeZones` are walked.
+   * batch is read again under lock anyway. Only the participants of the sites in `siteTimeZones` are walked;
+   * with `dueOnly` (a daily re-screen), only those of them with a determination for one of the trials whose
+   * time-change day has come on the day at their site.
    */
   async loadCohortBatch(
     trials: ScreenableTrial[],
     siteTimeZones: ReadonlyMap<string, string>,
-    slice: { after: string | null; limit: number },
+    slice: { after: string | null; limit: number; dueOnly?: boolean },
     locking: BatchLocking,
     now?: Date,
   ): Promise<CohortBatch> {
-    const chosen = { siteIds: [...siteTimeZones.keys()], after: slice.after, limit: slice.limit };
+    const dayIn = this.calendar.todayAt(now);
+    const chosen: CohortSlice = {
+      siteIds: [...siteTimeZones.keys()],
+      after: slice.after,
+      limit: slice.limit,
+    };
+    if (slice.dueOnly) {
+      // One site per daily re-screen; across several, the latest of their days walks everyone due at any.
+      const days = [...siteTimeZones.values()].map(dayIn).sort();
+      if (days.length > 0)
+        chosen.due = { trialIds: trials.map((t) => t.id), onOrBefore: days[days.length - 1] };
+    }
     if (locking === 'lock-all')
       return {
         participants: await this.transactions.read((pool) => this.screening.chooseCohort(pool, chosen)),
       };
-    const dayIn = this.calendar.todayAt(now);
     const inputs = await this.transactions.read((pool) =>
       this.screening.loadCohortInputs(
         pool,
@@ -324,10 +362,11 @@ export class ScreeningService {
     trials: ScreenableTrial[],
     plan: ScreeningPlan,
     pass: JudgingPass,
+    dataChanged: boolean,
   ): JudgedBatch {
     const writes = emptyWrites();
     const participantsToWrite: string[] = [];
-    const participant = new BatchParticipant(trials, plan);
+    const participant = new BatchParticipant(trials, plan, dataChanged);
     for (const input of inputs) {
       participant.next(input);
       const writing =

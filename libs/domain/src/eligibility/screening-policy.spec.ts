@@ -1,4 +1,7 @@
+import { ConsentScope } from '../consent/consent-scope';
 import { ParticipantStatus } from '../participants/participant-status';
+import type { CalendarDate } from '../schedule/calendar';
+import type { Criterion } from './criteria';
 import { evaluateCriteria, ParticipantProfile } from './evaluate';
 import {
   approachability,
@@ -10,9 +13,16 @@ import {
   flagCloseReason,
   hasScreeningWrites,
   ParticipantUnderScreening,
+  ScreeningWrites,
   StoredVerdict,
 } from './screening-policy';
 import { AS_OF, baseProfile, withObservation } from './test-profiles';
+import {
+  NEVER_CHANGES_WITH_TIME,
+  nextChangeWithTime,
+  storedTimeChangeDay,
+  TIME_CHANGE_NOT_COMPUTED,
+} from './time-sensitivity';
 import { TRIAL_TEMPLATES } from './trial-templates';
 
 const A4 = TRIAL_TEMPLATES.find((t) => t.key === 'a4')!.criteria.criteria;
@@ -26,17 +36,33 @@ const judged = (profile: ParticipantProfile) => {
   };
 };
 
+/** When time alone could change A4 for the participant, as a cohort run on AS_OF sees it. */
+const a4Time = (profile: ParticipantProfile, dataChanged = false) => ({
+  asOf: AS_OF,
+  dataChanged,
+  nextChange: () => nextChangeWithTime(A4, profile, AS_OF),
+});
+
 /** What screening decides for A4 about the participant, given what was stored and the flags open. */
 const screen = (
   profile: ParticipantProfile,
   { stored, open = [] }: { stored?: StoredVerdict; open?: FlagKind[] } = {},
-) => decideTrialScreening(approachability(profile), CRITERIA_VERSION, judged(profile).verdict, stored, open);
+) =>
+  decideTrialScreening(
+    approachability(profile),
+    CRITERIA_VERSION,
+    judged(profile).verdict,
+    stored,
+    open,
+    a4Time(profile),
+  );
 
 /** What the last screening stored when it judged the participant as they are now. */
 const storedAsNow = (profile: ParticipantProfile, explained = true): StoredVerdict => ({
   criteriaVersion: CRITERIA_VERSION,
   ...judged(profile).verdict,
   explained,
+  changesWithTimeOn: storedTimeChangeDay(nextChangeWithTime(A4, profile, AS_OF)),
 });
 
 const closeReason = (profile: ParticipantProfile) => {
@@ -183,6 +209,7 @@ function underScreening(profile: ParticipantProfile, situation: Situation = {}) 
   const participant: ParticipantUnderScreening = {
     profile,
     asOf: AS_OF,
+    dataChanged: false,
     verdict(index) {
       if (situation.notAtSite?.includes(TRIALS[index].id)) return null;
       asked.verdicts.push(TRIALS[index].id);
@@ -199,6 +226,7 @@ function underScreening(profile: ParticipantProfile, situation: Situation = {}) 
       asked.explanations.push(TRIALS[index].id);
       return evaluated(index);
     },
+    changesWithTime: (index) => nextChangeWithTime(TRIALS[index].criteria, profile, AS_OF),
   };
   return { participant, asked };
 }
@@ -213,6 +241,7 @@ function screenedBefore(profile: ParticipantProfile): Required<Pick<Situation, '
       result: d.result,
       oneTestAway: d.oneTestAway,
       explained: true,
+      changesWithTimeOn: storedTimeChangeDay(d.changesWithTimeOn),
     };
   const open: Record<string, FlagKind[]> = {};
   for (const flag of writes.flagsToRaise) (open[flag.trialId] ??= []).push(flag.kind);
@@ -364,5 +393,225 @@ describe('screening a participant against every recruiting trial', () => {
     expect(() => decideScreening(lying, TRIALS)).toThrow(
       'screening plan and evaluator disagree for trial trial-a4',
     );
+  });
+});
+
+// When time alone could change a determination: a trial of ages 65-85 whose MMSE must be 24-30 and at most
+// 180 days old, and recontact consent.
+const MMSE_WITHIN_180_DAYS: Criterion = {
+  type: 'all',
+  of: [
+    { type: 'age', min: 65, max: 85 },
+    { type: 'measure', measure: 'mmse.total', comparator: 'between', min: 24, max: 30, maxAgeDays: 180 },
+    { type: 'consent', scope: ConsentScope.RecontactForTrials },
+  ],
+};
+const TIMED_TRIAL = { id: 'trial-timed', criteriaVersion: 1 };
+
+/** What is stored for the timed trial and which flags are open, after the screenings so far. */
+interface Screened {
+  stored?: StoredVerdict;
+  open: FlagKind[];
+}
+
+/**
+ * One screening of the participant for the timed trial on `asOf` (by a cohort run unless `dataChanged`):
+ * what it writes, how often it worked out the time-change day, and the record after it.
+ */
+function screenedOn(
+  asOf: CalendarDate,
+  profile: ParticipantProfile,
+  before: Screened = { open: [] },
+  { dataChanged = false } = {},
+) {
+  let timeChangesWorkedOut = 0;
+  const evaluated = () => evaluateCriteria(MMSE_WITHIN_180_DAYS, profile, { asOf, trialId: TIMED_TRIAL.id });
+  const participant: ParticipantUnderScreening = {
+    profile,
+    asOf,
+    dataChanged,
+    verdict() {
+      const determination = evaluated();
+      return { result: determination.result, oneTestAway: determination.oneTestAway?.test ?? null };
+    },
+    stored(_index, into) {
+      if (before.stored) Object.assign(into, before.stored);
+      return before.stored !== undefined;
+    },
+    openFlags: () => before.open,
+    explain: evaluated,
+    changesWithTime() {
+      timeChangesWorkedOut++;
+      return nextChangeWithTime(MMSE_WITHIN_180_DAYS, profile, asOf);
+    },
+  };
+  const finds = hasScreeningWrites(participant, [TIMED_TRIAL]);
+  timeChangesWorkedOut = 0;
+  const writes = decideScreening(participant, [TIMED_TRIAL]);
+  expect(finds).toBe(writes !== null);
+  return { writes, timeChangesWorkedOut, after: recordAfter(before, writes) };
+}
+
+function recordAfter(before: Screened, writes: ScreeningWrites | null): Screened {
+  if (writes === null) return before;
+  const [written] = writes.determinations;
+  const closing = writes.flagsToClose[0];
+  const open = closing ? before.open.filter((kind) => kind === closing.keep) : [...before.open];
+  for (const flag of writes.flagsToRaise) open.push(flag.kind);
+  const stored = written
+    ? {
+        criteriaVersion: written.criteriaVersion,
+        result: written.result,
+        oneTestAway: written.oneTestAway,
+        explained: true,
+        changesWithTimeOn: storedTimeChangeDay(written.changesWithTimeOn),
+      }
+    : before.stored;
+  return { stored, open };
+}
+
+describe('screening policy: when time alone could change a determination', () => {
+  // 70 years old (born 1956-01-15), MMSE 29 on 2026-05-01, screened first on 2026-06-01.
+  const seventy = baseProfile();
+  // The same, but 65 on 2026-09-10.
+  const sixtyFour = baseProfile({ birthDate: '1961-09-10' });
+
+  it('a participant whose MMSE of 2026-05-01 has a 180-day window is due again on 2026-10-29', () => {
+    const first = screenedOn(AS_OF, seventy);
+    expect(first.writes!.determinations).toEqual([
+      expect.objectContaining({ result: 'eligible', changesWithTimeOn: '2026-10-29' }),
+    ]);
+    expect(first.after.stored!.changesWithTimeOn).toBe('2026-10-29');
+  });
+
+  it('a cohort run the day before her day writes nothing and does not even work the day out again', () => {
+    const first = screenedOn(AS_OF, seventy);
+    const dayBefore = screenedOn('2026-10-28', seventy, first.after);
+    expect(dayBefore.writes).toBeNull();
+    expect(dayBefore.timeChangesWorkedOut).toBe(0);
+  });
+
+  it('on 2026-10-29 her MMSE no longer counts: she is one test away instead of eligible, and due next on her 86th birthday', () => {
+    const first = screenedOn(AS_OF, seventy);
+    const onTheDay = screenedOn('2026-10-29', seventy, first.after);
+    expect(onTheDay.writes!.determinations).toEqual([
+      expect.objectContaining({
+        result: 'undetermined',
+        changesWithTimeOn: '2042-01-15',
+        historyReasons: [expect.stringMatching(/^unknown: /)],
+      }),
+    ]);
+    expect(onTheDay.writes!.flagsToClose).toEqual([
+      expect.objectContaining({ trialId: TIMED_TRIAL.id, keep: 'one_test_away' }),
+    ]);
+    expect(onTheDay.writes!.flagsToRaise).toEqual([
+      expect.objectContaining({ trialId: TIMED_TRIAL.id, kind: 'one_test_away' }),
+    ]);
+  });
+
+  it('a birthday that brings her into the band flags her on that day, not the day before', () => {
+    const first = screenedOn(AS_OF, sixtyFour);
+    expect(first.writes!.determinations).toEqual([
+      expect.objectContaining({ result: 'ineligible', changesWithTimeOn: '2026-09-10' }),
+    ]);
+    expect(first.writes!.flagsToRaise).toEqual([]);
+    const dayBefore = screenedOn('2026-09-09', sixtyFour, first.after);
+    expect(dayBefore.writes).toBeNull();
+    const birthday = screenedOn('2026-09-10', sixtyFour, first.after);
+    expect(birthday.writes!.flagsToRaise).toEqual([
+      expect.objectContaining({ trialId: TIMED_TRIAL.id, kind: 'eligible' }),
+    ]);
+    // Next, her MMSE leaves its window.
+    expect(birthday.writes!.determinations).toEqual([
+      expect.objectContaining({ result: 'eligible', changesWithTimeOn: '2026-10-29', historyReasons: [] }),
+    ]);
+  });
+
+  it('a participant whose day comes without changing her result is stored again with her next day, without a history row or a flag', () => {
+    // Ineligible for want of recontact consent: turning 65 changes her age criterion, not her result.
+    const noRecontact = { ...sixtyFour, consentScopes: ['registry_follow_up'] };
+    const first = screenedOn(AS_OF, noRecontact);
+    expect(first.after.stored).toMatchObject({ result: 'ineligible', changesWithTimeOn: '2026-09-10' });
+    const birthday = screenedOn('2026-09-10', noRecontact, first.after);
+    expect(birthday.writes).toEqual({
+      determinations: [
+        expect.objectContaining({
+          result: 'ineligible',
+          changesWithTimeOn: '2026-10-29',
+          historyReasons: null,
+        }),
+      ],
+      flagsToClose: [],
+      flagsToRaise: [],
+    });
+    // Not judged again every day from then on: the next day's run finds nothing due.
+    expect(screenedOn('2026-09-11', noRecontact, birthday.after).timeChangesWorkedOut).toBe(0);
+  });
+
+  it('a participant whose new MMSE leaves her result as it was has her day worked out again by her own screening, which a cohort run would not', () => {
+    // Ineligible for want of recontact consent and without an MMSE: time changes nothing before her 86th birthday.
+    const withoutMmse = {
+      ...seventy,
+      consentScopes: ['registry_follow_up'],
+      observations: Object.fromEntries(
+        Object.entries(seventy.observations).filter(([key]) => !key.startsWith('mmse')),
+      ),
+    };
+    const first = screenedOn(AS_OF, withoutMmse);
+    expect(first.after.stored!.changesWithTimeOn).toBe('2042-01-15');
+    // An MMSE of 2026-06-01 is recorded: still ineligible, but now due when it leaves its window.
+    const withMmse = withObservation(withoutMmse, 'mmse.total', 28, '2026-06-01');
+    expect(screenedOn(AS_OF, withMmse, first.after).writes).toBeNull();
+    const ownScreening = screenedOn(AS_OF, withMmse, first.after, { dataChanged: true });
+    expect(ownScreening.writes).toEqual({
+      determinations: [
+        expect.objectContaining({
+          result: 'ineligible',
+          changesWithTimeOn: '2026-11-29',
+          historyReasons: null,
+        }),
+      ],
+      flagsToClose: [],
+      flagsToRaise: [],
+    });
+  });
+
+  it('a participant whose data changed but whose day did not has nothing written by her own screening', () => {
+    const first = screenedOn(AS_OF, seventy);
+    const again = screenedOn('2026-07-01', seventy, first.after, { dataChanged: true });
+    expect(again.writes).toBeNull();
+    expect(again.timeChangesWorkedOut).toBe(1);
+  });
+
+  it('a determination stored before the day was kept is due: the next daily run stores its day, as the same result', () => {
+    const first = screenedOn(AS_OF, seventy);
+    const unknownDay = {
+      ...first.after,
+      stored: { ...first.after.stored!, changesWithTimeOn: TIME_CHANGE_NOT_COMPUTED },
+    };
+    const daily = screenedOn('2026-06-02', seventy, unknownDay);
+    expect(daily.writes).toEqual({
+      determinations: [
+        expect.objectContaining({
+          result: 'eligible',
+          changesWithTimeOn: '2026-10-29',
+          historyReasons: null,
+        }),
+      ],
+      flagsToClose: [],
+      flagsToRaise: [],
+    });
+  });
+
+  it('a determination time alone never changes is stored as never due, and her own screening leaves it so', () => {
+    // 90 years old, past the band for good, and without a result that could leave its window.
+    const ninety = baseProfile({ birthDate: '1936-01-15', observations: {} });
+    const first = screenedOn(AS_OF, ninety);
+    expect(first.writes!.determinations).toEqual([
+      expect.objectContaining({ result: 'ineligible', changesWithTimeOn: null }),
+    ]);
+    expect(first.after.stored!.changesWithTimeOn).toBe(NEVER_CHANGES_WITH_TIME);
+    expect(screenedOn('2030-01-01', ninety, first.after).timeChangesWorkedOut).toBe(0);
+    expect(screenedOn('2030-01-01', ninety, first.after, { dataChanged: true }).writes).toBeNull();
   });
 });

@@ -4,6 +4,12 @@ import type { CalendarDate } from '../schedule/calendar';
 import type { Determination, EligibilityResult, ParticipantProfile } from './evaluate';
 import type { Verdict } from './screening-plan';
 import { encodeStoredExplanation, StoredExplanation } from './stored-explanation';
+import {
+  StoredTimeChangeDay,
+  storedTimeChangeDay,
+  TIME_CHANGE_NOT_COMPUTED,
+  timeChangeDue,
+} from './time-sensitivity';
 
 /**
  * What screening does with a verdict: whether the stored determination is rewritten, and which flags (the
@@ -39,17 +45,39 @@ export interface StoredVerdict {
   oneTestAway: string | null;
   /** False for a row stored before explanations were kept. */
   explained: boolean;
+  /**
+   * The first day time alone could change it, as stored. A reader may put `NEVER_CHANGES_WITH_TIME` for a
+   * day it knows to be later than the day judged on without reading it: the policy compares the day itself
+   * only when it has come, or when the participant's data changed.
+   */
+  changesWithTimeOn: StoredTimeChangeDay;
+}
+
+/**
+ * What the policy needs to know about time for one participant and trial (see `decideTrialScreening`).
+ */
+export interface TimeSensitivity {
+  /** The calendar day at the participant's site they are judged on. */
+  readonly asOf: CalendarDate;
+  /**
+   * Their data changed since they were last screened (their own screening, after a visit, a consent or a
+   * status change; not a cohort run): the stored time-change day may be wrong, so it is worked out again.
+   */
+  readonly dataChanged: boolean;
+  /** `nextChangeWithTime` of the trial's criteria for them on `asOf`; asked only when needed. */
+  nextChange(): CalendarDate | null;
 }
 
 /**
  * What to write for one participant and trial (see `decideTrialScreening`).
  * - `determination`: 'result' stores a changed result (with a history row); 'explanation' stores the same
- *   result again, with the explanation it lacked (no history row); null keeps what is stored.
+ *   result again, with the explanation it lacked (no history row); 'time_change' stores the same result
+ *   again, with the new first day time alone could change it (no history row); null keeps what is stored.
  * - `closeFlagsBut`: when set, the open flags of every kind but `keep` are closed (see `flagCloseReason`).
  * - `raiseFlag`: a flag of this kind is raised (the next episode).
  */
 export interface TrialScreeningDecision {
-  determination: 'result' | 'explanation' | null;
+  determination: 'result' | 'explanation' | 'time_change' | null;
   closeFlagsBut: { keep: FlagKind | null } | null;
   raiseFlag: FlagKind | null;
 }
@@ -62,12 +90,20 @@ const keeping = (kind: FlagKind | null) =>
 
 /**
  * Decides what screening writes for one participant and trial, from the verdict on them, what is stored,
- * and the flags open. Null when nothing is to be written (the usual case of a re-screen).
+ * the flags open, and when time alone could change the determination. Null when nothing is to be written
+ * (the usual case of a re-screen).
  *
  * A determination whose result, one-test-away and criteria version are unchanged is kept as it is, even
  * when its explanation would now read differently (a new MMSE that still passes, a birthday inside the age
  * band): the view shows the stored explanation with the day it was judged for, so it is never wrong about
  * what was decided, only dated. A row stored before explanations were kept is stored once again with one.
+ *
+ * Each stored determination carries the first day time alone could change it, and a site's daily re-screen
+ * judges only those whose day has come. A stored day later than the true one would let the daily run miss
+ * a birthday or an expiring result; an earlier one only has the participant judged again early. So the day
+ * is worked out again (and the determination stored again with it when it moved) whenever the stored day
+ * has come, or the participant's data changed; otherwise not at all, to keep a re-screen in which nothing
+ * changed as cheap as before.
  *
  * An approachable participant who is eligible, or one test away, has one open flag of that kind; every other
  * open flag of theirs for the trial is closed.
@@ -78,16 +114,9 @@ export function decideTrialScreening(
   verdict: Verdict,
   stored: StoredVerdict | undefined,
   openFlags: readonly FlagKind[],
+  time: TimeSensitivity,
 ): TrialScreeningDecision | null {
-  const determination =
-    stored === undefined ||
-    stored.result !== verdict.result ||
-    stored.oneTestAway !== verdict.oneTestAway ||
-    stored.criteriaVersion !== criteriaVersion
-      ? 'result'
-      : stored.explained
-        ? null
-        : 'explanation';
+  const determination = determinationToStore(criteriaVersion, verdict, stored, time);
   const wanted = wantedFlag(approach, verdict);
   let closeOthers = false;
   let wantedOpen = false;
@@ -98,6 +127,25 @@ export function decideTrialScreening(
   const raiseFlag = wanted !== null && !wantedOpen ? wanted : null;
   if (determination === null && !closeOthers && raiseFlag === null) return null;
   return { determination, closeFlagsBut: closeOthers ? keeping(wanted) : null, raiseFlag };
+}
+
+/** Whether the determination is stored again, and why (see `TrialScreeningDecision`). */
+function determinationToStore(
+  criteriaVersion: number,
+  verdict: Verdict,
+  stored: StoredVerdict | undefined,
+  time: TimeSensitivity,
+): TrialScreeningDecision['determination'] {
+  if (
+    stored === undefined ||
+    stored.result !== verdict.result ||
+    stored.oneTestAway !== verdict.oneTestAway ||
+    stored.criteriaVersion !== criteriaVersion
+  )
+    return 'result';
+  if (!stored.explained) return 'explanation';
+  if (!time.dataChanged && !timeChangeDue(stored.changesWithTimeOn, time.asOf)) return null;
+  return storedTimeChangeDay(time.nextChange()) === stored.changesWithTimeOn ? null : 'time_change';
 }
 
 /** The flag an approachable participant should have open: eligible, or one test away; else none. */
@@ -154,6 +202,8 @@ export interface ParticipantUnderScreening {
   readonly profile: Pick<ParticipantProfile, 'participantId' | 'status' | 'consentScopes'>;
   /** The calendar day at their site they are judged on. */
   readonly asOf: CalendarDate;
+  /** Their data changed since they were last screened (see `TimeSensitivity.dataChanged`). */
+  readonly dataChanged: boolean;
   /** The verdict on them for the trial; null when the trial does not screen them (not at their site). */
   verdict(trialIndex: number): Verdict | null;
   /** Writes what the last screening stored for the trial into `into`; false when nothing is stored. */
@@ -165,6 +215,8 @@ export interface ParticipantUnderScreening {
    * written (a determination, or why a flag closes as "no longer eligible").
    */
   explain(trialIndex: number): Determination;
+  /** `nextChangeWithTime` of the trial's criteria for them on `asOf`: null when time alone never changes it. */
+  changesWithTime(trialIndex: number): CalendarDate | null;
 }
 
 /** A trial screened: what the stored determination and a raised flag record of it. */
@@ -182,8 +234,10 @@ export interface DeterminationToStore {
   oneTestAway: string | null;
   asOf: CalendarDate;
   explanation: StoredExplanation;
-  /** Null when only the explanation the stored row lacked is added: no history row then. */
+  /** Null when the result did not change (an explanation or a time-change day added): no history row then. */
   historyReasons: string[] | null;
+  /** The first day time alone could change it (`nextChangeWithTime`); null: never. */
+  changesWithTimeOn: CalendarDate | null;
 }
 
 /** Open flags of a participant and trial to close, all but one of kind `keep`, for `reason`. */
@@ -213,7 +267,33 @@ export interface ScreeningWrites {
 
 // Filled in for each stored determination in turn and read by `decideTrialScreening` at once: no object per
 // participant and trial.
-const scratchStored: StoredVerdict = { criteriaVersion: 0, result: '', oneTestAway: null, explained: true };
+const scratchStored: StoredVerdict = {
+  criteriaVersion: 0,
+  result: '',
+  oneTestAway: null,
+  explained: true,
+  changesWithTimeOn: TIME_CHANGE_NOT_COMPUTED,
+};
+
+/** The time of one participant and trial, re-pointed at each in turn like `scratchStored`. */
+class TrialTime implements TimeSensitivity {
+  participant!: ParticipantUnderScreening;
+  index = 0;
+
+  get asOf(): CalendarDate {
+    return this.participant.asOf;
+  }
+
+  get dataChanged(): boolean {
+    return this.participant.dataChanged;
+  }
+
+  nextChange(): CalendarDate | null {
+    return this.participant.changesWithTime(this.index);
+  }
+}
+
+const scratchTime = new TrialTime();
 
 /** What the policy decides for the participant and the trial at `index`; null: nothing to write. */
 function decideTrial(
@@ -223,12 +303,15 @@ function decideTrial(
   index: number,
   verdict: Verdict,
 ): TrialScreeningDecision | null {
+  scratchTime.participant = participant;
+  scratchTime.index = index;
   return decideTrialScreening(
     approach,
     trial.criteriaVersion,
     verdict,
     participant.stored(index, scratchStored) ? scratchStored : undefined,
     participant.openFlags(index),
+    scratchTime,
   );
 }
 
@@ -309,6 +392,7 @@ function word(
       asOf: participant.asOf,
       explanation: encodeStoredExplanation(participant.asOf, explained.judgements),
       historyReasons: decision.determination === 'result' ? determinationHistoryReasons(explained) : null,
+      changesWithTimeOn: participant.changesWithTime(index),
     });
   }
   if (decision.closeFlagsBut)

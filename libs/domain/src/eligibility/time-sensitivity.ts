@@ -83,3 +83,29 @@ function boundaryDays(node: Leaf, profile: ParticipantProfile, asOf: CalendarDat
 function windowCloses(date: CalendarDate, maxAgeDays: number, asOf: CalendarDate): CalendarDate[] {
   return daysBetween(date, asOf) <= maxAgeDays ? [addDays(date, maxAgeDays + 1)] : [];
 }
+
+/** A stored determination that time alone never changes (PostgreSQL's date 'infinity'). */
+export const NEVER_CHANGES_WITH_TIME = 'infinity';
+
+/** A stored determination whose time-change day was never worked out (rows stored before it was kept). */
+export const TIME_CHANGE_NOT_COMPUTED = '-infinity';
+
+/**
+ * The time-change day as a determination stores it: a calendar day, `NEVER_CHANGES_WITH_TIME`, or
+ * `TIME_CHANGE_NOT_COMPUTED` (a string like a calendar day, so the type cannot tell them apart).
+ */
+export type StoredTimeChangeDay = string;
+
+/** How a determination stores the day `nextChangeWithTime` gave (null: never). */
+export function storedTimeChangeDay(day: CalendarDate | null): StoredTimeChangeDay {
+  return day ?? NEVER_CHANGES_WITH_TIME;
+}
+
+/**
+ * Whether a determination judged with the stored time-change day must be judged again on `asOf`, time
+ * having passed: its day has come, or it was never worked out.
+ */
+export function timeChangeDue(stored: StoredTimeChangeDay, asOf: CalendarDate): boolean {
+  if (stored === TIME_CHANGE_NOT_COMPUTED) return true;
+  return stored !== NEVER_CHANGES_WITH_TIME && stored <= asOf;
+}

@@ -23,6 +23,7 @@ const RESULT_CHECK = `"result" IN ('eligible', 'ineligible', 'undetermined')`;
  */
 @Entity({ name: 'eligibility_determination' })
 @Index('eligibility_determination_trial_idx', ['trialId', 'result'])
+@Index('eligibility_determination_time_change_idx', ['changesWithTimeOn'])
 @Check('eligibility_determination_result_valid', RESULT_CHECK)
 export class EligibilityDeterminationEntity {
   @PrimaryColumn({
@@ -78,6 +79,14 @@ export class EligibilityDeterminationEntity {
   /** When the result (or one-test-away) last changed. */
   @Column({ name: 'changed_at', type: 'timestamptz' })
   changedAt: Date;
+
+  /**
+   * The first day the determination could change with time alone (the domain's `nextChangeWithTime`):
+   * 'infinity' when it never can, '-infinity' when not computed yet (rows stored before it was kept), which
+   * the next daily re-screen treats as due.
+   */
+  @Column({ name: 'changes_with_time_on', type: 'date', default: () => "'-infinity'" })
+  changesWithTimeOn: string;
 }
 
 /** One row per change of a determination: when someone became eligible, stopped being so, and why. */

@@ -9,6 +9,7 @@ import { DailyRescreenPerSite1795590000000 } from './1795590000000-DailyRescreen
 import { TrialSiteProposals1795600000000 } from './1795600000000-TrialSiteProposals';
 import { AppRoleAndAuditCheckpoints1795610000000 } from './1795610000000-AppRoleAndAuditCheckpoints';
 import { OutboxFailedEvents1795630000000 } from './1795630000000-OutboxFailedEvents';
+import { DeterminationTimeChangeDay1795640000000 } from './1795640000000-DeterminationTimeChangeDay';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   TrialSiteProposals1795600000000,
   AppRoleAndAuditCheckpoints1795610000000,
   OutboxFailedEvents1795630000000,
+  DeterminationTimeChangeDay1795640000000,
 ];

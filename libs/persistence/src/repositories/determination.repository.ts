@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DeterminationToStore, FlagsToClose, FlagToRaise } from '@registry/domain';
+import { DeterminationToStore, FlagsToClose, FlagToRaise, storedTimeChangeDay } from '@registry/domain';
 import type { Tx } from './transactions';
 
 /**
@@ -52,20 +52,21 @@ export class DeterminationRepository {
   }
 
   /**
-   * Stores the determinations (replacing what was stored for each participant and trial) and a history row
-   * for each whose result changed.
+   * Stores the determinations (replacing what was stored for each participant and trial, with the first day
+   * time alone could change each, 'infinity' for never) and a history row for each whose result changed.
    */
   async storeDeterminations(tx: Tx, rows: readonly DeterminationToStore[]): Promise<void> {
     if (rows.length > 0) {
       await tx.query(
-        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at)
-         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.as_of, d.leaf_judgements, now(), now()
-           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::date[], $7::json[])
-             AS d(participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements)
+        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at, changes_with_time_on)
+         SELECT d.participant_id, d.trial_id, d.criteria_version, d.result, d.one_test_away, d.as_of, d.leaf_judgements, now(), now(), d.changes_with_time_on
+           FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::date[], $7::json[], $8::date[])
+             AS d(participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, changes_with_time_on)
          ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
            result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, as_of = EXCLUDED.as_of,
            leaf_judgements = EXCLUDED.leaf_judgements, evaluated_at = now(),
-           -- An explanation written again for an unchanged result (decideTrialScreening's 'explanation') is not a change.
+           changes_with_time_on = EXCLUDED.changes_with_time_on,
+           -- An explanation or a time-change day written for an unchanged result is not a change.
            changed_at = CASE WHEN (eligibility_determination.criteria_version, eligibility_determination.result,
                                    eligibility_determination.one_test_away)
                                   IS DISTINCT FROM (EXCLUDED.criteria_version, EXCLUDED.result, EXCLUDED.one_test_away)
@@ -78,6 +79,7 @@ export class DeterminationRepository {
           rows.map((r) => r.oneTestAway),
           rows.map((r) => r.asOf),
           rows.map((r) => JSON.stringify(r.explanation)),
+          rows.map((r) => storedTimeChangeDay(r.changesWithTimeOn)),
         ],
       );
     }

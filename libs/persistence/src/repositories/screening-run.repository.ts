@@ -11,6 +11,8 @@ export interface UnfinishedRun {
   criteriaVersion: number;
   /** Only this site's participants (a site's daily re-screen); null: every site of the trial. */
   siteId: string | null;
+  /** The site's daily re-screen the run belongs to; null for a criteria change or a site joining. */
+  dailyRescreenId: string | null;
   /** The last participant id screened; null before the first batch committed. */
   cursor: string | null;
 }
@@ -50,10 +52,11 @@ export class ScreeningRunRepository {
         trial_id: string;
         criteria_version: number;
         site_id: string | null;
+        daily_rescreen_id: string | null;
         cursor: string | null;
       }[]
     >(
-      `SELECT id, trial_id, criteria_version, site_id, cursor FROM screening_run
+      `SELECT id, trial_id, criteria_version, site_id, daily_rescreen_id, cursor FROM screening_run
         WHERE id = ANY($1::uuid[]) AND finished_at IS NULL ORDER BY id`,
       [runIds],
     );
@@ -62,6 +65,7 @@ export class ScreeningRunRepository {
       trialId: run.trial_id,
       criteriaVersion: run.criteria_version,
       siteId: run.site_id,
+      dailyRescreenId: run.daily_rescreen_id,
       cursor: run.cursor,
     }));
   }

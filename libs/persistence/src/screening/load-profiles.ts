@@ -5,8 +5,10 @@ import {
   ConsentScope,
   FlagKind,
   ParticipantProfile,
+  NEVER_CHANGES_WITH_TIME,
   ParticipantStatus,
   scopesHeld,
+  StoredTimeChangeDay,
   StoredVerdict,
 } from '@registry/domain';
 import type { EntityManager } from 'typeorm';
@@ -84,13 +86,18 @@ export interface ProfileRequest {
  * What the last screening stored for one participant and trial, as the JSON array it is read as (the trial's
  * 1-based position in the trials asked for first): a re-screen reads ten million of them, and making an
  * object of each was about 5 % of what it allocated. The explanation itself is not read: only, on rows
- * stored before explanations were kept, a fifth element `true` saying it is missing.
+ * stored before explanations were kept, a sixth element `true` saying it is missing.
+ *
+ * The time-change day is read only when it is not later than the latest day the batch is judged on (a
+ * cohort batch), or always (participants read by id, whose data may have changed): a re-screen in which
+ * nothing changed has no use for a day still to come, and most stored days are.
  */
 type StoredDetermination = readonly [
   position: number,
   criteriaVersion: number,
   result: string,
   oneTestAway: string | null,
+  changesWithTimeOn?: StoredTimeChangeDay,
   withoutExplanation?: true,
 ];
 
@@ -118,7 +125,9 @@ class LoadedSubject implements ScreeningSubject {
     const stored = this.determinations[trialIndex];
     if (!stored) return false;
     [, into.criteriaVersion, into.result, into.oneTestAway] = stored;
-    into.explained = stored[4] !== true;
+    // Not read: later than any day the batch is judged on, which is all the policy needs to know then.
+    into.changesWithTimeOn = stored[4] ?? NEVER_CHANGES_WITH_TIME;
+    into.explained = stored[5] !== true;
     return true;
   }
 
@@ -160,7 +169,7 @@ export async function loadProfiles(
 ): Promise<Map<string, LoadedProfile>> {
   if (participantIds.length === 0) return new Map();
   const wanted = wantedTypes(options);
-  const loaded = await queryParticipants(manager, { ids: participantIds }, () => asOf, null, options);
+  const loaded = await queryParticipants(manager, { ids: participantIds }, () => asOf, null, null, options);
   return new Map(
     loaded.map(({ entry, history }) => [
       entry.id,
@@ -187,6 +196,7 @@ export async function loadScreeningInputs(
     { ids: requests.map((r) => r.participantId) },
     (entry) => asOfById.get(entry.id)!,
     trialIds,
+    NEVER_CHANGES_WITH_TIME,
     options,
   );
   const wanted = wantedTypes(options);
@@ -202,6 +212,17 @@ export interface CohortSlice {
   siteIds: readonly string[];
   after: string | null;
   limit: number;
+  /**
+   * Only participants with a determination for one of these trials whose time-change day is on or before
+   * `onOrBefore` (a site's daily re-screen: those whom time may have changed); absent: everyone.
+   */
+  due?: DueFilter;
+}
+
+/** See `CohortSlice.due`. */
+export interface DueFilter {
+  trialIds: readonly string[];
+  onOrBefore: CalendarDate;
 }
 
 /**
@@ -217,11 +238,15 @@ export async function loadCohortScreeningInputs(
   options: LoadOptions = {},
 ): Promise<ScreeningInput[]> {
   const wanted = wantedTypes(options);
+  const latestDay = slice.siteIds
+    .map(asOfAtSite)
+    .reduce<CalendarDate | null>((latest, day) => (latest === null || day > latest ? day : latest), null);
   const loaded = await queryParticipants(
     manager,
     slice,
     (entry) => asOfAtSite(entry.site),
     trialIds,
+    latestDay ?? NEVER_CHANGES_WITH_TIME,
     options,
   );
   return loaded.map((participant) => screeningInput(participant, wanted));
@@ -236,16 +261,31 @@ export function chooseCohortParticipants(
   slice: CohortSlice,
 ): Promise<{ participantId: string; siteId: string }[]> {
   return manager.query(
-    `SELECT p.id AS "participantId", p.site_id AS "siteId" FROM (${cohortSliceQuery(1)}) p ORDER BY p.id`,
-    [slice.siteIds, slice.after, slice.limit],
+    `SELECT p.id AS "participantId", p.site_id AS "siteId" FROM (${cohortSliceQuery(1, slice)}) p ORDER BY p.id`,
+    cohortSliceParameters(slice),
   );
 }
 
-/** The participant rows of a cohort slice, its parameters numbered from `first`. */
-function cohortSliceQuery(first: number): string {
-  const [sites, after, limit] = [first, first + 1, first + 2].map((n) => `$${n}`);
+/**
+ * The participant rows of a cohort slice, its parameters (`cohortSliceParameters`) numbered from `first`.
+ * The due filter is a semi-join of its own, not an `OR` beside a null parameter, so that the planner starts
+ * from the determinations due (the `changes_with_time_on` index) instead of walking every participant of
+ * the site to probe each one.
+ */
+function cohortSliceQuery(first: number, slice: CohortSlice): string {
+  const [sites, after, limit, dueTrials, dueDay] = [0, 1, 2, 3, 4].map((n) => `$${first + n}`);
+  const due = slice.due
+    ? `AND id IN (SELECT d.participant_id FROM eligibility_determination d
+                   WHERE d.changes_with_time_on <= ${dueDay}::date AND d.trial_id = ANY(${dueTrials}::uuid[]))`
+    : '';
   return `SELECT * FROM participant WHERE site_id = ANY(${sites}::uuid[]) AND (${after}::text IS NULL OR id > ${after})
-            ORDER BY id LIMIT ${limit}`;
+            ${due} ORDER BY id LIMIT ${limit}`;
+}
+
+function cohortSliceParameters(slice: CohortSlice): unknown[] {
+  const parameters: unknown[] = [slice.siteIds, slice.after, slice.limit];
+  if (slice.due) parameters.push(slice.due.trialIds, slice.due.onOrBefore);
+  return parameters;
 }
 
 function screeningInput(
@@ -309,20 +349,24 @@ async function queryParticipants(
   chosen: { ids: readonly string[] } | CohortSlice,
   asOfOf: (entry: ParticipantRow) => CalendarDate,
   trialIds: readonly string[] | null,
+  daysReadUpTo: StoredTimeChangeDay | null,
   options: LoadOptions,
 ): Promise<QueriedParticipant[]> {
-  // With trials, $1 is their ids and the choice of participants takes the parameters after it.
-  const at = (n: number) => `$${n + (trialIds ? 1 : 0)}`;
+  // With trials, $1 is their ids, $2 the latest time-change day read (see StoredDetermination), and the
+  // choice of participants takes the parameters after them.
+  const first = trialIds ? 3 : 1;
   const [choice, choiceParameters] =
     'ids' in chosen
-      ? [`SELECT * FROM participant WHERE id = ANY(${at(1)}::text[])`, [chosen.ids]]
-      : [cohortSliceQuery(trialIds ? 2 : 1), [chosen.siteIds, chosen.after, chosen.limit]];
+      ? [`SELECT * FROM participant WHERE id = ANY($${first}::text[])`, [chosen.ids]]
+      : [cohortSliceQuery(first, chosen), cohortSliceParameters(chosen)];
   // Filtered in the aggregate, not in the WHERE clause: a `trial_id = ANY(...)` condition there can lead the
   // planner to the trial index, scanning every determination of those trials, ten times slower a batch
   // (docs/PERFORMANCE.md). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
   const storedForTrials = trialIds
     ? `'stored', (SELECT json_agg(CASE WHEN d.leaf_judgements IS NULL
-                         THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, true)
+                         THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, d.changes_with_time_on, true)
+                         WHEN d.changes_with_time_on <= $2::date
+                         THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, d.changes_with_time_on)
                          ELSE json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away) END)
                    FILTER (WHERE d.trial_id = ANY($1::uuid[]))
               FROM eligibility_determination d WHERE d.participant_id = p.id),
@@ -337,7 +381,7 @@ async function queryParticipants(
               'latest', f.latest_assessments, 'latestOn', f.latest_performed_on, 'consents', f.consents,
               ${storedForTrials}) ORDER BY p.id)::text AS participants
        FROM (${choice}) p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id`,
-    trialIds ? [trialIds, ...choiceParameters] : choiceParameters,
+    trialIds ? [trialIds, daysReadUpTo, ...choiceParameters] : choiceParameters,
   );
   const entries = decodeParticipantRows(participants);
   const found = entries.map((entry) => ({ entry, asOf: asOfOf(entry) }));

@@ -18,6 +18,10 @@ export interface DailyRescreenScope {
  * and the event that starts them, in the caller's transaction, so a run never exists without the job that
  * walks it. A trial's run covers every site taking part in it, one job per run; a site's daily re-screen
  * covers that site only, and its runs are walked together by one job. Returns the run ids.
+ *
+ * A daily re-screen walks only the site's participants with a determination for one of its trials whose
+ * time-change day has come on the re-screen's day (see `CohortSlice.due`): each of its runs counts those as
+ * its total, through the `changes_with_time_on` index.
  */
 export async function startScreeningRuns(
   manager: EntityManager,
@@ -29,10 +33,17 @@ export async function startScreeningRuns(
   const runs = await manager.query<{ id: string }[]>(
     `INSERT INTO screening_run (trial_id, criteria_version, cause, total, site_id, daily_rescreen_id)
      SELECT t.id, t.version, $3,
-            (SELECT count(*) FROM participant p
-              WHERE CASE WHEN $4::uuid IS NULL
-                         THEN p.site_id IN (SELECT ts.site_id FROM trial_site ts WHERE ts.trial_id = t.id)
-                         ELSE p.site_id = $4::uuid END),
+            CASE WHEN $5::uuid IS NULL
+                 THEN (SELECT count(*) FROM participant p
+                        WHERE CASE WHEN $4::uuid IS NULL
+                                   THEN p.site_id IN (SELECT ts.site_id FROM trial_site ts WHERE ts.trial_id = t.id)
+                                   ELSE p.site_id = $4::uuid END)
+                 ELSE (SELECT count(*) FROM participant p
+                        WHERE p.site_id = $4::uuid
+                          AND p.id IN (SELECT d.participant_id FROM eligibility_determination d
+                                        WHERE d.trial_id = ANY($1::uuid[])
+                                          AND d.changes_with_time_on <= (SELECT r.for_date FROM daily_rescreen r WHERE r.id = $5::uuid)))
+            END,
             $4::uuid, $5::uuid
        FROM unnest($1::uuid[], $2::int[]) AS t(id, version)
      RETURNING id`,
