@@ -131,6 +131,33 @@ describe('screening policy: when a flag closes, and why', () => {
     );
   });
 
+  it('an eligible flag closes as "no longer eligible" naming what is missing when the result becomes undetermined, and a one-test-away flag is raised', () => {
+    // The same person, judged when their only amyloid evidence is gone: A4 lacks the PET again.
+    expect(screen(lackingPet, { stored: storedAsNow(eligible), open: ['eligible'] })).toEqual({
+      determination: 'result',
+      closeFlagsBut: { keep: 'one_test_away' },
+      raiseFlag: 'one_test_away',
+    });
+    const { verdict, determination } = judged(lackingPet);
+    const reason = flagCloseReason('approachable', lackingPet.status, verdict, () => determination, [
+      'eligible',
+    ]);
+    expect(reason).toMatch(/^no longer eligible: needs amyloid PET/);
+  });
+
+  it('a one-test-away flag closes as "no longer one test away" naming both missing tests when a second goes missing', () => {
+    const withoutMmse = { ...lackingPet, observations: { ...lackingPet.observations } };
+    delete (withoutMmse.observations as Record<string, unknown>)['mmse.total'];
+    const { verdict, determination } = judged(withoutMmse);
+    expect(verdict).toEqual({ result: 'undetermined', oneTestAway: null });
+    const reason = flagCloseReason('approachable', withoutMmse.status, verdict, () => determination, [
+      'one_test_away',
+    ]);
+    expect(reason).toMatch(/^no longer one test away: /);
+    expect(reason).toContain('needs amyloid PET');
+    expect(reason).toContain('MMSE');
+  });
+
   it('a one-test-away flag closes as "now eligible" when the test comes back in range, and an eligible flag is raised', () => {
     expect(screen(eligible, { stored: storedAsNow(lackingPet), open: ['one_test_away'] })).toEqual({
       determination: 'result',

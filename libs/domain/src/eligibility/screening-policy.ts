@@ -160,20 +160,32 @@ export const TRIAL_CLOSED_REASON = 'trial closed';
 
 /**
  * Why open flags are closed, in words for the coordinator: the participant may no longer be approached
- * (no recontact consent, or their status), is no longer eligible (naming the criteria that decided it), has
- * become eligible (a one-test-away flag gives way), or is no longer one test away. `explain` is called only
- * for the "no longer eligible" reason.
+ * (no recontact consent, or their status), is no longer eligible (naming the criteria that failed, or what
+ * is now missing, such as a result that left its window), has become eligible (a one-test-away flag gives
+ * way), or is no longer one test away (naming what is missing). `closing` is the kinds of the flags closed:
+ * an eligible flag that closes because the result became undetermined says "no longer eligible". `explain`
+ * is called only for the reasons that name criteria.
  */
 export function flagCloseReason(
   approach: Approachability,
   status: ParticipantStatus,
   verdict: Verdict,
   explain: () => Determination,
+  closing: readonly FlagKind[] = [],
 ): string {
   if (approach === 'no_recontact_consent') return 'no consent to be recontacted for trials';
   if (approach === 'status_never_flagged') return `participant status is ${status}`;
   if (verdict.result === 'ineligible') return `no longer eligible: ${failingCriteria(explain()).join('; ')}`;
-  return verdict.result === 'eligible' ? 'now eligible' : 'no longer one test away';
+  if (verdict.result === 'eligible') return 'now eligible';
+  const missing = missingCriteria(explain()).join('; ');
+  return closing.includes('eligible')
+    ? `no longer eligible: ${missing}`
+    : `no longer one test away: ${missing}`;
+}
+
+/** What an undetermined result lacks: the deciding unknown leaves, each saying what would decide it. */
+function missingCriteria(determination: Determination): string[] {
+  return determination.summary.filter((leaf) => leaf.result === 'unknown').map((leaf) => leaf.reason);
 }
 
 /** The deciding criteria of an ineligible result (a leaf under `not` decided it by passing). */
@@ -400,7 +412,13 @@ function word(
       participantId,
       trialId: trial.id,
       keep: decision.closeFlagsBut.keep,
-      reason: flagCloseReason(approach, status, verdict, () => participant.explain(index)),
+      reason: flagCloseReason(
+        approach,
+        status,
+        verdict,
+        () => participant.explain(index),
+        participant.openFlags(index).filter((kind) => kind !== decision.closeFlagsBut!.keep),
+      ),
     });
   if (decision.raiseFlag)
     writes.flagsToRaise.push({
