@@ -1,6 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { argument, describeMachine, openBenchCohort } from './support/bench-cohort';
-import { CohortRunTiming, startBenchWorker, timeCohortRun } from './support/bench-worker';
+import { FixedClock } from '@registry/platform';
+import {
+  CohortRunTiming,
+  DailyRescreenTiming,
+  startBenchWorker,
+  timeCohortRun,
+  timeDailyRescreen,
+} from './support/bench-worker';
 import { runFloor } from './support/sql-floor';
 
 /**
@@ -9,8 +16,12 @@ import { runFloor } from './support/sql-floor';
  *
  *   npm run bench:rescreen -- --participants 100000
  *
- * Three figures: a first screen (every determination and flag written), a re-screen with nothing changed
- * (the daily case: read everything, write nothing), and the hand-written SQL floor over the same data.
+ * Figures: a first screen (every determination and flag written), a full re-screen with nothing changed
+ * (every participant read and judged, nothing written: what a criteria change of every trial costs), the
+ * hand-written SQL floor over the same data, and then each site's daily re-screen, which judges only the
+ * participants whose time-change day has come: today (nothing due after the runs above) and tomorrow (the
+ * birthdays and expiring results of one day). The daily run for tomorrow runs on a worker whose clock is set
+ * to tomorrow, after the floor is compared, since it judges some participants on a day that has not come.
  *
  * `--rescreen-only` skips the first screen and keeps the stored determinations (those of an earlier run):
  * at 1,000,000 participants the first screen takes minutes. `--repeat N` times the re-screen N times.
@@ -33,6 +44,7 @@ async function main(): Promise<void> {
   if (!rescreenOnly) await forgetDeterminations(dataSource, trialIds);
 
   const worker = await startBenchWorker(cohort.config);
+  let workerClosed = false;
   try {
     const report = (label: string, run: CohortRunTiming) =>
       console.log(
@@ -64,7 +76,7 @@ async function main(): Promise<void> {
     let steady: CohortRunTiming | undefined;
     for (let pass = 0; pass < repeat; pass++) {
       const run = await timeCohortRun(dataSource, worker, trialIds);
-      report('re-screen, nothing changed (daily)', run);
+      report('full re-screen, nothing changed', run);
       if (!steady || run.seconds < steady.seconds) steady = run;
     }
 
@@ -85,10 +97,30 @@ async function main(): Promise<void> {
     const agree = engineEligible.every((count, index) => count === floor.eligible[index]);
     console.log(`eligible per trial, engine: ${engineEligible.join(' ')}`);
     console.log(`eligible per trial, floor:  ${floor.eligible.join(' ')}  (${agree ? 'agree' : 'DISAGREE'})`);
-    console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
     if (!agree) process.exitCode = 1;
-  } finally {
+
+    const reportDaily = (label: string, run: DailyRescreenTiming) =>
+      console.log(
+        `${label.padEnd(34)} ${run.seconds.toFixed(2).padStart(7)} s  ` +
+          `${run.walked.toLocaleString('en').padStart(9)} participants walked  ` +
+          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL  ` +
+          `CPU: worker ${run.workerCpuSeconds.toFixed(1)} s, postgres ${run.postgresCpuSeconds.toFixed(1)} s`,
+      );
+    // Each site's day at this instant, then 24 hours later on a worker whose clock stands there.
+    const now = new Date();
+    reportDaily('daily re-screen, today', await timeDailyRescreen(dataSource, trialIds, now));
     await worker.close();
+    workerClosed = true;
+    const tomorrow = new Date(now.getTime() + 86_400_000);
+    const tomorrowWorker = await startBenchWorker(cohort.config, new FixedClock(tomorrow));
+    try {
+      reportDaily('daily re-screen, tomorrow', await timeDailyRescreen(dataSource, trialIds, tomorrow));
+    } finally {
+      await tomorrowWorker.close();
+    }
+    console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  } finally {
+    if (!workerClosed) await worker.close();
     await dataSource.destroy();
   }
 }

@@ -2,7 +2,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Environment, loadConfig } from '@registry/config';
 import { JOB_OPTIONS, JobName, QueueName, runScreeningJobId } from '@registry/jobs';
-import { JsonLogger, redisOptionsFromUrl } from '@registry/platform';
+import { dateInTimeZone } from '@registry/domain';
+import { startScreeningRuns } from '@registry/persistence';
+import { Clock, JsonLogger, redisOptionsFromUrl } from '@registry/platform';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +20,8 @@ export interface BenchWorker {
   close(): Promise<void>;
 }
 
-export async function startBenchWorker(config: Environment): Promise<BenchWorker> {
+/** `clock`: the worker's "now" (default: the system clock); a later day makes what is due then due. */
+export async function startBenchWorker(config: Environment, clock?: Clock): Promise<BenchWorker> {
   const workerConfig = loadConfig({
     ...process.env,
     DATABASE_URL: config.DATABASE_URL,
@@ -26,7 +29,7 @@ export async function startBenchWorker(config: Environment): Promise<BenchWorker
     WORKER_HEALTH_PORT: '0',
     OUTBOX_POLL_INTERVAL_MS: '100',
   });
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(workerConfig), {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(workerConfig, { clock }), {
     logger: new JsonLogger('bench-worker', 'warn'),
   });
   await app.init();
@@ -110,6 +113,99 @@ export async function timeCohortRun(
   return {
     seconds,
     evaluations: runs.reduce((sum, run) => sum + run.total, 0),
+    walBytes: Number(bytes),
+    workerCpuSeconds: (workerCpu.user + workerCpu.system) / 1e6,
+    postgresCpuSeconds: postgresCpuSeconds(cpuBefore, cpuAfter),
+  };
+}
+
+export interface DailyRescreenTiming extends CohortRunTiming {
+  /** Participants the daily runs walked (those whose time-change day had come), summed over sites. */
+  walked: number;
+}
+
+/**
+ * Starts every site's daily re-screen for its calendar day at `at` as the worker's tick does (a
+ * daily_rescreen row per site, its runs and their outbox event in one transaction, through the one place
+ * runs are created) and waits for its runs to finish; the worker's clock must stand at `at`, as it judges
+ * each site's participants on that clock's day. Returns the wall time from the commit to the last run's end.
+ */
+export async function timeDailyRescreen(
+  dataSource: DataSource,
+  trialIds: string[],
+  at: Date,
+): Promise<DailyRescreenTiming> {
+  const [{ lsn: walBefore }] = await dataSource.query<{ lsn: string }[]>(
+    `SELECT pg_current_wal_lsn()::text AS lsn`,
+  );
+  const cpuBefore = sampleCpu({});
+  const workerCpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const runIds = await dataSource.transaction(async (manager) => {
+    const sites = await manager.query<{ site_id: string; time_zone: string }[]>(
+      `SELECT DISTINCT ts.site_id, s.time_zone FROM trial_site ts JOIN site s ON s.id = ts.site_id
+        WHERE ts.trial_id = ANY($1::uuid[]) ORDER BY ts.site_id`,
+      [trialIds],
+    );
+    const trials = await manager.query<{ id: string; criteria_version: number }[]>(
+      `SELECT id, criteria_version FROM trial WHERE id = ANY($1::uuid[])`,
+      [trialIds],
+    );
+    const ids: string[] = [];
+    for (const { site_id: siteId, time_zone: timeZone } of sites) {
+      const forDay = dateInTimeZone(at, timeZone);
+      // The worker's own tick may have started this site's day already (one run per trial and day): the
+      // benchmark's database is its own, so that day's re-screen is replaced by the one measured here.
+      await manager.query(
+        `DELETE FROM screening_run WHERE daily_rescreen_id IN
+           (SELECT id FROM daily_rescreen WHERE site_id = $1 AND for_date = $2)`,
+        [siteId, forDay],
+      );
+      await manager.query(`DELETE FROM daily_rescreen WHERE site_id = $1 AND for_date = $2`, [
+        siteId,
+        forDay,
+      ]);
+      const [row] = await manager.query<{ id: string }[]>(
+        `INSERT INTO daily_rescreen (site_id, for_date) VALUES ($1, $2) RETURNING id`,
+        [siteId, forDay],
+      );
+      ids.push(
+        ...(await startScreeningRuns(
+          manager,
+          trials.map((t) => ({ id: t.id, criteriaVersion: t.criteria_version })),
+          'benchmark_daily',
+          { dailyRescreenId: row.id, siteId },
+        )),
+      );
+    }
+    return ids;
+  });
+  for (;;) {
+    const [{ open }] = await dataSource.query<{ open: number }[]>(
+      `SELECT count(*)::int AS open FROM screening_run WHERE id = ANY($1::uuid[]) AND finished_at IS NULL`,
+      [runIds],
+    );
+    if (open === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const workerCpu = process.cpuUsage(workerCpuBefore);
+  const cpuAfter = sampleCpu({});
+  const [{ bytes }] = await dataSource.query<{ bytes: string }[]>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes`,
+    [walBefore],
+  );
+  // A site's runs each count the site's due participants for their trial; a participant is walked once per site.
+  const [{ walked, evaluations }] = await dataSource.query<{ walked: number; evaluations: number }[]>(
+    `SELECT coalesce(sum(per_site.most), 0)::int AS walked, coalesce(sum(per_site.total), 0)::int AS evaluations
+       FROM (SELECT max(total) AS most, sum(total) AS total FROM screening_run WHERE id = ANY($1::uuid[])
+              GROUP BY daily_rescreen_id) per_site`,
+    [runIds],
+  );
+  return {
+    seconds,
+    walked,
+    evaluations,
     walBytes: Number(bytes),
     workerCpuSeconds: (workerCpu.user + workerCpu.system) / 1e6,
     postgresCpuSeconds: postgresCpuSeconds(cpuBefore, cpuAfter),
