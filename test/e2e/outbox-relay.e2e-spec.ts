@@ -134,8 +134,10 @@ describe('outbox relay: committed changes reach their job in one hop, exactly on
     const earlier = await outboxRows(api, `id = ANY('{${before.join(',')}}'::bigint[])`);
     expect(earlier.map((row) => [row.attempts, row.last_error])).toEqual(before.map(() => [0, null]));
 
-    await redis.start();
+    // Taken before Redis returns: the relay may add the job before start() has resolved, and no job can be
+    // added while Redis is down, so every job of the catch-up is stamped after this.
     const restartedAt = Date.now();
+    await redis.start();
     await waitFor(allRelayed, 'the relay to catch up');
     await waitFor(
       async () => (await screenJobsOfParticipant()).some((job) => job.timestamp >= restartedAt),
