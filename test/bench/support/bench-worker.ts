@@ -83,17 +83,32 @@ export async function timeCohortRun(
     [trialIds],
   );
   const runIds = runs.map((run) => run.id).sort();
+  const timing = await timeRunsStarted(dataSource, async () => {
+    await worker.screeningQueue.add(
+      JobName.RunScreening,
+      { runIds },
+      { ...JOB_OPTIONS[JobName.RunScreening], jobId: runScreeningJobId(runIds) },
+    );
+    return runIds;
+  });
+  return { ...timing, evaluations: runs.reduce((sum, run) => sum + run.total, 0) };
+}
+
+type RunsTiming = Omit<CohortRunTiming, 'evaluations'> & { runIds: string[] };
+
+/**
+ * Times from `start` (which starts screening runs and returns their ids) until every run has finished: wall
+ * time, the WAL the whole server wrote meanwhile (row locks, determinations, history and flags all write it)
+ * and the CPU of this process (the worker) and of PostgreSQL.
+ */
+async function timeRunsStarted(dataSource: DataSource, start: () => Promise<string[]>): Promise<RunsTiming> {
   const [{ lsn: walBefore }] = await dataSource.query<{ lsn: string }[]>(
     `SELECT pg_current_wal_lsn()::text AS lsn`,
   );
   const cpuBefore = sampleCpu({});
   const workerCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  await worker.screeningQueue.add(
-    JobName.RunScreening,
-    { runIds },
-    { ...JOB_OPTIONS[JobName.RunScreening], jobId: runScreeningJobId(runIds) },
-  );
+  const runIds = await start();
   for (;;) {
     const [{ open }] = await dataSource.query<{ open: number }[]>(
       `SELECT count(*)::int AS open FROM screening_run WHERE id = ANY($1::uuid[]) AND finished_at IS NULL`,
@@ -105,14 +120,13 @@ export async function timeCohortRun(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const workerCpu = process.cpuUsage(workerCpuBefore);
   const cpuAfter = sampleCpu({});
-  // WAL written meanwhile (by the whole server): row locks, determinations, history and flags all write it.
   const [{ bytes }] = await dataSource.query<{ bytes: string }[]>(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes`,
     [walBefore],
   );
   return {
+    runIds,
     seconds,
-    evaluations: runs.reduce((sum, run) => sum + run.total, 0),
     walBytes: Number(bytes),
     workerCpuSeconds: (workerCpu.user + workerCpu.system) / 1e6,
     postgresCpuSeconds: postgresCpuSeconds(cpuBefore, cpuAfter),
@@ -135,65 +149,46 @@ export async function timeDailyRescreen(
   trialIds: string[],
   at: Date,
 ): Promise<DailyRescreenTiming> {
-  const [{ lsn: walBefore }] = await dataSource.query<{ lsn: string }[]>(
-    `SELECT pg_current_wal_lsn()::text AS lsn`,
-  );
-  const cpuBefore = sampleCpu({});
-  const workerCpuBefore = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  const runIds = await dataSource.transaction(async (manager) => {
-    const sites = await manager.query<{ site_id: string; time_zone: string }[]>(
-      `SELECT DISTINCT ts.site_id, s.time_zone FROM trial_site ts JOIN site s ON s.id = ts.site_id
+  const { runIds, ...timing } = await timeRunsStarted(dataSource, () =>
+    dataSource.transaction(async (manager) => {
+      const sites = await manager.query<{ site_id: string; time_zone: string }[]>(
+        `SELECT DISTINCT ts.site_id, s.time_zone FROM trial_site ts JOIN site s ON s.id = ts.site_id
         WHERE ts.trial_id = ANY($1::uuid[]) ORDER BY ts.site_id`,
-      [trialIds],
-    );
-    const trials = await manager.query<{ id: string; criteria_version: number }[]>(
-      `SELECT id, criteria_version FROM trial WHERE id = ANY($1::uuid[])`,
-      [trialIds],
-    );
-    const ids: string[] = [];
-    for (const { site_id: siteId, time_zone: timeZone } of sites) {
-      const forDay = dateInTimeZone(at, timeZone);
-      // The worker's own tick may have started this site's day already (one run per trial and day): the
-      // benchmark's database is its own, so that day's re-screen is replaced by the one measured here.
-      await manager.query(
-        `DELETE FROM screening_run WHERE daily_rescreen_id IN
+        [trialIds],
+      );
+      const trials = await manager.query<{ id: string; criteria_version: number }[]>(
+        `SELECT id, criteria_version FROM trial WHERE id = ANY($1::uuid[])`,
+        [trialIds],
+      );
+      const ids: string[] = [];
+      for (const { site_id: siteId, time_zone: timeZone } of sites) {
+        const forDay = dateInTimeZone(at, timeZone);
+        // The worker's own tick may have started this site's day already (one run per trial and day): the
+        // benchmark's database is its own, so that day's re-screen is replaced by the one measured here.
+        await manager.query(
+          `DELETE FROM screening_run WHERE daily_rescreen_id IN
            (SELECT id FROM daily_rescreen WHERE site_id = $1 AND for_date = $2)`,
-        [siteId, forDay],
-      );
-      await manager.query(`DELETE FROM daily_rescreen WHERE site_id = $1 AND for_date = $2`, [
-        siteId,
-        forDay,
-      ]);
-      const [row] = await manager.query<{ id: string }[]>(
-        `INSERT INTO daily_rescreen (site_id, for_date) VALUES ($1, $2) RETURNING id`,
-        [siteId, forDay],
-      );
-      ids.push(
-        ...(await startScreeningRuns(
-          manager,
-          trials.map((t) => ({ id: t.id, criteriaVersion: t.criteria_version })),
-          'benchmark_daily',
-          { dailyRescreenId: row.id, siteId },
-        )),
-      );
-    }
-    return ids;
-  });
-  for (;;) {
-    const [{ open }] = await dataSource.query<{ open: number }[]>(
-      `SELECT count(*)::int AS open FROM screening_run WHERE id = ANY($1::uuid[]) AND finished_at IS NULL`,
-      [runIds],
-    );
-    if (open === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const workerCpu = process.cpuUsage(workerCpuBefore);
-  const cpuAfter = sampleCpu({});
-  const [{ bytes }] = await dataSource.query<{ bytes: string }[]>(
-    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes`,
-    [walBefore],
+          [siteId, forDay],
+        );
+        await manager.query(`DELETE FROM daily_rescreen WHERE site_id = $1 AND for_date = $2`, [
+          siteId,
+          forDay,
+        ]);
+        const [row] = await manager.query<{ id: string }[]>(
+          `INSERT INTO daily_rescreen (site_id, for_date) VALUES ($1, $2) RETURNING id`,
+          [siteId, forDay],
+        );
+        ids.push(
+          ...(await startScreeningRuns(
+            manager,
+            trials.map((t) => ({ id: t.id, criteriaVersion: t.criteria_version })),
+            'benchmark_daily',
+            { dailyRescreenId: row.id, siteId },
+          )),
+        );
+      }
+      return ids;
+    }),
   );
   // A site's runs each count the site's due participants for their trial; a participant is walked once per site.
   const [{ walked, evaluations }] = await dataSource.query<{ walked: number; evaluations: number }[]>(
@@ -202,12 +197,5 @@ export async function timeDailyRescreen(
               GROUP BY daily_rescreen_id) per_site`,
     [runIds],
   );
-  return {
-    seconds,
-    walked,
-    evaluations,
-    walBytes: Number(bytes),
-    workerCpuSeconds: (workerCpu.user + workerCpu.system) / 1e6,
-    postgresCpuSeconds: postgresCpuSeconds(cpuBefore, cpuAfter),
-  };
+  return { ...timing, walked, evaluations };
 }
