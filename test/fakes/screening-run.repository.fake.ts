@@ -44,8 +44,11 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
 
   /** A started run as the API reads it back, with its progress as the test set it. */
   findOfTrial(_tx: Tx, trialId: string, runId: string): Promise<ScreeningRunEntity | null> {
-    const run = this.started.find((started) => started.runId === runId && started.trial.id === trialId);
-    const progress = this.progress.get(runId) ?? { done: 0, total: 0, finishedAt: null };
+    // PostgreSQL compares uuids whatever the case of their letters.
+    const run = this.started.find(
+      (started) => started.runId.toLowerCase() === runId.toLowerCase() && started.trial.id === trialId,
+    );
+    const progress = (run && this.progress.get(run.runId)) ?? { done: 0, total: 0, finishedAt: null };
     return Promise.resolve(
       run
         ? {

@@ -311,6 +311,24 @@ describe('TrialsService', () => {
       await expect(setup.service.run(sponsorOf(LILLY), trialId, runId)).resolves.toEqual(first);
     });
 
+    it('gives no fresh noise to average: the same cohort size reads the same in every run, at every step, however the run id is spelt', async () => {
+      const setup = setUp();
+      const { trialId, runId } = await runOf(setup, 0, 1240);
+      const seen = new Set<unknown>();
+      for (const done of [0, 100, 700, 1239]) {
+        setup.runs.progress.set(runId, { done, total: 1240, finishedAt: null });
+        seen.add((await setup.service.run(sponsorOf(LILLY), trialId, runId)).total);
+        seen.add((await setup.service.run(sponsorOf(LILLY), trialId, runId.toUpperCase())).total);
+      }
+      // A criteria change starts another run over the same cohort.
+      const { runId: next } = await setup.service.updateCriteria(sponsorOf(LILLY), trialId, AHEAD);
+      setup.runs.progress.set(next!, { done: 1240, total: 1240, finishedAt: new Date(NOW) });
+      const finished = await setup.service.run(sponsorOf(LILLY), trialId, next!);
+      seen.add(finished.total);
+      expect(seen.size).toBe(1);
+      expect(finished.done).toBe(finished.total); // a finished run's done is its total, not a second draw
+    });
+
     it('publishes each count on its own: a small done beside a large total is "<11", not recomputable', async () => {
       const setup = setUp();
       const { trialId, runId } = await runOf(setup, 4, 500);

@@ -185,22 +185,31 @@ export class TrialsService {
 
   /**
    * A run's progress. Its counts are counts of the trial's cohort, so a sponsor receives them through
-   * disclosure control; admins keep the exact numbers. `done <= total` is no sum, so each is published as a
-   * count of its own, with noise drawn afresh only when the run moves.
+   * disclosure control; admins keep the exact numbers. Each count's noise is fixed by what it counts and its
+   * own value, from the stored ids (never the URL's spelling of them): the cohort size of the trial draws the
+   * same noise in every run and at every step of a run while it is unchanged, so neither asking again, nor
+   * new runs, nor a run's progress give fresh draws to average; a finished run's `done` is its `total`.
    */
   async run(actor: Actor, trialId: string, runId: string): Promise<ScreeningRunProgress> {
     await this.get(actor, trialId);
     const run = await this.transactions.read((tx) => this.screeningRuns.findOfTrial(tx, trialId, runId));
     if (!run) throw notFound('Screening run');
     if (actor.role !== Role.Sponsor) return run;
-    const published = this.disclosure.publish(
-      { counts: { done: run.done, total: run.total }, relations: [] },
+    const total = this.disclosure.publish(
+      { counts: { total: run.total }, relations: [] },
       {
-        query: { question: 'screening-run.progress', trialId, runId },
-        dataVersion: { done: run.done, total: run.total, finished: run.finishedAt !== null },
+        query: { question: 'trial.cohort-size', trialId: run.trialId, siteId: run.siteId },
+        dataVersion: { total: run.total },
       },
-    );
-    return { ...run, done: published.done, total: published.total };
+    ).total;
+    const done =
+      run.done === run.total
+        ? total
+        : this.disclosure.publish(
+            { counts: { done: run.done }, relations: [] },
+            { query: { question: 'screening-run.done', runId: run.id }, dataVersion: { done: run.done } },
+          ).done;
+    return { ...run, done, total };
   }
 
   /** Proposals to the caller's sites (admins: every site), newest first. */

@@ -25,6 +25,14 @@ describe('the first day a determination could change with time alone', () => {
     expect(nextChangeWithTime({ type: 'age', min: 65, max: 85 }, profile, AS_OF)).toBeNull();
   });
 
+  it('reads a fractional age bound of an older criteria document as the evaluator does: 60 for "59.5 or older", 75 for "74.5 or younger"', () => {
+    // 59 and 74 on AS_OF (2026-06-01); 60 and 75 on 10 September.
+    const turning60 = baseProfile({ birthDate: '1966-09-10' });
+    expect(nextChangeWithTime({ type: 'age', min: 59.5 }, turning60, AS_OF)).toBe('2026-09-10');
+    const turning75 = baseProfile({ birthDate: '1951-09-10' });
+    expect(nextChangeWithTime({ type: 'age', max: 74.5 }, turning75, AS_OF)).toBe('2026-09-10');
+  });
+
   it('is 1 March for someone born on 29 February who turns 65 in a year without one', () => {
     expect(dayTurning('1964-02-29', 65)).toBe('2029-03-01');
     expect(dayTurning('1964-02-29', 64)).toBe('2028-02-29');

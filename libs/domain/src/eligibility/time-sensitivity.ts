@@ -54,8 +54,10 @@ function boundaryDays(node: Leaf, profile: ParticipantProfile, asOf: CalendarDat
   switch (node.type) {
     case 'age': {
       const days: CalendarDate[] = [];
-      if (node.min !== undefined) days.push(dayTurning(profile.birthDate, node.min));
-      if (node.max !== undefined) days.push(dayTurning(profile.birthDate, node.max + 1));
+      // Whole years (the criteria validator refuses fractions; a stored document from before is read as the
+      // evaluator reads it: age >= 59.5 is 60 or older, age <= 74.5 is 74 or younger).
+      if (node.min !== undefined) days.push(dayTurning(profile.birthDate, Math.ceil(node.min)));
+      if (node.max !== undefined) days.push(dayTurning(profile.birthDate, Math.floor(node.max) + 1));
       return days.filter((day) => day > asOf);
     }
     case 'measure': {

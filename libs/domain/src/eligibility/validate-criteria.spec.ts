@@ -27,6 +27,19 @@ describe('validateCriteriaDocument', () => {
     ]);
   });
 
+  it('takes ages, years of education and e4 alleles in whole numbers only', () => {
+    expect(
+      problems({
+        type: 'all',
+        of: [
+          { type: 'age', min: 59.5, max: 85 },
+          { type: 'education_years', max: 12.5 },
+          { type: 'apoe_e4_alleles', min: 1 },
+        ],
+      }),
+    ).toEqual(['$.criteria.of[0].min range', '$.criteria.of[1].max range']);
+  });
+
   it('needs a qualifier for tracer-, platform- or analyte-specific measures', () => {
     expect(problems({ type: 'measure', measure: 'amyloid_pet.suvr', comparator: '>=', value: 1.15 })).toEqual(
       ['$.criteria.qualifier isDefined'],

@@ -175,8 +175,9 @@ function checkMeasure(node: Node, path: string, add: Add): void {
 function checkRange(node: Node, path: string, lowest: number, highest: number, add: Add): void {
   if (node.min === undefined && node.max === undefined) add(path, 'minOrMax', 'give min, max or both');
   for (const key of ['min', 'max'] as const) {
-    if (node[key] !== undefined && !isNumberIn(node[key], lowest, highest)) {
-      add(`${path}.${key}`, 'range', `${key} must be a number from ${lowest} to ${highest}`);
+    // Ages (whole years, as clinicians count them), years of education and e4 alleles are whole numbers.
+    if (node[key] !== undefined && !(Number.isInteger(node[key]) && isNumberIn(node[key], lowest, highest))) {
+      add(`${path}.${key}`, 'range', `${key} must be a whole number from ${lowest} to ${highest}`);
     }
   }
   if (typeof node.min === 'number' && typeof node.max === 'number' && node.min > node.max) {
