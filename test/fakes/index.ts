@@ -24,3 +24,4 @@ export * from './protocol.repository.fake';
 export * from './determination.repository.fake';
 export * from './screening.repository.fake';
 export * from './refusal';
+export * from './two-sites';

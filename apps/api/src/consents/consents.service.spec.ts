@@ -1,22 +1,17 @@
 import { ConsentScope } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
+  BOSTON,
   coordinatorAt,
-  FakeAuditRepository,
   FakeConsentRepository,
-  FakeParticipantRepository,
   FakeScheduleRepository,
-  FakeSiteRepository,
   FakeTransactions,
   refusal,
+  TOKYO,
+  twoSites,
 } from '../../../../test/fakes';
-import { ParticipantAccess } from '../participants/participant-access';
-import { SiteToday } from '../sites/site-today';
 import { ConsentsService } from './consents.service';
 
-const TOKYO = 'site-tokyo';
-const BOSTON = 'site-boston';
 const ALL_SCOPES = [
   ConsentScope.RegistryFollowUp,
   ConsentScope.BiomarkerSampling,
@@ -24,21 +19,16 @@ const ALL_SCOPES = [
 ];
 
 function setUp(now = '2026-12-01T16:00:00Z') {
-  const participants = new FakeParticipantRepository();
-  const sites = new FakeSiteRepository();
-  sites.timeZones.set(TOKYO, 'Asia/Tokyo');
-  sites.timeZones.set(BOSTON, 'America/New_York');
+  const { participants, audit, clock, access, siteToday, participant } = twoSites(now);
   const consents = new FakeConsentRepository();
   const schedule = new FakeScheduleRepository();
-  const audit = new FakeAuditRepository();
-  const clock = new FixedClock(now);
   const service = new ConsentsService(
     new FakeTransactions(),
     consents,
     schedule,
     audit,
-    new ParticipantAccess(participants),
-    new SiteToday(sites, new SiteCalendar(clock)),
+    access,
+    siteToday,
     clock,
   );
   const document = {
@@ -51,7 +41,6 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     createdAt: new Date(0),
   };
   consents.documents.push(document);
-  const participant = participants.add({ siteId: TOKYO });
   return { service, consents, schedule, audit, participants, participant, document };
 }
 

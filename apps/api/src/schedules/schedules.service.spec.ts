@@ -1,26 +1,22 @@
 import { AssessmentType, ScheduledVisitStatus, VisitMode } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { FixedClock, SiteCalendar } from '@registry/platform';
+import { SiteCalendar } from '@registry/platform';
 import {
   admin,
+  BOSTON,
   coordinatorAt,
   FAKE_TX,
-  FakeAuditRepository,
-  FakeParticipantRepository,
   FakeProtocolRepository,
   FakeScheduleRepository,
-  FakeSiteRepository,
   FakeTransactions,
   FakeVisitRepository,
   monitorAt,
   refusal,
+  TOKYO,
+  twoSites,
 } from '../../../../test/fakes';
-import { ParticipantAccess } from '../participants/participant-access';
 import type { CreateProtocolDto } from './schedule.dto';
 import { SchedulesService } from './schedules.service';
-
-const TOKYO = 'site-tokyo';
-const BOSTON = 'site-boston';
 
 const FOLLOW_UP: CreateProtocolDto = {
   code: 'FU',
@@ -49,15 +45,10 @@ const FOLLOW_UP: CreateProtocolDto = {
 
 // 01:00 on 2 December in Tokyo, still 1 December in UTC.
 function setUp(now = '2026-12-01T16:00:00Z') {
-  const participants = new FakeParticipantRepository();
-  const sites = new FakeSiteRepository();
-  sites.timeZones.set(TOKYO, 'Asia/Tokyo');
-  sites.timeZones.set(BOSTON, 'America/New_York');
+  const { participants, sites, audit, clock, access, participant } = twoSites(now);
   const protocols = new FakeProtocolRepository();
   const schedule = new FakeScheduleRepository((id) => protocols.visit(id));
   const visits = new FakeVisitRepository();
-  const audit = new FakeAuditRepository();
-  const clock = new FixedClock(now);
   const service = new SchedulesService(
     new FakeTransactions(),
     protocols,
@@ -66,11 +57,10 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     participants,
     sites,
     audit,
-    new ParticipantAccess(participants),
+    access,
     clock,
     new SiteCalendar(clock),
   );
-  const participant = participants.add({ siteId: TOKYO });
   return { service, protocols, schedule, visits, audit, participants, participant };
 }
 

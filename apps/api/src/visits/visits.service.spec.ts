@@ -1,41 +1,28 @@
 import { AmyloidModality, AmyloidStatus, AssessmentType, ConsentScope } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
-import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
+  BOSTON,
   coordinatorAt,
   FAKE_TX,
-  FakeAuditRepository,
   FakeConsentRepository,
-  FakeParticipantRepository,
   FakeScheduleRepository,
-  FakeSiteRepository,
   FakeTransactions,
   FakeVisitRepository,
   monitorAt,
   refusal,
+  TOKYO,
+  twoSites,
 } from '../../../../test/fakes';
 import { ConsentsService } from '../consents/consents.service';
-import { ParticipantAccess } from '../participants/participant-access';
-import { SiteToday } from '../sites/site-today';
 import type { RecordVisitDto } from './visit.dto';
 import { VisitsService } from './visits.service';
 
-const TOKYO = 'site-tokyo';
-const BOSTON = 'site-boston';
-
 // 01:00 on 2 December in Tokyo, still 1 December in UTC.
 function setUp(now = '2026-12-01T16:00:00Z') {
-  const participants = new FakeParticipantRepository();
-  const sites = new FakeSiteRepository();
-  sites.timeZones.set(TOKYO, 'Asia/Tokyo');
-  sites.timeZones.set(BOSTON, 'America/New_York');
+  const { participants, audit, clock, access, siteToday, participant } = twoSites(now);
   const consents = new FakeConsentRepository();
   const schedule = new FakeScheduleRepository();
   const visits = new FakeVisitRepository();
-  const audit = new FakeAuditRepository();
-  const clock = new FixedClock(now);
-  const access = new ParticipantAccess(participants);
-  const siteToday = new SiteToday(sites, new SiteCalendar(clock));
   const consentsService = new ConsentsService(
     new FakeTransactions(),
     consents,
@@ -55,7 +42,6 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     siteToday,
     consentsService,
   );
-  const participant = participants.add({ siteId: TOKYO });
   const consentTo = (...scopes: ConsentScope[]) =>
     consents.insertConsent(FAKE_TX, {
       participantId: participant.id,
