@@ -27,3 +27,7 @@ export * from './eligibility/latest-results';
 export * from './eligibility/screening-policy';
 export * from './disclosure/disclosure-control';
 export * from './eligibility/time-sensitivity';
+export * from './sponsors/sponsor-counting';
+export * from './sponsors/pool-tally';
+export * from './sponsors/feasibility';
+export * from './sponsors/pool-trend';

@@ -329,7 +329,7 @@ export function explainLeaf(node: Leaf, judged: LeafJudgement): Omit<LeafExplana
   };
 }
 
-function criterionText(node: Leaf): string {
+export function criterionText(node: Leaf): string {
   switch (node.type) {
     case 'age':
       return `age ${rangeText(node.min, node.max)}`;

@@ -1,0 +1,192 @@
+import type { Criterion } from '../eligibility/criteria';
+import { criterionText, evaluateCriteria, isLeaf, ParticipantProfile } from '../eligibility/evaluate';
+import { AdditiveRelation, combineTables, CountTable } from '../disclosure/disclosure-control';
+import type { CalendarDate } from '../schedule/calendar';
+import { PoolTally, POOL_GROUPS } from './pool-tally';
+import { countedForSponsors, sponsorCategoriesOf } from './sponsor-counting';
+
+/** Where the criteria sit in a criteria document, as explanations name paths. */
+const CRITERIA_PATH = '$.criteria';
+
+/** One step of an attrition funnel: a top-level criterion, by its JSON path and in words. */
+export interface FunnelStep {
+  path: string;
+  criterion: string;
+}
+
+/** Why people are not eligible: a deciding leaf that failed (ineligible) or is unknown (undetermined). */
+export interface ReasonKey {
+  kind: 'ineligible' | 'undetermined';
+  path: string;
+  criterion: string;
+  /** The key of its count in `FeasibilityTally.table()`. */
+  key: string;
+}
+
+/**
+ * A feasibility question answered over a cohort: the attrition funnel (how many remain after each top-level
+ * criterion, in the order given), the final pool with its breakdowns, and how often each criterion is the
+ * reason someone is ineligible or undetermined. Criteria are judged by `evaluateCriteria`, the evaluator
+ * screening stores determinations by, so the funnel's end agrees with what screening would store.
+ *
+ * A participant "remains" after a step while none of the criteria so far fails: an unknown result (a test
+ * not yet done) does not exclude anyone, as it does not in screening.
+ */
+export class FeasibilityTally {
+  readonly steps: FunnelStep[] = [];
+  private population = 0;
+  private readonly excluded: number[];
+  private readonly pool: PoolTally;
+  private readonly reasonCounts = new Map<string, number>();
+  private readonly reasons = new Map<string, ReasonKey>();
+
+  constructor(
+    private readonly criteria: Criterion,
+    siteKeys: readonly string[],
+  ) {
+    this.pool = new PoolTally(siteKeys, 'pool');
+    // Paths as the evaluator's explanations give them, so that a step and a reason name a criterion alike.
+    const topLevel: [Criterion, string][] =
+      criteria.type === 'all'
+        ? criteria.of.map((node, i) => [node, `${CRITERIA_PATH}.of[${i}]`])
+        : [[criteria, CRITERIA_PATH]];
+    for (const [node, path] of topLevel) this.steps.push({ path, criterion: describe(node) });
+    this.excluded = this.steps.map(() => 0);
+  }
+
+  /**
+   * Counts one participant, judged on `asOf` (their site's day), if they may be counted for sponsors at all
+   * (`countedForSponsors`): everyone else is outside the population.
+   */
+  add(profile: ParticipantProfile, siteKey: string, asOf: CalendarDate): void {
+    if (!countedForSponsors(profile)) return;
+    this.population += 1;
+    const determination = evaluateCriteria(this.criteria, profile, { asOf });
+    const steps =
+      this.criteria.type === 'all' && determination.tree.kind === 'all'
+        ? determination.tree.children
+        : [determination.tree];
+    const failedAt = steps.findIndex((node) => node.result === 'fail');
+    if (failedAt >= 0) this.excluded[failedAt] += 1;
+    const verdict = { result: determination.result, oneTestAway: determination.oneTestAway?.test ?? null };
+    this.pool.add(verdict, sponsorCategoriesOf(profile, siteKey, asOf));
+    if (determination.result === 'eligible') return;
+    const kind = determination.result === 'ineligible' ? 'ineligible' : 'undetermined';
+    const effect = kind === 'ineligible' ? 'fail' : 'unknown';
+    const seen = new Set<string>();
+    for (const leaf of determination.summary) {
+      if (leaf.effect !== effect || seen.has(leaf.path)) continue;
+      seen.add(leaf.path);
+      const key = `reasons.${kind}.${leaf.path}`;
+      if (!this.reasons.has(key))
+        this.reasons.set(key, { kind, path: leaf.path, criterion: leaf.criterion, key });
+      this.reasonCounts.set(key, (this.reasonCounts.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** The key of the funnel's start (everyone counted) and of each step's counts in `table()`. */
+  static readonly START = 'funnel.start';
+  static remainingKey(step: number): string {
+    return `funnel.${step}.remaining`;
+  }
+  static excludedKey(step: number): string {
+    return `funnel.${step}.excluded`;
+  }
+  static readonly EXCLUDED_TOTAL = 'funnel.excluded';
+
+  /** The reasons counted, in no particular order (order them by what is published, never by raw counts). */
+  reasonKeys(): ReasonKey[] {
+    return [...this.reasons.values()];
+  }
+
+  /**
+   * Every count of the answer and every relation a reader could use against a suppressed one:
+   * - the funnel: remaining before a step = remaining after it + excluded by it; the start = what remains at
+   *   the end + everyone excluded; everyone excluded = the sum of the steps' exclusions;
+   * - what remains at the end is the pool: eligible + one test away + undetermined;
+   * - the pool's breakdowns (PoolTally);
+   * - reasons: where no one has two reasons of a kind, that kind's reasons add up to its group, which is
+   *   then declared (a reader who sees one listed reason can guess as much); and a first step that is one
+   *   criterion in effect excludes exactly those whom that criterion fails.
+   */
+  table(): CountTable {
+    const counts: Record<string, number> = { [FeasibilityTally.START]: this.population };
+    const relations: AdditiveRelation[] = [];
+    let remaining = this.population;
+    let previous = FeasibilityTally.START;
+    this.steps.forEach((_, step) => {
+      remaining -= this.excluded[step];
+      counts[FeasibilityTally.remainingKey(step)] = remaining;
+      counts[FeasibilityTally.excludedKey(step)] = this.excluded[step];
+      relations.push({
+        total: previous,
+        parts: [FeasibilityTally.remainingKey(step), FeasibilityTally.excludedKey(step)],
+      });
+      previous = FeasibilityTally.remainingKey(step);
+    });
+    const excludedTotal = this.population - remaining;
+    counts[FeasibilityTally.EXCLUDED_TOTAL] = excludedTotal;
+    relations.push({ total: FeasibilityTally.START, parts: [previous, FeasibilityTally.EXCLUDED_TOTAL] });
+    relations.push({
+      total: FeasibilityTally.EXCLUDED_TOTAL,
+      parts: this.steps.map((_, step) => FeasibilityTally.excludedKey(step)),
+    });
+    const pool = this.pool.table();
+    relations.push({ total: previous, parts: POOL_GROUPS.map((group) => this.pool.totalKey(group)) });
+
+    for (const [key, count] of this.reasonCounts) counts[key] = count;
+    const undeterminedTotal = this.pool.total('oneTestAway') + this.pool.total('undetermined');
+    for (const [kind, groupTotal, totalKeys] of [
+      ['ineligible', excludedTotal, [FeasibilityTally.EXCLUDED_TOTAL]],
+      [
+        'undetermined',
+        undeterminedTotal,
+        [this.pool.totalKey('oneTestAway'), this.pool.totalKey('undetermined')],
+      ],
+    ] as const) {
+      const keys = [...this.reasonCounts.keys()].filter((key) => this.reasons.get(key)!.kind === kind);
+      const sum = keys.reduce((s, key) => s + this.reasonCounts.get(key)!, 0);
+      if (sum !== groupTotal) continue;
+      if (totalKeys.length === 1) relations.push({ total: totalKeys[0], parts: keys });
+      else {
+        // Both sides are sums: name the reasons' sum as a count of its own, equal to both.
+        const sumKey = `reasons.${kind}.all`;
+        counts[sumKey] = sum;
+        relations.push({ total: sumKey, parts: keys }, { total: sumKey, parts: [...totalKeys] });
+      }
+    }
+    const firstStepLeaf = this.steps.length > 0 ? soleLeafPath(this.criteria, this.steps[0].path) : null;
+    const firstStepReason = firstStepLeaf && `reasons.ineligible.${firstStepLeaf}`;
+    if (firstStepReason && firstStepReason in counts)
+      relations.push({ total: FeasibilityTally.excludedKey(0), parts: [firstStepReason] });
+    return combineTables([{ counts, relations }, pool]);
+  }
+}
+
+/** A criterion in words: a leaf as the evaluator words it, a combinator by its parts. */
+function describe(node: Criterion): string {
+  if (isLeaf(node)) return criterionText(node);
+  if (node.type === 'not') return `not (${describe(node.of)})`;
+  return `${node.type} of (${node.of.map(describe).join('; ')})`;
+}
+
+/**
+ * The JSON path of the single leaf a node comes down to when it is a leaf or a chain of combinators with
+ * one leaf between them (its result is then that leaf's result, or its negation), else null.
+ */
+function soleLeafPath(criteria: Criterion, path: string): string | null {
+  let node: Criterion = criteria;
+  if (path !== CRITERIA_PATH)
+    node = (criteria as { of: Criterion[] }).of[Number(/\[(\d+)\]$/.exec(path)![1])];
+  let at = path;
+  for (;;) {
+    if (isLeaf(node)) return at;
+    if (node.type === 'not') {
+      node = node.of;
+      at = `${at}.of`;
+    } else if (node.of.length === 1) {
+      node = node.of[0];
+      at = `${at}.of[0]`;
+    } else return null;
+  }
+}

@@ -1,0 +1,93 @@
+import type { Verdict } from '../eligibility/screening-plan';
+import {
+  AdditiveRelation,
+  breakdownTable,
+  combineTables,
+  CountTable,
+} from '../disclosure/disclosure-control';
+import { BreakdownDimension, breakdownCategories, SponsorCategories } from './sponsor-counting';
+
+/**
+ * The three groups of a pool, disjoint: eligible; undetermined for lack of one named test; undetermined
+ * otherwise. Ineligible people are not part of a pool.
+ */
+export const POOL_GROUPS = ['eligible', 'oneTestAway', 'undetermined'] as const;
+export type PoolGroup = (typeof POOL_GROUPS)[number];
+
+/** The pool group of a verdict, or null for an ineligible participant. */
+export function poolGroupOf(verdict: Verdict): PoolGroup | null {
+  if (verdict.result === 'eligible') return 'eligible';
+  if (verdict.result === 'ineligible') return null;
+  return verdict.oneTestAway === null ? 'undetermined' : 'oneTestAway';
+}
+
+type CategoryCounts = Record<BreakdownDimension, Record<string, number>>;
+
+/**
+ * Counts a pool, group by group, with a breakdown by each dimension (site, age band, sex, APOE e4 carriage,
+ * amyloid band and modality) and the one-test-away group by the test needed. Raw counts: what a sponsor
+ * receives is `table()` after disclosure control.
+ */
+export class PoolTally {
+  private readonly totals: Record<PoolGroup, number> = { eligible: 0, oneTestAway: 0, undetermined: 0 };
+  private readonly byCategory: Record<PoolGroup, CategoryCounts>;
+  private readonly byTest = new Map<string, number>();
+
+  constructor(
+    siteKeys: readonly string[],
+    private readonly prefix = 'pool',
+  ) {
+    const empty = (): CategoryCounts => {
+      const counts = {} as CategoryCounts;
+      for (const [dimension, categories] of Object.entries(breakdownCategories(siteKeys)))
+        counts[dimension as BreakdownDimension] = Object.fromEntries(categories.map((c) => [c, 0]));
+      return counts;
+    };
+    this.byCategory = { eligible: empty(), oneTestAway: empty(), undetermined: empty() };
+  }
+
+  /** Counts one participant of the pool; ineligible verdicts are not counted. */
+  add(verdict: Verdict, categories: SponsorCategories): void {
+    const group = poolGroupOf(verdict);
+    if (group === null) return;
+    this.totals[group] += 1;
+    const counts = this.byCategory[group];
+    for (const dimension of Object.keys(counts) as BreakdownDimension[]) {
+      const category = categories[dimension];
+      if (!(category in counts[dimension]))
+        throw new Error(`${dimension} category ${category} is not one of the breakdown's categories`);
+      counts[dimension][category] += 1;
+    }
+    if (group === 'oneTestAway') {
+      const test = verdict.oneTestAway!;
+      this.byTest.set(test, (this.byTest.get(test) ?? 0) + 1);
+    }
+  }
+
+  total(group: PoolGroup): number {
+    return this.totals[group];
+  }
+
+  /** The key of a group's total in `table()`. */
+  totalKey(group: PoolGroup): string {
+    return `${this.prefix}.${group}.total`;
+  }
+
+  /**
+   * Every count with the relations a reader could use: each dimension's categories add up to their group's
+   * total, and the tests needed add up to the one-test-away total.
+   */
+  table(): CountTable {
+    const groups = POOL_GROUPS.map((group) =>
+      breakdownTable(`${this.prefix}.${group}`, this.totals[group], this.byCategory[group]),
+    );
+    const testKeys = [...this.byTest.keys()].sort().map((test) => `${this.prefix}.oneTestAway.test.${test}`);
+    const tests: CountTable = {
+      counts: Object.fromEntries(
+        [...this.byTest].map(([test, n]) => [`${this.prefix}.oneTestAway.test.${test}`, n]),
+      ),
+      relations: [{ total: this.totalKey('oneTestAway'), parts: testKeys } satisfies AdditiveRelation],
+    };
+    return combineTables([...groups, tests]);
+  }
+}
