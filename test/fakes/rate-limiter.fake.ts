@@ -25,10 +25,12 @@ export class FakeRateLimiter implements RateLimiter {
     return Promise.resolve(count > rateLimit.limit ? rateLimit.windowSeconds : 0);
   }
 
-  firstInWindow(occurrence: RememberedOccurrence, subject: string): Promise<boolean> {
-    const key = `${occurrence}:${subject}`;
-    const first = !this.remembered.has(key);
-    this.remembered.add(key);
-    return Promise.resolve(first);
+  remembers(occurrence: RememberedOccurrence, subject: string): Promise<boolean> {
+    return Promise.resolve(this.remembered.has(`${occurrence}:${subject}`));
+  }
+
+  remember(occurrence: RememberedOccurrence, subject: string): Promise<void> {
+    this.remembered.add(`${occurrence}:${subject}`);
+    return Promise.resolve();
   }
 }

@@ -14,7 +14,7 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-/** Something remembered for a while, so that only its first occurrence counts (see `firstInWindow`). */
+/** Something remembered for a while, so that only its first occurrence counts (see `remembers`). */
 export type RememberedOccurrence = 'sponsor-pool-read';
 
 /** Counts attempts per action and subject. Abstract, so that unit tests can provide a fake. */
@@ -22,15 +22,11 @@ export abstract class RateLimiter {
   /** Counts one attempt; returns the seconds to wait when the subject is over its limit, else 0. */
   abstract hit(action: RateLimitedAction, subject: string, rateLimit: RateLimit): Promise<number>;
 
-  /**
-   * Remembers the occurrence for `windowSeconds` from now; true when it was not already remembered, i.e.
-   * when this is its first occurrence within that time.
-   */
-  abstract firstInWindow(
-    occurrence: RememberedOccurrence,
-    subject: string,
-    windowSeconds: number,
-  ): Promise<boolean>;
+  /** Whether the occurrence was remembered (by `remember`) less than its seconds ago. */
+  abstract remembers(occurrence: RememberedOccurrence, subject: string): Promise<boolean>;
+
+  /** Remembers the occurrence for `seconds` from now. */
+  abstract remember(occurrence: RememberedOccurrence, subject: string, seconds: number): Promise<void>;
 }
 
 /**
@@ -74,19 +70,26 @@ export class RedisRateLimiter extends RateLimiter {
     }
   }
 
-  async firstInWindow(
-    occurrence: RememberedOccurrence,
-    subject: string,
-    windowSeconds: number,
-  ): Promise<boolean> {
-    const key = `${this.config.REDIS_KEY_PREFIX}:${occurrence}:${subject}`;
+  async remembers(occurrence: RememberedOccurrence, subject: string): Promise<boolean> {
     try {
-      // One atomic step, so that two replicas seeing the same occurrence at once count it once.
-      return (await this.redis.connection.set(key, '1', 'EX', windowSeconds, 'NX')) === 'OK';
+      return (await this.redis.connection.exists(this.occurrenceKey(occurrence, subject))) === 1;
     } catch (error) {
-      // Counted, so that the hit that follows decides (and, with Redis away, lets it through as well).
+      // Not remembered, so that the occurrence is counted (and, with Redis away, let through by `hit`).
       this.logger.warn({ msg: 'rate limiter unavailable', occurrence, error: (error as Error).message });
-      return true;
+      return false;
     }
+  }
+
+  async remember(occurrence: RememberedOccurrence, subject: string, seconds: number): Promise<void> {
+    try {
+      await this.redis.connection.set(this.occurrenceKey(occurrence, subject), '1', 'EX', seconds);
+    } catch (error) {
+      // Forgotten: the next occurrence counts again, which errs on the side of the limit.
+      this.logger.warn({ msg: 'rate limiter unavailable', occurrence, error: (error as Error).message });
+    }
+  }
+
+  private occurrenceKey(occurrence: RememberedOccurrence, subject: string): string {
+    return `${this.config.REDIS_KEY_PREFIX}:${occurrence}:${subject}`;
   }
 }
