@@ -206,6 +206,24 @@ export class Environment {
   DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE = 30;
 
   /**
+   * Queries one sponsor organisation may make per SPONSOR_QUERY_WINDOW_SECONDS (feasibility counts, and the
+   * first read of a trial's pool at each criteria version), all its users together: differencing and
+   * averaging attacks need many queries, and every one is audited, refused ones too.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'SPONSOR_QUERY_LIMIT must be a whole number' })
+  @Min(1, { message: 'SPONSOR_QUERY_LIMIT must be at least 1' })
+  @Max(100000, { message: 'SPONSOR_QUERY_LIMIT must be at most 100000' })
+  SPONSOR_QUERY_LIMIT = 60;
+
+  /** The length of the fixed windows in which SPONSOR_QUERY_LIMIT counts (seconds; a week at most). */
+  @Type(() => Number)
+  @IsInt({ message: 'SPONSOR_QUERY_WINDOW_SECONDS must be a whole number' })
+  @Min(60, { message: 'SPONSOR_QUERY_WINDOW_SECONDS must be at least 60' })
+  @Max(604800, { message: 'SPONSOR_QUERY_WINDOW_SECONDS must be at most 604800 (a week)' })
+  SPONSOR_QUERY_WINDOW_SECONDS = 3600;
+
+  /**
    * Disclosure control of the counts sponsors receive (libs/domain/src/disclosure, docs/SECURITY.md): a count
    * from 1 to this minus 1 is published as "<k". Never below 5, OHDSI's floor: a smaller cell can single out
    * a person.

@@ -191,6 +191,34 @@ describe('loadConfig', () => {
     expect([stricter.DISCLOSURE_MIN_CELL_SIZE, stricter.DISCLOSURE_NOISE_BOUND]).toEqual([20, 10]);
   });
 
+  it('limits each sponsor organisation to 60 queries an hour unless told otherwise', () => {
+    const config = loadConfig(secrets());
+    expect([config.SPONSOR_QUERY_LIMIT, config.SPONSOR_QUERY_WINDOW_SECONDS]).toEqual([60, 3600]);
+    const daily = loadConfig({
+      ...secrets(),
+      SPONSOR_QUERY_LIMIT: '200',
+      SPONSOR_QUERY_WINDOW_SECONDS: '86400',
+    });
+    expect([daily.SPONSOR_QUERY_LIMIT, daily.SPONSOR_QUERY_WINDOW_SECONDS]).toEqual([200, 86400]);
+  });
+
+  it('refuses a sponsor query limit below 1 or a window under a minute, naming the variable', () => {
+    expect(
+      problemsOf({ ...secrets(), SPONSOR_QUERY_LIMIT: '0', SPONSOR_QUERY_WINDOW_SECONDS: '59' }),
+    ).toEqual({
+      SPONSOR_QUERY_LIMIT: 'SPONSOR_QUERY_LIMIT must be at least 1',
+      SPONSOR_QUERY_WINDOW_SECONDS: 'SPONSOR_QUERY_WINDOW_SECONDS must be at least 60',
+    });
+    expect(
+      problemsOf({ ...secrets(), SPONSOR_QUERY_LIMIT: '2.5', SPONSOR_QUERY_WINDOW_SECONDS: 'hour' }),
+    ).toEqual({
+      SPONSOR_QUERY_LIMIT: 'SPONSOR_QUERY_LIMIT must be a whole number',
+      SPONSOR_QUERY_WINDOW_SECONDS: expect.stringContaining(
+        'SPONSOR_QUERY_WINDOW_SECONDS must be a whole number',
+      ),
+    });
+  });
+
   it('refuses a minimum cell size below 5, saying why', () => {
     expect(problemsOf({ ...secrets(), DISCLOSURE_MIN_CELL_SIZE: '4' })).toEqual({
       DISCLOSURE_MIN_CELL_SIZE:

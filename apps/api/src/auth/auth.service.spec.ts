@@ -184,7 +184,7 @@ describe('AuthService', () => {
         code: 'auth.rate_limited',
         meta: { retryAfterSeconds: 42 },
       });
-      expect(rateLimiter.hits).toEqual([{ action: 'login', subject: IP, limitPerMinute: 30 }]);
+      expect(rateLimiter.hits).toEqual([{ action: 'login', subject: IP, limit: 30, windowSeconds: 60 }]);
       expect(transactions.opened).toBe(0);
       expect(audit.entries).toEqual([]);
     });

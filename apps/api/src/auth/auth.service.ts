@@ -37,7 +37,10 @@ export class AuthService {
    * The failure paths commit their audit rows and counters before the 401 is thrown.
    */
   async login(email: string, password: string, ip: string): Promise<IssuedTokens> {
-    const retryAfter = await this.rateLimiter.hit('login', ip, this.config.LOGIN_RATE_LIMIT_PER_MINUTE);
+    const retryAfter = await this.rateLimiter.hit('login', ip, {
+      limit: this.config.LOGIN_RATE_LIMIT_PER_MINUTE,
+      windowSeconds: 60,
+    });
     if (retryAfter > 0) throw tooManyAttempts(retryAfter);
 
     const outcome = await this.transactions.run(async (tx) => {

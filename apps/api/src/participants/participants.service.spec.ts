@@ -156,7 +156,7 @@ describe('ParticipantsService', () => {
       const error = await refusal(service.enroll(coordinator, enrolment(tokyo.id)));
 
       expect(rateLimiter.hits).toEqual([
-        { action: 'duplicate-check', subject: coordinator.userId, limitPerMinute: LIMIT },
+        { action: 'duplicate-check', subject: coordinator.userId, limit: LIMIT, windowSeconds: 60 },
       ]);
       expect(error.code).toBe('participant.duplicate_checks_rate_limited');
       expect(error.meta).toEqual({ retryAfterSeconds: 17 });

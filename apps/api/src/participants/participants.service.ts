@@ -81,11 +81,10 @@ export class ParticipantsService {
       input.birthDate,
     );
 
-    const retryAfter = await this.rateLimiter.hit(
-      'duplicate-check',
-      actor.userId,
-      this.config.DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE,
-    );
+    const retryAfter = await this.rateLimiter.hit('duplicate-check', actor.userId, {
+      limit: this.config.DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE,
+      windowSeconds: 60,
+    });
     if (retryAfter > 0) throw tooManyDuplicateChecks(retryAfter);
 
     const outcome = await this.transactions.run<EnrolmentOutcome>(async (tx) => {
