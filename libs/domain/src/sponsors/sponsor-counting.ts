@@ -113,7 +113,7 @@ export function sponsorCategoriesOf(
       : 'not_stated',
     apoeE4: apoeE4CarriageOf(profile.apoeGenotype),
     amyloidBand: amyloid.status,
-    amyloidModality: amyloid.status === AmyloidStatus.Unknown ? 'none' : (amyloid as ModalityResult).modality,
+    amyloidModality: amyloid.status === AmyloidStatus.Unknown ? 'none' : (amyloid).modality,
   };
 }
 
