@@ -138,7 +138,9 @@ export function publishCounts(
   for (const [key, count] of Object.entries(table.counts)) {
     if (suppressed.has(key)) published[key] = small;
     else if (count === 0) published[key] = 0;
-    else published[key] = noisyRounded(count, noiseOf(seed, key, settings.noiseBound), settings);
+    // Keyed by the count's own value too: a count that does not change keeps its published value however
+    // much the rest of the answer changes, so that watching it day after day gives no fresh draws to average.
+    else published[key] = noisyRounded(count, noiseOf(seed, `${key}=${count}`, settings.noiseBound), settings);
   }
   return published;
 }

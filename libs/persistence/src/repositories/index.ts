@@ -18,6 +18,7 @@ import { VisitRepository } from './visit.repository';
 import { ProtocolRepository } from './protocol.repository';
 import { ScreeningRepository } from './screening.repository';
 import { DeterminationRepository } from './determination.repository';
+import { SponsorCountsRepository } from './sponsor-counts.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -40,6 +41,7 @@ export * from './visit.repository';
 export * from './protocol.repository';
 export * from './screening.repository';
 export * from './determination.repository';
+export * from './sponsor-counts.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -66,4 +68,5 @@ export const REPOSITORIES = [
   ProtocolRepository,
   ScreeningRepository,
   DeterminationRepository,
+  SponsorCountsRepository,
 ];
