@@ -137,6 +137,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/feasibility': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Judge a criteria document over the registry: attrition funnel, pool and commonest reasons */
+    post: operations['queryFeasibility'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/flags': {
     parameters: {
       query?: never;
@@ -564,6 +581,23 @@ export interface paths {
     get?: never;
     /** Replace a trial's criteria: a new version, and the cohort is re-screened */
     put: operations['updateTrialCriteria'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/trials/{id}/pool': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A trial's eligible, one-test-away and undetermined pool, with breakdowns, trend and projection */
+    get: operations['getTrialPool'];
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -1093,6 +1127,14 @@ export interface components {
       /** @enum {string} */
       redis: 'up' | 'down';
     };
+    DisclosureDto: {
+      /** @description Counts from 1 to this minus 1 appear as "<k" */
+      minimumCellSize: number;
+      /** @description The noise added before rounding is a whole number from -noiseBound to noiseBound */
+      noiseBound: number;
+      /** @description Other counts but 0 are rounded to a multiple of this, after noise */
+      roundTo: number;
+    };
     EligibilityDto: {
       /**
        * @description Calendar day at the site the result and its explanation were judged for
@@ -1246,6 +1288,21 @@ export interface components {
       /** @description A first-degree relative with dementia */
       present: boolean;
     };
+    FeasibilityDto: {
+      disclosure: components['schemas']['DisclosureDto'];
+      funnel: components['schemas']['FunnelDto'];
+      pool: components['schemas']['PoolGroupsDto'];
+      /** @description SHA-256 of the document's canonical JSON, as audited */
+      queryHash: string;
+      /** @description The commonest reasons people are ineligible or undetermined, most common first (at most 10) */
+      reasons: components['schemas']['ReasonDto'][];
+    };
+    FeasibilityQueryDto: {
+      /** @description Criteria document { language: 1, criteria: {...} }, as a trial takes (see GET /trials/templates) */
+      criteria: {
+        [key: string]: unknown;
+      };
+    };
     FlagDto: {
       /** Format: date-time */
       acknowledgedAt: string | null;
@@ -1273,6 +1330,25 @@ export interface components {
       page: number;
       pageSize: number;
       total: number;
+    };
+    FunnelDto: {
+      /** @description Excluded by any step */
+      excluded: number | string;
+      /** @description Everyone counted: consented to sharing counts with sponsors, not withdrawn, deceased or in a trial */
+      start: number | string;
+      steps: components['schemas']['FunnelStepDto'][];
+    };
+    FunnelStepDto: {
+      criterion: string;
+      /** @description Excluded by this step */
+      excluded: number | string;
+      /**
+       * @description JSON path of the top-level criterion in the document
+       * @example $.criteria.of[0]
+       */
+      path: string;
+      /** @description Still in after this step: no criterion so far fails (an unknown one does not exclude) */
+      remaining: number | string;
     };
     InvalidCheckpointDto: {
       /** @description Id of the first checkpoint that does not hold */
@@ -1315,6 +1391,11 @@ export interface components {
       siteIds: string[];
       /** Format: uuid */
       sponsorOrganisationId: string | null;
+    };
+    MonthlyCountDto: {
+      count: number | string;
+      /** @example 2026-11 */
+      month: string;
     };
     NewestCheckpointDto: {
       /** Format: date-time */
@@ -1416,6 +1497,43 @@ export interface components {
       page: number;
       pageSize: number;
       total: number;
+    };
+    PoolGroupDto: {
+      /** @description By 5-year age band on the site's calendar day (under_50 ... 90_and_over) */
+      ageBand: {
+        [key: string]: number | string;
+      };
+      /** @description The current amyloid status: positive, intermediate, negative or unknown */
+      amyloidBand: {
+        [key: string]: number | string;
+      };
+      /** @description The modality of that status: pet, csf, plasma, or none */
+      amyloidModality: {
+        [key: string]: number | string;
+      };
+      /** @description APOE e4 carrier, non_carrier or unknown */
+      apoeE4: {
+        [key: string]: number | string;
+      };
+      /** @description One-test-away group only: by the test that would decide */
+      byTest?: {
+        [key: string]: number | string;
+      };
+      sex: {
+        [key: string]: number | string;
+      };
+      /** @description By site code */
+      site: {
+        [key: string]: number | string;
+      };
+      total: number | string;
+    };
+    PoolGroupsDto: {
+      eligible: components['schemas']['PoolGroupDto'];
+      /** @description Undetermined for lack of one named test */
+      oneTestAway: components['schemas']['PoolGroupDto'];
+      /** @description Undetermined for lack of more than one fact */
+      undetermined: components['schemas']['PoolGroupDto'];
     };
     ProtocolDto: {
       active: boolean;
@@ -1732,6 +1850,24 @@ export interface components {
       status: 'planning' | 'recruiting' | 'paused' | 'closed';
       targetEnrolment: number;
       title: string;
+    };
+    TrialPoolDto: {
+      /**
+       * Format: date
+       * @description The calendar day (latest among the trial's sites) the counts hold for
+       */
+      asOf: string | null;
+      /** @description Counted people not yet judged at this criteria version (a re-screen is running) */
+      awaitingScreening: number | string;
+      criteriaVersion: number;
+      disclosure: components['schemas']['DisclosureDto'];
+      pool: components['schemas']['PoolGroupsDto'];
+      /** @description One test away with that test on a visit already planned, by the month of the visit, next 6 months */
+      projection: components['schemas']['MonthlyCountDto'][];
+      /** @description Became eligible (an eligibility flag raised) per month over the last 24 months, this one included */
+      trend: components['schemas']['MonthlyCountDto'][];
+      /** Format: uuid */
+      trialId: string;
     };
     TrialTemplateDto: {
       criteria: {
@@ -2248,6 +2384,66 @@ export interface operations {
       };
       /** @description This title, version and language exist already */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  queryFeasibility: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FeasibilityQueryDto'];
+      };
+    };
+    responses: {
+      /** @description Counts only, each through disclosure control; not saved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FeasibilityDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Over the organisation's query limit; see Retry-After */
+      429: {
         headers: {
           [name: string]: unknown;
         };
@@ -4247,6 +4443,73 @@ export interface operations {
       };
       /** @description Not found, or not visible to you */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getTrialPool: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Counts only, each through disclosure control; never a person */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrialPoolDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Over the organisation's query limit; see Retry-After */
+      429: {
         headers: {
           [name: string]: unknown;
         };

@@ -12,6 +12,7 @@ import { SchedulesModule } from './schedules/schedules.module';
 import { SitesModule } from './sites/sites.module';
 import { SponsorOrganisationsModule } from './sponsor-organisations/sponsor-organisations.module';
 import { TrialsModule } from './trials/trials.module';
+import { SponsorCountsModule } from './sponsor-counts/sponsor-counts.module';
 import { UsersModule } from './users/users.module';
 import { VisitsModule } from './visits/visits.module';
 
@@ -37,6 +38,7 @@ export class AppModule {
         SchedulesModule,
         VisitsModule,
         TrialsModule,
+        SponsorCountsModule,
         FlagsModule,
       ],
     };

@@ -9,6 +9,7 @@ export default async () => {
     ['./participants/participant.dto']: await import('./participants/participant.dto'),
     ['./schedules/schedule.dto']: await import('./schedules/schedule.dto'),
     ['./sites/site.dto']: await import('./sites/site.dto'),
+    ['./sponsor-counts/sponsor-counts.dto']: await import('./sponsor-counts/sponsor-counts.dto'),
     ['./sponsor-organisations/sponsor-organisation.dto']:
       await import('./sponsor-organisations/sponsor-organisation.dto'),
     ['./trials/trial.dto']: await import('./trials/trial.dto'),
@@ -928,6 +929,175 @@ export default async () => {
           },
         ],
         [
+          import('./sponsor-counts/sponsor-counts.dto'),
+          {
+            DisclosureDto: {
+              minimumCellSize: {
+                required: true,
+                type: () => Number,
+                description: 'Counts from 1 to this minus 1 appear as "<k"',
+              },
+              roundTo: {
+                required: true,
+                type: () => Number,
+                description: 'Other counts but 0 are rounded to a multiple of this, after noise',
+              },
+              noiseBound: {
+                required: true,
+                type: () => Number,
+                description:
+                  'The noise added before rounding is a whole number from -noiseBound to noiseBound',
+              },
+            },
+            PoolGroupDto: {
+              total: { required: true, type: () => Object },
+              site: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'By site code',
+              },
+              ageBand: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: "By 5-year age band on the site's calendar day (under_50 ... 90_and_over)",
+              },
+              sex: { required: true, type: 'object', additionalProperties: true },
+              apoeE4: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'APOE e4 carrier, non_carrier or unknown',
+              },
+              amyloidBand: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'The current amyloid status: positive, intermediate, negative or unknown',
+              },
+              amyloidModality: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'The modality of that status: pet, csf, plasma, or none',
+              },
+              byTest: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description: 'One-test-away group only: by the test that would decide',
+              },
+            },
+            MonthlyCountDto: {
+              month: { required: true, type: () => String, example: '2026-11' },
+              count: { required: true, type: () => Object },
+            },
+            PoolGroupsDto: {
+              eligible: { required: true, type: () => t['./sponsor-counts/sponsor-counts.dto'].PoolGroupDto },
+              oneTestAway: {
+                required: true,
+                type: () => t['./sponsor-counts/sponsor-counts.dto'].PoolGroupDto,
+                description: 'Undetermined for lack of one named test',
+              },
+              undetermined: {
+                required: true,
+                type: () => t['./sponsor-counts/sponsor-counts.dto'].PoolGroupDto,
+                description: 'Undetermined for lack of more than one fact',
+              },
+            },
+            TrialPoolDto: {
+              trialId: { required: true, type: () => String },
+              criteriaVersion: { required: true, type: () => Number },
+              asOf: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: "The calendar day (latest among the trial's sites) the counts hold for",
+              },
+              disclosure: {
+                required: true,
+                type: () => t['./sponsor-counts/sponsor-counts.dto'].DisclosureDto,
+              },
+              pool: { required: true, type: () => t['./sponsor-counts/sponsor-counts.dto'].PoolGroupsDto },
+              awaitingScreening: {
+                required: true,
+                type: () => Object,
+                description:
+                  'Counted people not yet judged at this criteria version (a re-screen is running)',
+              },
+              trend: {
+                required: true,
+                type: () => [t['./sponsor-counts/sponsor-counts.dto'].MonthlyCountDto],
+                description:
+                  'Became eligible (an eligibility flag raised) per month over the last 24 months, this one included',
+              },
+              projection: {
+                required: true,
+                type: () => [t['./sponsor-counts/sponsor-counts.dto'].MonthlyCountDto],
+                description:
+                  'One test away with that test on a visit already planned, by the month of the visit, next 6 months',
+              },
+            },
+            FeasibilityQueryDto: { criteria: { required: true, type: 'object', additionalProperties: true } },
+            FunnelStepDto: {
+              path: {
+                required: true,
+                type: () => String,
+                description: 'JSON path of the top-level criterion in the document',
+                example: '$.criteria.of[0]',
+              },
+              criterion: { required: true, type: () => String },
+              remaining: {
+                required: true,
+                type: () => Object,
+                description:
+                  'Still in after this step: no criterion so far fails (an unknown one does not exclude)',
+              },
+              excluded: { required: true, type: () => Object, description: 'Excluded by this step' },
+            },
+            FunnelDto: {
+              start: {
+                required: true,
+                type: () => Object,
+                description:
+                  'Everyone counted: consented to sharing counts with sponsors, not withdrawn, deceased or in a trial',
+              },
+              steps: { required: true, type: () => [t['./sponsor-counts/sponsor-counts.dto'].FunnelStepDto] },
+              excluded: { required: true, type: () => Object, description: 'Excluded by any step' },
+            },
+            ReasonDto: {
+              kind: {
+                required: true,
+                description: 'ineligible: the criterion failed; undetermined: it could not be decided',
+                enum: ['ineligible', 'undetermined'],
+              },
+              path: { required: true, type: () => String },
+              criterion: { required: true, type: () => String },
+              count: { required: true, type: () => Object },
+            },
+            FeasibilityDto: {
+              queryHash: {
+                required: true,
+                type: () => String,
+                description: "SHA-256 of the document's canonical JSON, as audited",
+              },
+              disclosure: {
+                required: true,
+                type: () => t['./sponsor-counts/sponsor-counts.dto'].DisclosureDto,
+              },
+              funnel: { required: true, type: () => t['./sponsor-counts/sponsor-counts.dto'].FunnelDto },
+              pool: { required: true, type: () => t['./sponsor-counts/sponsor-counts.dto'].PoolGroupsDto },
+              reasons: {
+                required: true,
+                type: () => [t['./sponsor-counts/sponsor-counts.dto'].ReasonDto],
+                description:
+                  'The commonest reasons people are ineligible or undetermined, most common first (at most 10)',
+              },
+            },
+          },
+        ],
+        [
           import('./trials/trial.dto'),
           {
             CreateTrialDto: {
@@ -1245,6 +1415,15 @@ export default async () => {
               list: { type: [t['./sponsor-organisations/sponsor-organisation.dto'].SponsorOrganisationDto] },
               get: { type: t['./sponsor-organisations/sponsor-organisation.dto'].SponsorOrganisationDto },
               create: { type: t['./sponsor-organisations/sponsor-organisation.dto'].SponsorOrganisationDto },
+            },
+          },
+        ],
+        [
+          import('./sponsor-counts/sponsor-counts.controller'),
+          {
+            SponsorCountsController: {
+              pool: { type: t['./sponsor-counts/sponsor-counts.dto'].TrialPoolDto },
+              query: { type: t['./sponsor-counts/sponsor-counts.dto'].FeasibilityDto },
             },
           },
         ],

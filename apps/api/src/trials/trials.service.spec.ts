@@ -15,7 +15,7 @@ import {
   refusal,
   sponsorOf,
 } from '../../../../test/fakes';
-import { SponsorDisclosure } from '../common/sponsor-disclosure';
+import { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
 import type { CreateTrialDto } from './trial.dto';
 import { TrialsService } from './trials.service';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PublishedCount, Role, TRIAL_CLOSED_REASON, validateCriteriaDocument } from '@registry/domain';
+import { PublishedCount, Role, TRIAL_CLOSED_REASON } from '@registry/domain';
 import {
   AuditRepository,
   FlagRepository,
@@ -17,7 +17,8 @@ import type { TrialSiteProposalState } from '@registry/persistence';
 import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { maySeeSite } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
-import { SponsorDisclosure } from '../common/sponsor-disclosure';
+import { checkCriteriaDocument } from '../common/criteria-document';
+import { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
 
 /** A screening run's progress as the caller may see it: a sponsor's counts pass disclosure control. */
@@ -28,22 +29,6 @@ export type ScreeningRunProgress = Omit<ScreeningRunEntity, 'done' | 'total'> & 
 
 /** What an admin or a site may decide about a proposal. */
 export type SiteDecision = 'accepted' | 'declined';
-
-function checkCriteria(criteria: unknown): void {
-  const problems = validateCriteriaDocument(criteria);
-  if (problems.length > 0) {
-    throw new DomainError(
-      ErrorKind.InvalidInput,
-      'criteria.invalid',
-      `The criteria document has ${problems.length} problem(s)`,
-      problems.map((p) => ({
-        field: `criteria${p.path.slice(1)}`,
-        constraint: p.constraint,
-        message: p.message,
-      })),
-    );
-  }
-}
 
 /** Sponsors see their organisation's trials; admins all; coordinators and monitors those at their sites. */
 function trialScopeOf(actor: Actor): TrialScope {
@@ -81,7 +66,7 @@ export class TrialsService {
   }
 
   async create(actor: Actor, input: CreateTrialDto): Promise<TrialEntity> {
-    checkCriteria(input.criteria);
+    checkCriteriaDocument(input.criteria);
     return this.transactions.run(async (tx) => {
       const siteIds = await this.sites.activeIdsAmong(tx, input.siteIds);
       if (siteIds.length !== input.siteIds.length) {
@@ -157,7 +142,7 @@ export class TrialsService {
     id: string,
     criteria: Record<string, unknown>,
   ): Promise<{ trial: TrialEntity; runId: string | null }> {
-    checkCriteria(criteria);
+    checkCriteriaDocument(criteria);
     return this.transactions.run(async (tx) => {
       const trial = await this.ownTrial(tx, actor, id);
       const previous = await this.trials.criteriaDocument(tx, trial.id, trial.criteriaVersion);

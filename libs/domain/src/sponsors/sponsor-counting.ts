@@ -6,6 +6,7 @@ import {
 } from '../biomarkers/amyloid-status';
 import { ConsentScope } from '../consent/consent-scope';
 import type { ParticipantProfile } from '../eligibility/evaluate';
+import { ASSESSMENT_OF_AMYLOID_MODALITY } from '../eligibility/latest-results';
 import { ParticipantStatus } from '../participants/participant-status';
 import { ageOn, CalendarDate } from '../schedule/calendar';
 
@@ -64,6 +65,9 @@ export const AMYLOID_BANDS = ['positive', 'intermediate', 'negative', 'unknown']
 /** The modality of the result the amyloid band comes from; `none` when no result is known. */
 export const AMYLOID_MODALITIES = ['pet', 'csf', 'plasma', 'none'] as const;
 
+/** The assessments the amyloid band and modality are read from: a breakdown must load at least these. */
+export const AMYLOID_ASSESSMENTS: readonly string[] = Object.values(ASSESSMENT_OF_AMYLOID_MODALITY);
+
 /** The categories a participant falls in, one per dimension of a sponsor's breakdowns. */
 export interface SponsorCategories {
   site: string;
@@ -113,7 +117,7 @@ export function sponsorCategoriesOf(
       : 'not_stated',
     apoeE4: apoeE4CarriageOf(profile.apoeGenotype),
     amyloidBand: amyloid.status,
-    amyloidModality: amyloid.status === AmyloidStatus.Unknown ? 'none' : (amyloid).modality,
+    amyloidModality: amyloid.status === AmyloidStatus.Unknown ? 'none' : amyloid.modality,
   };
 }
 

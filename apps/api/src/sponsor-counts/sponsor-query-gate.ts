@@ -4,7 +4,7 @@ import { Role } from '@registry/domain';
 import { AuditedChange, AuditRepository, Transactions } from '@registry/persistence';
 import { DomainError, ErrorKind } from '@registry/platform';
 import type { Actor } from '../auth/actor';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter } from '../common/rate-limiter';
 
 /** What a sponsor asks: a feasibility count of criteria of its own, or the pool of one of its trials. */
 export type SponsorQueryKind = 'feasibility' | 'pool';

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import {
+  AMYLOID_ASSESSMENTS,
+  CriteriaDocument,
+  FeasibilityTally,
+  FunnelStep,
+  PublishedCount,
+  ReasonKey,
+  ScreeningPlan,
+} from '@registry/domain';
+import { AuditRepository, SiteRepository, Transactions } from '@registry/persistence';
+import { canonicalJson } from '@registry/platform';
+import type { Actor } from '../auth/actor';
+import { checkCriteriaDocument } from '../common/criteria-document';
+import { SponsorCohort } from './sponsor-cohort';
+import { SponsorDisclosure } from './sponsor-disclosure';
+import { SponsorQueryGate } from './sponsor-query-gate';
+
+/** A feasibility answer as published: every count under its key (see FeasibilityTally) after disclosure control. */
+export interface PublishedFeasibility {
+  queryHash: string;
+  steps: FunnelStep[];
+  reasons: ReasonKey[];
+  siteCodes: string[];
+  testsNeeded: string[];
+  counts: Record<string, PublishedCount>;
+}
+
+/**
+ * A criteria document judged over the whole registry (every active site) without creating a trial: the
+ * attrition funnel, the pool it would have and the commonest reasons people fall out. The same validator as
+ * a trial's criteria, the same evaluator as screening, the same people (`countedForSponsors`) as a pool;
+ * every count passes disclosure control, and each query is counted against the organisation's limit and
+ * audited with the SHA-256 of its canonical form.
+ */
+@Injectable()
+export class FeasibilityService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly sites: SiteRepository,
+    private readonly audit: AuditRepository,
+    private readonly cohort: SponsorCohort,
+    private readonly gate: SponsorQueryGate,
+    private readonly disclosure: SponsorDisclosure,
+  ) {}
+
+  async query(actor: Actor, document: Record<string, unknown>): Promise<PublishedFeasibility> {
+    checkCriteriaDocument(document);
+    const criteria = (document as unknown as CriteriaDocument).criteria;
+    const canonical = canonicalJson(document);
+    const queryHash = createHash('sha256').update(canonical).digest('hex');
+    await this.gate.admitQuery(actor, 'feasibility', queryHash);
+    return this.transactions.run(async (tx) => {
+      const sites = await this.sites.listActive(tx);
+      const siteCodes = sites.map((site) => site.code);
+      const tally = new FeasibilityTally(criteria, siteCodes);
+      // What the criteria read, and the amyloid results the breakdown by amyloid band reads.
+      const { assessmentTypes } = new ScreeningPlan([{ id: 'feasibility', criteria }]);
+      await this.cohort.walk(
+        tx,
+        sites,
+        [],
+        [...new Set([...assessmentTypes, ...AMYLOID_ASSESSMENTS])],
+        ({ subject, siteCode, today }) => tally.add(subject.profile, siteCode, today),
+      );
+      await this.audit.record(tx, {
+        action: 'sponsor_query.feasibility',
+        entityType: 'sponsor_organisation',
+        entityId: actor.sponsorOrganisationId ?? actor.userId,
+        changes: [
+          { field: 'queryHash', old: null, new: queryHash },
+          { field: 'criteria', old: null, new: document },
+        ],
+      });
+      const table = tally.table();
+      const counts = this.disclosure.publish(table, {
+        query: { question: 'feasibility', criteria: canonical },
+        dataVersion: null,
+      });
+      const testsNeeded = Object.keys(table.counts)
+        .filter((key) => key.startsWith('pool.oneTestAway.test.'))
+        .map((key) => key.slice('pool.oneTestAway.test.'.length))
+        .sort();
+      return { queryHash, steps: tally.steps, reasons: tally.reasonKeys(), siteCodes, testsNeeded, counts };
+    });
+  }
+}

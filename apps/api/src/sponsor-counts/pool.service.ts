@@ -1,0 +1,170 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AMYLOID_ASSESSMENTS,
+  CalendarDate,
+  combineTables,
+  countedForSponsors,
+  EligibilityResult,
+  MonthlyTally,
+  monthsEndingWith,
+  monthsStartingWith,
+  NEVER_CHANGES_WITH_TIME,
+  plannedTestMonth,
+  PoolTally,
+  projectionEnd,
+  PROJECTION_MONTHS,
+  PublishedCount,
+  Role,
+  sponsorCategoriesOf,
+  StoredVerdict,
+  TREND_MONTHS,
+  trendStart,
+} from '@registry/domain';
+import {
+  AuditRepository,
+  SponsorCountsRepository,
+  TrialEntity,
+  TrialRepository,
+  Transactions,
+  Tx,
+} from '@registry/persistence';
+import { notFound } from '@registry/platform';
+import type { Actor } from '../auth/actor';
+import { SponsorCohort } from './sponsor-cohort';
+import { SponsorDisclosure } from './sponsor-disclosure';
+import { SponsorQueryGate } from './sponsor-query-gate';
+
+/** A trial's pool as published: every count under its key (see PoolTally and MonthlyTally) after disclosure control. */
+export interface PublishedPool {
+  trial: TrialEntity;
+  /** The latest calendar day among the trial's sites: the day the counts hold for. */
+  asOf: CalendarDate | null;
+  siteCodes: string[];
+  trendMonths: string[];
+  projectionMonths: string[];
+  testsNeeded: string[];
+  counts: Record<string, PublishedCount>;
+}
+
+export const AWAITING_SCREENING = 'awaitingScreening';
+
+/**
+ * The pool of a trial as its sponsor may see it: who is eligible, one test away (by the test) and
+ * undetermined at the trial's sites, by the determinations screening stored at the trial's current criteria
+ * version; how many became eligible each month (eligible flags, each one the start of an episode of
+ * eligibility); and how many of those one test away have that test on a visit already planned, by month.
+ * Only those `countedForSponsors` are counted, in every figure; every figure passes disclosure control.
+ */
+@Injectable()
+export class PoolService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly trials: TrialRepository,
+    private readonly counts: SponsorCountsRepository,
+    private readonly audit: AuditRepository,
+    private readonly cohort: SponsorCohort,
+    private readonly gate: SponsorQueryGate,
+    private readonly disclosure: SponsorDisclosure,
+  ) {}
+
+  async pool(actor: Actor, trialId: string): Promise<PublishedPool> {
+    const trial = await this.visibleTrial(actor, trialId);
+    await this.gate.admitPoolRead(actor, trial.id, trial.criteriaVersion);
+    return this.transactions.run(async (tx) => {
+      const answer = await this.count(tx, trial);
+      await this.audit.record(tx, {
+        action: 'sponsor_query.pool',
+        entityType: 'trial',
+        entityId: trial.id,
+        changes: [{ field: 'criteriaVersion', old: null, new: trial.criteriaVersion }],
+      });
+      return answer;
+    });
+  }
+
+  /** The trial if the caller may read its pool: its own sponsor organisation, or an admin; else 404. */
+  private async visibleTrial(actor: Actor, trialId: string): Promise<TrialEntity> {
+    const scope =
+      actor.role === Role.Admin
+        ? ({ kind: 'all' } as const)
+        : ({ kind: 'sponsor', organisationId: actor.sponsorOrganisationId } as const);
+    const trial = (await this.transactions.read((tx) => this.trials.list(tx, scope))).find(
+      (t) => t.id === trialId,
+    );
+    if (!trial) throw notFound('Trial');
+    return trial;
+  }
+
+  private async count(tx: Tx, trial: TrialEntity): Promise<PublishedPool> {
+    const sites = [...(trial.sites ?? [])].sort((a, b) => a.code.localeCompare(b.code));
+    const siteCodes = sites.map((site) => site.code);
+    const pool = new PoolTally(siteCodes);
+    const awaiting = { [AWAITING_SCREENING]: 0 };
+    const counted = new Set<string>();
+    const oneTestAway: { participantId: string; test: string; today: CalendarDate }[] = [];
+    let asOf: CalendarDate | null = null;
+    const stored: StoredVerdict = {
+      criteriaVersion: 0,
+      result: '',
+      oneTestAway: null,
+      explained: true,
+      changesWithTimeOn: NEVER_CHANGES_WITH_TIME,
+    };
+    await this.cohort.walk(
+      tx,
+      sites,
+      [trial.id],
+      AMYLOID_ASSESSMENTS,
+      ({ participantId, subject, siteCode, today }) => {
+        if (asOf === null || today > asOf) asOf = today;
+        if (!countedForSponsors(subject.profile, trial.id)) return;
+        counted.add(participantId);
+        // Not judged at the current criteria version yet (a re-screen is running): counted apart, not guessed.
+        if (!subject.stored(0, stored) || stored.criteriaVersion !== trial.criteriaVersion) {
+          awaiting[AWAITING_SCREENING] += 1;
+          return;
+        }
+        const verdict = { result: stored.result as EligibilityResult, oneTestAway: stored.oneTestAway };
+        pool.add(verdict, sponsorCategoriesOf(subject.profile, siteCode, today));
+        if (verdict.result === 'undetermined' && verdict.oneTestAway)
+          oneTestAway.push({ participantId, test: verdict.oneTestAway, today });
+      },
+    );
+    const today: CalendarDate = asOf ?? new Date(0).toISOString().slice(0, 10);
+
+    const trendMonths = monthsEndingWith(today, TREND_MONTHS);
+    const trend = new MonthlyTally(trendMonths, 'trend');
+    for (const flag of await this.counts.eligibleFlagDays(tx, trial.id, trendStart(today)))
+      if (counted.has(flag.participantId)) trend.add(flag.raisedOn);
+
+    const projectionMonths = monthsStartingWith(today, PROJECTION_MONTHS);
+    const projection = new MonthlyTally(projectionMonths, 'projection');
+    const earliest = oneTestAway.reduce((day, p) => (p.today < day ? p.today : day), today);
+    const visits = await this.counts.plannedVisits(
+      tx,
+      oneTestAway.map((p) => p.participantId),
+      earliest,
+      projectionEnd(today),
+    );
+    for (const p of oneTestAway) {
+      const month = plannedTestMonth(p.test, visits.get(p.participantId) ?? [], p.today);
+      if (month !== null) projection.addToMonth(month);
+    }
+
+    const table = combineTables([
+      pool.table(),
+      { counts: awaiting, relations: [] },
+      trend.table(),
+      projection.table(),
+    ]);
+    const counts = this.disclosure.publish(table, {
+      query: { question: 'trial.pool', trialId: trial.id, criteriaVersion: trial.criteriaVersion },
+      dataVersion: null,
+    });
+    const testsNeeded = Object.keys(table.counts)
+      .filter((key) => key.startsWith('pool.oneTestAway.test.'))
+      .map((key) => key.slice('pool.oneTestAway.test.'.length))
+      .sort();
+    return { trial, asOf, siteCodes, trendMonths, projectionMonths, testsNeeded, counts };
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { FeasibilityService } from './feasibility.service';
+import { PoolService } from './pool.service';
+import { SponsorCohort } from './sponsor-cohort';
+import { SponsorCountsController } from './sponsor-counts.controller';
+import { SponsorDisclosure } from './sponsor-disclosure';
+import { SponsorQueryGate } from './sponsor-query-gate';
+
+/**
+ * What sponsors count: trial pools and feasibility queries, with disclosure control (`SponsorDisclosure`)
+ * and the per-organisation query limit (`SponsorQueryGate`), which other modules giving sponsors numbers
+ * (screening-run progress) use too.
+ */
+@Module({
+  controllers: [SponsorCountsController],
+  providers: [PoolService, FeasibilityService, SponsorCohort, SponsorDisclosure, SponsorQueryGate],
+  exports: [SponsorDisclosure, SponsorQueryGate],
+})
+export class SponsorCountsModule {}
