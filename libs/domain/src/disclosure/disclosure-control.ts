@@ -140,7 +140,8 @@ export function publishCounts(
     else if (count === 0) published[key] = 0;
     // Keyed by the count's own value too: a count that does not change keeps its published value however
     // much the rest of the answer changes, so that watching it day after day gives no fresh draws to average.
-    else published[key] = noisyRounded(count, noiseOf(seed, `${key}=${count}`, settings.noiseBound), settings);
+    else
+      published[key] = noisyRounded(count, noiseOf(seed, `${key}=${count}`, settings.noiseBound), settings);
   }
   return published;
 }

@@ -6,7 +6,8 @@ import { isSuppressed, PublishedCount } from './disclosure-control';
 // Counts are whole numbers and the identities' coefficients small rationals (mostly 0 and ±1): anything
 // below this after elimination is floating-point residue, not a coefficient.
 const EPSILON = 1e-6;
-const cleaned = (value: number) => (Math.abs(value - Math.round(value)) < EPSILON ? Math.round(value) : value);
+const cleaned = (value: number) =>
+  Math.abs(value - Math.round(value)) < EPSILON ? Math.round(value) : value;
 
 /** The rank of a matrix, by Gaussian elimination with partial pivoting (small, 0/±1-ish systems). */
 export function rank(matrix: readonly number[][], columns: number): number {
