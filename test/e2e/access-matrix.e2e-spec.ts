@@ -392,6 +392,18 @@ const MATRIX: RouteCase[] = [
     expect: { admin: 200, sponsorAlpha: 200, sponsorBeta: 404 },
   },
   {
+    route: 'GET /api/v1/trials/{id}/pool',
+    scope: "Alpha's trial: counts for its own organisation and admins only",
+    path: (_, c) => `/api/v1/trials/${c.trialId}/pool`,
+    expect: { admin: 200, sponsorAlpha: 200, sponsorBeta: 404 },
+  },
+  {
+    route: 'POST /api/v1/feasibility',
+    path: () => '/api/v1/feasibility',
+    body: () => ({ criteria: { language: 1, criteria: { type: 'age', min: 60 } } }),
+    expect: { admin: 200, sponsorAlpha: 200, sponsorBeta: 200 },
+  },
+  {
     route: 'GET /api/v1/flags',
     path: () => '/api/v1/flags',
     expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
