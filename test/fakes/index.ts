@@ -25,3 +25,6 @@ export * from './determination.repository.fake';
 export * from './screening.repository.fake';
 export * from './refusal';
 export * from './two-sites';
+export * from './sponsor-counts.repository.fake';
+export * from './sponsor-cohort.fake';
+export * from './sponsor-query-gate.fake';

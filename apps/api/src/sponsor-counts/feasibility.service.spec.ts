@@ -1,0 +1,201 @@
+import { Environment } from '@registry/config';
+import { AMYLOID_ASSESSMENTS, ConsentScope, ParticipantProfile } from '@registry/domain';
+import { baseProfile } from '@registry/domain/eligibility/test-profiles';
+import { ErrorKind } from '@registry/platform';
+import {
+  FakeAuditRepository,
+  FakeSiteRepository,
+  FakeSponsorCohort,
+  FakeSponsorQueryGate,
+  FakeTransactions,
+  isTransaction,
+  refusal,
+  sponsorOf,
+} from '../../../../test/fakes';
+import { FeasibilityService } from './feasibility.service';
+import type { SponsorCohort } from './sponsor-cohort';
+import { SponsorDisclosure } from './sponsor-disclosure';
+import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
+
+const LILLY = 'org-lilly';
+const SHARING = [
+  ConsentScope.RegistryFollowUp,
+  ConsentScope.RecontactForTrials,
+  ConsentScope.SponsorDataSharing,
+];
+
+/** Aged 65 to 85, with a study partner. */
+const QUERY = {
+  language: 1,
+  criteria: { type: 'all', of: [{ type: 'age', min: 65, max: 85 }, { type: 'study_partner' }] },
+};
+/** The same query, every object's keys in another order. */
+const QUERY_REORDERED = {
+  criteria: { of: [{ max: 85, type: 'age', min: 65 }, { type: 'study_partner' }], type: 'all' },
+  language: 1,
+};
+const OLDER_QUERY = {
+  language: 1,
+  criteria: { type: 'all', of: [{ type: 'age', min: 70, max: 85 }, { type: 'study_partner' }] },
+};
+
+/** A 70-year-old with a study partner who shares data with sponsors (one fact changed at a time from here). */
+const sharing = (overrides: Partial<ParticipantProfile> = {}) =>
+  baseProfile({ consentScopes: SHARING, ...overrides });
+
+function setUp() {
+  const transactions = new FakeTransactions();
+  const sites = new FakeSiteRepository();
+  const tokyo = sites.add({ code: 'TKY', timeZone: 'Asia/Tokyo' });
+  const boston = sites.add({ code: 'BOS', timeZone: 'America/New_York', country: 'US' });
+  const osaka = sites.add({ code: 'OSA', timeZone: 'Asia/Tokyo', active: false });
+  const audit = new FakeAuditRepository();
+  const cohort = new FakeSponsorCohort();
+  const gate = new FakeSponsorQueryGate();
+  // The real disclosure control, set so that a count of 5 or more is published exactly (no noise, no
+  // rounding) and 1 to 4 as "<5": the specs can then tell a person counted from one left out.
+  const disclosure = new SponsorDisclosure(
+    Object.assign(new Environment(), {
+      DISCLOSURE_NOISE_KEY: 'unit-test-disclosure-key-'.padEnd(48, 'd'),
+      DISCLOSURE_MIN_CELL_SIZE: 5,
+      DISCLOSURE_ROUND_TO: 1,
+      DISCLOSURE_NOISE_BOUND: 0,
+    }),
+  );
+  // The cohort and the gate are classes with private members, which a structural fake cannot name.
+  const service = new FeasibilityService(
+    transactions,
+    sites,
+    audit,
+    cohort as unknown as SponsorCohort,
+    gate as unknown as SponsorQueryGate,
+    disclosure,
+  );
+
+  let enrolled = 0;
+  /** Adds `howMany` participants at a site with this profile, on that site's day. */
+  const enrol = (howMany: number, siteId: string, profile: ParticipantProfile): void => {
+    for (let i = 0; i < howMany; i++) {
+      enrolled += 1;
+      cohort.members.push({
+        participantId: `participant-${String(enrolled).padStart(3, '0')}`,
+        siteId,
+        today: siteId === boston.id ? '2026-12-01' : '2026-12-02',
+        profile: { ...profile, participantId: `REG-${String(enrolled).padStart(6, '0')}-X` },
+        stored: new Map(),
+      });
+    }
+  };
+  return { service, sites: { tokyo, boston, osaka }, audit, cohort, gate, transactions, enrol };
+}
+
+const queryHashesAsked = (gate: FakeSponsorQueryGate): string[] =>
+  gate.calls.map((call) => (call.admit === 'query' ? call.queryHash : `pool read of ${call.trialId}`));
+
+describe('FeasibilityService', () => {
+  describe('a criteria document that does not validate', () => {
+    it('is refused as invalid input naming each problem by its path under criteria.criteria, before the query limit is asked or anything audited', async () => {
+      const { service, gate, cohort, audit, transactions } = setUp();
+
+      const error = await refusal(
+        service.query(sponsorOf(LILLY), { language: 1, criteria: { type: 'age', min: 'sixty' } }),
+      );
+
+      expect(error.kind).toBe(ErrorKind.InvalidInput);
+      expect(error.code).toBe('criteria.invalid');
+      expect(error.details?.map((detail) => detail.field)).toContain('criteria.criteria.min');
+      expect(error.details?.every((detail) => detail.field.startsWith('criteria.criteria'))).toBe(true);
+      expect(gate.calls).toEqual([]);
+      expect(cohort.walks).toEqual([]);
+      expect(transactions.opened).toBe(0);
+      expect(audit.entries).toEqual([]);
+    });
+  });
+
+  describe("the organisation's query limit", () => {
+    it('is asked about a feasibility query under the SHA-256 of its canonical form, the same whatever order its keys are written in', async () => {
+      const { service, gate } = setUp();
+      const sponsor = sponsorOf(LILLY);
+
+      const first = await service.query(sponsor, QUERY);
+      const reordered = await service.query(sponsor, QUERY_REORDERED);
+      const other = await service.query(sponsor, OLDER_QUERY);
+
+      expect(gate.calls.map((call) => [call.admit, call.actor, call.admit === 'query' && call.kind])).toEqual(
+        Array(3).fill(['query', sponsor, 'feasibility']),
+      );
+      const [hash, reorderedHash, otherHash] = queryHashesAsked(gate);
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(reorderedHash).toBe(hash);
+      expect(otherHash).not.toBe(hash);
+      expect([first.queryHash, reordered.queryHash, other.queryHash]).toEqual([hash, hash, otherHash]);
+    });
+
+    it('is asked before anyone is counted: a query past the limit counts no one and audits no query', async () => {
+      const { service, gate, cohort, audit, transactions, enrol, sites } = setUp();
+      enrol(5, sites.tokyo.id, sharing());
+      gate.refusal = tooManySponsorQueries(600);
+
+      const error = await refusal(service.query(sponsorOf(LILLY), QUERY));
+
+      expect(error.kind).toBe(ErrorKind.TooManyRequests);
+      expect(cohort.walks).toEqual([]);
+      expect(transactions.opened).toBe(0);
+      expect(audit.entries).toEqual([]);
+    });
+  });
+
+  describe('the audit trail', () => {
+    it("records each query once, for the sponsor's organisation, with its hash and the criteria asked, in the transaction that counted", async () => {
+      const { service, gate, audit, cohort } = setUp();
+
+      await service.query(sponsorOf(LILLY), QUERY);
+
+      expect(audit.entries).toHaveLength(1);
+      const entry = audit.only('sponsor_query.feasibility');
+      expect(entry).toMatchObject({ entityType: 'sponsor_organisation', entityId: LILLY });
+      expect(entry.changes).toEqual([
+        { field: 'queryHash', old: null, new: queryHashesAsked(gate)[0] },
+        { field: 'criteria', old: null, new: QUERY },
+      ]);
+      const tx = audit.writtenOn.get(entry)!;
+      expect(isTransaction(tx)).toBe(true);
+      expect(cohort.walks.map((walk) => walk.tx)).toEqual([tx]);
+    });
+  });
+
+  describe('the counts', () => {
+    it('judge everyone at the active sites who shares data with sponsors, step by step, into a funnel and a pool', async () => {
+      const { service, cohort, enrol, sites } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+      enrol(5, sites.boston.id, sharing({ birthDate: '1966-06-01' })); // 60: too young
+      enrol(7, sites.boston.id, sharing({ studyPartnerAvailable: false }));
+      enrol(1, sites.tokyo.id, baseProfile()); // no consent to sharing with sponsors: not counted at all
+      enrol(5, sites.osaka.id, sharing()); // at a site no longer active
+
+      const answer = await service.query(sponsorOf(LILLY), QUERY);
+
+      expect(cohort.walks).toHaveLength(1);
+      expect(cohort.walks[0].siteIds.sort()).toEqual([sites.boston.id, sites.tokyo.id].sort());
+      expect(cohort.walks[0].trialIds).toEqual([]);
+      expect(cohort.walks[0].assessmentTypes).toEqual(expect.arrayContaining([...AMYLOID_ASSESSMENTS]));
+      expect(answer.siteCodes).toEqual(['BOS', 'TKY']);
+      expect(answer.steps.map((step) => step.path)).toEqual(['$.criteria.of[0]', '$.criteria.of[1]']);
+      expect(answer.counts).toMatchObject({
+        'funnel.start': 18,
+        'funnel.0.excluded': 5,
+        'funnel.0.remaining': 13,
+        'funnel.1.excluded': 7,
+        'funnel.1.remaining': 6,
+        'pool.eligible.total': 6,
+        'pool.eligible.site.TKY': 6,
+        'pool.eligible.site.BOS': 0,
+        'pool.undetermined.total': 0,
+      });
+      expect(answer.reasons.map((reason) => [reason.key, answer.counts[reason.key]]).sort()).toEqual([
+        ['reasons.ineligible.$.criteria.of[0]', 5],
+        ['reasons.ineligible.$.criteria.of[1]', 7],
+      ]);
+    });
+  });
+});

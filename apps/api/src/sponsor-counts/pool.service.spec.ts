@@ -1,0 +1,288 @@
+import { Environment } from '@registry/config';
+import { ConsentScope, ParticipantProfile, ParticipantStatus } from '@registry/domain';
+import { baseProfile } from '@registry/domain/eligibility/test-profiles';
+import { ErrorKind } from '@registry/platform';
+import {
+  admin,
+  FakeAuditRepository,
+  FakeSponsorCohort,
+  FakeSponsorCountsRepository,
+  FakeSponsorQueryGate,
+  FakeStoredVerdict,
+  FakeTransactions,
+  FakeTrialRepository,
+  isTransaction,
+  refusal,
+  sponsorOf,
+} from '../../../../test/fakes';
+import { PoolService } from './pool.service';
+import type { SponsorCohort } from './sponsor-cohort';
+import { SponsorDisclosure } from './sponsor-disclosure';
+import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
+
+const LILLY = 'org-lilly';
+const EISAI = 'org-eisai';
+const TOKYO = 'site-tokyo';
+/** The day at Tokyo for everyone walked: the pool holds for it. */
+const TODAY = '2026-12-02';
+const CURRENT = 2;
+const SHARING = [
+  ConsentScope.RegistryFollowUp,
+  ConsentScope.RecontactForTrials,
+  ConsentScope.SponsorDataSharing,
+];
+
+const eligible = (criteriaVersion = CURRENT): FakeStoredVerdict => ({
+  criteriaVersion,
+  result: 'eligible',
+  oneTestAway: null,
+});
+const petAway = (criteriaVersion = CURRENT): FakeStoredVerdict => ({
+  criteriaVersion,
+  result: 'undetermined',
+  oneTestAway: 'amyloid_pet',
+});
+const undetermined: FakeStoredVerdict = {
+  criteriaVersion: CURRENT,
+  result: 'undetermined',
+  oneTestAway: null,
+};
+const ineligible: FakeStoredVerdict = { criteriaVersion: CURRENT, result: 'ineligible', oneTestAway: null };
+
+/** A 70-year-old in the registry who shares data with sponsors (one fact changed at a time from here). */
+const sharing = (overrides: Partial<ParticipantProfile> = {}) =>
+  baseProfile({ consentScopes: SHARING, ...overrides });
+
+function setUp() {
+  const transactions = new FakeTransactions();
+  const trials = new FakeTrialRepository();
+  const counts = new FakeSponsorCountsRepository();
+  const audit = new FakeAuditRepository();
+  const cohort = new FakeSponsorCohort();
+  const gate = new FakeSponsorQueryGate();
+  // The real disclosure control, set so that a count of 5 or more is published exactly (no noise, no
+  // rounding) and 1 to 4 as "<5": the specs can then tell a person counted from one left out.
+  const disclosure = new SponsorDisclosure(
+    Object.assign(new Environment(), {
+      DISCLOSURE_NOISE_KEY: 'unit-test-disclosure-key-'.padEnd(48, 'd'),
+      DISCLOSURE_MIN_CELL_SIZE: 5,
+      DISCLOSURE_ROUND_TO: 1,
+      DISCLOSURE_NOISE_BOUND: 0,
+    }),
+  );
+  // The cohort and the gate are classes with private members, which a structural fake cannot name.
+  const service = new PoolService(
+    transactions,
+    trials,
+    counts,
+    audit,
+    cohort as unknown as SponsorCohort,
+    gate as unknown as SponsorQueryGate,
+    disclosure,
+  );
+  const trial = trials.add({ sponsorOrganisationId: LILLY, criteriaVersion: CURRENT, status: 'recruiting' });
+  trials.trialSites.push({ trialId: trial.id, siteId: TOKYO });
+
+  let enrolled = 0;
+  /** Adds `howMany` participants at Tokyo with this profile and, unless null, this stored determination. */
+  const enrol = (howMany: number, profile: ParticipantProfile, stored: FakeStoredVerdict | null): string[] =>
+    Array.from({ length: howMany }, () => {
+      enrolled += 1;
+      const participantId = `participant-${String(enrolled).padStart(3, '0')}`;
+      cohort.members.push({
+        participantId,
+        siteId: TOKYO,
+        today: TODAY,
+        profile: { ...profile, participantId: `TKY-${String(enrolled).padStart(6, '0')}-X` },
+        stored: new Map(stored ? [[trial.id, stored]] : []),
+      });
+      return participantId;
+    });
+  return { service, trial, trials, counts, audit, cohort, gate, transactions, enrol };
+}
+
+describe('PoolService', () => {
+  describe('who may read a pool', () => {
+    it('answers not found to a sponsor of another organisation, and neither counts, spends its query limit nor audits', async () => {
+      const { service, trial, cohort, gate, audit, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+
+      const error = await refusal(service.pool(sponsorOf(EISAI), trial.id));
+
+      expect(error.kind).toBe(ErrorKind.NotFound);
+      expect(error.code).toBe('not_found');
+      expect(gate.calls).toEqual([]);
+      expect(cohort.walks).toEqual([]);
+      expect(audit.entries).toEqual([]);
+    });
+
+    it("shows the pool to the trial's own sponsor and to an admin, as of the day at the trial's site", async () => {
+      const { service, trial, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+
+      for (const actor of [sponsorOf(LILLY), admin()]) {
+        const pool = await service.pool(actor, trial.id);
+        expect(pool.trial.id).toBe(trial.id);
+        expect(pool.asOf).toBe(TODAY);
+        expect(pool.counts['pool.eligible.total']).toBe(5);
+      }
+    });
+  });
+
+  describe("the organisation's query limit", () => {
+    it('is asked about this trial at its current criteria version', async () => {
+      const { service, trial, gate } = setUp();
+      const sponsor = sponsorOf(LILLY);
+
+      await service.pool(sponsor, trial.id);
+
+      expect(gate.calls).toEqual([
+        { admit: 'poolRead', actor: sponsor, trialId: trial.id, criteriaVersion: CURRENT },
+      ]);
+    });
+
+    it('is asked before anyone is counted: a read past the limit counts no one and audits no pool read', async () => {
+      const { service, trial, gate, cohort, counts, audit, transactions, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+      gate.refusal = tooManySponsorQueries(600);
+
+      const error = await refusal(service.pool(sponsorOf(LILLY), trial.id));
+
+      expect(error.kind).toBe(ErrorKind.TooManyRequests);
+      expect(cohort.walks).toEqual([]);
+      expect(counts.flagReads).toEqual([]);
+      expect(transactions.opened).toBe(0);
+      expect(audit.entries).toEqual([]);
+    });
+  });
+
+  describe('who is counted', () => {
+    it('counts only people who share their data with sponsors and are free to be recruited', async () => {
+      const { service, trial, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+      // Someone the registry referred to this very trial still belongs to its pool.
+      enrol(1, sharing({ status: ParticipantStatus.Referred, trialCommitments: [trial.id] }), eligible());
+      // None of these changes any number, eligible as screening found them.
+      enrol(1, baseProfile(), eligible()); // no consent to sharing with sponsors
+      enrol(1, sharing({ status: ParticipantStatus.Withdrawn }), eligible());
+      enrol(1, sharing({ status: ParticipantStatus.Deceased }), eligible());
+      enrol(1, sharing({ trialCommitments: ['another-trial'] }), eligible());
+      enrol(1, baseProfile(), null); // not sharing and not yet screened: not awaiting screening either
+
+      const { counts } = await service.pool(sponsorOf(LILLY), trial.id);
+
+      expect(counts['pool.eligible.total']).toBe(6);
+      expect(counts['pool.eligible.sex.female']).toBe(6);
+      expect(counts['pool.eligible.ageBand.70-74']).toBe(6);
+      expect(counts.awaitingScreening).toBe(0);
+    });
+
+    it('puts the eligible, those one test away (by the test) and the otherwise undetermined apart, and leaves out the ineligible', async () => {
+      const { service, trial, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+      enrol(6, sharing(), petAway());
+      enrol(7, sharing(), undetermined);
+      enrol(8, sharing(), ineligible);
+
+      const pool = await service.pool(sponsorOf(LILLY), trial.id);
+
+      expect(pool.counts['pool.eligible.total']).toBe(5);
+      expect(pool.counts['pool.oneTestAway.total']).toBe(6);
+      expect(pool.counts['pool.oneTestAway.test.amyloid_pet']).toBe(6);
+      expect(pool.counts['pool.undetermined.total']).toBe(7);
+      expect(pool.testsNeeded).toEqual(['amyloid_pet']);
+    });
+
+    it('counts someone judged only under an older version of the criteria, or not judged yet, as awaiting screening and not in the pool', async () => {
+      const { service, trial, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+      enrol(5, sharing(), eligible(CURRENT - 1));
+      enrol(1, sharing(), petAway(CURRENT - 1));
+      enrol(1, sharing(), null);
+
+      const { counts } = await service.pool(sponsorOf(LILLY), trial.id);
+
+      expect(counts.awaitingScreening).toBe(7);
+      expect(counts['pool.eligible.total']).toBe(5);
+      expect(counts['pool.oneTestAway.total']).toBe(0);
+      expect(counts['pool.undetermined.total']).toBe(0);
+    });
+  });
+
+  describe('the trend', () => {
+    it('counts, month by month over the last 24 months, when the people counted became eligible, and no one else', async () => {
+      const { service, trial, counts: stored, enrol } = setUp();
+      // Counted whatever screening says of them today: the trend is when they became eligible.
+      const counted = [
+        ...enrol(3, sharing(), eligible()),
+        ...enrol(1, sharing(), ineligible),
+        ...enrol(1, sharing(), eligible(CURRENT - 1)),
+      ];
+      const [notSharing] = enrol(1, baseProfile(), eligible());
+      for (const participantId of counted)
+        stored.flags.push({ trialId: trial.id, participantId, raisedOn: '2026-03-10' });
+      stored.flags.push({ trialId: trial.id, participantId: notSharing, raisedOn: '2026-03-11' });
+      stored.flags.push({ trialId: trial.id, participantId: notSharing, raisedOn: '2026-07-01' });
+
+      const pool = await service.pool(sponsorOf(LILLY), trial.id);
+
+      expect(stored.flagReads.map(({ trialId, since }) => ({ trialId, since }))).toEqual([
+        { trialId: trial.id, since: '2025-01-01' },
+      ]);
+      expect(pool.trendMonths).toHaveLength(24);
+      expect([pool.trendMonths[0], pool.trendMonths[23]]).toEqual(['2025-01', '2026-12']);
+      expect(pool.counts['trend.2026-03']).toBe(5);
+      expect(pool.counts['trend.2026-07']).toBe(0);
+    });
+  });
+
+  describe('the projection', () => {
+    it('counts someone one test away in the month of their first planned visit that includes that test', async () => {
+      const { service, trial, counts: stored, enrol } = setUp();
+      const away = enrol(5, sharing(), petAway());
+      // Eligible already: a planned PET changes nothing about them.
+      const alreadyEligible = enrol(5, sharing(), eligible());
+      const [notSharing] = enrol(1, baseProfile(), petAway());
+      for (const participantId of away) {
+        stored.visits.push({ participantId, targetDate: '2027-01-12', assessments: ['cdr', 'mmse'] });
+        stored.visits.push({ participantId, targetDate: '2027-04-20', assessments: ['amyloid_pet'] });
+        stored.visits.push({ participantId, targetDate: '2027-02-15', assessments: ['mmse', 'amyloid_pet'] });
+      }
+      for (const participantId of [...alreadyEligible, notSharing])
+        stored.visits.push({ participantId, targetDate: '2027-01-12', assessments: ['amyloid_pet'] });
+
+      const pool = await service.pool(sponsorOf(LILLY), trial.id);
+
+      expect(pool.projectionMonths).toEqual([
+        '2026-12',
+        '2027-01',
+        '2027-02',
+        '2027-03',
+        '2027-04',
+        '2027-05',
+      ]);
+      expect(pool.counts['projection.2027-02']).toBe(5);
+      expect(pool.counts['projection.2027-01']).toBe(0);
+      expect(pool.counts['projection.2027-04']).toBe(0);
+      expect(stored.visitReads.map((read) => [...read.participantIds].sort())).toEqual([away]);
+    });
+  });
+
+  describe('the audit trail', () => {
+    it('records exactly one pool read of the trial at its criteria version, in the transaction that counted', async () => {
+      const { service, trial, audit, cohort, counts, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+
+      await service.pool(sponsorOf(LILLY), trial.id);
+
+      expect(audit.entries).toHaveLength(1);
+      const entry = audit.only('sponsor_query.pool');
+      expect(entry).toMatchObject({ entityType: 'trial', entityId: trial.id });
+      expect(entry.changes).toEqual([{ field: 'criteriaVersion', old: null, new: CURRENT }]);
+      const tx = audit.writtenOn.get(entry)!;
+      expect(isTransaction(tx)).toBe(true);
+      expect(cohort.walks.map((walk) => walk.tx)).toEqual([tx]);
+      expect(counts.flagReads.map((read) => read.tx)).toEqual([tx]);
+    });
+  });
+});
