@@ -35,6 +35,16 @@ export class FakeSponsorCohort implements Public<SponsorCohort> {
     assessmentTypes: readonly string[] | undefined;
   }[] = [];
 
+  /** The day for a trial with no sites, or whose sites have no members here. */
+  emptyToday: CalendarDate = '2026-12-02';
+
+  latestToday(sites: readonly SiteEntity[]): CalendarDate {
+    const days = this.members
+      .filter((member) => sites.some((site) => site.id === member.siteId))
+      .map((member) => member.today);
+    return days.length === 0 ? this.emptyToday : days.reduce((a, b) => (b > a ? b : a));
+  }
+
   walk(
     tx: Tx,
     sites: readonly SiteEntity[],

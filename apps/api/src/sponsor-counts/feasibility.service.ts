@@ -66,8 +66,10 @@ export class FeasibilityService {
       );
       await this.audit.record(tx, {
         action: 'sponsor_query.feasibility',
-        entityType: 'sponsor_organisation',
-        entityId: actor.sponsorOrganisationId ?? actor.userId,
+        // A sponsor's queries are filed under its organisation (whose budget they use); an admin's under them.
+        ...(actor.sponsorOrganisationId
+          ? { entityType: 'sponsor_organisation', entityId: actor.sponsorOrganisationId }
+          : { entityType: 'user', entityId: actor.userId }),
         changes: [
           { field: 'queryHash', old: null, new: queryHash },
           { field: 'criteria', old: null, new: document },

@@ -102,7 +102,6 @@ export class PoolService {
     const awaiting = { [AWAITING_SCREENING]: 0 };
     const counted = new Set<string>();
     const oneTestAway: { participantId: string; test: string; today: CalendarDate }[] = [];
-    let asOf: CalendarDate | null = null;
     const stored: StoredVerdict = {
       criteriaVersion: 0,
       result: '',
@@ -116,7 +115,6 @@ export class PoolService {
       [trial.id],
       AMYLOID_ASSESSMENTS,
       ({ participantId, subject, siteCode, today }) => {
-        if (asOf === null || today > asOf) asOf = today;
         if (!countedForSponsors(subject.profile, trial.id)) return;
         counted.add(participantId);
         // Not judged at the current criteria version yet (a re-screen is running): counted apart, not guessed.
@@ -130,7 +128,8 @@ export class PoolService {
           oneTestAway.push({ participantId, test: verdict.oneTestAway, today });
       },
     );
-    const today: CalendarDate = asOf ?? new Date(0).toISOString().slice(0, 10);
+    const today = this.cohort.latestToday(sites);
+    const asOf = sites.length > 0 ? today : null;
 
     const trendMonths = monthsEndingWith(today, TREND_MONTHS);
     const trend = new MonthlyTally(trendMonths, 'trend');

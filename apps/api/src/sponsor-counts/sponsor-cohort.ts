@@ -27,6 +27,15 @@ export class SponsorCohort {
     private readonly calendar: SiteCalendar,
   ) {}
 
+  /**
+   * The latest calendar day among the sites (the day a pool's counts hold for: each participant is judged on
+   * their own site's day, and no site is past this one); the day in UTC for no site at all.
+   */
+  latestToday(sites: readonly SiteEntity[]): CalendarDate {
+    if (sites.length === 0) return this.calendar.today('UTC');
+    return sites.map((site) => this.calendar.today(site.timeZone)).reduce((a, b) => (b > a ? b : a));
+  }
+
   async walk(
     tx: Tx,
     sites: readonly SiteEntity[],
