@@ -31,3 +31,4 @@ export * from './sponsors/sponsor-counting';
 export * from './sponsors/pool-tally';
 export * from './sponsors/feasibility';
 export * from './sponsors/pool-trend';
+export * from './sponsors/cohort-projection';

@@ -2,11 +2,13 @@ import { ConsentScope } from '../consent/consent-scope';
 import { DEFAULT_DISCLOSURE_SETTINGS, isSuppressed, publishCounts } from '../disclosure/disclosure-control';
 import { identitiesOf, recomputableUnder } from '../disclosure/recomputation';
 import type { Criterion } from '../eligibility/criteria';
+import type { Leaf } from '../eligibility/evaluate';
 import { generatedProfiles, HAND_MADE } from '../eligibility/generated-profiles';
 import { ScreeningPlan } from '../eligibility/screening-plan';
 import { AS_OF, baseProfile, withAmyloid } from '../eligibility/test-profiles';
 import { TRIAL_TEMPLATES } from '../eligibility/trial-templates';
 import { AmyloidModality, AmyloidStatus } from '../biomarkers/amyloid-status';
+import { CohortProjectionBuilder } from './cohort-projection';
 import { FeasibilityTally } from './feasibility';
 import { poolGroupOf } from './pool-tally';
 import { countedForSponsors } from './sponsor-counting';
@@ -141,4 +143,54 @@ describe('disclosure control of a feasibility answer (property over generated co
       expect(suppressedSeen).toBeGreaterThan(0);
     },
   );
+});
+
+describe('a feasibility query answered from the columnar projection', () => {
+  // Participants judged on days half a year apart (as if their sites' projections were built apart), so that
+  // a leaf judged on the wrong participant's day changes ages and recency windows and is caught.
+  const dayOf = (index: number) => (index % 3 === 0 ? '2026-12-01' : AS_OF);
+  const compared: Record<string, number>[] = [];
+
+  it.each(CRITERIA.map((c, i) => [i, c] as const))(
+    'gives exactly the counts of judging each participant with the evaluator (criteria %i, 3,000 generated participants)',
+    (i, criteriaUnderTest) => {
+      const profiles = generatedProfiles(3000, 300 + i);
+      const one = new FeasibilityTally(criteriaUnderTest, SITES);
+      const builder = new CohortProjectionBuilder();
+      profiles.forEach((profile, index) => {
+        one.add(profile, siteOf(index), dayOf(index));
+        builder.add(profile, siteOf(index), dayOf(index));
+      });
+      const columnar = FeasibilityTally.fromProjection(criteriaUnderTest, builder.build());
+      const expected = one.table();
+      expect(columnar.table()).toEqual(expected);
+      expect(columnar.reasonKeys().sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+        one.reasonKeys().sort((a, b) => a.key.localeCompare(b.key)),
+      );
+      compared.push(expected.counts);
+    },
+  );
+
+  it('was compared on cohorts with eligible, one-test-away, undetermined and excluded people', () => {
+    const somewhere = (key: string) => compared.some((counts) => counts[key] > 0);
+    expect(compared).toHaveLength(CRITERIA.length);
+    for (const key of [
+      'pool.eligible.total',
+      'pool.oneTestAway.total',
+      'pool.undetermined.total',
+      'funnel.excluded',
+    ])
+      expect([key, somewhere(key)]).toEqual([key, true]);
+  });
+
+  it('judges each leaf once per distinct fact, not once per participant', () => {
+    const builder = new CohortProjectionBuilder();
+    const profiles = generatedProfiles(2000, 5);
+    profiles.forEach((profile, index) => builder.add(profile, siteOf(index), AS_OF));
+    const projection = builder.build();
+    const sexLeaf: Criterion = { type: 'sex', in: ['female'] };
+    const outcomes = projection.leafOutcomes(sexLeaf as Leaf);
+    const females = profiles.filter((p) => countedForSponsors(p) && p.sex === 'female').length;
+    expect(outcomes.filter((o) => o === 0).length).toBe(females);
+  });
 });

@@ -1,9 +1,15 @@
 import type { Criterion } from '../eligibility/criteria';
-import { criterionText, evaluateCriteria, isLeaf, ParticipantProfile } from '../eligibility/evaluate';
+import { criterionText, evaluateCriteria, isLeaf, Leaf, ParticipantProfile } from '../eligibility/evaluate';
 import { AdditiveRelation, combineTables, CountTable } from '../disclosure/disclosure-control';
 import type { CalendarDate } from '../schedule/calendar';
-import { PoolTally, POOL_GROUPS } from './pool-tally';
-import { countedForSponsors, sponsorCategoriesOf } from './sponsor-counting';
+import { CohortProjection, FAIL, judgeOverProjection, JudgedNode, PASS, UNKNOWN } from './cohort-projection';
+import { PoolGroup, PoolTally, POOL_GROUPS } from './pool-tally';
+import {
+  BreakdownDimension,
+  breakdownCategories,
+  countedForSponsors,
+  sponsorCategoriesOf,
+} from './sponsor-counting';
 
 /** Where the criteria sit in a criteria document, as explanations name paths. */
 const CRITERIA_PATH = '$.criteria';
@@ -84,6 +90,131 @@ export class FeasibilityTally {
     }
   }
 
+  /**
+   * The same tally as adding every participant of the projection with `add` (a property the tests check on
+   * generated cohorts), computed column by column: leaves judged once per distinct fact, the criteria
+   * combined over typed arrays, the one-test-away question asked once per candidate test.
+   */
+  static fromProjection(criteria: Criterion, projection: CohortProjection): FeasibilityTally {
+    const tally = new FeasibilityTally(criteria, projection.siteCodes);
+    const size = projection.size;
+    tally.population = size;
+    const leafOutcomes = new Map<Criterion, Uint8Array>();
+    const root = judgeOverProjection(criteria, projection, CRITERIA_PATH, leafOutcomes);
+    const steps = criteria.type === 'all' ? root.children : [root];
+    const failed = new Uint8Array(size);
+    steps.forEach((step, s) => {
+      for (let i = 0; i < size; i++)
+        if (!failed[i] && step.outcomes[i] === FAIL) {
+          failed[i] = 1;
+          tally.excluded[s] += 1;
+        }
+    });
+    tally.countGroups(criteria, projection, root, leafOutcomes);
+    tally.countReasons(root, root.outcomes);
+    return tally;
+  }
+
+  /** The pool from the root's outcomes: eligible, one test away (by the first test that would do), undetermined. */
+  private countGroups(
+    criteria: Criterion,
+    projection: CohortProjection,
+    root: JudgedNode,
+    leafOutcomes: Map<Criterion, Uint8Array>,
+  ): void {
+    const size = projection.size;
+    const leaves: JudgedNode[] = [];
+    const collect = (node: JudgedNode) =>
+      node.children.length === 0 ? leaves.push(node) : node.children.forEach(collect);
+    collect(root);
+    const passingIf = new Map<string, Uint8Array>();
+    const passesAssuming = (test: string): Uint8Array => {
+      let outcomes = passingIf.get(test);
+      if (!outcomes)
+        passingIf.set(
+          test,
+          (outcomes = judgeOverProjection(criteria, projection, CRITERIA_PATH, leafOutcomes, test).outcomes),
+        );
+      return outcomes;
+    };
+    const GROUP: PoolGroup[] = ['eligible', 'oneTestAway', 'undetermined'];
+    const groupOf = new Int8Array(size).fill(-1);
+    const testOf: (string | undefined)[] = new Array<string | undefined>(size);
+    for (let i = 0; i < size; i++) {
+      const outcome = root.outcomes[i];
+      if (outcome === PASS) groupOf[i] = 0;
+      else if (outcome === UNKNOWN) {
+        groupOf[i] = 2;
+        // The first test, in document order of the unknown leaves, that would make them eligible.
+        search: for (const leaf of leaves) {
+          if (leaf.outcomes[i] !== UNKNOWN) continue;
+          for (const test of leaf.tests)
+            if (passesAssuming(test)[i] === PASS) {
+              groupOf[i] = 1;
+              testOf[i] = test;
+              break search;
+            }
+        }
+      }
+    }
+    const names = breakdownCategories(projection.siteCodes);
+    GROUP.forEach((group, g) => {
+      let total = 0;
+      const byTest = new Map<string, number>();
+      for (let i = 0; i < size; i++)
+        if (groupOf[i] === g) {
+          total += 1;
+          if (g === 1) byTest.set(testOf[i]!, (byTest.get(testOf[i]!) ?? 0) + 1);
+        }
+      const byCategory = {} as Record<BreakdownDimension, Record<string, number>>;
+      for (const dimension of Object.keys(names) as BreakdownDimension[]) {
+        const column = projection.categories(dimension);
+        const counts = new Array<number>(names[dimension].length).fill(0);
+        for (let i = 0; i < size; i++) if (groupOf[i] === g) counts[column[i]] += 1;
+        byCategory[dimension] = Object.fromEntries(names[dimension].map((name, c) => [name, counts[c]]));
+      }
+      this.pool.addMany(group, total, byCategory, byTest);
+    });
+  }
+
+  /**
+   * The reasons: each leaf that decided an ineligible or undetermined result, as `decidingLeaves` finds them
+   * in an explanation (a node is decided by its parts with its own result; a `not` by its part).
+   */
+  private countReasons(node: JudgedNode, rootOutcomes: Uint8Array, deciding?: Uint8Array): void {
+    const size = rootOutcomes.length;
+    if (node.children.length === 0) {
+      let ineligible = 0;
+      let undetermined = 0;
+      for (let i = 0; i < size; i++) {
+        if (deciding && !deciding[i]) continue;
+        if (rootOutcomes[i] === FAIL) ineligible += 1;
+        else if (rootOutcomes[i] === UNKNOWN) undetermined += 1;
+      }
+      const leaf = node.node as Leaf;
+      for (const [kind, count] of [
+        ['ineligible', ineligible],
+        ['undetermined', undetermined],
+      ] as const) {
+        if (count === 0) continue;
+        const key = `reasons.${kind}.${node.path}`;
+        this.reasons.set(key, { kind, path: node.path, criterion: criterionText(leaf), key });
+        this.reasonCounts.set(key, count);
+      }
+      return;
+    }
+    for (const child of node.children) {
+      if (node.node.type === 'not') {
+        this.countReasons(child, rootOutcomes, deciding);
+        continue;
+      }
+      const childDeciding = new Uint8Array(size);
+      for (let i = 0; i < size; i++)
+        childDeciding[i] = (!deciding || deciding[i]) && child.outcomes[i] === node.outcomes[i] ? 1 : 0;
+      this.countReasons(child, rootOutcomes, childDeciding);
+    }
+  }
+
   /** The key of the funnel's start (everyone counted) and of each step's counts in `table()`. */
   static readonly START = 'funnel.start';
   static remainingKey(step: number): string {
@@ -134,7 +265,9 @@ export class FeasibilityTally {
     const pool = this.pool.table();
     relations.push({ total: previous, parts: POOL_GROUPS.map((group) => this.pool.totalKey(group)) });
 
-    for (const [key, count] of this.reasonCounts) counts[key] = count;
+    // In key order, so that the table (and the order relations are met in) does not depend on how it was counted.
+    const reasonKeys = [...this.reasonCounts.keys()].sort();
+    for (const key of reasonKeys) counts[key] = this.reasonCounts.get(key)!;
     const undeterminedTotal = this.pool.total('oneTestAway') + this.pool.total('undetermined');
     for (const [kind, groupTotal, totalKeys] of [
       ['ineligible', excludedTotal, [FeasibilityTally.EXCLUDED_TOTAL]],
@@ -144,7 +277,7 @@ export class FeasibilityTally {
         [this.pool.totalKey('oneTestAway'), this.pool.totalKey('undetermined')],
       ],
     ] as const) {
-      const keys = [...this.reasonCounts.keys()].filter((key) => this.reasons.get(key)!.kind === kind);
+      const keys = reasonKeys.filter((key) => this.reasons.get(key)!.kind === kind);
       const sum = keys.reduce((s, key) => s + this.reasonCounts.get(key)!, 0);
       if (sum !== groupTotal) continue;
       if (totalKeys.length === 1) relations.push({ total: totalKeys[0], parts: keys });

@@ -64,6 +64,27 @@ export class PoolTally {
     }
   }
 
+  /**
+   * Counts a whole group at once: its participants' categories by dimension (category -> how many), and for
+   * the one-test-away group the tests needed (test -> how many). The columnar path of feasibility counts so.
+   */
+  addMany(
+    group: PoolGroup,
+    total: number,
+    byCategory: Readonly<Record<BreakdownDimension, Readonly<Record<string, number>>>>,
+    byTest: ReadonlyMap<string, number> = new Map(),
+  ): void {
+    this.totals[group] += total;
+    const counts = this.byCategory[group];
+    for (const dimension of Object.keys(counts) as BreakdownDimension[])
+      for (const [category, n] of Object.entries(byCategory[dimension])) {
+        if (!(category in counts[dimension]))
+          throw new Error(`${dimension} category ${category} is not one of the breakdown's categories`);
+        counts[dimension][category] += n;
+      }
+    for (const [test, n] of byTest) this.byTest.set(test, (this.byTest.get(test) ?? 0) + n);
+  }
+
   total(group: PoolGroup): number {
     return this.totals[group];
   }
