@@ -1289,6 +1289,11 @@ export interface components {
       present: boolean;
     };
     FeasibilityDto: {
+      /**
+       * Format: date-time
+       * @description When the cohort counted was read: answers come from a projection rebuilt every few minutes
+       */
+      dataAsOf: string;
       disclosure: components['schemas']['DisclosureDto'];
       funnel: components['schemas']['FunnelDto'];
       pool: components['schemas']['PoolGroupsDto'];

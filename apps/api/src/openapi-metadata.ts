@@ -1082,6 +1082,12 @@ export default async () => {
                 type: () => String,
                 description: "SHA-256 of the document's canonical JSON, as audited",
               },
+              dataAsOf: {
+                required: true,
+                type: () => String,
+                description:
+                  'When the cohort counted was read: answers come from a projection rebuilt every few minutes',
+              },
               disclosure: {
                 required: true,
                 type: () => t['./sponsor-counts/sponsor-counts.dto'].DisclosureDto,

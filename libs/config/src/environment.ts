@@ -224,6 +224,17 @@ export class Environment {
   SPONSOR_QUERY_WINDOW_SECONDS = 3600;
 
   /**
+   * How old the cohort projection feasibility queries are answered from may grow (seconds). Building it
+   * reads every participant (about a minute per million); a query finding it older starts a new one in the
+   * background and is answered from the current one, whose time the answer states.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS must be a whole number' })
+  @Min(10, { message: 'FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS must be at least 10' })
+  @Max(86400, { message: 'FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS must be at most 86400 (a day)' })
+  FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS = 600;
+
+  /**
    * Disclosure control of the counts sponsors receive (libs/domain/src/disclosure, docs/SECURITY.md): a count
    * from 1 to this minus 1 is published as "<k". Never below 5, OHDSI's floor: a smaller cell can single out
    * a person.

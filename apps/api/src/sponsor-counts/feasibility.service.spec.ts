@@ -1,7 +1,7 @@
 import { Environment } from '@registry/config';
-import { AMYLOID_ASSESSMENTS, ConsentScope, ParticipantProfile } from '@registry/domain';
+import { ConsentScope, ParticipantProfile } from '@registry/domain';
 import { baseProfile } from '@registry/domain/eligibility/test-profiles';
-import { ErrorKind } from '@registry/platform';
+import { ErrorKind, FixedClock } from '@registry/platform';
 import {
   FakeAuditRepository,
   FakeSiteRepository,
@@ -13,6 +13,7 @@ import {
   sponsorOf,
 } from '../../../../test/fakes';
 import { FeasibilityService } from './feasibility.service';
+import { FeasibilitySnapshot } from './feasibility-snapshot';
 import type { SponsorCohort } from './sponsor-cohort';
 import { SponsorDisclosure } from './sponsor-disclosure';
 import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
@@ -63,11 +64,18 @@ function setUp() {
     }),
   );
   // The cohort and the gate are classes with private members, which a structural fake cannot name.
-  const service = new FeasibilityService(
+  const clock = new FixedClock('2026-12-02T03:00:00Z');
+  const snapshot = new FeasibilitySnapshot(
     transactions,
     sites,
-    audit,
     cohort as unknown as SponsorCohort,
+    clock,
+    Object.assign(new Environment(), { FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS: 600 }),
+  );
+  const service = new FeasibilityService(
+    transactions,
+    audit,
+    snapshot,
     gate as unknown as SponsorQueryGate,
     disclosure,
   );
@@ -86,7 +94,7 @@ function setUp() {
       });
     }
   };
-  return { service, sites: { tokyo, boston, osaka }, audit, cohort, gate, transactions, enrol };
+  return { service, sites: { tokyo, boston, osaka }, audit, cohort, gate, transactions, enrol, clock };
 }
 
 const queryHashesAsked = (gate: FakeSponsorQueryGate): string[] =>
@@ -146,7 +154,7 @@ describe('FeasibilityService', () => {
   });
 
   describe('the audit trail', () => {
-    it("records each query once, for the sponsor's organisation, with its hash and the criteria asked, in the transaction that counted", async () => {
+    it("records each query once, for the sponsor's organisation, with its hash and the criteria asked, in a transaction", async () => {
       const { service, gate, audit, cohort } = setUp();
 
       await service.query(sponsorOf(LILLY), QUERY);
@@ -158,9 +166,8 @@ describe('FeasibilityService', () => {
         { field: 'queryHash', old: null, new: queryHashesAsked(gate)[0] },
         { field: 'criteria', old: null, new: QUERY },
       ]);
-      const tx = audit.writtenOn.get(entry)!;
-      expect(isTransaction(tx)).toBe(true);
-      expect(cohort.walks.map((walk) => walk.tx)).toEqual([tx]);
+      expect(isTransaction(audit.writtenOn.get(entry)!)).toBe(true);
+      expect(cohort.walks.every((walk) => isTransaction(walk.tx))).toBe(true);
     });
   });
 
@@ -178,7 +185,8 @@ describe('FeasibilityService', () => {
       expect(cohort.walks).toHaveLength(1);
       expect(cohort.walks[0].siteIds.sort()).toEqual([sites.boston.id, sites.tokyo.id].sort());
       expect(cohort.walks[0].trialIds).toEqual([]);
-      expect(cohort.walks[0].assessmentTypes).toEqual(expect.arrayContaining([...AMYLOID_ASSESSMENTS]));
+      // Every assessment type: one projection serves any criteria document.
+      expect(cohort.walks[0].assessmentTypes).toBeUndefined();
       expect(answer.siteCodes).toEqual(['BOS', 'TKY']);
       expect(answer.steps.map((step) => step.path)).toEqual(['$.criteria.of[0]', '$.criteria.of[1]']);
       expect(answer.counts).toMatchObject({
@@ -196,6 +204,39 @@ describe('FeasibilityService', () => {
         ['reasons.ineligible.$.criteria.of[0]', 5],
         ['reasons.ineligible.$.criteria.of[1]', 7],
       ]);
+    });
+  });
+
+  describe('the cohort the counts are read from', () => {
+    it('is read once and reused: a second query counts the same projection without reading anyone again', async () => {
+      const { service, cohort, enrol, sites } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+
+      const first = await service.query(sponsorOf(LILLY), QUERY);
+      enrol(6, sites.tokyo.id, sharing());
+      const second = await service.query(sponsorOf(LILLY), OLDER_QUERY);
+
+      expect(cohort.walks).toHaveLength(1);
+      expect(second.counts['funnel.start']).toBe(6);
+      expect(first.dataAsOf).toEqual(new Date('2026-12-02T03:00:00Z'));
+    });
+
+    it('is read again once older than the maximum age, the query finding it old answered from it meanwhile', async () => {
+      const { service, cohort, enrol, sites, clock } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+      await service.query(sponsorOf(LILLY), QUERY);
+      enrol(6, sites.tokyo.id, sharing());
+      clock.set('2026-12-02T03:10:01Z');
+
+      const stale = await service.query(sponsorOf(LILLY), QUERY);
+      await new Promise((resolve) => setImmediate(resolve));
+      const fresh = await service.query(sponsorOf(LILLY), QUERY);
+
+      expect(stale.counts['funnel.start']).toBe(6);
+      expect(stale.dataAsOf).toEqual(new Date('2026-12-02T03:00:00Z'));
+      expect(cohort.walks).toHaveLength(2);
+      expect(fresh.counts['funnel.start']).toBe(12);
+      expect(fresh.dataAsOf).toEqual(new Date('2026-12-02T03:10:01Z'));
     });
   });
 });

@@ -1,25 +1,19 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import {
-  AMYLOID_ASSESSMENTS,
-  CriteriaDocument,
-  FeasibilityTally,
-  FunnelStep,
-  PublishedCount,
-  ReasonKey,
-  ScreeningPlan,
-} from '@registry/domain';
-import { AuditRepository, SiteRepository, Transactions } from '@registry/persistence';
+import { CriteriaDocument, FeasibilityTally, FunnelStep, PublishedCount, ReasonKey } from '@registry/domain';
+import { AuditRepository, Transactions } from '@registry/persistence';
 import { canonicalJson } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { checkCriteriaDocument } from '../common/criteria-document';
-import { SponsorCohort } from './sponsor-cohort';
+import { FeasibilitySnapshot } from './feasibility-snapshot';
 import { SponsorDisclosure } from './sponsor-disclosure';
 import { SponsorQueryGate } from './sponsor-query-gate';
 
 /** A feasibility answer as published: every count under its key (see FeasibilityTally) after disclosure control. */
 export interface PublishedFeasibility {
   queryHash: string;
+  /** When the cohort the answer counts was read (FeasibilitySnapshot). */
+  dataAsOf: Date;
   steps: FunnelStep[];
   reasons: ReasonKey[];
   siteCodes: string[];
@@ -38,9 +32,8 @@ export interface PublishedFeasibility {
 export class FeasibilityService {
   constructor(
     private readonly transactions: Transactions,
-    private readonly sites: SiteRepository,
     private readonly audit: AuditRepository,
-    private readonly cohort: SponsorCohort,
+    private readonly snapshot: FeasibilitySnapshot,
     private readonly gate: SponsorQueryGate,
     private readonly disclosure: SponsorDisclosure,
   ) {}
@@ -51,20 +44,10 @@ export class FeasibilityService {
     const canonical = canonicalJson(document);
     const queryHash = createHash('sha256').update(canonical).digest('hex');
     await this.gate.admitQuery(actor, 'feasibility', queryHash);
-    return this.transactions.run(async (tx) => {
-      const sites = await this.sites.listActive(tx);
-      const siteCodes = sites.map((site) => site.code);
-      const tally = new FeasibilityTally(criteria, siteCodes);
-      // What the criteria read, and the amyloid results the breakdown by amyloid band reads.
-      const { assessmentTypes } = new ScreeningPlan([{ id: 'feasibility', criteria }]);
-      await this.cohort.walk(
-        tx,
-        sites,
-        [],
-        [...new Set([...assessmentTypes, ...AMYLOID_ASSESSMENTS])],
-        ({ subject, siteCode, today }) => tally.add(subject.profile, siteCode, today),
-      );
-      await this.audit.record(tx, {
+    const { projection, builtAt } = await this.snapshot.snapshot();
+    const tally = FeasibilityTally.fromProjection(criteria, projection);
+    await this.transactions.run((tx) =>
+      this.audit.record(tx, {
         action: 'sponsor_query.feasibility',
         // A sponsor's queries are filed under its organisation (whose budget they use); an admin's under them.
         ...(actor.sponsorOrganisationId
@@ -74,17 +57,20 @@ export class FeasibilityService {
           { field: 'queryHash', old: null, new: queryHash },
           { field: 'criteria', old: null, new: document },
         ],
-      });
-      const table = tally.table();
-      const counts = this.disclosure.publish(table, {
-        query: { question: 'feasibility', criteria: canonical },
-        dataVersion: null,
-      });
-      const testsNeeded = Object.keys(table.counts)
-        .filter((key) => key.startsWith('pool.oneTestAway.test.'))
-        .map((key) => key.slice('pool.oneTestAway.test.'.length))
-        .sort();
-      return { queryHash, steps: tally.steps, reasons: tally.reasonKeys(), siteCodes, testsNeeded, counts };
+      }),
+    );
+    const counts = this.disclosure.publish(tally.table(), {
+      query: { question: 'feasibility', criteria: canonical },
+      dataVersion: null,
     });
+    return {
+      queryHash,
+      dataAsOf: builtAt,
+      steps: tally.steps,
+      reasons: tally.reasonKeys(),
+      siteCodes: [...projection.siteCodes],
+      testsNeeded: tally.testsNeeded(),
+      counts,
+    };
   }
 }

@@ -160,10 +160,6 @@ export class PoolService {
       query: { question: 'trial.pool', trialId: trial.id, criteriaVersion: trial.criteriaVersion },
       dataVersion: null,
     });
-    const testsNeeded = Object.keys(table.counts)
-      .filter((key) => key.startsWith('pool.oneTestAway.test.'))
-      .map((key) => key.slice('pool.oneTestAway.test.'.length))
-      .sort();
-    return { trial, asOf, siteCodes, trendMonths, projectionMonths, testsNeeded, counts };
+    return { trial, asOf, siteCodes, trendMonths, projectionMonths, testsNeeded: pool.testsNeeded(), counts };
   }
 }

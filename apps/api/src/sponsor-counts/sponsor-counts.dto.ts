@@ -156,6 +156,9 @@ export class ReasonDto {
 export class FeasibilityDto {
   /** SHA-256 of the document's canonical JSON, as audited */
   queryHash: string;
+  /** When the cohort counted was read: answers come from a projection rebuilt every few minutes */
+  @ApiProperty({ format: 'date-time' })
+  dataAsOf: string;
   disclosure: DisclosureDto;
   funnel: FunnelDto;
   pool: PoolGroupsDto;
@@ -174,6 +177,7 @@ export class FeasibilityDto {
       .slice(0, 10);
     return {
       queryHash: answer.queryHash,
+      dataAsOf: answer.dataAsOf.toISOString(),
       disclosure: DisclosureDto.of(disclosure),
       funnel: {
         start: counts[FeasibilityTally.START],

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FeasibilityService } from './feasibility.service';
+import { FeasibilitySnapshot } from './feasibility-snapshot';
 import { PoolService } from './pool.service';
 import { SponsorCohort } from './sponsor-cohort';
 import { SponsorCountsController } from './sponsor-counts.controller';
@@ -13,7 +14,14 @@ import { SponsorQueryGate } from './sponsor-query-gate';
  */
 @Module({
   controllers: [SponsorCountsController],
-  providers: [PoolService, FeasibilityService, SponsorCohort, SponsorDisclosure, SponsorQueryGate],
+  providers: [
+    PoolService,
+    FeasibilityService,
+    FeasibilitySnapshot,
+    SponsorCohort,
+    SponsorDisclosure,
+    SponsorQueryGate,
+  ],
   exports: [SponsorDisclosure, SponsorQueryGate],
 })
 export class SponsorCountsModule {}

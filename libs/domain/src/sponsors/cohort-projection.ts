@@ -162,6 +162,11 @@ export class CohortProjectionBuilder {
     Object.keys(PERSON_FACTS).map((fact) => [fact, []]),
   ) as unknown as Record<PersonFact, ParticipantProfile[]>;
 
+  /** `siteCodes`: sites to list in breakdowns even if no one there is counted. */
+  constructor(siteCodes: readonly string[] = []) {
+    for (const code of siteCodes) this.siteCodes.idOf(code, () => code);
+  }
+
   /** Adds a participant judged on `asOf` at the site `siteCode`, if they may be counted for sponsors at all. */
   add(profile: ParticipantProfile, siteCode: string, asOf: CalendarDate): void {
     if (!countedForSponsors(profile)) return;

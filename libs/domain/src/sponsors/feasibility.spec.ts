@@ -189,7 +189,7 @@ describe('a feasibility query answered from the columnar projection', () => {
     profiles.forEach((profile, index) => builder.add(profile, siteOf(index), AS_OF));
     const projection = builder.build();
     const sexLeaf: Criterion = { type: 'sex', in: ['female'] };
-    const outcomes = projection.leafOutcomes(sexLeaf as Leaf);
+    const outcomes = projection.leafOutcomes(sexLeaf);
     const females = profiles.filter((p) => countedForSponsors(p) && p.sex === 'female').length;
     expect(outcomes.filter((o) => o === 0).length).toBe(females);
   });

@@ -225,6 +225,11 @@ export class FeasibilityTally {
   }
   static readonly EXCLUDED_TOTAL = 'funnel.excluded';
 
+  /** The tests the one-test-away part of the pool needs, by name. */
+  testsNeeded(): string[] {
+    return this.pool.testsNeeded();
+  }
+
   /** The reasons counted, in no particular order (order them by what is published, never by raw counts). */
   reasonKeys(): ReasonKey[] {
     return [...this.reasons.values()];

@@ -85,6 +85,11 @@ export class PoolTally {
     for (const [test, n] of byTest) this.byTest.set(test, (this.byTest.get(test) ?? 0) + n);
   }
 
+  /** The tests the one-test-away group needs, by name (never by how many need each: that is a count). */
+  testsNeeded(): string[] {
+    return [...this.byTest.keys()].sort();
+  }
+
   total(group: PoolGroup): number {
     return this.totals[group];
   }
