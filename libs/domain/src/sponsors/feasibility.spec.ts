@@ -2,7 +2,6 @@ import { ConsentScope } from '../consent/consent-scope';
 import { DEFAULT_DISCLOSURE_SETTINGS, isSuppressed, publishCounts } from '../disclosure/disclosure-control';
 import { identitiesOf, recomputableUnder } from '../disclosure/recomputation';
 import type { Criterion } from '../eligibility/criteria';
-import type { Leaf } from '../eligibility/evaluate';
 import { generatedProfiles, HAND_MADE } from '../eligibility/generated-profiles';
 import { ScreeningPlan } from '../eligibility/screening-plan';
 import { AS_OF, baseProfile, withAmyloid } from '../eligibility/test-profiles';
