@@ -5,60 +5,32 @@ import {
   CountTable,
   DEFAULT_DISCLOSURE_SETTINGS,
   disclosureSettingsProblems,
-  isSuppressed,
   noiseOf,
   publishCounts,
   PublishedCount,
   suppressedKeys,
 } from './disclosure-control';
+import { recomputableUnder } from './recomputation';
 
 const SETTINGS = DEFAULT_DISCLOSURE_SETTINGS; // k 11, rounded to 5, noise within ±3
 const SEED = 'secret-derived seed of one query and data version';
 
 /**
- * Whether a reader of the published numbers could work out a suppressed count exactly, assuming the worst:
- * that every number not suppressed were published exact, without noise. The relations are linear equations
- * in the suppressed counts; one of them is determined when its unit vector lies in the span of the equations'
- * coefficient rows (Gaussian elimination; the coefficients are 0 and 1, the systems small).
+ * Whether a reader of the published numbers could work out a suppressed count exactly from the table's
+ * declared relations, assuming the worst: that every number not suppressed were published exact. Each
+ * relation is the identity total - sum(parts) = 0 (see recomputation.ts).
  */
 function recomputable(table: CountTable, published: Record<string, PublishedCount>): string[] {
-  const unknown = Object.keys(published).filter((key) => isSuppressed(published[key]));
-  const column = new Map(unknown.map((key, index) => [key, index]));
-  const rows: number[][] = [];
-  for (const relation of table.relations) {
-    const row = new Array<number>(unknown.length).fill(0);
-    const total = column.get(relation.total);
-    if (total !== undefined) row[total] += 1;
-    for (const part of relation.parts) {
-      const index = column.get(part);
-      if (index !== undefined) row[index] -= 1;
-    }
-    if (row.some((value) => value !== 0)) rows.push(row);
-  }
-  const rank = (matrix: number[][]) => {
-    const m = matrix.map((row) => [...row]);
-    let r = 0;
-    for (let c = 0; c < unknown.length && r < m.length; c++) {
-      const pivot = m.findIndex((row, i) => i >= r && Math.abs(row[c]) > 1e-9);
-      if (pivot < 0) continue;
-      [m[r], m[pivot]] = [m[pivot], m[r]];
-      for (let i = 0; i < m.length; i++) {
-        if (i === r || Math.abs(m[i][c]) < 1e-9) continue;
-        const factor = m[i][c] / m[r][c];
-        for (let j = c; j < unknown.length; j++) m[i][j] -= factor * m[r][j];
-      }
-      r++;
-    }
-    return r;
-  };
-  const base = rank(rows);
-  return unknown.filter((_, index) => {
-    const unit = new Array<number>(unknown.length).fill(0);
-    unit[index] = 1;
-    return rank([...rows, unit]) === base;
+  const keys = Object.keys(table.counts);
+  const index = new Map(keys.map((key, i) => [key, i]));
+  const identities = table.relations.map((relation) => {
+    const row = new Array<number>(keys.length).fill(0);
+    row[index.get(relation.total)!] += 1;
+    for (const part of relation.parts) row[index.get(part)!] -= 1;
+    return row;
   });
+  return recomputableUnder(identities, keys, published);
 }
-
 /** A cohort of people with a category in each dimension, counted into one breakdown. */
 const cohortBreakdown = fc
   .record({

@@ -9,39 +9,15 @@ const EPSILON = 1e-6;
 const cleaned = (value: number) =>
   Math.abs(value - Math.round(value)) < EPSILON ? Math.round(value) : value;
 
-/** The rank of a matrix, by Gaussian elimination with partial pivoting (small, 0/±1-ish systems). */
-export function rank(matrix: readonly number[][], columns: number): number {
-  const m = matrix.map((row) => [...row]);
-  let r = 0;
-  for (let c = 0; c < columns && r < m.length; c++) {
-    let pivot = -1;
-    for (let i = r; i < m.length; i++)
-      if (Math.abs(m[i][c]) > EPSILON && (pivot < 0 || Math.abs(m[i][c]) > Math.abs(m[pivot][c]))) pivot = i;
-    if (pivot < 0) continue;
-    [m[r], m[pivot]] = [m[pivot], m[r]];
-    for (let i = 0; i < m.length; i++) {
-      if (i === r || Math.abs(m[i][c]) < EPSILON) continue;
-      const factor = m[i][c] / m[r][c];
-      for (let j = c; j < columns; j++) m[i][j] -= factor * m[r][j];
-    }
-    r++;
-  }
-  return r;
-}
-
 /**
- * The identities every cohort's counts satisfy, found from many cohorts rather than taken from what the
- * code declares: each identity is a vector w over `keys` with sum(w[k] * count[k]) = 0 for every cohort
- * (a basis of the null space of the cohorts-by-keys matrix). With enough varied cohorts these are the
- * identities that hold by construction, which a reader who knows how the answer is built can use; any
- * coincidence of the sample can only add identities, making the check stricter, never weaker.
+ * The reduced row echelon form of a matrix (Gauss-Jordan with partial pivoting; small, 0/±1-ish systems):
+ * the reduced rows, and for each column the row of its pivot (-1 for a free column).
  */
-export function identitiesOf(
-  samples: readonly Readonly<Record<string, number>>[],
-  keys: readonly string[],
-): number[][] {
-  const m = samples.map((sample) => keys.map((key) => sample[key] ?? 0));
-  const columns = keys.length;
+function reduce(
+  matrix: readonly number[][],
+  columns: number,
+): { rows: number[][]; pivotOfColumn: number[]; rank: number } {
+  const m = matrix.map((row) => [...row]);
   const pivotOfColumn = new Array<number>(columns).fill(-1);
   let r = 0;
   for (let c = 0; c < columns && r < m.length; c++) {
@@ -60,6 +36,27 @@ export function identitiesOf(
     pivotOfColumn[c] = r;
     r++;
   }
+  return { rows: m, pivotOfColumn, rank: r };
+}
+
+export const rank = (matrix: readonly number[][], columns: number): number => reduce(matrix, columns).rank;
+
+/**
+ * The identities every cohort's counts satisfy, found from many cohorts rather than taken from what the
+ * code declares: each identity is a vector w over `keys` with sum(w[k] * count[k]) = 0 for every cohort
+ * (a basis of the null space of the cohorts-by-keys matrix). With enough varied cohorts these are the
+ * identities that hold by construction, which a reader who knows how the answer is built can use; any
+ * coincidence of the sample can only add identities, making the check stricter, never weaker.
+ */
+export function identitiesOf(
+  samples: readonly Readonly<Record<string, number>>[],
+  keys: readonly string[],
+): number[][] {
+  const columns = keys.length;
+  const { rows: m, pivotOfColumn } = reduce(
+    samples.map((sample) => keys.map((key) => sample[key] ?? 0)),
+    columns,
+  );
   const identities: number[][] = [];
   for (let free = 0; free < columns; free++) {
     if (pivotOfColumn[free] >= 0) continue;
