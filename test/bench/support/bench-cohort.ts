@@ -28,7 +28,7 @@ export async function describeMachine(dataSource: DataSource): Promise<string> {
 }
 
 /** Replaces the age band (the `age` leaves with both ends): the same trial design for other ages. */
-function withAgeRange(criterion: Criterion, min: number, max: number): Criterion {
+export function withAgeRange(criterion: Criterion, min: number, max: number): Criterion {
   switch (criterion.type) {
     case 'age':
       return criterion.min !== undefined && criterion.max !== undefined
