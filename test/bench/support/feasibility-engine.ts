@@ -1,7 +1,8 @@
 import {
   AMYLOID_ASSESSMENTS,
   CalendarDate,
-  countedForSponsors,
+  CohortProjection,
+  CohortProjectionBuilder,
   CountTable,
   Criterion,
   dateInTimeZone,
@@ -71,21 +72,8 @@ export async function readCohort(
 }
 
 /**
- * The feasibility engine in this process: the cohort added once, then each question's raw table (before
- * disclosure control). This keeps the profiles of those counted for sponsors and tallies each question with
- * `FeasibilityTally.add`, which gives the table the API's answers are published from, slowly.
- *
- * The columnar fast path gives the same table from a projection built once. When `CohortProjectionBuilder`
- * and `FeasibilityTally.fromProjection` are in the domain, switch `inProcessFeasibility` below to
- * `new ProjectedFeasibility()`, with this class beside it:
- *
- *   class ProjectedFeasibility implements InProcessFeasibility {
- *     private readonly builder = new CohortProjectionBuilder();
- *     private projection: CohortProjection | undefined;
- *     add(profile: ParticipantProfile, siteCode: string, asOf: CalendarDate) { this.builder.add(profile, siteCode, asOf); }
- *     build() { this.projection = this.builder.build(); }
- *     table(criteria: Criterion) { return FeasibilityTally.fromProjection(criteria, this.projection!).table(); }
- *   }
+ * The feasibility engine in this process, as the API answers (FeasibilitySnapshot): the cohort added once
+ * into a columnar projection, then each question's raw table (before disclosure control).
  */
 export interface InProcessFeasibility {
   add(profile: ParticipantProfile, siteCode: string, asOf: CalendarDate): void;
@@ -95,25 +83,27 @@ export interface InProcessFeasibility {
 }
 
 export function inProcessFeasibility(siteCodes: readonly string[]): InProcessFeasibility {
-  return new ProfilesTallied(siteCodes);
+  return new ProjectedFeasibility(siteCodes);
 }
 
-class ProfilesTallied implements InProcessFeasibility {
-  private readonly counted: [ParticipantProfile, string, CalendarDate][] = [];
+class ProjectedFeasibility implements InProcessFeasibility {
+  private readonly builder: CohortProjectionBuilder;
+  private projection: CohortProjection | undefined;
 
-  constructor(private readonly siteCodes: readonly string[]) {}
-
-  add(profile: ParticipantProfile, siteCode: string, asOf: CalendarDate): void {
-    // The tally leaves out everyone else anyway; keeping them would only hold memory.
-    if (countedForSponsors(profile)) this.counted.push([profile, siteCode, asOf]);
+  constructor(siteCodes: readonly string[]) {
+    this.builder = new CohortProjectionBuilder(siteCodes);
   }
 
-  build(): void {}
+  add(profile: ParticipantProfile, siteCode: string, asOf: CalendarDate): void {
+    this.builder.add(profile, siteCode, asOf);
+  }
+
+  build(): void {
+    this.projection = this.builder.build();
+  }
 
   table(criteria: Criterion): CountTable {
-    const tally = new FeasibilityTally(criteria, this.siteCodes);
-    for (const [profile, siteCode, asOf] of this.counted) tally.add(profile, siteCode, asOf);
-    return tally.table();
+    return FeasibilityTally.fromProjection(criteria, this.projection!).table();
   }
 }
 
