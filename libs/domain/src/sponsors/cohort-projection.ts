@@ -257,10 +257,13 @@ interface CohortProjectionData {
   categories: Record<BreakdownDimension, Int32Array>;
 }
 
-/** Leaf outcomes as bytes, as the screening plan keeps them. */
+/**
+ * Outcomes as bytes, ordered so that Kleene's logic is arithmetic: `all` is the largest of its parts (a
+ * failing part decides, else an unknown one), `any` the smallest (a passing part decides), `not` is 2 - x.
+ */
 export const PASS = 0;
-export const FAIL = 1;
-export const UNKNOWN = 2;
+export const UNKNOWN = 1;
+export const FAIL = 2;
 const CODE: Record<Outcome, number> = { pass: PASS, fail: FAIL, unknown: UNKNOWN };
 
 /** See CohortProjectionBuilder. Immutable once built; one serves any number of queries. */
@@ -311,24 +314,38 @@ export class CohortProjection {
     distinct: number;
     profileOf: (id: number) => ParticipantProfile;
   } {
-    const blank = BLANK_PROFILE;
+    // One mutable profile per leaf, its facts laid on before each judgement: judgeLeaf keeps nothing of it,
+    // and a leaf whose facts are near-unique per person (amyloid results with their dates) is judged about
+    // once per participant, so allocating a profile each time would cost more than the judgement.
+    const scratch: { -readonly [K in keyof ParticipantProfile]: ParticipantProfile[K] } = {
+      ...BLANK_PROFILE,
+    };
     if (reads.observation !== undefined) {
       const key = reads.observation;
       const observations = this.data.observations.get(key);
       if (!observations)
-        return { column: new Int32Array(this.data.size), distinct: 1, profileOf: () => blank };
+        return { column: new Int32Array(this.data.size), distinct: 1, profileOf: () => BLANK_PROFILE };
+      const none = {};
       return {
         column: observations.column,
         distinct: observations.values.length,
         profileOf: (id) => {
           const observation = observations.values[id];
-          return observation ? { ...blank, observations: { [key]: observation } } : blank;
+          scratch.observations = observation ? { [key]: observation } : none;
+          return scratch;
         },
       };
     }
     if (reads.amyloid) {
       const { column, values } = this.data.amyloid;
-      return { column, distinct: values.length, profileOf: (id) => ({ ...blank, amyloid: values[id] }) };
+      return {
+        column,
+        distinct: values.length,
+        profileOf: (id) => {
+          scratch.amyloid = values[id];
+          return scratch;
+        },
+      };
     }
     if (reads.person.length !== 1) throw new Error('a leaf reads one person fact');
     const { column, representatives } = this.data.person[reads.person[0]];
@@ -355,24 +372,16 @@ const BLANK_PROFILE: ParticipantProfile = Object.freeze({
 
 /** Kleene's three-valued logic over columns, as evaluateCriteria combines one participant's leaves. */
 export function combineOutcomes(kind: 'all' | 'any', parts: readonly Uint8Array[], size: number): Uint8Array {
-  const decisive = kind === 'all' ? FAIL : PASS;
-  const otherwise = kind === 'all' ? PASS : FAIL;
-  const result = new Uint8Array(size).fill(otherwise);
+  const result = new Uint8Array(size).fill(kind === 'all' ? PASS : FAIL);
   for (const part of parts)
-    for (let i = 0; i < size; i++) {
-      const current = result[i];
-      if (current === decisive) continue;
-      const outcome = part[i];
-      if (outcome === decisive) result[i] = decisive;
-      else if (outcome === UNKNOWN) result[i] = UNKNOWN;
-    }
+    if (kind === 'all') for (let i = 0; i < size; i++) result[i] = part[i] > result[i] ? part[i] : result[i];
+    else for (let i = 0; i < size; i++) result[i] = part[i] < result[i] ? part[i] : result[i];
   return result;
 }
 
 export function negateOutcomes(part: Uint8Array): Uint8Array {
   const result = new Uint8Array(part.length);
-  for (let i = 0; i < part.length; i++)
-    result[i] = part[i] === PASS ? FAIL : part[i] === FAIL ? PASS : UNKNOWN;
+  for (let i = 0; i < part.length; i++) result[i] = FAIL - part[i];
   return result;
 }
 
@@ -387,44 +396,59 @@ export interface JudgedNode {
 }
 
 /**
- * Judges criteria over the projection, node by node, with paths as explanations give them. `assumePassing`:
- * leaves left unknown that the test could decide count as passing (the one-test-away question).
+ * Judges criteria over the projection, node by node, with paths as explanations give them. Leaf outcomes
+ * are kept in `leafOutcomes` (by leaf object) so that later passes over the same criteria reuse them.
  */
 export function judgeOverProjection(
   criteria: Criterion,
   projection: CohortProjection,
   path = '$.criteria',
   leafOutcomes = new Map<Criterion, Uint8Array>(),
-  assumePassing?: string,
 ): JudgedNode {
   const size = projection.size;
   if (isLeaf(criteria)) {
     let outcomes = leafOutcomes.get(criteria);
     if (!outcomes) leafOutcomes.set(criteria, (outcomes = projection.leafOutcomes(criteria)));
-    const tests = leafTests(criteria) ?? [];
-    if (assumePassing !== undefined && tests.includes(assumePassing)) {
-      const assumed = new Uint8Array(outcomes);
-      for (let i = 0; i < size; i++) if (assumed[i] === UNKNOWN) assumed[i] = PASS;
-      outcomes = assumed;
-    }
-    return { node: criteria, path, outcomes, children: [], tests };
+    return { node: criteria, path, outcomes, children: [], tests: leafTests(criteria) ?? [] };
   }
   if (criteria.type === 'not') {
-    const child = judgeOverProjection(criteria.of, projection, `${path}.of`, leafOutcomes, assumePassing);
+    const child = judgeOverProjection(criteria.of, projection, `${path}.of`, leafOutcomes);
     return { node: criteria, path, outcomes: negateOutcomes(child.outcomes), children: [child], tests: [] };
   }
   const children = criteria.of.map((child, i) =>
-    judgeOverProjection(child, projection, `${path}.of[${i}]`, leafOutcomes, assumePassing),
+    judgeOverProjection(child, projection, `${path}.of[${i}]`, leafOutcomes),
   );
-  return {
-    node: criteria,
-    path,
-    outcomes: combineOutcomes(
-      criteria.type,
-      children.map((child) => child.outcomes),
-      size,
-    ),
-    children,
-    tests: [],
-  };
+  return { node: criteria, path, outcomes: combine(criteria.type, children, size), children, tests: [] };
+}
+
+/**
+ * A judged node's outcomes if every unknown leaf that `test` could decide passed (the one-test-away
+ * question, as `evaluateCriteria` asks it). Subtrees with no such leaf keep their outcomes: only the path
+ * from the leaves the test decides up to the root is judged again.
+ */
+export function outcomesAssumingPassed(node: JudgedNode, test: string): Uint8Array {
+  return assuming(node, test) ?? node.outcomes;
+}
+
+/** The node judged again under the assumption, or undefined when nothing under it changes. */
+function assuming(node: JudgedNode, test: string): Uint8Array | undefined {
+  if (node.children.length === 0) {
+    if (!node.tests.includes(test)) return undefined;
+    const assumed = new Uint8Array(node.outcomes);
+    for (let i = 0; i < assumed.length; i++) if (assumed[i] === UNKNOWN) assumed[i] = PASS;
+    return assumed;
+  }
+  const changed = node.children.map((child) => assuming(child, test));
+  if (changed.every((outcomes) => outcomes === undefined)) return undefined;
+  const parts = node.children.map((child, i) => changed[i] ?? child.outcomes);
+  if (node.node.type === 'not') return negateOutcomes(parts[0]);
+  return combineOutcomes(node.node.type as 'all' | 'any', parts, node.outcomes.length);
+}
+
+function combine(kind: 'all' | 'any', children: readonly JudgedNode[], size: number): Uint8Array {
+  return combineOutcomes(
+    kind,
+    children.map((child) => child.outcomes),
+    size,
+  );
 }

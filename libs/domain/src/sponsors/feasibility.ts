@@ -2,7 +2,15 @@ import type { Criterion } from '../eligibility/criteria';
 import { criterionText, evaluateCriteria, isLeaf, Leaf, ParticipantProfile } from '../eligibility/evaluate';
 import { AdditiveRelation, combineTables, CountTable } from '../disclosure/disclosure-control';
 import type { CalendarDate } from '../schedule/calendar';
-import { CohortProjection, FAIL, judgeOverProjection, JudgedNode, PASS, UNKNOWN } from './cohort-projection';
+import {
+  CohortProjection,
+  FAIL,
+  judgeOverProjection,
+  JudgedNode,
+  outcomesAssumingPassed,
+  PASS,
+  UNKNOWN,
+} from './cohort-projection';
 import { PoolGroup, PoolTally, POOL_GROUPS } from './pool-tally';
 import {
   BreakdownDimension,
@@ -99,8 +107,7 @@ export class FeasibilityTally {
     const tally = new FeasibilityTally(criteria, projection.siteCodes);
     const size = projection.size;
     tally.population = size;
-    const leafOutcomes = new Map<Criterion, Uint8Array>();
-    const root = judgeOverProjection(criteria, projection, CRITERIA_PATH, leafOutcomes);
+    const root = judgeOverProjection(criteria, projection, CRITERIA_PATH);
     const steps = criteria.type === 'all' ? root.children : [root];
     const failed = new Uint8Array(size);
     steps.forEach((step, s) => {
@@ -110,18 +117,13 @@ export class FeasibilityTally {
           tally.excluded[s] += 1;
         }
     });
-    tally.countGroups(criteria, projection, root, leafOutcomes);
+    tally.countGroups(projection, root);
     tally.countReasons(root, root.outcomes);
     return tally;
   }
 
   /** The pool from the root's outcomes: eligible, one test away (by the first test that would do), undetermined. */
-  private countGroups(
-    criteria: Criterion,
-    projection: CohortProjection,
-    root: JudgedNode,
-    leafOutcomes: Map<Criterion, Uint8Array>,
-  ): void {
+  private countGroups(projection: CohortProjection, root: JudgedNode): void {
     const size = projection.size;
     const leaves: JudgedNode[] = [];
     const collect = (node: JudgedNode) =>
@@ -130,11 +132,7 @@ export class FeasibilityTally {
     const passingIf = new Map<string, Uint8Array>();
     const passesAssuming = (test: string): Uint8Array => {
       let outcomes = passingIf.get(test);
-      if (!outcomes)
-        passingIf.set(
-          test,
-          (outcomes = judgeOverProjection(criteria, projection, CRITERIA_PATH, leafOutcomes, test).outcomes),
-        );
+      if (!outcomes) passingIf.set(test, (outcomes = outcomesAssumingPassed(root, test)));
       return outcomes;
     };
     const GROUP: PoolGroup[] = ['eligible', 'oneTestAway', 'undetermined'];
@@ -157,23 +155,31 @@ export class FeasibilityTally {
         }
       }
     }
+    // One pass over the participants: each one's category of each dimension counted in their group.
     const names = breakdownCategories(projection.siteCodes);
+    const dimensions = Object.keys(names) as BreakdownDimension[];
+    const columns = dimensions.map((dimension) => projection.categories(dimension));
+    const histograms = GROUP.map(() =>
+      dimensions.map((dimension) => new Array<number>(names[dimension].length).fill(0)),
+    );
+    const totals = [0, 0, 0];
+    const byTest = new Map<string, number>();
+    for (let i = 0; i < size; i++) {
+      const g = groupOf[i];
+      if (g < 0) continue;
+      totals[g] += 1;
+      const histogram = histograms[g];
+      for (let d = 0; d < columns.length; d++) histogram[d][columns[d][i]] += 1;
+      if (g === 1) byTest.set(testOf[i]!, (byTest.get(testOf[i]!) ?? 0) + 1);
+    }
     GROUP.forEach((group, g) => {
-      let total = 0;
-      const byTest = new Map<string, number>();
-      for (let i = 0; i < size; i++)
-        if (groupOf[i] === g) {
-          total += 1;
-          if (g === 1) byTest.set(testOf[i]!, (byTest.get(testOf[i]!) ?? 0) + 1);
-        }
-      const byCategory = {} as Record<BreakdownDimension, Record<string, number>>;
-      for (const dimension of Object.keys(names) as BreakdownDimension[]) {
-        const column = projection.categories(dimension);
-        const counts = new Array<number>(names[dimension].length).fill(0);
-        for (let i = 0; i < size; i++) if (groupOf[i] === g) counts[column[i]] += 1;
-        byCategory[dimension] = Object.fromEntries(names[dimension].map((name, c) => [name, counts[c]]));
-      }
-      this.pool.addMany(group, total, byCategory, byTest);
+      const byCategory = Object.fromEntries(
+        dimensions.map((dimension, d) => [
+          dimension,
+          Object.fromEntries(names[dimension].map((name, c) => [name, histograms[g][d][c]])),
+        ]),
+      ) as Record<BreakdownDimension, Record<string, number>>;
+      this.pool.addMany(group, totals[g], byCategory, g === 1 ? byTest : undefined);
     });
   }
 
