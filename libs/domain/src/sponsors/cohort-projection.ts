@@ -393,6 +393,20 @@ export interface JudgedNode {
   children: JudgedNode[];
   /** Leaves: the tests that would decide it when unknown (`leafTests`). */
   tests: readonly string[];
+  /** The tests of the leaves under it (itself, for a leaf), one bit each (`testBit`). */
+  testsUnder: number;
+}
+
+// Tests (assessment types and the like, a few dozen at most) as bits, so that "does this subtree hold a
+// leaf the test decides" is one AND in the one-test-away search.
+const TEST_BITS = new Map<string, number>();
+export function testBit(test: string): number {
+  let bit = TEST_BITS.get(test);
+  if (bit === undefined) {
+    if (TEST_BITS.size >= 31) throw new Error('more than 31 distinct tests in criteria');
+    TEST_BITS.set(test, (bit = 1 << TEST_BITS.size));
+  }
+  return bit;
 }
 
 /**
@@ -409,40 +423,53 @@ export function judgeOverProjection(
   if (isLeaf(criteria)) {
     let outcomes = leafOutcomes.get(criteria);
     if (!outcomes) leafOutcomes.set(criteria, (outcomes = projection.leafOutcomes(criteria)));
-    return { node: criteria, path, outcomes, children: [], tests: leafTests(criteria) ?? [] };
+    const tests = leafTests(criteria) ?? [];
+    const testsUnder = tests.reduce((mask, test) => mask | testBit(test), 0);
+    return { node: criteria, path, outcomes, children: [], tests, testsUnder };
   }
   if (criteria.type === 'not') {
     const child = judgeOverProjection(criteria.of, projection, `${path}.of`, leafOutcomes);
-    return { node: criteria, path, outcomes: negateOutcomes(child.outcomes), children: [child], tests: [] };
+    return {
+      node: criteria,
+      path,
+      outcomes: negateOutcomes(child.outcomes),
+      children: [child],
+      tests: [],
+      testsUnder: child.testsUnder,
+    };
   }
   const children = criteria.of.map((child, i) =>
     judgeOverProjection(child, projection, `${path}.of[${i}]`, leafOutcomes),
   );
-  return { node: criteria, path, outcomes: combine(criteria.type, children, size), children, tests: [] };
+  return {
+    node: criteria,
+    path,
+    outcomes: combine(criteria.type, children, size),
+    children,
+    tests: [],
+    testsUnder: children.reduce((mask, child) => mask | child.testsUnder, 0),
+  };
 }
 
 /**
- * A judged node's outcomes if every unknown leaf that `test` could decide passed (the one-test-away
- * question, as `evaluateCriteria` asks it). Subtrees with no such leaf keep their outcomes: only the path
- * from the leaves the test decides up to the root is judged again.
+ * One participant's outcome of a judged node if every unknown leaf that `test` could decide passed (the
+ * one-test-away question, as `evaluateCriteria` asks it), the test given by its `testBit`: subtrees without
+ * such a leaf keep their outcome.
  */
-export function outcomesAssumingPassed(node: JudgedNode, test: string): Uint8Array {
-  return assuming(node, test) ?? node.outcomes;
-}
-
-/** The node judged again under the assumption, or undefined when nothing under it changes. */
-function assuming(node: JudgedNode, test: string): Uint8Array | undefined {
-  if (node.children.length === 0) {
-    if (!node.tests.includes(test)) return undefined;
-    const assumed = new Uint8Array(node.outcomes);
-    for (let i = 0; i < assumed.length; i++) if (assumed[i] === UNKNOWN) assumed[i] = PASS;
-    return assumed;
+export function outcomeAssumingPassed(node: JudgedNode, test: number, i: number): number {
+  if ((node.testsUnder & test) === 0) return node.outcomes[i];
+  if (node.children.length === 0) return node.outcomes[i] === UNKNOWN ? PASS : node.outcomes[i];
+  if (node.node.type === 'not') return FAIL - outcomeAssumingPassed(node.children[0], test, i);
+  // With the coding above, `all` is the largest of its parts and `any` the smallest; each stops at its
+  // decisive value.
+  const all = node.node.type === 'all';
+  let result = all ? PASS : FAIL;
+  for (const child of node.children) {
+    const outcome = outcomeAssumingPassed(child, test, i);
+    if (all ? outcome === FAIL : outcome === PASS) return outcome;
+    if (all ? outcome > result : outcome < result) result = outcome;
   }
-  const changed = node.children.map((child) => assuming(child, test));
-  if (changed.every((outcomes) => outcomes === undefined)) return undefined;
-  const parts = node.children.map((child, i) => changed[i] ?? child.outcomes);
-  if (node.node.type === 'not') return negateOutcomes(parts[0]);
-  return combineOutcomes(node.node.type as 'all' | 'any', parts, node.outcomes.length);
+  return result;
 }
 
 function combine(kind: 'all' | 'any', children: readonly JudgedNode[], size: number): Uint8Array {

@@ -7,7 +7,8 @@ import {
   FAIL,
   judgeOverProjection,
   JudgedNode,
-  outcomesAssumingPassed,
+  outcomeAssumingPassed,
+  testBit,
   PASS,
   UNKNOWN,
 } from './cohort-projection';
@@ -129,12 +130,7 @@ export class FeasibilityTally {
     const collect = (node: JudgedNode) =>
       node.children.length === 0 ? leaves.push(node) : node.children.forEach(collect);
     collect(root);
-    const passingIf = new Map<string, Uint8Array>();
-    const passesAssuming = (test: string): Uint8Array => {
-      let outcomes = passingIf.get(test);
-      if (!outcomes) passingIf.set(test, (outcomes = outcomesAssumingPassed(root, test)));
-      return outcomes;
-    };
+    const leafTestBits = leaves.map((leaf) => leaf.tests.map(testBit));
     const GROUP: PoolGroup[] = ['eligible', 'oneTestAway', 'undetermined'];
     const groupOf = new Int8Array(size).fill(-1);
     const testOf: (string | undefined)[] = new Array<string | undefined>(size);
@@ -144,12 +140,13 @@ export class FeasibilityTally {
       else if (outcome === UNKNOWN) {
         groupOf[i] = 2;
         // The first test, in document order of the unknown leaves, that would make them eligible.
-        search: for (const leaf of leaves) {
-          if (leaf.outcomes[i] !== UNKNOWN) continue;
-          for (const test of leaf.tests)
-            if (passesAssuming(test)[i] === PASS) {
+        search: for (let l = 0; l < leaves.length; l++) {
+          if (leaves[l].outcomes[i] !== UNKNOWN) continue;
+          const tests = leaves[l].tests;
+          for (let t = 0; t < tests.length; t++)
+            if (outcomeAssumingPassed(root, leafTestBits[l][t], i) === PASS) {
               groupOf[i] = 1;
-              testOf[i] = test;
+              testOf[i] = tests[t];
               break search;
             }
         }
