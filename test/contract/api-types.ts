@@ -1724,24 +1724,21 @@ export interface components {
       /** @example criteria_changed */
       cause: string;
       criteriaVersion: number;
-      /**
-       * @description Participants of the run's cohort screened so far. A sponsor receives it through disclosure control: a
-       *     count from 1 to k-1 appears as "<k" (k is the deployment's minimum cell size, 11 unless configured), and
-       *     any other count but 0 gets a small noise and is rounded (to a multiple of 5 unless configured); the
-       *     noise stays the same until the run moves, and may show done above total. Admins receive exact numbers.
-       */
-      done: number | string;
+      /** @description Participants of the run's cohort screened so far: admins only (null for sponsors) */
+      done: number | null;
       /** Format: date-time */
       finishedAt: string | null;
       /** Format: uuid */
       id: string;
+      /**
+       * @description The share of the cohort screened, in whole percent rounded down to a multiple of 10 (100 once finished).
+       *     Sponsors see this and no count: the cohort includes people who did not consent to sharing counts.
+       */
+      progressPercent: number;
       /** Format: date-time */
       startedAt: string;
-      /**
-       * @description Participants of the run's cohort. A sponsor receives it as done: counts from 1 to k-1 as "<k" (k = 11
-       *     unless configured), others with a small noise and rounded (to 5 unless configured). Admins: exact.
-       */
-      total: number | string;
+      /** @description Participants of the run's cohort (everyone at the trial's sites): admins only (null for sponsors) */
+      total: number | null;
       /** Format: uuid */
       trialId: string;
     };

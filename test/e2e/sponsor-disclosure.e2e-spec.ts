@@ -7,9 +7,9 @@ import { createRecruitingTrial } from '../support/trial-fixture';
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
 
 /**
- * The counts a sponsor receives pass disclosure control (docs/SECURITY.md, "Counts sponsors receive"); an
- * admin's do not. Today that is a screening run's progress. No worker runs here, so a run stays where it
- * was started unless the test moves it.
+ * A screening run walks everyone at the trial's sites, people who did not consent to sharing counts with
+ * sponsors too, so a sponsor sees its progress as a share and no count (docs/PRIVACY.md); an admin sees the
+ * numbers. No worker runs here, so a run stays where it was started unless the test moves it.
  */
 describe('disclosure control of the counts a sponsor receives', () => {
   let system: TestSystem;
@@ -45,23 +45,24 @@ describe('disclosure control of the counts a sponsor receives', () => {
   });
 
   const runAs = async (caller: Login) =>
-    (await api.http().get(runPath).set(caller.auth).expect(200)).body as { done: unknown; total: unknown };
+    (await api.http().get(runPath).set(caller.auth).expect(200)).body as {
+      done: unknown;
+      total: unknown;
+      progressPercent: unknown;
+    };
 
-  it('shows a sponsor a run over fewer than 11 participants as "<11", and an admin the exact number', async () => {
-    expect(await runAs(f.sponsorAlpha)).toMatchObject({ total: '<11', done: 0 });
-    expect(await runAs(f.admin)).toMatchObject({ total: 3, done: 0 });
+  it("shows a sponsor a run's progress as a share and no count, and an admin the exact numbers", async () => {
+    expect(await runAs(f.sponsorAlpha)).toMatchObject({ total: null, done: null, progressPercent: 0 });
+    expect(await runAs(f.admin)).toMatchObject({ total: 3, done: 0, progressPercent: 0 });
   });
 
-  it('shows a sponsor a large count with noise, rounded to 5, the same on every reading', async () => {
+  it('shows a sponsor 100 once the run has finished, and still no count', async () => {
     // As a walk of a large cohort would leave it.
     await api.dataSource.query(
       `UPDATE screening_run SET total = 1240, done = 1240, finished_at = now() WHERE id = $1`,
       [runId],
     );
-    const seen = await runAs(f.sponsorAlpha);
-    expect([1235, 1240, 1245]).toContain(seen.total);
-    expect([1235, 1240, 1245]).toContain(seen.done);
-    expect(await runAs(f.sponsorAlpha)).toEqual(seen);
-    expect(await runAs(f.admin)).toMatchObject({ total: 1240, done: 1240 });
+    expect(await runAs(f.sponsorAlpha)).toMatchObject({ total: null, done: null, progressPercent: 100 });
+    expect(await runAs(f.admin)).toMatchObject({ total: 1240, done: 1240, progressPercent: 100 });
   });
 });

@@ -1221,15 +1221,23 @@ export default async () => {
               cause: { required: true, type: () => String, example: 'criteria_changed' },
               done: {
                 required: true,
-                type: () => Object,
+                type: () => Number,
+                nullable: true,
                 description:
-                  'Participants of the run\'s cohort screened so far. A sponsor receives it through disclosure control: a\ncount from 1 to k-1 appears as "<k" (k is the deployment\'s minimum cell size, 11 unless configured), and\nany other count but 0 gets a small noise and is rounded (to a multiple of 5 unless configured); the\nnoise stays the same until the run moves, and may show done above total. Admins receive exact numbers.',
+                  "Participants of the run's cohort screened so far: admins only (null for sponsors)",
               },
               total: {
                 required: true,
-                type: () => Object,
+                type: () => Number,
+                nullable: true,
                 description:
-                  'Participants of the run\'s cohort. A sponsor receives it as done: counts from 1 to k-1 as "<k" (k = 11\nunless configured), others with a small noise and rounded (to 5 unless configured). Admins: exact.',
+                  "Participants of the run's cohort (everyone at the trial's sites): admins only (null for sponsors)",
+              },
+              progressPercent: {
+                required: true,
+                type: () => Number,
+                description:
+                  'The share of the cohort screened, in whole percent rounded down to a multiple of 10 (100 once finished).\nSponsors see this and no count: the cohort includes people who did not consent to sharing counts.',
               },
               startedAt: { required: true, type: () => String },
               finishedAt: { required: true, type: () => String, nullable: true },

@@ -203,12 +203,6 @@ export class CriteriaUpdatedDto {
   screeningRunId: string | null;
 }
 
-/** A count as disclosure control publishes it: a whole number, or "<k" for a small one. */
-const PUBLISHED_COUNT_SCHEMAS = [
-  { type: 'integer', minimum: 0 },
-  { type: 'string', pattern: '^<[0-9]+$', example: '<11' },
-];
-
 export class ScreeningRunDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -217,20 +211,17 @@ export class ScreeningRunDto {
   criteriaVersion: number;
   /** @example criteria_changed */
   cause: string;
+  /** Participants of the run's cohort screened so far: admins only (null for sponsors) */
+  @ApiProperty({ type: Number, nullable: true })
+  done: number | null;
+  /** Participants of the run's cohort (everyone at the trial's sites): admins only (null for sponsors) */
+  @ApiProperty({ type: Number, nullable: true })
+  total: number | null;
   /**
-   * Participants of the run's cohort screened so far. A sponsor receives it through disclosure control: a
-   * count from 1 to k-1 appears as "<k" (k is the deployment's minimum cell size, 11 unless configured), and
-   * any other count but 0 gets a small noise and is rounded (to a multiple of 5 unless configured); the
-   * noise stays the same until the run moves, and may show done above total. Admins receive exact numbers.
+   * The share of the cohort screened, in whole percent rounded down to a multiple of 10 (100 once finished).
+   * Sponsors see this and no count: the cohort includes people who did not consent to sharing counts.
    */
-  @ApiProperty({ oneOf: PUBLISHED_COUNT_SCHEMAS })
-  done: number | string;
-  /**
-   * Participants of the run's cohort. A sponsor receives it as done: counts from 1 to k-1 as "<k" (k = 11
-   * unless configured), others with a small noise and rounded (to 5 unless configured). Admins: exact.
-   */
-  @ApiProperty({ oneOf: PUBLISHED_COUNT_SCHEMAS })
-  total: number | string;
+  progressPercent: number;
   @ApiProperty({ format: 'date-time' })
   startedAt: string;
   @ApiProperty({ type: String, format: 'date-time' })

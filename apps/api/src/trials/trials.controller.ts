@@ -184,6 +184,7 @@ export class TrialsController {
       cause: run.cause,
       done: run.done,
       total: run.total,
+      progressPercent: run.progressPercent,
       startedAt: run.startedAt.toISOString(),
       finishedAt: run.finishedAt?.toISOString() ?? null,
     };

@@ -1,4 +1,3 @@
-import { Environment } from '@registry/config';
 import { TRIAL_TEMPLATES } from '@registry/domain';
 import { FixedClock } from '@registry/platform';
 import {
@@ -15,7 +14,6 @@ import {
   refusal,
   sponsorOf,
 } from '../../../../test/fakes';
-import { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
 import type { CreateTrialDto } from './trial.dto';
 import { TrialsService } from './trials.service';
 
@@ -45,20 +43,7 @@ function setUp() {
   const runs = new FakeScreeningRunRepository();
   const audit = new FakeAuditRepository();
   const transactions = new FakeTransactions();
-  // The real disclosure control (pure but for its key), at the default settings: k = 11, r = 5, b = 3.
-  const disclosure = new SponsorDisclosure(
-    Object.assign(new Environment(), { DISCLOSURE_NOISE_KEY: 'unit-test-disclosure-key-'.padEnd(48, 'd') }),
-  );
-  const service = new TrialsService(
-    transactions,
-    trials,
-    sites,
-    flags,
-    runs,
-    audit,
-    new FixedClock(NOW),
-    disclosure,
-  );
+  const service = new TrialsService(transactions, trials, sites, flags, runs, audit, new FixedClock(NOW));
   return { service, trials, flags, runs, audit, transactions };
 }
 
@@ -286,55 +271,32 @@ describe('TrialsService', () => {
       return { trialId: trial.id, runId: runId! };
     }
 
-    it('shows the sponsor a cohort of fewer than 11 as "<11", and the admin and the coordinator the exact numbers', async () => {
+    it('shows the sponsor the share done and no count (the cohort includes people who did not consent to sharing counts), and the admin and the coordinator the exact numbers', async () => {
       const setup = setUp();
       const { trialId, runId } = await runOf(setup, 3, 7);
       await expect(setup.service.run(sponsorOf(LILLY), trialId, runId)).resolves.toMatchObject({
         id: runId,
-        done: '<11',
-        total: '<11',
+        done: null,
+        total: null,
+        progressPercent: 40,
       });
-      await expect(setup.service.run(admin(), trialId, runId)).resolves.toMatchObject({ done: 3, total: 7 });
+      await expect(setup.service.run(admin(), trialId, runId)).resolves.toMatchObject({
+        done: 3,
+        total: 7,
+        progressPercent: 40,
+      });
       await expect(setup.service.run(coordinatorAt(TOKYO), trialId, runId)).resolves.toMatchObject({
         done: 3,
         total: 7,
       });
     });
 
-    it('shows the sponsor larger counts with bounded noise, rounded to 5, a true 0 as 0, and the same answer on every reading', async () => {
+    it('shows a sponsor 100 only once the run has finished', async () => {
       const setup = setUp();
-      const { trialId, runId } = await runOf(setup, 0, 1240);
-      const first = await setup.service.run(sponsorOf(LILLY), trialId, runId);
-      expect(first.done).toBe(0);
-      // 1240 with noise from -3 to 3, rounded to a multiple of 5.
-      expect([1235, 1240, 1245]).toContain(first.total);
-      await expect(setup.service.run(sponsorOf(LILLY), trialId, runId)).resolves.toEqual(first);
-    });
-
-    it('gives no fresh noise to average: the same cohort size reads the same in every run, at every step, however the run id is spelt', async () => {
-      const setup = setUp();
-      const { trialId, runId } = await runOf(setup, 0, 1240);
-      const seen = new Set<unknown>();
-      for (const done of [0, 100, 700, 1239]) {
-        setup.runs.progress.set(runId, { done, total: 1240, finishedAt: null });
-        seen.add((await setup.service.run(sponsorOf(LILLY), trialId, runId)).total);
-        seen.add((await setup.service.run(sponsorOf(LILLY), trialId, runId.toUpperCase())).total);
-      }
-      // A criteria change starts another run over the same cohort.
-      const { runId: next } = await setup.service.updateCriteria(sponsorOf(LILLY), trialId, AHEAD);
-      setup.runs.progress.set(next!, { done: 1240, total: 1240, finishedAt: new Date(NOW) });
-      const finished = await setup.service.run(sponsorOf(LILLY), trialId, next!);
-      seen.add(finished.total);
-      expect(seen.size).toBe(1);
-      expect(finished.done).toBe(finished.total); // a finished run's done is its total, not a second draw
-    });
-
-    it('publishes each count on its own: a small done beside a large total is "<11", not recomputable', async () => {
-      const setup = setUp();
-      const { trialId, runId } = await runOf(setup, 4, 500);
-      const seen = await setup.service.run(sponsorOf(LILLY), trialId, runId);
-      expect(seen.done).toBe('<11');
-      expect([495, 500, 505]).toContain(seen.total);
+      const { trialId, runId } = await runOf(setup, 1239, 1240);
+      expect((await setup.service.run(sponsorOf(LILLY), trialId, runId)).progressPercent).toBe(90);
+      setup.runs.progress.set(runId, { done: 1240, total: 1240, finishedAt: new Date(NOW) });
+      expect((await setup.service.run(sponsorOf(LILLY), trialId, runId)).progressPercent).toBe(100);
     });
   });
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PublishedCount, Role, TRIAL_CLOSED_REASON } from '@registry/domain';
+import { publishedProgress, Role, TRIAL_CLOSED_REASON } from '@registry/domain';
 import {
   AuditRepository,
   FlagRepository,
@@ -18,13 +18,13 @@ import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { maySeeSite } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import { checkCriteriaDocument } from '../common/criteria-document';
-import { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
 
-/** A screening run's progress as the caller may see it: a sponsor's counts pass disclosure control. */
+/** A screening run's progress as the caller may see it: a sponsor sees a share, never a count. */
 export type ScreeningRunProgress = Omit<ScreeningRunEntity, 'done' | 'total'> & {
-  done: PublishedCount;
-  total: PublishedCount;
+  done: number | null;
+  total: number | null;
+  progressPercent: number;
 };
 
 /** What an admin or a site may decide about a proposal. */
@@ -48,7 +48,6 @@ export class TrialsService {
     private readonly screeningRuns: ScreeningRunRepository,
     private readonly audit: AuditRepository,
     private readonly clock: Clock,
-    private readonly disclosure: SponsorDisclosure,
   ) {}
 
   list(actor: Actor): Promise<TrialEntity[]> {
@@ -169,32 +168,17 @@ export class TrialsService {
   }
 
   /**
-   * A run's progress. Its counts are counts of the trial's cohort, so a sponsor receives them through
-   * disclosure control; admins keep the exact numbers. Each count's noise is fixed by what it counts and its
-   * own value, from the stored ids (never the URL's spelling of them): the cohort size of the trial draws the
-   * same noise in every run and at every step of a run while it is unchanged, so neither asking again, nor
-   * new runs, nor a run's progress give fresh draws to average; a finished run's `done` is its `total`.
+   * A run's progress. A run walks everyone at the trial's sites, people who did not consent to sharing counts
+   * with sponsors too, so a sponsor receives no count of it, only the share done (`publishedProgress`);
+   * admins keep the exact numbers.
    */
   async run(actor: Actor, trialId: string, runId: string): Promise<ScreeningRunProgress> {
     await this.get(actor, trialId);
     const run = await this.transactions.read((tx) => this.screeningRuns.findOfTrial(tx, trialId, runId));
     if (!run) throw notFound('Screening run');
-    if (actor.role !== Role.Sponsor) return run;
-    const total = this.disclosure.publish(
-      { counts: { total: run.total }, relations: [] },
-      {
-        query: { question: 'trial.cohort-size', trialId: run.trialId, siteId: run.siteId },
-        dataVersion: { total: run.total },
-      },
-    ).total;
-    const done =
-      run.done === run.total
-        ? total
-        : this.disclosure.publish(
-            { counts: { done: run.done }, relations: [] },
-            { query: { question: 'screening-run.done', runId: run.id }, dataVersion: { done: run.done } },
-          ).done;
-    return { ...run, done, total };
+    const progressPercent = publishedProgress(run.done, run.total);
+    if (actor.role !== Role.Sponsor) return { ...run, progressPercent };
+    return { ...run, done: null, total: null, progressPercent };
   }
 
   /** Proposals to the caller's sites (admins: every site), newest first. */

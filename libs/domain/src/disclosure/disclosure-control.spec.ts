@@ -8,6 +8,7 @@ import {
   noiseOf,
   publishCounts,
   PublishedCount,
+  publishedProgress,
   suppressedKeys,
 } from './disclosure-control';
 import { recomputableUnder } from './recomputation';
@@ -189,5 +190,13 @@ describe('disclosure control of the numbers a sponsor receives', () => {
       expect(worst).toBeLessThanOrEqual(1 / (2 * b + 1) + 1e-9);
       expect(worst).toBeGreaterThan(0); // the bound is reached: noise is bounded, so it is not zero
     });
+  });
+});
+
+describe("a screening run's progress as a sponsor sees it", () => {
+  it('is a share rounded down to tenths, 100 only when every participant is done, and never a count', () => {
+    expect([0, 1, 2, 3].map((done) => publishedProgress(done, 3))).toEqual([0, 30, 60, 100]);
+    expect(publishedProgress(1239, 1240)).toBe(90);
+    expect(publishedProgress(0, 0)).toBe(100);
   });
 });

@@ -218,3 +218,15 @@ export function combineTables(
   }
   return { counts, relations: [...tables.flatMap((table) => table.relations), ...relations] };
 }
+
+/**
+ * How far a screening run has got, as a sponsor may see it: a whole percentage rounded down to a multiple of
+ * 10 (100 only when finished), never a count. A run walks everyone at the trial's sites, including people
+ * who did not consent to sharing counts with sponsors, so its counts are not counts a sponsor may receive at
+ * all; a share tells how long to wait without telling how many. Rounding to tenths keeps a small cohort's
+ * steps (one of three done: 33 %) from hinting at its size.
+ */
+export function publishedProgress(done: number, total: number): number {
+  if (done >= total) return 100;
+  return Math.floor((done * 10) / total) * 10;
+}
