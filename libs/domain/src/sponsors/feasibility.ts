@@ -12,13 +12,8 @@ import {
   PASS,
   UNKNOWN,
 } from './cohort-projection';
-import { PoolGroup, PoolTally, POOL_GROUPS } from './pool-tally';
-import {
-  BreakdownDimension,
-  breakdownCategories,
-  countedForSponsors,
-  sponsorCategoriesOf,
-} from './sponsor-counting';
+import { PoolTally, POOL_GROUPS } from './pool-tally';
+import { countedForSponsors, sponsorCategoriesOf } from './sponsor-counting';
 
 /** Where the criteria sit in a criteria document, as explanations name paths. */
 const CRITERIA_PATH = '$.criteria';
@@ -131,7 +126,7 @@ export class FeasibilityTally {
       node.children.length === 0 ? leaves.push(node) : node.children.forEach(collect);
     collect(root);
     const leafTestBits = leaves.map((leaf) => leaf.tests.map(testBit));
-    const GROUP: PoolGroup[] = ['eligible', 'oneTestAway', 'undetermined'];
+    // Group codes are positions in POOL_GROUPS: eligible, one test away, undetermined.
     const groupOf = new Int8Array(size).fill(-1);
     const testOf: (string | undefined)[] = new Array<string | undefined>(size);
     for (let i = 0; i < size; i++) {
@@ -152,32 +147,7 @@ export class FeasibilityTally {
         }
       }
     }
-    // One pass over the participants: each one's category of each dimension counted in their group.
-    const names = breakdownCategories(projection.siteCodes);
-    const dimensions = Object.keys(names) as BreakdownDimension[];
-    const columns = dimensions.map((dimension) => projection.categories(dimension));
-    const histograms = GROUP.map(() =>
-      dimensions.map((dimension) => new Array<number>(names[dimension].length).fill(0)),
-    );
-    const totals = [0, 0, 0];
-    const byTest = new Map<string, number>();
-    for (let i = 0; i < size; i++) {
-      const g = groupOf[i];
-      if (g < 0) continue;
-      totals[g] += 1;
-      const histogram = histograms[g];
-      for (let d = 0; d < columns.length; d++) histogram[d][columns[d][i]] += 1;
-      if (g === 1) byTest.set(testOf[i]!, (byTest.get(testOf[i]!) ?? 0) + 1);
-    }
-    GROUP.forEach((group, g) => {
-      const byCategory = Object.fromEntries(
-        dimensions.map((dimension, d) => [
-          dimension,
-          Object.fromEntries(names[dimension].map((name, c) => [name, histograms[g][d][c]])),
-        ]),
-      ) as Record<BreakdownDimension, Record<string, number>>;
-      this.pool.addMany(group, totals[g], byCategory, g === 1 ? byTest : undefined);
-    });
+    this.pool.addProjected(projection, groupOf, testOf);
   }
 
   /**

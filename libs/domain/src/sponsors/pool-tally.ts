@@ -5,6 +5,7 @@ import {
   combineTables,
   CountTable,
 } from '../disclosure/disclosure-control';
+import type { CohortProjection } from './cohort-projection';
 import { BreakdownDimension, breakdownCategories, SponsorCategories } from './sponsor-counting';
 
 /**
@@ -88,6 +89,47 @@ export class PoolTally {
   /** The tests the one-test-away group needs, by name (never by how many need each: that is a count). */
   testsNeeded(): string[] {
     return [...this.byTest.keys()].sort();
+  }
+
+  /**
+   * Counts the participants of a projection whose group is given (`groupOf[i]`: the index of their group in
+   * POOL_GROUPS, or -1 for no group), by the projection's category columns, and the one-test-away group by
+   * `testOf[i]`. Categories the tally does not list (a site that is not the trial's) must count no one.
+   */
+  addProjected(
+    projection: CohortProjection,
+    groupOf: Int8Array,
+    testOf: readonly (string | undefined)[],
+  ): void {
+    const names = breakdownCategories(projection.siteCodes);
+    const dimensions = Object.keys(names) as BreakdownDimension[];
+    const columns = dimensions.map((dimension) => projection.categories(dimension));
+    const histograms = POOL_GROUPS.map(() =>
+      dimensions.map((dimension) => new Array<number>(names[dimension].length).fill(0)),
+    );
+    const totals = POOL_GROUPS.map(() => 0);
+    const byTest = new Map<string, number>();
+    for (let i = 0; i < groupOf.length; i++) {
+      const g = groupOf[i];
+      if (g < 0) continue;
+      totals[g] += 1;
+      const histogram = histograms[g];
+      for (let d = 0; d < columns.length; d++) histogram[d][columns[d][i]] += 1;
+      if (POOL_GROUPS[g] === 'oneTestAway') byTest.set(testOf[i]!, (byTest.get(testOf[i]!) ?? 0) + 1);
+    }
+    POOL_GROUPS.forEach((group, g) => {
+      const byCategory = Object.fromEntries(
+        dimensions.map((dimension, d) => [
+          dimension,
+          Object.fromEntries(
+            names[dimension].flatMap((name, c) =>
+              histograms[g][d][c] > 0 ? [[name, histograms[g][d][c]]] : [],
+            ),
+          ),
+        ]),
+      ) as Record<BreakdownDimension, Record<string, number>>;
+      this.addMany(group, totals[g], byCategory, group === 'oneTestAway' ? byTest : undefined);
+    });
   }
 
   total(group: PoolGroup): number {
