@@ -140,7 +140,6 @@ export const CATEGORY_DIMENSIONS = [
 /** Reads participants one at a time (as the cohort walk hands them out) into a `CohortProjection`. */
 export class CohortProjectionBuilder {
   private size = 0;
-  private readonly participantIds: string[] = [];
   private readonly siteCodes = new Dictionary<string>();
   private readonly days = new Dictionary<CalendarDate>();
   private readonly person = Object.fromEntries(
@@ -199,7 +198,6 @@ export class CohortProjectionBuilder {
     for (const dimension of CATEGORY_DIMENSIONS)
       if (dimension !== 'site')
         this.categories[dimension].values.push(CATEGORY_POSITION[dimension].get(categories[dimension])!);
-    this.participantIds.push(profile.participantId);
     this.size += 1;
   }
 
@@ -211,7 +209,6 @@ export class CohortProjectionBuilder {
     this.categories.site.values = this.categories.site.values.map((id) => sitePosition[id]);
     return new CohortProjection({
       size: this.size,
-      participantIds: this.participantIds,
       siteCodes,
       days: [...this.days.values],
       day: frozen(this.day),
@@ -251,7 +248,6 @@ function amyloidKey(amyloid: AmyloidResults): string {
 
 interface CohortProjectionData {
   size: number;
-  participantIds: string[];
   siteCodes: string[];
   days: CalendarDate[];
   day: Int32Array;
@@ -277,26 +273,6 @@ export class CohortProjection {
   /** Participants counted for sponsors. */
   get size(): number {
     return this.data.size;
-  }
-
-  private indexById: Map<string, number> | undefined;
-
-  /**
-   * Where a participant is in the columns, or undefined when they are not counted for sponsors (or were not
-   * when the projection was read). The index is built on first use: feasibility never needs it.
-   */
-  indexOf(participantId: string): number | undefined {
-    this.indexById ??= new Map(this.data.participantIds.map((id, i) => [id, i]));
-    return this.indexById.get(participantId);
-  }
-
-  participantId(index: number): string {
-    return this.data.participantIds[index];
-  }
-
-  /** The calendar day at the participant's site when the projection was read. */
-  dayOf(index: number): CalendarDate {
-    return this.data.days[this.data.day[index]];
   }
 
   /** The site codes, in the order of the site column's values. */
