@@ -110,7 +110,8 @@ const isWordCharacter = (character: string | undefined) =>
 
 function containsWord(lowerText: string, lowerWord: string): boolean {
   for (let at = lowerText.indexOf(lowerWord); at >= 0; at = lowerText.indexOf(lowerWord, at + 1))
-    if (!isWordCharacter(lowerText[at - 1]) && !isWordCharacter(lowerText[at + lowerWord.length])) return true;
+    if (!isWordCharacter(lowerText[at - 1]) && !isWordCharacter(lowerText[at + lowerWord.length]))
+      return true;
   return false;
 }
 
@@ -331,7 +332,9 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
     });
     await waitFor(screeningRunning, ({ running }) => running === 0, 'the new screenings', 60_000);
 
-    const [participant] = await owner.query<{ id: string }[]>(`SELECT id FROM participant ORDER BY id LIMIT 1`);
+    const [participant] = await owner.query<{ id: string }[]>(
+      `SELECT id FROM participant ORDER BY id LIMIT 1`,
+    );
     const first = async (sql: string) => (await owner.query<{ id: string }[]>(sql, [participant.id]))[0]?.id;
     const runs = await owner.query<{ trial_id: string; id: string }[]>(
       `SELECT trial_id, id FROM screening_run ORDER BY started_at`,
@@ -356,7 +359,8 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       assessment: await first(`SELECT id FROM assessment WHERE participant_id = $1`),
       // Flags are raised only for the eligible; if screening raised none, any uuid will do, as the role guard
       // answers before the id is looked up.
-      flag: (await owner.query<{ id: string }[]>(`SELECT id FROM eligibility_flag LIMIT 1`))[0]?.id ?? admin.id,
+      flag:
+        (await owner.query<{ id: string }[]>(`SELECT id FROM eligibility_flag LIMIT 1`))[0]?.id ?? admin.id,
     };
     expect(ids.trials).toHaveLength(5);
     expect(ids.runsOf.size).toBe(5);
@@ -389,7 +393,9 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       { currentPassword: password, newPassword: 'a renewed passphrase for the pii scan' },
       auth,
     );
-    await write(`POST ${API}/auth/logout`, `${API}/auth/logout`, { refreshToken: refreshed.body.refreshToken });
+    await write(`POST ${API}/auth/logout`, `${API}/auth/logout`, {
+      refreshToken: refreshed.body.refreshToken,
+    });
 
     expect(reached.sort(byName)).toEqual([...SPONSOR_WRITES].sort(byName));
     expect([...written].sort(byName)).toEqual([...SPONSOR_WRITES].sort(byName));
