@@ -27,6 +27,13 @@ export class FakeSponsorCountsRepository implements Public<SponsorCountsReposito
     through: CalendarDate;
   }[] = [];
 
+  /** Consent withdrawals recorded, as the feasibility snapshot's version reads them. */
+  withdrawals = 0;
+
+  consentWithdrawals(_tx: Tx): Promise<number> {
+    return Promise.resolve(this.withdrawals);
+  }
+
   eligibleFlagDays(tx: Tx, trialId: string, since: CalendarDate): Promise<EligibleFlagDay[]> {
     this.flagReads.push({ tx, trialId, since });
     return Promise.resolve(

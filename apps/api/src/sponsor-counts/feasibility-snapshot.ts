@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import { CohortProjection, CohortProjectionBuilder } from '@registry/domain';
-import { SiteRepository, Transactions } from '@registry/persistence';
-import { Clock } from '@registry/platform';
+import { SiteRepository, SponsorCountsRepository, Transactions, Tx } from '@registry/persistence';
+import { Clock, SiteCalendar } from '@registry/platform';
 import { SponsorCohort } from './sponsor-cohort';
 
 /** A projection of the cohort and when it was read. */
@@ -10,14 +10,20 @@ export interface CohortSnapshot {
   projection: CohortProjection;
   /** When the walk that built it started: no fact later than this is in it. */
   builtAt: Date;
+  /** What it was read against: each active site's calendar day, and the consent withdrawals recorded. */
+  version: string;
 }
 
 /**
  * The cohort projection feasibility queries are answered from (CohortProjection), per API process. Reading
- * every participant takes about a minute per million, so it is built once and kept: the first query waits
- * for it; a query finding it older than FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS is answered from it while a new
- * one is built in the background (one build at a time), and every answer states when its data were read.
- * Only participants counted for sponsors are in it, each judged on their own site's calendar day.
+ * every participant takes about a minute per million, so it is built once and kept, and every answer states
+ * when its data were read (`builtAt`).
+ *
+ * It is never served once it could count someone it must not, or judge on a day that has passed: when a
+ * site's calendar day has turned (ages, recency windows and consent are judged on it), when a consent has
+ * been withdrawn since it was read, or when it is twice FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS old, the query
+ * waits for a new one. Between the maximum age and twice it, a query is answered from it while a new one is
+ * built in the background. One build at a time; queries arriving meanwhile share it.
  */
 @Injectable()
 export class FeasibilitySnapshot {
@@ -28,20 +34,30 @@ export class FeasibilitySnapshot {
   constructor(
     private readonly transactions: Transactions,
     private readonly sites: SiteRepository,
+    private readonly counts: SponsorCountsRepository,
     private readonly cohort: SponsorCohort,
+    private readonly calendar: SiteCalendar,
     private readonly clock: Clock,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
   async snapshot(): Promise<CohortSnapshot> {
+    const version = await this.transactions.read((tx) => this.versionNow(tx));
     const current = this.current;
-    if (!current) return this.build();
-    const ageSeconds = (this.clock.now().getTime() - current.builtAt.getTime()) / 1000;
-    if (ageSeconds > this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS)
+    const ageSeconds = current ? (this.clock.now().getTime() - current.builtAt.getTime()) / 1000 : Infinity;
+    const maxAge = this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS;
+    if (!current || current.version !== version || ageSeconds > 2 * maxAge) return this.fresh(version);
+    if (ageSeconds > maxAge)
       this.build().catch((error: unknown) =>
         this.logger.error({ msg: 'feasibility snapshot rebuild failed', error: (error as Error).message }),
       );
     return current;
+  }
+
+  /** A snapshot read against `version` at least: the build under way if it is, else a new one. */
+  private async fresh(version: string): Promise<CohortSnapshot> {
+    const built = await this.build();
+    return built.version === version ? built : this.build();
   }
 
   private build(): Promise<CohortSnapshot> {
@@ -51,20 +67,27 @@ export class FeasibilitySnapshot {
 
   private async read(): Promise<CohortSnapshot> {
     const builtAt = this.clock.now();
-    const projection = await this.transactions.run(async (tx) => {
+    const snapshot = await this.transactions.run(async (tx) => {
+      const version = await this.versionNow(tx);
       const sites = await this.sites.listActive(tx);
       const builder = new CohortProjectionBuilder(sites.map((site) => site.code));
       await this.cohort.walk(tx, sites, [], undefined, ({ subject, siteCode, today }) =>
         builder.add(subject.profile, siteCode, today),
       );
-      return builder.build();
+      return { projection: builder.build(), builtAt, version };
     });
-    this.current = { projection, builtAt };
+    this.current = snapshot;
     this.logger.log({
       msg: 'feasibility snapshot built',
-      participants: projection.size,
+      participants: snapshot.projection.size,
       ms: this.clock.now().getTime() - builtAt.getTime(),
     });
-    return this.current;
+    return snapshot;
+  }
+
+  private async versionNow(tx: Tx): Promise<string> {
+    const sites = await this.sites.listActive(tx);
+    const days = sites.map((site) => `${site.code}:${this.calendar.today(site.timeZone)}`).join(',');
+    return `${days}|${await this.counts.consentWithdrawals(tx)}`;
   }
 }

@@ -1,11 +1,12 @@
 import { Environment } from '@registry/config';
 import { ConsentScope, ParticipantProfile } from '@registry/domain';
 import { baseProfile } from '@registry/domain/eligibility/test-profiles';
-import { ErrorKind, FixedClock } from '@registry/platform';
+import { ErrorKind, FixedClock, SiteCalendar } from '@registry/platform';
 import {
   FakeAuditRepository,
   FakeSiteRepository,
   FakeSponsorCohort,
+  FakeSponsorCountsRepository,
   FakeSponsorQueryGate,
   FakeTransactions,
   isTransaction,
@@ -65,10 +66,13 @@ function setUp() {
   );
   // The cohort and the gate are classes with private members, which a structural fake cannot name.
   const clock = new FixedClock('2026-12-02T03:00:00Z');
+  const counts = new FakeSponsorCountsRepository();
   const snapshot = new FeasibilitySnapshot(
     transactions,
     sites,
+    counts,
     cohort as unknown as SponsorCohort,
+    new SiteCalendar(clock),
     clock,
     Object.assign(new Environment(), { FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS: 600 }),
   );
@@ -94,7 +98,17 @@ function setUp() {
       });
     }
   };
-  return { service, sites: { tokyo, boston, osaka }, audit, cohort, gate, transactions, enrol, clock };
+  return {
+    service,
+    sites: { tokyo, boston, osaka },
+    audit,
+    cohort,
+    gate,
+    transactions,
+    enrol,
+    clock,
+    counts,
+  };
 }
 
 const queryHashesAsked = (gate: FakeSponsorQueryGate): string[] =>
@@ -237,6 +251,32 @@ describe('FeasibilityService', () => {
       expect(cohort.walks).toHaveLength(2);
       expect(fresh.counts['funnel.start']).toBe(12);
       expect(fresh.dataAsOf).toEqual(new Date('2026-12-02T03:10:01Z'));
+    });
+
+    it('is never served once a consent has been withdrawn since it was read: the query waits for a new one', async () => {
+      const { service, cohort, enrol, sites, counts } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+      await service.query(sponsorOf(LILLY), QUERY);
+      cohort.members.splice(0, 1); // as if this person's sharing consent were withdrawn
+      counts.withdrawals += 1;
+
+      const answer = await service.query(sponsorOf(LILLY), QUERY);
+
+      expect(cohort.walks).toHaveLength(2);
+      expect(answer.counts['funnel.start']).toBe(5);
+    });
+
+    it("is never served once a site's calendar day has turned, nor at twice its maximum age", async () => {
+      const { service, cohort, enrol, sites, clock } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+      await service.query(sponsorOf(LILLY), QUERY);
+      clock.set('2026-12-02T15:00:01Z'); // midnight has passed in Tokyo (UTC+9), not in Boston
+      await service.query(sponsorOf(LILLY), QUERY);
+      expect(cohort.walks).toHaveLength(2);
+
+      clock.set('2026-12-02T15:20:02Z'); // twice the maximum age (600 s) since, on the same days
+      await service.query(sponsorOf(LILLY), QUERY);
+      expect(cohort.walks).toHaveLength(3);
     });
   });
 });

@@ -16,6 +16,8 @@ export interface PublishedFeasibility {
   dataAsOf: Date;
   steps: FunnelStep[];
   reasons: ReasonKey[];
+  /** Why people are undetermined, most common first, by name only (FeasibilityTally.undeterminedReasons). */
+  undeterminedReasons: Omit<ReasonKey, 'key'>[];
   siteCodes: string[];
   testsNeeded: string[];
   counts: Record<string, PublishedCount>;
@@ -68,6 +70,7 @@ export class FeasibilityService {
       dataAsOf: builtAt,
       steps: tally.steps,
       reasons: tally.reasonKeys(),
+      undeterminedReasons: tally.undeterminedReasons(),
       siteCodes: [...projection.siteCodes],
       testsNeeded: tally.testsNeeded(),
       counts,

@@ -13,11 +13,15 @@ import type { PublishedFeasibility } from './feasibility.service';
 import { AWAITING_SCREENING, PublishedPool } from './pool.service';
 import type { SponsorDisclosure } from './sponsor-disclosure';
 
-/** A count as disclosure control publishes it: a whole number, or "<k" for a small one. */
+/**
+ * A count as disclosure control publishes it: a whole number; "<k" for a count from 1 to k-1; "suppressed"
+ * for one withheld so that a small one beside it cannot be recomputed (it may be of any size).
+ */
 const PUBLISHED_COUNT = {
   oneOf: [
     { type: 'integer', minimum: 0 },
     { type: 'string', pattern: '^<[0-9]+$', example: '<11' },
+    { type: 'string', enum: ['suppressed'] },
   ],
 };
 const COUNTS_BY_CATEGORY = { type: 'object', additionalProperties: PUBLISHED_COUNT } as const;
@@ -148,8 +152,12 @@ export class ReasonDto {
   kind: 'ineligible' | 'undetermined';
   path: string;
   criterion: string;
-  @ApiProperty(PUBLISHED_COUNT)
-  count: PublishedCount;
+  /**
+   * How many it decided, for the ineligible; null for the undetermined, whose counts could be worked out
+   * against the one-test-away counts (how many lack each test is in pool.oneTestAway.byTest)
+   */
+  @ApiProperty({ ...PUBLISHED_COUNT, nullable: true })
+  count: PublishedCount | null;
 }
 
 /** What a criteria document would find across the registry's active sites; nothing is saved. */
@@ -162,19 +170,23 @@ export class FeasibilityDto {
   disclosure: DisclosureDto;
   funnel: FunnelDto;
   pool: PoolGroupsDto;
-  /** The commonest reasons people are ineligible or undetermined, most common first (at most 10) */
+  /**
+   * The commonest reasons people are ineligible (at most 10, most common first, with counts), then those
+   * they are undetermined for (at most 10, most common first, names only)
+   */
   reasons: ReasonDto[];
 
   static from(this: void, answer: PublishedFeasibility, disclosure: SponsorDisclosure): FeasibilityDto {
     const { counts } = answer;
-    const reasons = answer.reasons
+    const ineligible: ReasonDto[] = answer.reasons
       .map(({ kind, path, criterion, key }) => ({ kind, path, criterion, count: counts[key] }))
       // By what is published, never by the raw counts, which would rank the suppressed ones.
-      .sort(
-        (a, b) =>
-          rankOf(b.count) - rankOf(a.count) || a.kind.localeCompare(b.kind) || a.path.localeCompare(b.path),
-      )
+      .sort((a, b) => rankOf(b.count!) - rankOf(a.count!) || a.path.localeCompare(b.path))
       .slice(0, 10);
+    const undetermined: ReasonDto[] = answer.undeterminedReasons
+      .slice(0, 10)
+      .map(({ kind, path, criterion }) => ({ kind, path, criterion, count: null }));
+    const reasons = [...ineligible, ...undetermined];
     return {
       queryHash: answer.queryHash,
       dataAsOf: answer.dataAsOf.toISOString(),

@@ -9,8 +9,8 @@ import { SponsorQueryGate } from './sponsor-query-gate';
 
 /**
  * What sponsors count: trial pools and feasibility queries, with disclosure control (`SponsorDisclosure`)
- * and the per-organisation query limit (`SponsorQueryGate`), which other modules giving sponsors numbers
- * (screening-run progress) use too.
+ * and the per-organisation query limit (`SponsorQueryGate`), exported for any later route that gives
+ * sponsors numbers (referral funnels).
  */
 @Module({
   controllers: [SponsorCountsController],

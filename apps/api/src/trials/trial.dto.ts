@@ -211,10 +211,10 @@ export class ScreeningRunDto {
   criteriaVersion: number;
   /** @example criteria_changed */
   cause: string;
-  /** Participants of the run's cohort screened so far: admins only (null for sponsors) */
+  /** Participants of the run's cohort screened so far (null for sponsors) */
   @ApiProperty({ type: Number, nullable: true })
   done: number | null;
-  /** Participants of the run's cohort (everyone at the trial's sites): admins only (null for sponsors) */
+  /** Participants of the run's cohort, everyone at the trial's sites (null for sponsors) */
   @ApiProperty({ type: Number, nullable: true })
   total: number | null;
   /**

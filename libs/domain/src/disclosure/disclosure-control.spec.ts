@@ -59,11 +59,11 @@ const cohortBreakdown = fc
 
 describe('disclosure control of the numbers a sponsor receives', () => {
   describe('small cells', () => {
-    it('publishes a site with 7 eligible people as "<11", and hides a second site so that the total does not give the 7 away', () => {
+    it('publishes a site with 7 eligible people as "<11", and hides a second site as "suppressed" (not "<11": it has 40) so that the total does not give the 7 away', () => {
       const table = breakdownTable('eligible', 7 + 40 + 120, { site: { TKY: 7, BOS: 40, LDN: 120 } });
       const published = publishCounts(table, SETTINGS, SEED);
       expect(published['eligible.site.TKY']).toBe('<11');
-      expect(published['eligible.site.BOS']).toBe('<11'); // the smallest other site
+      expect(published['eligible.site.BOS']).toBe('suppressed'); // the smallest other site
       expect(typeof published['eligible.site.LDN']).toBe('number');
       expect(typeof published['eligible.total']).toBe('number');
     });

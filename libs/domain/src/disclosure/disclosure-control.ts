@@ -9,7 +9,8 @@
  * 2. Secondary suppression: a response declares which of its numbers add up to which (a breakdown's cells to
  *    its total, a partition to its whole). Where exactly one number of such a relation is suppressed, it
  *    could be recomputed from the others, so a second one is suppressed too (the smallest part), repeated
- *    until every relation holds none or at least two suppressed numbers.
+ *    until every relation holds none or at least two suppressed numbers. Such a second number is published
+ *    as "suppressed", not "<k": it may be large.
  * 3. Noise and rounding against differencing: each published count gets a whole-number noise drawn
  *    uniformly from [-b, b] by a seed that the caller derives from a server secret, the canonical query and
  *    the data version (so the same question always gets the same answer and repeating it reveals nothing),
@@ -50,8 +51,12 @@ export function disclosureSettingsProblems(settings: DisclosureSettings): string
   return problems;
 }
 
-/** A count withheld because it, or a number it adds up with, is small: "<k". */
-export type SuppressedCount = `<${number}`;
+/**
+ * A count withheld: "<k" when it is itself small (1 to k-1); "suppressed" when it was withheld only so that
+ * a small one beside it cannot be recomputed (it may be of any size, so "<k" would misstate it).
+ */
+export type SuppressedCount = `<${number}` | 'suppressed';
+export const SUPPRESSED_COMPLEMENT = 'suppressed';
 export type PublishedCount = number | SuppressedCount;
 
 export const isSuppressed = (count: PublishedCount): count is SuppressedCount => typeof count === 'string';
@@ -136,7 +141,8 @@ export function publishCounts(
   const small: SuppressedCount = `<${settings.minimumCellSize}`;
   const published: Record<string, PublishedCount> = {};
   for (const [key, count] of Object.entries(table.counts)) {
-    if (suppressed.has(key)) published[key] = small;
+    if (suppressed.has(key))
+      published[key] = count > 0 && count < settings.minimumCellSize ? small : SUPPRESSED_COMPLEMENT;
     else if (count === 0) published[key] = 0;
     // Keyed by the count's own value too: a count that does not change keeps its published value however
     // much the rest of the answer changes, so that watching it day after day gives no fresh draws to average.

@@ -91,3 +91,19 @@ export function recomputableUnder(
     return rank([...rows, unit], unknown.length) === base;
   });
 }
+
+/**
+ * The identities that hold for one more cohort's counts. An identity found from a sample that this cohort
+ * violates was a coincidence of the sample (a cell that happened to be 0 in every sampled cohort), which no
+ * reader could know, so it is dropped before asking what the reader can recompute.
+ */
+export function identitiesHoldingFor(
+  identities: readonly number[][],
+  keys: readonly string[],
+  counts: Readonly<Record<string, number>>,
+): number[][] {
+  return identities.filter(
+    (w) =>
+      Math.abs(w.reduce((sum, coefficient, i) => sum + coefficient * (counts[keys[i]] ?? 0), 0)) < EPSILON,
+  );
+}

@@ -184,7 +184,7 @@ export class CohortProjectionBuilder {
         this.observations.set(key, facts);
       }
       facts.column.values.push(
-        facts.dictionary.idOf(`${String(observation.value)}|${observation.date}`, () => observation),
+        facts.dictionary.idOf(`${JSON.stringify(observation.value)}|${observation.date}`, () => observation),
       );
     }
     for (const facts of this.observations.values())

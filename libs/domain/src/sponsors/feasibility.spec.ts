@@ -1,6 +1,6 @@
 import { ConsentScope } from '../consent/consent-scope';
 import { DEFAULT_DISCLOSURE_SETTINGS, isSuppressed, publishCounts } from '../disclosure/disclosure-control';
-import { identitiesOf, recomputableUnder } from '../disclosure/recomputation';
+import { identitiesHoldingFor, identitiesOf, recomputableUnder } from '../disclosure/recomputation';
 import type { Criterion } from '../eligibility/criteria';
 import { generatedProfiles, HAND_MADE } from '../eligibility/generated-profiles';
 import { ScreeningPlan } from '../eligibility/screening-plan';
@@ -14,7 +14,20 @@ import { countedForSponsors } from './sponsor-counting';
 
 const SITES = ['BOS', 'TKY'];
 const siteOf = (index: number) => SITES[index % 2];
-const CRITERIA: Criterion[] = [...TRIAL_TEMPLATES.map((t) => t.criteria.criteria), ...HAND_MADE];
+const CRITERIA: Criterion[] = [
+  ...TRIAL_TEMPLATES.map((t) => t.criteria.criteria),
+  ...HAND_MADE,
+  // Two independent tests under an `all` (a sponsor's own shape): each test's undetermined reason equals
+  // that test's one-test-away cell plus the undetermined total.
+  {
+    type: 'all',
+    of: [
+      { type: 'age', min: 60, max: 85 },
+      { type: 'apoe_e4_alleles', min: 1 },
+      { type: 'amyloid', in: [AmyloidStatus.Positive], modalities: [AmyloidModality.Pet] },
+    ],
+  },
+];
 
 function tally(criteria: Criterion, count: number, seed: number): FeasibilityTally {
   const result = new FeasibilityTally(criteria, SITES);
@@ -77,8 +90,7 @@ describe('a feasibility query', () => {
     const untested = baseProfile({ consentScopes: sharing });
     result.add(untested, 'TKY', AS_OF);
     result.add({ ...untested, studyPartnerAvailable: false }, 'TKY', AS_OF);
-    const reasons = result
-      .reasonKeys()
+    const reasons = [...result.reasonKeys(), ...result.undeterminedReasons()]
       .map(({ kind, path }) => `${kind} ${path}`)
       .sort();
     expect(reasons).toEqual(['ineligible $.criteria.of[2]', 'undetermined $.criteria.of[1]']);
@@ -118,6 +130,38 @@ describe('a feasibility query', () => {
   });
 });
 
+describe('disclosure control of a feasibility answer: cells the criteria make equal', () => {
+  it('hides the e4 carriers of the one-test-away group with the PET cell they equal, so the small cell beside it stays hidden', () => {
+    // 60-85, at least one e4 allele, amyloid-positive PET: three with an unknown genotype and a positive PET
+    // (one APOE test away), fifty carriers without a PET (one PET away). The criteria make the PET cell and
+    // the carriers the same fifty people: hiding the "<11" APOE cell hides the PET cell as its complement,
+    // and the carriers are hidden too (as the complement of the "<11" unknown genotypes), so neither gives
+    // the other away.
+    const criteria: Criterion = {
+      type: 'all',
+      of: [
+        { type: 'age', min: 60, max: 85 },
+        { type: 'apoe_e4_alleles', min: 1 },
+        { type: 'amyloid', in: [AmyloidStatus.Positive], modalities: [AmyloidModality.Pet] },
+      ],
+    };
+    const sharing = [ConsentScope.SponsorDataSharing];
+    const tally = new FeasibilityTally(criteria, SITES);
+    const genotypeUnknown = withAmyloid(
+      baseProfile({ apoeGenotype: 'unknown', consentScopes: sharing }),
+      AmyloidModality.Pet,
+      AmyloidStatus.Positive,
+    );
+    for (let i = 0; i < 3; i++) tally.add(genotypeUnknown, 'TKY', AS_OF);
+    for (let i = 0; i < 50; i++)
+      tally.add(baseProfile({ apoeGenotype: 'e3/e4', consentScopes: sharing }), 'TKY', AS_OF);
+    const published = publishCounts(tally.table(), DEFAULT_DISCLOSURE_SETTINGS, 'seed');
+    expect(published['pool.oneTestAway.test.apoe_genotype']).toBe('<11');
+    expect(published['pool.oneTestAway.test.amyloid_pet']).toBe('suppressed');
+    expect(published['pool.oneTestAway.apoeE4.carrier']).toBe('suppressed');
+  });
+});
+
 describe('disclosure control of a feasibility answer (property over generated cohorts)', () => {
   // The identities a reader could use are found from many cohorts, not taken from what the code declares:
   // a relation the code forgot to declare would show up here as a suppressed count that can be recomputed.
@@ -137,7 +181,8 @@ describe('disclosure control of a feasibility answer (property over generated co
         const table = tally(criteriaUnderTest, 5 + s, 5000 + 1000 * i + s).table();
         const published = publishCounts(table, DEFAULT_DISCLOSURE_SETTINGS, `seed ${s}`);
         suppressedSeen += Object.values(published).filter(isSuppressed).length;
-        expect(recomputableUnder(identities, keys, published)).toEqual([]);
+        const holding = identitiesHoldingFor(identities, keys, table.counts);
+        expect(recomputableUnder(holding, keys, published)).toEqual([]);
       }
       expect(suppressedSeen).toBeGreaterThan(0);
     },
@@ -166,6 +211,7 @@ describe('a feasibility query answered from the columnar projection', () => {
       expect(columnar.reasonKeys().sort((a, b) => a.key.localeCompare(b.key))).toEqual(
         one.reasonKeys().sort((a, b) => a.key.localeCompare(b.key)),
       );
+      expect(columnar.undeterminedReasons()).toEqual(one.undeterminedReasons());
       compared.push(expected.counts);
     },
   );

@@ -203,9 +203,29 @@ export class FeasibilityTally {
     return this.pool.testsNeeded();
   }
 
-  /** The reasons counted, in no particular order (order them by what is published, never by raw counts). */
+  /**
+   * Why people are ineligible, with the key of each reason's count, in no particular order (order them by
+   * what is published, never by raw counts).
+   */
   reasonKeys(): ReasonKey[] {
-    return [...this.reasons.values()];
+    return [...this.reasons.values()].filter((reason) => reason.kind === 'ineligible');
+  }
+
+  /**
+   * Why people are undetermined, most common first, by name only: their counts are not published. Depending
+   * on the criteria's shape, such a count can equal a sum of the one-test-away and undetermined counts (two
+   * independent tests under an `all`: each test's reason = that test's cell + the undetermined total), an
+   * identity no fixed relation declares for every document a sponsor may write; how many lack each test is
+   * what the one-test-away breakdown by test already tells, under disclosure control.
+   */
+  undeterminedReasons(): Omit<ReasonKey, 'key'>[] {
+    return [...this.reasons.values()]
+      .filter((reason) => reason.kind === 'undetermined')
+      .sort(
+        (a, b) =>
+          this.reasonCounts.get(b.key)! - this.reasonCounts.get(a.key)! || a.path.localeCompare(b.path),
+      )
+      .map(({ kind, path, criterion }) => ({ kind, path, criterion }));
   }
 
   /**
@@ -214,9 +234,9 @@ export class FeasibilityTally {
    *   the end + everyone excluded; everyone excluded = the sum of the steps' exclusions;
    * - what remains at the end is the pool: eligible + one test away + undetermined;
    * - the pool's breakdowns (PoolTally);
-   * - reasons: where no one has two reasons of a kind, that kind's reasons add up to its group, which is
-   *   then declared (a reader who sees one listed reason can guess as much); and a first step that is one
-   *   criterion in effect excludes exactly those whom that criterion fails.
+   * - ineligible reasons: where no one has two, they add up to everyone excluded, which is then declared (a
+   *   reader who sees one listed reason can guess as much); and a first step that is one criterion in effect
+   *   excludes exactly those whom that criterion fails.
    */
   table(): CountTable {
     const counts: Record<string, number> = { [FeasibilityTally.START]: this.population };
@@ -243,29 +263,15 @@ export class FeasibilityTally {
     const pool = this.pool.table();
     relations.push({ total: previous, parts: POOL_GROUPS.map((group) => this.pool.totalKey(group)) });
 
-    // In key order, so that the table (and the order relations are met in) does not depend on how it was counted.
-    const reasonKeys = [...this.reasonCounts.keys()].sort();
+    // In key order, so that the table (and the order relations are met in) does not depend on how it was
+    // counted. Only the ineligible reasons are counts of the answer (see undeterminedReasons).
+    const reasonKeys = [...this.reasonCounts.keys()]
+      .filter((key) => this.reasons.get(key)!.kind === 'ineligible')
+      .sort();
     for (const key of reasonKeys) counts[key] = this.reasonCounts.get(key)!;
-    const undeterminedTotal = this.pool.total('oneTestAway') + this.pool.total('undetermined');
-    for (const [kind, groupTotal, totalKeys] of [
-      ['ineligible', excludedTotal, [FeasibilityTally.EXCLUDED_TOTAL]],
-      [
-        'undetermined',
-        undeterminedTotal,
-        [this.pool.totalKey('oneTestAway'), this.pool.totalKey('undetermined')],
-      ],
-    ] as const) {
-      const keys = reasonKeys.filter((key) => this.reasons.get(key)!.kind === kind);
-      const sum = keys.reduce((s, key) => s + this.reasonCounts.get(key)!, 0);
-      if (sum !== groupTotal) continue;
-      if (totalKeys.length === 1) relations.push({ total: totalKeys[0], parts: keys });
-      else {
-        // Both sides are sums: name the reasons' sum as a count of its own, equal to both.
-        const sumKey = `reasons.${kind}.all`;
-        counts[sumKey] = sum;
-        relations.push({ total: sumKey, parts: keys }, { total: sumKey, parts: [...totalKeys] });
-      }
-    }
+    // Where no one has two reasons, the reasons add up to everyone excluded.
+    if (reasonKeys.reduce((sum, key) => sum + this.reasonCounts.get(key)!, 0) === excludedTotal)
+      relations.push({ total: FeasibilityTally.EXCLUDED_TOTAL, parts: reasonKeys });
     const firstStepLeaf = this.steps.length > 0 ? soleLeafPath(this.criteria, this.steps[0].path) : null;
     const firstStepReason = firstStepLeaf && `reasons.ineligible.${firstStepLeaf}`;
     if (firstStepReason && firstStepReason in counts)

@@ -16,6 +16,15 @@ export interface EligibleFlagDay {
  */
 @Injectable()
 export class SponsorCountsRepository {
+  /**
+   * How many consent withdrawals have been recorded: a feasibility snapshot read before the latest one may
+   * count someone who no longer shares data with sponsors. Withdrawals are few, and never deleted.
+   */
+  async consentWithdrawals(tx: Tx): Promise<number> {
+    const [row] = await tx.query<{ n: string }[]>(`SELECT count(*) AS n FROM consent_withdrawal`);
+    return Number(row.n);
+  }
+
   /** Eligible flags of the trial raised on or after `since` (a day at the participant's site). */
   eligibleFlagDays(tx: Tx, trialId: string, since: CalendarDate): Promise<EligibleFlagDay[]> {
     return tx.query(
