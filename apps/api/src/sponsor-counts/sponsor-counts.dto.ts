@@ -181,7 +181,7 @@ export class FeasibilityDto {
     const ineligible: ReasonDto[] = answer.reasons
       .map(({ kind, path, criterion, key }) => ({ kind, path, criterion, count: counts[key] }))
       // By what is published, never by the raw counts, which would rank the suppressed ones.
-      .sort((a, b) => rankOf(b.count!) - rankOf(a.count!) || a.path.localeCompare(b.path))
+      .sort((a, b) => rankOf(b.count) - rankOf(a.count) || a.path.localeCompare(b.path))
       .slice(0, 10);
     const undetermined: ReasonDto[] = answer.undeterminedReasons
       .slice(0, 10)
