@@ -1299,7 +1299,10 @@ export interface components {
       pool: components['schemas']['PoolGroupsDto'];
       /** @description SHA-256 of the document's canonical JSON, as audited */
       queryHash: string;
-      /** @description The commonest reasons people are ineligible or undetermined, most common first (at most 10) */
+      /**
+       * @description The commonest reasons people are ineligible (at most 10, most common first, with counts), then those
+       *     they are undetermined for (at most 10, most common first, names only)
+       */
       reasons: components['schemas']['ReasonDto'][];
     };
     FeasibilityQueryDto: {
@@ -1338,22 +1341,22 @@ export interface components {
     };
     FunnelDto: {
       /** @description Excluded by any step */
-      excluded: number | string;
+      excluded: number | string | 'suppressed';
       /** @description Everyone counted: consented to sharing counts with sponsors, not withdrawn, deceased or in a trial */
-      start: number | string;
+      start: number | string | 'suppressed';
       steps: components['schemas']['FunnelStepDto'][];
     };
     FunnelStepDto: {
       criterion: string;
       /** @description Excluded by this step */
-      excluded: number | string;
+      excluded: number | string | 'suppressed';
       /**
        * @description JSON path of the top-level criterion in the document
        * @example $.criteria.of[0]
        */
       path: string;
       /** @description Still in after this step: no criterion so far fails (an unknown one does not exclude) */
-      remaining: number | string;
+      remaining: number | string | 'suppressed';
     };
     InvalidCheckpointDto: {
       /** @description Id of the first checkpoint that does not hold */
@@ -1398,7 +1401,7 @@ export interface components {
       sponsorOrganisationId: string | null;
     };
     MonthlyCountDto: {
-      count: number | string;
+      count: number | string | 'suppressed';
       /** @example 2026-11 */
       month: string;
     };
@@ -1506,32 +1509,32 @@ export interface components {
     PoolGroupDto: {
       /** @description By 5-year age band on the site's calendar day (under_50 ... 90_and_over) */
       ageBand: {
-        [key: string]: number | string;
+        [key: string]: number | string | 'suppressed';
       };
       /** @description The current amyloid status: positive, intermediate, negative or unknown */
       amyloidBand: {
-        [key: string]: number | string;
+        [key: string]: number | string | 'suppressed';
       };
       /** @description The modality of that status: pet, csf, plasma, or none */
       amyloidModality: {
-        [key: string]: number | string;
+        [key: string]: number | string | 'suppressed';
       };
       /** @description APOE e4 carrier, non_carrier or unknown */
       apoeE4: {
-        [key: string]: number | string;
+        [key: string]: number | string | 'suppressed';
       };
       /** @description One-test-away group only: by the test that would decide */
       byTest?: {
-        [key: string]: number | string;
+        [key: string]: number | string | 'suppressed';
       };
       sex: {
-        [key: string]: number | string;
+        [key: string]: number | string | 'suppressed';
       };
       /** @description By site code */
       site: {
-        [key: string]: number | string;
+        [key: string]: number | string | 'suppressed';
       };
-      total: number | string;
+      total: number | string | 'suppressed';
     };
     PoolGroupsDto: {
       eligible: components['schemas']['PoolGroupDto'];
@@ -1724,7 +1727,7 @@ export interface components {
       /** @example criteria_changed */
       cause: string;
       criteriaVersion: number;
-      /** @description Participants of the run's cohort screened so far: admins only (null for sponsors) */
+      /** @description Participants of the run's cohort screened so far (null for sponsors) */
       done: number | null;
       /** Format: date-time */
       finishedAt: string | null;
@@ -1737,7 +1740,7 @@ export interface components {
       progressPercent: number;
       /** Format: date-time */
       startedAt: string;
-      /** @description Participants of the run's cohort (everyone at the trial's sites): admins only (null for sponsors) */
+      /** @description Participants of the run's cohort, everyone at the trial's sites (null for sponsors) */
       total: number | null;
       /** Format: uuid */
       trialId: string;
@@ -1860,7 +1863,7 @@ export interface components {
        */
       asOf: string | null;
       /** @description Counted people not yet judged at this criteria version (a re-screen is running) */
-      awaitingScreening: number | string;
+      awaitingScreening: number | string | 'suppressed';
       criteriaVersion: number;
       disclosure: components['schemas']['DisclosureDto'];
       pool: components['schemas']['PoolGroupsDto'];

@@ -929,6 +929,146 @@ export default async () => {
           },
         ],
         [
+          import('./trials/trial.dto'),
+          {
+            CreateTrialDto: {
+              title: {
+                required: true,
+                type: () => String,
+                example: 'AHEAD 3-45, A45 arm',
+                minLength: 3,
+                maxLength: 300,
+              },
+              registryNumber: {
+                required: true,
+                type: () => String,
+                description: 'ClinicalTrials.gov NCT number or jRCT number',
+                example: 'NCT04468659',
+                pattern: '^(NCT[0-9]{8}|jRCT[0-9a-z]{8,12})$',
+              },
+              phase: { required: true, type: () => String, example: '3', pattern: '^(1|1\\/2|2|2\\/3|3|4)$' },
+              status: {
+                required: true,
+                example: 'planning',
+                enum: ['closed', 'planning', 'recruiting', 'paused'],
+              },
+              siteIds: {
+                required: true,
+                type: () => [String],
+                description:
+                  'Sites proposed to take part; each joins (and is screened) once an admin or the site accepts',
+                uniqueItems: true,
+                format: 'uuid',
+                minItems: 1,
+                maxItems: 500,
+              },
+              targetEnrolment: {
+                required: true,
+                type: () => Number,
+                example: 1400,
+                minimum: 1,
+                maximum: 1000000,
+              },
+              criteria: { required: true, type: 'object', additionalProperties: true },
+            },
+            UpdateTrialDto: {
+              status: {
+                required: false,
+                description: 'Only recruiting trials are screened; closing clears open flags',
+                enum: ['closed', 'planning', 'recruiting', 'paused'],
+              },
+              title: { required: false, type: () => String, minLength: 3, maxLength: 300 },
+              targetEnrolment: { required: false, type: () => Number, minimum: 1, maximum: 1000000 },
+            },
+            UpdateCriteriaDto: { criteria: { required: true, type: 'object', additionalProperties: true } },
+            TrialDto: {
+              id: { required: true, type: () => String },
+              sponsorOrganisationId: { required: true, type: () => String },
+              title: { required: true, type: () => String },
+              registryNumber: { required: true, type: () => String },
+              phase: { required: true, type: () => String },
+              status: { required: true, enum: ['closed', 'planning', 'recruiting', 'paused'] },
+              targetEnrolment: { required: true, type: () => Number },
+              siteIds: {
+                required: true,
+                type: () => [String],
+                description: 'Sites taking part (accepted): the ones screened',
+              },
+              siteProposals: { required: true, type: () => [t['./trials/trial.dto'].SiteProposalStateDto] },
+              criteriaVersion: {
+                required: true,
+                type: () => Number,
+                description: 'Version of the criteria in force',
+              },
+              criteria: { required: true, type: 'object', additionalProperties: true },
+            },
+            SiteProposalStateDto: {
+              siteId: { required: true, type: () => String },
+              state: { required: true, enum: ['proposed', 'accepted', 'declined'] },
+              proposedAt: { required: true, type: () => String },
+              decidedAt: { required: true, type: () => String, nullable: true },
+            },
+            SiteProposalDto: {
+              trialId: { required: true, type: () => String },
+              trialTitle: { required: true, type: () => String },
+              registryNumber: { required: true, type: () => String },
+              phase: { required: true, type: () => String },
+            },
+            SiteProposalQueryDto: {
+              state: {
+                required: false,
+                description: 'Default: every state',
+                enum: ['proposed', 'accepted', 'declined'],
+              },
+            },
+            TrialTemplateDto: {
+              key: { required: true, type: () => String, example: 'a4' },
+              title: { required: true, type: () => String },
+              registryNumber: { required: true, type: () => String },
+              phase: { required: true, type: () => String },
+              source: { required: true, type: () => String, description: 'Where the criteria come from' },
+              criteria: { required: true, type: 'object', additionalProperties: true },
+            },
+            CriteriaUpdatedDto: {
+              trial: { required: true, type: () => t['./trials/trial.dto'].TrialDto },
+              screeningRunId: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting',
+              },
+            },
+            ScreeningRunDto: {
+              id: { required: true, type: () => String },
+              trialId: { required: true, type: () => String },
+              criteriaVersion: { required: true, type: () => Number },
+              cause: { required: true, type: () => String, example: 'criteria_changed' },
+              done: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: "Participants of the run's cohort screened so far (null for sponsors)",
+              },
+              total: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description:
+                  "Participants of the run's cohort, everyone at the trial's sites (null for sponsors)",
+              },
+              progressPercent: {
+                required: true,
+                type: () => Number,
+                description:
+                  'The share of the cohort screened, in whole percent rounded down to a multiple of 10 (100 once finished).\nSponsors see this and no count: the cohort includes people who did not consent to sharing counts.',
+              },
+              startedAt: { required: true, type: () => String },
+              finishedAt: { required: true, type: () => String, nullable: true },
+            },
+          },
+        ],
+        [
           import('./sponsor-counts/sponsor-counts.dto'),
           {
             DisclosureDto: {
@@ -1074,7 +1214,13 @@ export default async () => {
               },
               path: { required: true, type: () => String },
               criterion: { required: true, type: () => String },
-              count: { required: true, type: () => Object },
+              count: {
+                required: true,
+                type: () => Object,
+                nullable: true,
+                description:
+                  'How many it decided, for the ineligible; null for the undetermined, whose counts could be worked out\nagainst the one-test-away counts (how many lack each test is in pool.oneTestAway.byTest)',
+              },
             },
             FeasibilityDto: {
               queryHash: {
@@ -1098,149 +1244,8 @@ export default async () => {
                 required: true,
                 type: () => [t['./sponsor-counts/sponsor-counts.dto'].ReasonDto],
                 description:
-                  'The commonest reasons people are ineligible or undetermined, most common first (at most 10)',
+                  'The commonest reasons people are ineligible (at most 10, most common first, with counts), then those\nthey are undetermined for (at most 10, most common first, names only)',
               },
-            },
-          },
-        ],
-        [
-          import('./trials/trial.dto'),
-          {
-            CreateTrialDto: {
-              title: {
-                required: true,
-                type: () => String,
-                example: 'AHEAD 3-45, A45 arm',
-                minLength: 3,
-                maxLength: 300,
-              },
-              registryNumber: {
-                required: true,
-                type: () => String,
-                description: 'ClinicalTrials.gov NCT number or jRCT number',
-                example: 'NCT04468659',
-                pattern: '^(NCT[0-9]{8}|jRCT[0-9a-z]{8,12})$',
-              },
-              phase: { required: true, type: () => String, example: '3', pattern: '^(1|1\\/2|2|2\\/3|3|4)$' },
-              status: {
-                required: true,
-                example: 'planning',
-                enum: ['closed', 'planning', 'recruiting', 'paused'],
-              },
-              siteIds: {
-                required: true,
-                type: () => [String],
-                description:
-                  'Sites proposed to take part; each joins (and is screened) once an admin or the site accepts',
-                uniqueItems: true,
-                format: 'uuid',
-                minItems: 1,
-                maxItems: 500,
-              },
-              targetEnrolment: {
-                required: true,
-                type: () => Number,
-                example: 1400,
-                minimum: 1,
-                maximum: 1000000,
-              },
-              criteria: { required: true, type: 'object', additionalProperties: true },
-            },
-            UpdateTrialDto: {
-              status: {
-                required: false,
-                description: 'Only recruiting trials are screened; closing clears open flags',
-                enum: ['closed', 'planning', 'recruiting', 'paused'],
-              },
-              title: { required: false, type: () => String, minLength: 3, maxLength: 300 },
-              targetEnrolment: { required: false, type: () => Number, minimum: 1, maximum: 1000000 },
-            },
-            UpdateCriteriaDto: { criteria: { required: true, type: 'object', additionalProperties: true } },
-            TrialDto: {
-              id: { required: true, type: () => String },
-              sponsorOrganisationId: { required: true, type: () => String },
-              title: { required: true, type: () => String },
-              registryNumber: { required: true, type: () => String },
-              phase: { required: true, type: () => String },
-              status: { required: true, enum: ['closed', 'planning', 'recruiting', 'paused'] },
-              targetEnrolment: { required: true, type: () => Number },
-              siteIds: {
-                required: true,
-                type: () => [String],
-                description: 'Sites taking part (accepted): the ones screened',
-              },
-              siteProposals: { required: true, type: () => [t['./trials/trial.dto'].SiteProposalStateDto] },
-              criteriaVersion: {
-                required: true,
-                type: () => Number,
-                description: 'Version of the criteria in force',
-              },
-              criteria: { required: true, type: 'object', additionalProperties: true },
-            },
-            SiteProposalStateDto: {
-              siteId: { required: true, type: () => String },
-              state: { required: true, enum: ['proposed', 'accepted', 'declined'] },
-              proposedAt: { required: true, type: () => String },
-              decidedAt: { required: true, type: () => String, nullable: true },
-            },
-            SiteProposalDto: {
-              trialId: { required: true, type: () => String },
-              trialTitle: { required: true, type: () => String },
-              registryNumber: { required: true, type: () => String },
-              phase: { required: true, type: () => String },
-            },
-            SiteProposalQueryDto: {
-              state: {
-                required: false,
-                description: 'Default: every state',
-                enum: ['proposed', 'accepted', 'declined'],
-              },
-            },
-            TrialTemplateDto: {
-              key: { required: true, type: () => String, example: 'a4' },
-              title: { required: true, type: () => String },
-              registryNumber: { required: true, type: () => String },
-              phase: { required: true, type: () => String },
-              source: { required: true, type: () => String, description: 'Where the criteria come from' },
-              criteria: { required: true, type: 'object', additionalProperties: true },
-            },
-            CriteriaUpdatedDto: {
-              trial: { required: true, type: () => t['./trials/trial.dto'].TrialDto },
-              screeningRunId: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description:
-                  'The screening run started (GET /trials/{id}/screening-runs/{runId}); null unless the trial is recruiting',
-              },
-            },
-            ScreeningRunDto: {
-              id: { required: true, type: () => String },
-              trialId: { required: true, type: () => String },
-              criteriaVersion: { required: true, type: () => Number },
-              cause: { required: true, type: () => String, example: 'criteria_changed' },
-              done: {
-                required: true,
-                type: () => Number,
-                nullable: true,
-                description:
-                  "Participants of the run's cohort screened so far: admins only (null for sponsors)",
-              },
-              total: {
-                required: true,
-                type: () => Number,
-                nullable: true,
-                description:
-                  "Participants of the run's cohort (everyone at the trial's sites): admins only (null for sponsors)",
-              },
-              progressPercent: {
-                required: true,
-                type: () => Number,
-                description:
-                  'The share of the cohort screened, in whole percent rounded down to a multiple of 10 (100 once finished).\nSponsors see this and no count: the cohort includes people who did not consent to sharing counts.',
-              },
-              startedAt: { required: true, type: () => String },
-              finishedAt: { required: true, type: () => String, nullable: true },
             },
           },
         ],
@@ -1433,15 +1438,6 @@ export default async () => {
           },
         ],
         [
-          import('./sponsor-counts/sponsor-counts.controller'),
-          {
-            SponsorCountsController: {
-              pool: { type: t['./sponsor-counts/sponsor-counts.dto'].TrialPoolDto },
-              query: { type: t['./sponsor-counts/sponsor-counts.dto'].FeasibilityDto },
-            },
-          },
-        ],
-        [
           import('./trials/trials.controller'),
           {
             TrialsController: {
@@ -1455,6 +1451,15 @@ export default async () => {
               update: { type: t['./trials/trial.dto'].TrialDto },
               updateCriteria: {},
               run: { type: t['./trials/trial.dto'].ScreeningRunDto },
+            },
+          },
+        ],
+        [
+          import('./sponsor-counts/sponsor-counts.controller'),
+          {
+            SponsorCountsController: {
+              pool: { type: t['./sponsor-counts/sponsor-counts.dto'].TrialPoolDto },
+              query: { type: t['./sponsor-counts/sponsor-counts.dto'].FeasibilityDto },
             },
           },
         ],
