@@ -210,15 +210,19 @@ describe('PoolService', () => {
   });
 
   describe('the trend', () => {
-    it('counts, month by month over the last 24 months, when the people counted became eligible, and no one else', async () => {
+    it('counts, month by month over the last 24 months, when people who still share with sponsors became eligible (in a trial since or not), and no one else', async () => {
       const { service, trial, counts: stored, enrol } = setUp();
       // Counted whatever screening says of them today: the trend is when they became eligible.
       const counted = [
         ...enrol(3, sharing(), eligible()),
         ...enrol(1, sharing(), ineligible),
         ...enrol(1, sharing(), eligible(CURRENT - 1)),
+        // Randomised into a trial since: out of the pool, but their past eligibility stays in the trend.
+        ...enrol(1, sharing({ status: ParticipantStatus.InTrial }), eligible()),
       ];
       const [notSharing] = enrol(1, baseProfile(), eligible());
+      const [withdrawn] = enrol(1, sharing({ status: ParticipantStatus.Withdrawn }), eligible());
+      stored.flags.push({ trialId: trial.id, participantId: withdrawn, raisedOn: '2026-03-12' });
       for (const participantId of counted)
         stored.flags.push({ trialId: trial.id, participantId, raisedOn: '2026-03-10' });
       stored.flags.push({ trialId: trial.id, participantId: notSharing, raisedOn: '2026-03-11' });
@@ -231,7 +235,7 @@ describe('PoolService', () => {
       ]);
       expect(pool.trendMonths).toHaveLength(24);
       expect([pool.trendMonths[0], pool.trendMonths[23]]).toEqual(['2025-01', '2026-12']);
-      expect(pool.counts['trend.2026-03']).toBe(5);
+      expect(pool.counts['trend.2026-03']).toBe(6);
       expect(pool.counts['trend.2026-07']).toBe(0);
     });
   });

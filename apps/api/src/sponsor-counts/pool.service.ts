@@ -4,6 +4,7 @@ import {
   CalendarDate,
   combineTables,
   countedForSponsors,
+  sharesWithSponsors,
   EligibilityResult,
   MonthlyTally,
   monthsEndingWith,
@@ -53,7 +54,8 @@ export const AWAITING_SCREENING = 'awaitingScreening';
  * undetermined at the trial's sites, by the determinations screening stored at the trial's current criteria
  * version; how many became eligible each month (eligible flags, each one the start of an episode of
  * eligibility); and how many of those one test away have that test on a visit already planned, by month.
- * Only those `countedForSponsors` are counted, in every figure; every figure passes disclosure control.
+ * The pool counts only those `countedForSponsors`; the trend those who still `sharesWithSponsors`; every
+ * figure passes disclosure control.
  */
 @Injectable()
 export class PoolService {
@@ -100,7 +102,7 @@ export class PoolService {
     const siteCodes = sites.map((site) => site.code);
     const pool = new PoolTally(siteCodes);
     const awaiting = { [AWAITING_SCREENING]: 0 };
-    const counted = new Set<string>();
+    const sharing = new Set<string>();
     const oneTestAway: { participantId: string; test: string; today: CalendarDate }[] = [];
     const stored: StoredVerdict = {
       criteriaVersion: 0,
@@ -115,8 +117,10 @@ export class PoolService {
       [trial.id],
       AMYLOID_ASSESSMENTS,
       ({ participantId, subject, siteCode, today }) => {
+        // Past eligibility of anyone who still shares with sponsors, in a trial since or not: the trend must
+        // not rewrite its history as the trial recruits.
+        if (sharesWithSponsors(subject.profile)) sharing.add(participantId);
         if (!countedForSponsors(subject.profile, trial.id)) return;
-        counted.add(participantId);
         // Not judged at the current criteria version yet (a re-screen is running): counted apart, not guessed.
         if (!subject.stored(0, stored) || stored.criteriaVersion !== trial.criteriaVersion) {
           awaiting[AWAITING_SCREENING] += 1;
@@ -134,7 +138,7 @@ export class PoolService {
     const trendMonths = monthsEndingWith(today, TREND_MONTHS);
     const trend = new MonthlyTally(trendMonths, 'trend');
     for (const flag of await this.counts.eligibleFlagDays(tx, trial.id, trendStart(today)))
-      if (counted.has(flag.participantId)) trend.add(flag.raisedOn);
+      if (sharing.has(flag.participantId)) trend.add(flag.raisedOn);
 
     const projectionMonths = monthsStartingWith(today, PROJECTION_MONTHS);
     const projection = new MonthlyTally(projectionMonths, 'projection');

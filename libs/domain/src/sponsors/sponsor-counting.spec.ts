@@ -2,7 +2,7 @@ import { AmyloidModality, AmyloidStatus } from '../biomarkers/amyloid-status';
 import { ConsentScope } from '../consent/consent-scope';
 import { ParticipantStatus } from '../participants/participant-status';
 import { AS_OF, baseProfile, withAmyloid } from '../eligibility/test-profiles';
-import { ageBandOf, countedForSponsors, sponsorCategoriesOf } from './sponsor-counting';
+import { ageBandOf, countedForSponsors, sharesWithSponsors, sponsorCategoriesOf } from './sponsor-counting';
 
 const sharing = (overrides = {}) =>
   baseProfile({
@@ -29,6 +29,15 @@ describe("who a sponsor's counts include", () => {
     expect(countedForSponsors(committed, 'trial-a')).toBe(true);
     expect(countedForSponsors(committed, 'trial-b')).toBe(false);
     expect(countedForSponsors(committed)).toBe(false);
+  });
+});
+
+describe("who a pool's trend of past eligibility includes", () => {
+  it('keeps someone now in a trial (their past eligibility does not vanish as the trial recruits), but never someone who has left or does not share', () => {
+    expect(sharesWithSponsors(sharing({ status: ParticipantStatus.InTrial }))).toBe(true);
+    expect(sharesWithSponsors(sharing({ status: ParticipantStatus.Withdrawn }))).toBe(false);
+    expect(sharesWithSponsors(sharing({ status: ParticipantStatus.Deceased }))).toBe(false);
+    expect(sharesWithSponsors(baseProfile())).toBe(false);
   });
 });
 

@@ -10,25 +10,36 @@ import { ASSESSMENT_OF_AMYLOID_MODALITY } from '../eligibility/latest-results';
 import { ParticipantStatus } from '../participants/participant-status';
 import { ageOn, CalendarDate } from '../schedule/calendar';
 
-/**
- * Who a sponsor's counts (pools, feasibility funnels, trends) may include. Counts are still data about
- * people, so only those whose consent held on the day includes sharing with sponsors are counted
- * (shared/domain/README.md, "What sponsors may see"); people who have left the registry (withdrawn, deceased)
- * or are already in a trial are never part of a pool a sponsor recruits from.
- */
-export const NEVER_COUNTED_FOR_SPONSORS: readonly ParticipantStatus[] = [
+/** People who have left the registry: nothing about them reaches a sponsor any more. */
+export const LEFT_THE_REGISTRY: readonly ParticipantStatus[] = [
   ParticipantStatus.Withdrawn,
   ParticipantStatus.Deceased,
-  ParticipantStatus.InTrial,
 ];
 
 /**
- * Whether a participant is counted in a sponsor's numbers. `forTrialId`: a commitment to the trial asked
- * about is not "another trial" (a person the registry referred to it still belongs to its pool).
+ * Whether anything about a participant may reach a sponsor at all, even as one of a count: their consent
+ * held on the day includes sharing with sponsors (shared/domain/README.md, "What sponsors may see"), and they
+ * have not left the registry (withdrawn, deceased). A pool's trend of past eligibility counts these people.
  */
+export function sharesWithSponsors(profile: ParticipantProfile): boolean {
+  return (
+    !LEFT_THE_REGISTRY.includes(profile.status) &&
+    profile.consentScopes.includes(ConsentScope.SponsorDataSharing)
+  );
+}
+
+/**
+ * Who a sponsor's counts of people to recruit (pools, feasibility funnels) include: those who share with
+ * sponsors and are free to be recruited, i.e. not already in a trial. `forTrialId`: a commitment to the trial
+ * asked about is not "another trial" (a person the registry referred to it still belongs to its pool).
+ */
+export const NEVER_COUNTED_FOR_SPONSORS: readonly ParticipantStatus[] = [
+  ...LEFT_THE_REGISTRY,
+  ParticipantStatus.InTrial,
+];
+
 export function countedForSponsors(profile: ParticipantProfile, forTrialId?: string): boolean {
-  if (NEVER_COUNTED_FOR_SPONSORS.includes(profile.status)) return false;
-  if (!profile.consentScopes.includes(ConsentScope.SponsorDataSharing)) return false;
+  if (!sharesWithSponsors(profile) || profile.status === ParticipantStatus.InTrial) return false;
   return !profile.trialCommitments.some((trialId) => trialId !== forTrialId);
 }
 
