@@ -103,7 +103,7 @@ function setUp() {
 
 describe('PoolService', () => {
   describe('who may read a pool', () => {
-    it('answers not found to a sponsor of another organisation, and neither counts, spends its query limit nor audits', async () => {
+    it('answers not found to a sponsor of another organisation, and neither counts nor spends its query limit, but audits the refused read', async () => {
       const { service, trial, cohort, gate, audit, enrol } = setUp();
       enrol(5, sharing(), eligible());
 
@@ -113,7 +113,14 @@ describe('PoolService', () => {
       expect(error.code).toBe('not_found');
       expect(gate.calls).toEqual([]);
       expect(cohort.walks).toEqual([]);
-      expect(audit.entries).toEqual([]);
+      expect(audit.entries).toHaveLength(1);
+      const refused = audit.only('sponsor_query.refused');
+      expect(refused).toMatchObject({ entityType: 'sponsor_organisation', entityId: EISAI });
+      expect(refused.changes).toEqual([
+        { field: 'kind', old: null, new: 'pool' },
+        { field: 'trialId', old: null, new: trial.id },
+        { field: 'reason', old: null, new: 'not_found' },
+      ]);
     });
 
     it("shows the pool to the trial's own sponsor and to an admin, as of the day at the trial's site", async () => {

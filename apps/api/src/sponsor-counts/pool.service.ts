@@ -70,7 +70,11 @@ export class PoolService {
   ) {}
 
   async pool(actor: Actor, trialId: string): Promise<PublishedPool> {
-    const trial = await this.visibleTrial(actor, trialId);
+    const trial = await this.visibleTrial(actor, trialId).catch(async (error: unknown) => {
+      // A sponsor asking for a trial that is not theirs (or none) is a query too, and a probe worth seeing.
+      if (actor.role === Role.Sponsor) await this.auditRefusedRead(actor, trialId);
+      throw error;
+    });
     await this.gate.admitPoolRead(actor, trial.id, trial.criteriaVersion);
     return this.transactions.run(async (tx) => {
       const answer = await this.count(tx, trial);
@@ -82,6 +86,21 @@ export class PoolService {
       });
       return answer;
     });
+  }
+
+  private auditRefusedRead(actor: Actor, trialId: string): Promise<void> {
+    return this.transactions.run((tx) =>
+      this.audit.record(tx, {
+        action: 'sponsor_query.refused',
+        entityType: 'sponsor_organisation',
+        entityId: actor.sponsorOrganisationId ?? actor.userId,
+        changes: [
+          { field: 'kind', old: null, new: 'pool' },
+          { field: 'trialId', old: null, new: trialId },
+          { field: 'reason', old: null, new: 'not_found' },
+        ],
+      }),
+    );
   }
 
   /** The trial if the caller may read its pool: its own sponsor organisation, or an admin; else 404. */
