@@ -239,9 +239,11 @@ describe("sponsors' pools and feasibility queries", () => {
     }
     expect(refused?.status).toBe(429);
     expect(Number(refused!.headers['retry-after'])).toBeGreaterThan(0);
-    const audited = await api.dataSource.query(
-      `SELECT 1 FROM audit_event WHERE action = 'sponsor_query.refused'`,
+    const refusals = await api.dataSource.query<{ changes: { field: string; new: unknown }[] }[]>(
+      `SELECT changes FROM audit_event WHERE action = 'sponsor_query.refused' ORDER BY id`,
     );
-    expect(audited.length).toBe(1);
+    const kindOf = (row: (typeof refusals)[number]) => row.changes.find((c) => c.field === 'kind')?.new;
+    // The other organisation's read of this trial's pool (404), then the query over the limit.
+    expect(refusals.map(kindOf)).toEqual(['pool', 'feasibility']);
   });
 });
