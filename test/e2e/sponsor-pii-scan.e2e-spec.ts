@@ -424,6 +424,18 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
         seen.add(key);
       }
 
+    // The demo holds every kind of identifying value this looks for, so each kind is really checked.
+    const kinds = new Set(values.map((value) => value.what));
+    for (const kind of [
+      'registry id',
+      'birth date',
+      'family name',
+      'given name',
+      'e-mail',
+      'phone',
+      'postal address',
+    ])
+      expect([kind, kinds.has(kind)]).toEqual([kind, true]);
     expect(answers.flatMap((answer) => personalDataIn(answer, values, DEMO_SPONSOR_EMAIL))).toEqual([]);
   });
 

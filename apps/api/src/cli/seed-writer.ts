@@ -218,7 +218,15 @@ async function writeBatch(
     fingerprint: [] as string[],
     baseline: [] as string[],
   };
-  const identity = { id: [] as string[], family: [] as string[], given: [] as string[], dob: [] as string[] };
+  const identity = {
+    id: [] as string[],
+    family: [] as string[],
+    given: [] as string[],
+    dob: [] as string[],
+    email: [] as string[],
+    phone: [] as string[],
+    address: [] as string[],
+  };
   const consent = {
     id: [] as string[],
     participant: [] as string[],
@@ -275,6 +283,13 @@ async function writeBatch(
     identity.family.push(familyName);
     identity.given.push(givenName);
     identity.dob.push(person.birthDate);
+    // Contact details of the kind real identities hold, so that checks for identity leaks (the sponsor-facing
+    // PII scan) have them to look for. Made from the id and the names, not drawn: the cohort's random
+    // sequence, and so every seeded cohort, stays as it was.
+    const digits = id.replace(/\D/g, '').padStart(8, '0');
+    identity.email.push(`${givenName}.${familyName}@example.jp`.toLowerCase());
+    identity.phone.push(`+81 90 ${digits.slice(0, 4)} ${digits.slice(-4)}`);
+    identity.address.push(`${digits.slice(0, 3)}-${digits.slice(-4)} Chiyoda, Tokyo`);
     const consentId = randomUUID();
     consent.id.push(consentId);
     consent.participant.push(id);
@@ -360,9 +375,17 @@ async function writeBatch(
     ],
   );
   await manager.query(
-    `INSERT INTO participant_identity (participant_id, family_name, given_name, date_of_birth_as_given)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
-    [identity.id, identity.family, identity.given, identity.dob],
+    `INSERT INTO participant_identity (participant_id, family_name, given_name, date_of_birth_as_given, email, phone, postal_address)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+    [
+      identity.id,
+      identity.family,
+      identity.given,
+      identity.dob,
+      identity.email,
+      identity.phone,
+      identity.address,
+    ],
   );
   await manager.query(
     `INSERT INTO participant_consent (id, participant_id, consent_document_id, signed_on, scopes)
