@@ -10,6 +10,7 @@ import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '..
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 import { acceptTrialSites } from '../support/trial-fixture';
 import { waitFor } from '../support/wait-for';
+import { countsIn } from '../support/sponsor-answers';
 
 /** 60 to 90 with a positive plasma prescreen: everyone enrolled below is one plasma test away until it is done. */
 const CRITERIA = {
@@ -38,18 +39,6 @@ const GIVEN_NAMES = [
   'Saki',
   'Daiki',
 ];
-
-/** Numbers of an answer that are not counts: the disclosure settings it states, the criteria version. */
-const NOT_COUNTS = new Set(['disclosure', 'criteriaVersion']);
-
-/** Every count of a sponsor-facing answer, wherever it sits. */
-function countsIn(value: unknown, into: number[] = []): number[] {
-  if (typeof value === 'number') into.push(value);
-  else if (Array.isArray(value)) value.forEach((item) => countsIn(item, into));
-  else if (value && typeof value === 'object')
-    for (const [key, item] of Object.entries(value)) if (!NOT_COUNTS.has(key)) countsIn(item, into);
-  return into;
-}
 
 /**
  * What a sponsor's answer must never contain about the people enrolled here: names, registry ids, birth

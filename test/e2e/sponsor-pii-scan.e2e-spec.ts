@@ -14,6 +14,7 @@ import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '..
 import { login } from '../support/identity-fixture';
 import { acceptTrialSites } from '../support/trial-fixture';
 import { waitFor } from '../support/wait-for';
+import { countsIn } from '../support/sponsor-answers';
 
 /**
  * Issue 17: every answer a sponsor can get, over the demo cohort, is scanned for the people behind it. The
@@ -67,18 +68,6 @@ const COUNT_ROUTES = new Set([
  * one address is let through, and only here: any other address, or this one in any other answer, fails.
  */
 const SELF_ROUTES = new Set(['GET /api/v1/auth/me', 'GET /api/v1/users/{id}']);
-
-/** Numbers of an answer that are not counts: the disclosure settings it states, the criteria version. */
-const NOT_COUNTS = new Set(['disclosure', 'criteriaVersion']);
-
-/** Every count of a sponsor-facing answer, wherever it sits. */
-function countsIn(value: unknown, into: number[] = []): number[] {
-  if (typeof value === 'number') into.push(value);
-  else if (Array.isArray(value)) value.forEach((item) => countsIn(item, into));
-  else if (value && typeof value === 'object')
-    for (const [key, item] of Object.entries(value)) if (!NOT_COUNTS.has(key)) countsIn(item, into);
-  return into;
-}
 
 /** A sponsor's successful answer: the route of the OpenAPI document, the path called, and the body as sent. */
 interface Answer {

@@ -28,3 +28,4 @@ export * from './two-sites';
 export * from './sponsor-counts.repository.fake';
 export * from './sponsor-cohort.fake';
 export * from './sponsor-query-gate.fake';
+export * from './exact-disclosure';

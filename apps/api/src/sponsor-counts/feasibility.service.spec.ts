@@ -3,6 +3,7 @@ import { ConsentScope, ParticipantProfile } from '@registry/domain';
 import { baseProfile } from '@registry/domain/eligibility/test-profiles';
 import { ErrorKind, FixedClock, SiteCalendar } from '@registry/platform';
 import {
+  exactDisclosure,
   FakeAuditRepository,
   FakeSiteRepository,
   FakeSponsorCohort,
@@ -16,7 +17,6 @@ import {
 import { FeasibilityService } from './feasibility.service';
 import { FeasibilitySnapshot } from './feasibility-snapshot';
 import type { SponsorCohort } from './sponsor-cohort';
-import { SponsorDisclosure } from './sponsor-disclosure';
 import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
 
 const LILLY = 'org-lilly';
@@ -54,16 +54,7 @@ function setUp() {
   const audit = new FakeAuditRepository();
   const cohort = new FakeSponsorCohort();
   const gate = new FakeSponsorQueryGate();
-  // The real disclosure control, set so that a count of 5 or more is published exactly (no noise, no
-  // rounding) and 1 to 4 as "<5": the specs can then tell a person counted from one left out.
-  const disclosure = new SponsorDisclosure(
-    Object.assign(new Environment(), {
-      DISCLOSURE_NOISE_KEY: 'unit-test-disclosure-key-'.padEnd(48, 'd'),
-      DISCLOSURE_MIN_CELL_SIZE: 5,
-      DISCLOSURE_ROUND_TO: 1,
-      DISCLOSURE_NOISE_BOUND: 0,
-    }),
-  );
+  const disclosure = exactDisclosure();
   // The cohort and the gate are classes with private members, which a structural fake cannot name.
   const clock = new FixedClock('2026-12-02T03:00:00Z');
   const counts = new FakeSponsorCountsRepository();

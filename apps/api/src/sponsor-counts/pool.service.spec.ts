@@ -1,9 +1,9 @@
-import { Environment } from '@registry/config';
 import { ConsentScope, ParticipantProfile, ParticipantStatus } from '@registry/domain';
 import { baseProfile } from '@registry/domain/eligibility/test-profiles';
 import { ErrorKind } from '@registry/platform';
 import {
   admin,
+  exactDisclosure,
   FakeAuditRepository,
   FakeSponsorCohort,
   FakeSponsorCountsRepository,
@@ -17,7 +17,6 @@ import {
 } from '../../../../test/fakes';
 import { PoolService } from './pool.service';
 import type { SponsorCohort } from './sponsor-cohort';
-import { SponsorDisclosure } from './sponsor-disclosure';
 import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
 
 const LILLY = 'org-lilly';
@@ -60,16 +59,7 @@ function setUp() {
   const audit = new FakeAuditRepository();
   const cohort = new FakeSponsorCohort();
   const gate = new FakeSponsorQueryGate();
-  // The real disclosure control, set so that a count of 5 or more is published exactly (no noise, no
-  // rounding) and 1 to 4 as "<5": the specs can then tell a person counted from one left out.
-  const disclosure = new SponsorDisclosure(
-    Object.assign(new Environment(), {
-      DISCLOSURE_NOISE_KEY: 'unit-test-disclosure-key-'.padEnd(48, 'd'),
-      DISCLOSURE_MIN_CELL_SIZE: 5,
-      DISCLOSURE_ROUND_TO: 1,
-      DISCLOSURE_NOISE_BOUND: 0,
-    }),
-  );
+  const disclosure = exactDisclosure();
   // The cohort and the gate are classes with private members, which a structural fake cannot name.
   const service = new PoolService(
     transactions,

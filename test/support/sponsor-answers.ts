@@ -1,0 +1,11 @@
+/** Numbers of a sponsor's answer that are not counts: the disclosure settings it states, the criteria version. */
+const NOT_COUNTS = new Set(['disclosure', 'criteriaVersion']);
+
+/** Every count of a sponsor-facing answer, wherever it sits. */
+export function countsIn(value: unknown, into: number[] = []): number[] {
+  if (typeof value === 'number') into.push(value);
+  else if (Array.isArray(value)) value.forEach((item) => countsIn(item, into));
+  else if (value && typeof value === 'object')
+    for (const [key, item] of Object.entries(value)) if (!NOT_COUNTS.has(key)) countsIn(item, into);
+  return into;
+}
