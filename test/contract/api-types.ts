@@ -1341,22 +1341,22 @@ export interface components {
     };
     FunnelDto: {
       /** @description Excluded by any step */
-      excluded: number | string | 'suppressed';
+      excluded: number | string;
       /** @description Everyone counted: consented to sharing counts with sponsors, not withdrawn, deceased or in a trial */
-      start: number | string | 'suppressed';
+      start: number | string;
       steps: components['schemas']['FunnelStepDto'][];
     };
     FunnelStepDto: {
       criterion: string;
       /** @description Excluded by this step */
-      excluded: number | string | 'suppressed';
+      excluded: number | string;
       /**
        * @description JSON path of the top-level criterion in the document
        * @example $.criteria.of[0]
        */
       path: string;
       /** @description Still in after this step: no criterion so far fails (an unknown one does not exclude) */
-      remaining: number | string | 'suppressed';
+      remaining: number | string;
     };
     InvalidCheckpointDto: {
       /** @description Id of the first checkpoint that does not hold */
@@ -1401,7 +1401,7 @@ export interface components {
       sponsorOrganisationId: string | null;
     };
     MonthlyCountDto: {
-      count: number | string | 'suppressed';
+      count: number | string;
       /** @example 2026-11 */
       month: string;
     };
@@ -1509,32 +1509,32 @@ export interface components {
     PoolGroupDto: {
       /** @description By 5-year age band on the site's calendar day (under_50 ... 90_and_over) */
       ageBand: {
-        [key: string]: number | string | 'suppressed';
+        [key: string]: number | string;
       };
       /** @description The current amyloid status: positive, intermediate, negative or unknown */
       amyloidBand: {
-        [key: string]: number | string | 'suppressed';
+        [key: string]: number | string;
       };
       /** @description The modality of that status: pet, csf, plasma, or none */
       amyloidModality: {
-        [key: string]: number | string | 'suppressed';
+        [key: string]: number | string;
       };
       /** @description APOE e4 carrier, non_carrier or unknown */
       apoeE4: {
-        [key: string]: number | string | 'suppressed';
+        [key: string]: number | string;
       };
       /** @description One-test-away group only: by the test that would decide */
       byTest?: {
-        [key: string]: number | string | 'suppressed';
+        [key: string]: number | string;
       };
       sex: {
-        [key: string]: number | string | 'suppressed';
+        [key: string]: number | string;
       };
       /** @description By site code */
       site: {
-        [key: string]: number | string | 'suppressed';
+        [key: string]: number | string;
       };
-      total: number | string | 'suppressed';
+      total: number | string;
     };
     PoolGroupsDto: {
       eligible: components['schemas']['PoolGroupDto'];
@@ -1863,7 +1863,7 @@ export interface components {
        */
       asOf: string | null;
       /** @description Counted people not yet judged at this criteria version (a re-screen is running) */
-      awaitingScreening: number | string | 'suppressed';
+      awaitingScreening: number | string;
       criteriaVersion: number;
       disclosure: components['schemas']['DisclosureDto'];
       pool: components['schemas']['PoolGroupsDto'];

@@ -20,8 +20,7 @@ import type { SponsorDisclosure } from './sponsor-disclosure';
 const PUBLISHED_COUNT = {
   oneOf: [
     { type: 'integer', minimum: 0 },
-    { type: 'string', pattern: '^<[0-9]+$', example: '<11' },
-    { type: 'string', enum: ['suppressed'] },
+    { type: 'string', pattern: '^(<[0-9]+|suppressed)$', example: '<11' },
   ],
 };
 const COUNTS_BY_CATEGORY = { type: 'object', additionalProperties: PUBLISHED_COUNT } as const;
