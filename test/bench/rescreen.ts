@@ -20,7 +20,8 @@ import { runFloor } from './support/sql-floor';
  * (every participant read and judged, nothing written: what a criteria change of every trial costs), the
  * hand-written SQL floor over the same data, and then each site's daily re-screen, which judges only the
  * participants whose time-change day has come: today (nothing due after the runs above) and tomorrow (the
- * birthdays and expiring results of one day). The daily run for tomorrow runs on a worker whose clock is set
+ * birthdays and expiring results of one day), and a criteria change of one trial (a new version: one trial
+ * judged per participant, every determination of it rewritten). The daily run for tomorrow runs on a worker whose clock is set
  * to tomorrow, after the floor is compared, since it judges some participants on a day that has not come.
  *
  * `--rescreen-only` skips the first screen and keeps the stored determinations (those of an earlier run):
@@ -99,6 +100,25 @@ async function main(): Promise<void> {
     console.log(`eligible per trial, floor:  ${floor.eligible.join(' ')}  (${agree ? 'agree' : 'DISAGREE'})`);
     if (!agree) process.exitCode = 1;
 
+    // A criteria change of one trial: a new version (the same document, so the counts can be checked) walks
+    // the cohort for that trial alone, and every one of its determinations is rewritten at the new version.
+    const changed = await newCriteriaVersion(dataSource, trialIds[0]);
+    const criteriaChange = await timeCohortRun(dataSource, worker, [trialIds[0]]);
+    report('criteria change of one trial', criteriaChange);
+    const [{ atNewVersion, eligibleNow }] = await dataSource.query<
+      { atNewVersion: number; eligibleNow: number }[]
+    >(
+      `SELECT count(*)::int AS "atNewVersion", count(*) FILTER (WHERE result = 'eligible')::int AS "eligibleNow"
+         FROM eligibility_determination WHERE trial_id = $1 AND criteria_version = $2`,
+      [trialIds[0], changed.version],
+    );
+    const sameEligible = eligibleNow === floor.eligible[0];
+    console.log(
+      `  ${criteriaChange.evaluations} evaluations (one trial); ${atNewVersion} determinations at version ${changed.version}; ` +
+        `eligible ${eligibleNow} vs floor ${floor.eligible[0]} (${sameEligible ? 'agree' : 'DISAGREE'})`,
+    );
+    if (!sameEligible) process.exitCode = 1;
+
     const reportDaily = (label: string, run: DailyRescreenTiming) =>
       console.log(
         `${label.padEnd(34)} ${run.seconds.toFixed(2).padStart(7)} s  ` +
@@ -123,6 +143,25 @@ async function main(): Promise<void> {
     if (!workerClosed) await worker.close();
     await dataSource.destroy();
   }
+}
+
+/**
+ * Gives a trial a new criteria version with the same document, as a sponsor's edit that the screening must
+ * apply to everyone (the determinations name the version they were judged at).
+ */
+async function newCriteriaVersion(dataSource: DataSource, trialId: string): Promise<{ version: number }> {
+  return dataSource.transaction(async (manager) => {
+    const [{ version }] = await manager.query<{ version: number }[]>(
+      `INSERT INTO trial_criteria_version (trial_id, version, document, created_by)
+       SELECT v.trial_id, v.version + 1, v.document, v.created_by
+         FROM trial_criteria_version v JOIN trial t ON t.id = v.trial_id AND t.criteria_version = v.version
+        WHERE t.id = $1
+       RETURNING version`,
+      [trialId],
+    );
+    await manager.query(`UPDATE trial SET criteria_version = $2 WHERE id = $1`, [trialId, version]);
+    return { version };
+  });
 }
 
 /** Starts from nothing screened for these trials, so the first pass writes every determination. */
