@@ -1,7 +1,14 @@
 import { countedForSponsors, CountTable, POOL_GROUPS } from '@registry/domain';
-import { argument, BenchCohort, describeMachine, openBenchCohort, percentile } from './support/bench-cohort';
+import {
+  argument,
+  BENCH_TRIALS,
+  BenchCohort,
+  describeMachine,
+  openBenchCohort,
+  percentile,
+} from './support/bench-cohort';
 import { startBenchApi } from './support/bench-api';
-import { startBenchWorker, timeCohortRun, timeDailyRescreen } from './support/bench-worker';
+import { startBenchWorker, timeCohortRun } from './support/bench-worker';
 import { FeasibilityQuestion, feasibilityQuestions } from './support/feasibility-documents';
 import {
   activeSites,
@@ -26,7 +33,7 @@ import {
  *
  * Figures: the API's first answer (which builds what later answers read) and its later answers; the same
  * raw tables computed in this process; and the SQL floor, the same counts written by hand as one query per
- * document. The benchmark fails (exit code 1) when the raw counts disagree: the funnels and final pools
+ * document; and the time of reading the first `--pools` (3) trials' pools. The benchmark fails (exit code 1) when the raw counts disagree: the funnels and final pools
  * with the floor's, and the ten trials' pool totals with the determinations screening stored.
  */
 async function main(): Promise<void> {
@@ -46,6 +53,7 @@ async function main(): Promise<void> {
     await screenBenchTrials(cohort);
 
     const http = await askOverHttp(cohort, questions, rounds);
+    const pools = await readPoolsOverHttp(cohort, Number(argument('pools', '3')));
 
     const at = new Date();
     const sites = await activeSites(dataSource, at);
@@ -140,6 +148,10 @@ async function main(): Promise<void> {
       `engine over HTTP, ${later.length} later calls: p50 ${ms(percentile(later, 50))}, p95 ${ms(percentile(later, 95))}, max ${ms(later[later.length - 1])}`,
     );
     console.log(
+      `pool of a trial over HTTP (GET /trials/:id/pool, read live from the stored determinations), ${pools.length} trials: ` +
+        pools.map((p) => `${p.name} ${seconds(p.ms)}`).join(', '),
+    );
+    console.log(
       `engine in-process: cohort read ${seconds(readMs)} + build ${seconds(buildMs)}; per question p50 ${ms(percentile(inProcess, 50))}, p95 ${ms(percentile(inProcess, 95))}`,
     );
     console.log(
@@ -163,8 +175,7 @@ async function main(): Promise<void> {
 
 /**
  * Makes the stored determinations of the ten trials current, which the raw counts are checked against: a
- * first screen where some are missing, else each site's daily re-screen for today (those whom time changed
- * since an earlier run). Timed, but not the subject.
+ * first screen where some are missing, else a full re-screen judged today. Timed, but not the subject.
  */
 async function screenBenchTrials(cohort: BenchCohort): Promise<void> {
   const { dataSource, trialIds } = cohort;
@@ -184,9 +195,11 @@ async function screenBenchTrials(cohort: BenchCohort): Promise<void> {
         `first screen of the ten trials: ${run.seconds.toFixed(2)} s (${run.evaluations} evaluations)`,
       );
     } else {
-      const run = await timeDailyRescreen(dataSource, trialIds, new Date());
+      // Everyone judged again today: another benchmark may have left determinations judged on another day
+      // (bench:rescreen ends with tomorrow's daily re-screen), which today's due-only run would not revisit.
+      const run = await timeCohortRun(dataSource, worker, trialIds);
       console.log(
-        `determinations stored; daily re-screen for today: ${run.seconds.toFixed(2)} s, ${run.walked} participants due`,
+        `determinations stored; full re-screen for today: ${run.seconds.toFixed(2)} s (${run.evaluations} evaluations)`,
       );
     }
   } finally {
@@ -233,6 +246,33 @@ async function askOverHttp(
         if (round === 0 && i === 0) timings.firstMs = elapsed;
         else timings.perQuestion[i].push(elapsed);
       }
+  } finally {
+    await api.close();
+  }
+  return timings;
+}
+
+/**
+ * The first `count` benchmark trials' pools, each read once as the demo sponsor: not the subject of the
+ * issue's target, but a sponsor reads them, so their time at this size is printed.
+ */
+async function readPoolsOverHttp(
+  cohort: BenchCohort,
+  count: number,
+): Promise<{ name: string; ms: number }[]> {
+  const api = await startBenchApi(cohort.config, cohort.demoPassword);
+  const timings: { name: string; ms: number }[] = [];
+  try {
+    const auth = await api.login('sponsor@demo-pharma.example');
+    for (const [i, trialId] of cohort.trialIds.slice(0, count).entries()) {
+      const started = performance.now();
+      const res = await fetch(`${api.url}/api/v1/trials/${trialId}/pool`, {
+        headers: { authorization: auth },
+      });
+      await res.json();
+      if (res.status !== 200) throw new Error(`pool of ${trialId}: ${res.status}`);
+      timings.push({ name: BENCH_TRIALS[i].key, ms: performance.now() - started });
+    }
   } finally {
     await api.close();
   }
