@@ -1,0 +1,4 @@
+export * from './webhook-events';
+export * from './webhook-signature';
+export * from './webhook-retry';
+export * from './endpoint-address';
