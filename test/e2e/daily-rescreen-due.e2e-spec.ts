@@ -6,6 +6,7 @@ import {
   migrationDataSourceOptions,
   ScreeningRepository,
   ScreeningRunRepository,
+  WebhookRepository,
   TypeOrmTransactions,
 } from '@registry/persistence';
 import { FixedClock, SiteCalendar } from '@registry/platform';
@@ -104,7 +105,15 @@ describe('daily re-screen: only those whom time may have changed, and no one mis
     const runs = new ScreeningRunRepository();
     const calendar = new SiteCalendar(clock);
     screening = new ScreeningService(transactions, reads, new DeterminationRepository(), calendar);
-    runner = new CohortRunner(screening, transactions, runs, reads, system.config);
+    runner = new CohortRunner(
+      screening,
+      transactions,
+      runs,
+      reads,
+      new WebhookRepository(),
+      clock,
+      system.config,
+    );
     dailyRescreens = new DailyRescreenService(
       transactions,
       new DailyRescreenRepository(),

@@ -1,6 +1,7 @@
 import type {
   BatchProgress,
   DailyRescreenScope,
+  FinishedRun,
   ScreeningRunEntity,
   ScreeningRunRepository,
   TrialToScreen,
@@ -14,6 +15,8 @@ export interface FakeRun extends UnfinishedRun {
   done: number;
   total: number;
   finished: boolean;
+  /** Why the run was started (default: a criteria change). */
+  cause?: string;
 }
 
 export class FakeScreeningRunRepository implements Public<ScreeningRunRepository> {
@@ -108,12 +111,21 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     return Promise.resolve();
   }
 
-  complete(_tx: Tx, runIds: readonly string[]): Promise<void> {
+  complete(_tx: Tx, runIds: readonly string[]): Promise<FinishedRun[]> {
+    const ended: FinishedRun[] = [];
     for (const id of runIds) {
       const run = this.runs.get(id);
-      if (run) Object.assign(run, { finished: true, done: run.total });
+      if (!run || run.finished) continue;
+      Object.assign(run, { finished: true, done: run.total });
+      ended.push({
+        id,
+        trialId: run.trialId,
+        criteriaVersion: run.criteriaVersion,
+        cause: run.cause ?? 'criteria_changed',
+        dailyRescreenId: run.dailyRescreenId,
+      });
     }
-    return Promise.resolve();
+    return Promise.resolve(ended);
   }
 
   advance(tx: Tx, runIds: readonly string[], batch: BatchProgress): Promise<void> {

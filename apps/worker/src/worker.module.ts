@@ -15,6 +15,9 @@ import { CohortRunner } from './screening/cohort-runner';
 import { WorkerHealthServer } from './runtime/health-server';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
 import { applyWorkerTiming } from './runtime/worker-options';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
+import { WebhookProcessor } from './webhooks/webhook.processor';
+import { HttpWebhookSender, WebhookSender } from './webhooks/webhook-sender';
 
 export interface WorkerModuleOptions {
   /** Where "now" comes from (default: the system clock); tests set the day with a FixedClock. */
@@ -50,6 +53,9 @@ export class WorkerModule {
         CohortRunner,
         DailyRescreenService,
         ScreeningProcessor,
+        WebhookDeliveryService,
+        { provide: WebhookSender, useClass: HttpWebhookSender },
+        WebhookProcessor,
       ],
     };
   }

@@ -70,7 +70,7 @@ describe('ensureSecretsInEnvFile (npm run up)', () => {
 
     expect(result).toEqual({
       created: false,
-      generated: ['IDENTITY_FINGERPRINT_KEY', 'AUDIT_CHECKPOINT_KEY', 'DISCLOSURE_NOISE_KEY'],
+      generated: SECRET_VARIABLES.filter((name) => name !== 'JWT_ACCESS_SECRET'),
       fromEnvironment: [],
       narrowed: true,
     });
@@ -83,13 +83,15 @@ describe('ensureSecretsInEnvFile (npm run up)', () => {
   });
 
   it('fills an empty assignment copied from .env.example in place', () => {
+    // As .env.example has them: every secret's empty assignment, with a setting between.
+    const [first, ...others] = SECRET_VARIABLES;
     writeFileSync(
       envFile,
-      'JWT_ACCESS_SECRET=\nAPI_PORT=3000\nIDENTITY_FINGERPRINT_KEY=\nAUDIT_CHECKPOINT_KEY=\nDISCLOSURE_NOISE_KEY=\n',
+      [`${first}=`, 'API_PORT=3000', ...others.map((name) => `${name}=`), ''].join('\n'),
     );
     ensureSecretsInEnvFile(envFile);
     const lines = readFileSync(envFile, 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(1 + SECRET_VARIABLES.length);
     expect(lines[0]).toMatch(/^JWT_ACCESS_SECRET=[A-Za-z0-9_-]{64}$/);
     expect(lines[1]).toBe('API_PORT=3000');
     expect(lines[2]).toMatch(/^IDENTITY_FINGERPRINT_KEY=[A-Za-z0-9_-]{64}$/);

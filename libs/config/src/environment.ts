@@ -276,6 +276,43 @@ export class Environment {
   DISCLOSURE_NOISE_BOUND = DEFAULT_DISCLOSURE_SETTINGS.noiseBound;
 
   /**
+   * Hosts (names or addresses, comma-separated) that webhook endpoints may use although they resolve to a
+   * private, loopback or link-local address (libs/domain/src/webhooks/endpoint-address.ts). Empty by default:
+   * no endpoint may reach into the registry's own network. Outside production these hosts may use http.
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((host) => host.trim().toLowerCase())
+          .filter((host) => host.length > 0)
+      : value,
+  )
+  @IsString({ each: true })
+  WEBHOOK_ALLOWED_HOSTS: string[] = [];
+
+  /** How long one webhook delivery attempt may take (connect, send, response status) before it fails. */
+  @Type(() => Number)
+  @IsInt({ message: 'WEBHOOK_TIMEOUT_MS must be a whole number' })
+  @Min(100, { message: 'WEBHOOK_TIMEOUT_MS must be at least 100' })
+  @Max(60000, { message: 'WEBHOOK_TIMEOUT_MS must be at most 60000' })
+  WEBHOOK_TIMEOUT_MS = 10000;
+
+  /** The wait after a webhook delivery's first failure; it doubles with each failure up to two hours. */
+  @Type(() => Number)
+  @IsInt({ message: 'WEBHOOK_RETRY_BASE_MS must be a whole number' })
+  @Min(50, { message: 'WEBHOOK_RETRY_BASE_MS must be at least 50' })
+  @Max(3600000, { message: 'WEBHOOK_RETRY_BASE_MS must be at most 3600000' })
+  WEBHOOK_RETRY_BASE_MS = 30000;
+
+  /** A webhook delivery still failing this many hours after it was created is parked as failed. */
+  @Type(() => Number)
+  @IsInt({ message: 'WEBHOOK_GIVE_UP_HOURS must be a whole number' })
+  @Min(1, { message: 'WEBHOOK_GIVE_UP_HOURS must be at least 1' })
+  @Max(168, { message: 'WEBHOOK_GIVE_UP_HOURS must be at most 168 (a week)' })
+  WEBHOOK_GIVE_UP_HOURS = 24;
+
+  /**
    * The owner of the schema: migrations, the demo seed and the services script connect with it; the apps never
    * do (they use DATABASE_URL, the app role, which owns nothing; see docs/SECURITY.md).
    */

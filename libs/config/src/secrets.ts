@@ -26,6 +26,12 @@ export const SECRET_VARIABLES = [
    * sponsor keeps answers from before and after to average.
    */
   'DISCLOSURE_NOISE_KEY',
+  /**
+   * Key that encrypts webhook signing secrets at rest (AES-256-GCM): the registry must sign with them, so they
+   * cannot be hashed, and a copy of the database alone must not let anyone forge a delivery. Rotating it
+   * needs every endpoint's secret re-encrypted (docs/WEBHOOKS.md).
+   */
+  'WEBHOOK_SECRET_KEY',
 ] as const;
 
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];

@@ -6,6 +6,7 @@ import {
   JobName,
   QUEUE_OF_JOB,
   QueueName,
+  deliverWebhooksOptions,
   runScreeningJobId,
   screenParticipantOptions,
 } from './queues';
@@ -59,6 +60,11 @@ const EVENT_ROUTES: { [T in EventTopic]: EventRoute<T> } = {
         ? { runIds: [...runIds].sort() }
         : null,
     job: ({ runIds }) => runScreening(runIds),
+  },
+  [EventTopic.WebhookDeliveriesCreated]: {
+    read: ({ organisationId }) => (isId(organisationId) ? { organisationId } : null),
+    job: ({ organisationId }) =>
+      eventJob(JobName.DeliverWebhooks, { organisationId }, deliverWebhooksOptions(organisationId)),
   },
 };
 

@@ -10,6 +10,8 @@ export enum EventTopic {
   TrialScreeningRequested = 'trial.screening_requested',
   /** A site's daily re-screen was started: its screening runs (one per recruiting trial there) must run. */
   DailyRescreenStarted = 'daily_rescreen.started',
+  /** Webhook deliveries were created for an organisation: send them. */
+  WebhookDeliveriesCreated = 'webhook.deliveries_created',
 }
 
 export interface ParticipantChangedPayload {
@@ -27,8 +29,13 @@ export interface DailyRescreenStartedPayload {
   runIds: string[];
 }
 
+export interface WebhookDeliveriesCreatedPayload {
+  organisationId: string;
+}
+
 export interface EventPayloadByTopic {
   [EventTopic.ParticipantChanged]: ParticipantChangedPayload;
   [EventTopic.TrialScreeningRequested]: TrialScreeningRequestedPayload;
   [EventTopic.DailyRescreenStarted]: DailyRescreenStartedPayload;
+  [EventTopic.WebhookDeliveriesCreated]: WebhookDeliveriesCreatedPayload;
 }

@@ -5,6 +5,8 @@ export enum QueueName {
   Maintenance = 'maintenance',
   /** Eligibility screening: one participant against every recruiting trial, or one trial against the cohort. */
   Screening = 'screening',
+  /** Webhook deliveries to sponsor organisations' endpoints: one organisation's in order, others alongside. */
+  Webhooks = 'webhooks',
 }
 
 /** Every job name, each handled by exactly one processor (checked when the worker boots). */
@@ -15,6 +17,10 @@ export enum JobName {
   /** Frequent: starts the daily re-screen of each site whose day has reached DAILY_RESCREEN_LOCAL_TIME. */
   StartDailyRescreens = 'start-daily-rescreens',
   WriteAuditCheckpoint = 'write-audit-checkpoint',
+  /** Sends an organisation's due webhook deliveries, oldest first, until one fails or none is due. */
+  DeliverWebhooks = 'deliver-webhooks',
+  /** Frequent: a delivery job for each organisation with a delivery due (retries; a job lost with Redis). */
+  SweepWebhooks = 'sweep-webhooks',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -41,6 +47,12 @@ export type StartDailyRescreensJobData = Record<string, never>;
 /** Signs the head of the audit chain (skipped when it has not moved since the newest checkpoint). */
 export type WriteAuditCheckpointJobData = Record<string, never>;
 
+export interface DeliverWebhooksJobData {
+  organisationId: string;
+}
+
+export type SweepWebhooksJobData = Record<string, never>;
+
 /** The payload of each job name: one discriminated union for all jobs. */
 export interface JobDataByName {
   [JobName.PruneOutbox]: PruneOutboxJobData;
@@ -48,6 +60,8 @@ export interface JobDataByName {
   [JobName.RunScreening]: RunScreeningJobData;
   [JobName.StartDailyRescreens]: StartDailyRescreensJobData;
   [JobName.WriteAuditCheckpoint]: WriteAuditCheckpointJobData;
+  [JobName.DeliverWebhooks]: DeliverWebhooksJobData;
+  [JobName.SweepWebhooks]: SweepWebhooksJobData;
 }
 
 export type JobEnvelope = {
@@ -61,6 +75,8 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.RunScreening]: QueueName.Screening,
   [JobName.StartDailyRescreens]: QueueName.Screening,
   [JobName.WriteAuditCheckpoint]: QueueName.Maintenance,
+  [JobName.DeliverWebhooks]: QueueName.Webhooks,
+  [JobName.SweepWebhooks]: QueueName.Webhooks,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -79,6 +95,10 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
   [JobName.StartDailyRescreens]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.WriteAuditCheckpoint]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  // A failed job here is a database or Redis failure (a receiver's failure is recorded on the delivery and
+  // retried by the delivery's own schedule); the sweep starts the organisation again anyway.
+  [JobName.DeliverWebhooks]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.SweepWebhooks]: { ...DEFAULT_JOB_OPTIONS, attempts: 1 },
 };
 
 /**
@@ -89,6 +109,17 @@ export const screenParticipantOptions = (participantId: string) => ({
   ...JOB_OPTIONS[JobName.ScreenParticipant],
   delay: 150,
   deduplication: { id: `screen-participant:${participantId}`, keepLastIfActive: true },
+});
+
+/**
+ * Sending an organisation's webhooks: deliveries created while a job waits join it (same deduplication id),
+ * and one created while a job runs queues exactly one more. Jobs of one organisation that still meet are
+ * serialised by the row lock on its oldest pending delivery (apps/worker/src/webhooks).
+ */
+export const deliverWebhooksOptions = (organisationId: string, delay = 0): JobsOptions => ({
+  ...JOB_OPTIONS[JobName.DeliverWebhooks],
+  delay,
+  deduplication: { id: `deliver-webhooks:${organisationId}`, keepLastIfActive: true },
 });
 
 /** Named after the first run: the runs of one job are created together and never join another job. */
@@ -119,6 +150,14 @@ export const JOB_SCHEDULES = [
     queue: QueueName.Maintenance,
     repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
     job: { name: JobName.WriteAuditCheckpoint, data: {} },
+  },
+  {
+    // Retries fall due at their own times; each delivery job also schedules its organisation's next retry, so
+    // this catches only what was lost (a job dropped with Redis, a worker killed between commit and enqueue).
+    schedulerId: 'webhooks:sweep:1min',
+    queue: QueueName.Webhooks,
+    repeat: { pattern: '* * * * *', tz: 'UTC' },
+    job: { name: JobName.SweepWebhooks, data: {} },
   },
 ] as const satisfies readonly {
   schedulerId: string;

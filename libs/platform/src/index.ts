@@ -17,3 +17,4 @@ export * from './time/clock.module';
 export * from './http/request-shape';
 export * from './http/bodiless-route.interceptor';
 export * from './http/canonical-json';
+export * from './webhooks';

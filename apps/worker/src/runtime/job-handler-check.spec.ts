@@ -12,6 +12,11 @@ const everyJobHandledOnce = () => [
     queue: QueueName.Screening,
     jobNames: [JobName.ScreenParticipant, JobName.RunScreening, JobName.StartDailyRescreens],
   },
+  {
+    processor: 'WebhookProcessor',
+    queue: QueueName.Webhooks,
+    jobNames: [JobName.DeliverWebhooks, JobName.SweepWebhooks],
+  },
 ];
 
 describe('findJobHandlerProblems', () => {

@@ -7,6 +7,7 @@ import {
   FakeScreeningRepository,
   FakeScreeningRunRepository,
   FakeTransactions,
+  FakeWebhookRepository,
   isTransaction,
 } from '../../../../test/fakes';
 import { CohortRunner } from './cohort-runner';
@@ -37,7 +38,8 @@ function setUp() {
   // Noon in Tokyo.
   const clock = new FixedClock('2026-06-01T03:00:00Z');
   const screening = new ScreeningService(transactions, reads, determinations, new SiteCalendar(clock));
-  const runner = new CohortRunner(screening, transactions, runs, reads, config);
+  const webhooks = new FakeWebhookRepository();
+  const runner = new CohortRunner(screening, transactions, runs, reads, webhooks, clock, config);
   const enrol = (participantId: string, siteId = TOKYO, birthDate?: string) => {
     const profile: ParticipantProfile = baseProfile({ participantId, ...(birthDate ? { birthDate } : {}) });
     reads.participants.set(participantId, { profile, siteId });
@@ -46,7 +48,7 @@ function setUp() {
   const progress: string[] = [];
   const run = (runIds: string[]) =>
     runner.run(runIds, ({ cursor }) => Promise.resolve(progress.push(cursor)));
-  return { runner, run, runs, reads, determinations, transactions, enrol, progress, clock };
+  return { runner, run, runs, reads, determinations, transactions, enrol, progress, clock, webhooks };
 }
 
 const screenedIds = (determinations: FakeDeterminationRepository) =>
@@ -63,12 +65,56 @@ describe('CohortRunner', () => {
     expect(outcome).toEqual({ status: 'done', detail: { screened: 5, runs: 1 } });
     expect(screenedIds(determinations)).toEqual(ids);
     expect(runs.advances.map((a) => a.batch.cursor)).toEqual(['P2', 'P4', 'P5']);
-    expect(transactions.opened).toBe(3);
+    // One per batch, and the one that ends the run (with its webhook event, if any).
+    expect(transactions.opened).toBe(4);
     // Each batch's cursor moves in a transaction of its own, the one that wrote the batch's determinations.
     expect(new Set(runs.advances.map((a) => a.tx)).size).toBe(3);
     expect(runs.advances.every((a) => isTransaction(a.tx))).toBe(true);
     expect(progress).toEqual(['P2', 'P4', 'P5']);
     expect(started).toMatchObject({ finished: true, done: 5, cursor: 'P5' });
+  });
+
+  it('tells the trial’s sponsor organisation by webhook that a criteria change’s run finished, once', async () => {
+    const { run, runs, enrol, webhooks, transactions } = setUp();
+    enrol('P1');
+    webhooks.organisationOfTrial.set('trial-a4', 'organisation-alpha');
+    const started = runs.add({
+      trialId: 'trial-a4',
+      criteriaVersion: 2,
+      total: 1,
+      cause: 'criteria_changed',
+    });
+
+    await run([started.id]);
+    await run([started.id]); // a retried job finds the run finished
+
+    expect(webhooks.published).toEqual([
+      {
+        organisationId: 'organisation-alpha',
+        type: 'screening_run.finished',
+        occurredAt: new Date('2026-06-01T03:00:00Z'),
+        data: { trialId: 'trial-a4', criteriaVersion: 2, cause: 'criteria_changed', runId: started.id },
+      },
+    ]);
+    // Published in the transaction that ended the run (the batch's, then this one).
+    expect(transactions.opened).toBe(2);
+  });
+
+  it('a site’s daily re-screen finishing is not announced to sponsors', async () => {
+    const { run, runs, enrol, webhooks } = setUp();
+    enrol('P1', BOSTON);
+    const daily = runs.add({
+      trialId: 'trial-a4',
+      criteriaVersion: 2,
+      siteId: BOSTON,
+      dailyRescreenId: 'daily-1',
+      total: 1,
+    });
+
+    await run([daily.id]);
+
+    expect(daily.finished).toBe(true);
+    expect(webhooks.published).toEqual([]);
   });
 
   it('a run resumed after a crash continues after its committed cursor and screens no one twice', async () => {

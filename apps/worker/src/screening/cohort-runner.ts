@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Environment } from '@registry/config';
+import { WebhookEventType } from '@registry/domain';
 import {
+  FinishedRun,
   ScreeningRepository,
   ScreeningRunRepository,
   Transactions,
+  Tx,
   UnfinishedRun,
+  WebhookRepository,
 } from '@registry/persistence';
+import { Clock } from '@registry/platform';
 import { setImmediate } from 'node:timers/promises';
 import type { JobOutcome } from '../runtime/queue-processor';
 import { batchLockingAfter } from './lock-policy';
@@ -54,6 +59,8 @@ export class CohortRunner {
     private readonly transactions: Transactions,
     private readonly runs: ScreeningRunRepository,
     private readonly screeningReads: ScreeningRepository,
+    private readonly webhooks: WebhookRepository,
+    private readonly clock: Clock,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -92,8 +99,33 @@ export class CohortRunner {
       ? null
       : current.map((run) => run.cursor!).sort()[0];
     const screened = await this.walk(walk, cursor, reportProgress);
-    await this.transactions.read((pool) => this.runs.complete(pool, walk.runIds));
+    await this.transactions.run(async (tx) => {
+      const finished = await this.runs.complete(tx, walk.runIds);
+      await this.announceFinished(tx, finished);
+    });
     return { status: 'done', detail: { screened, runs: walk.runIds.length } };
+  }
+
+  /**
+   * Tells the trials' sponsor organisations, by webhook, that a cohort run of their trial finished (a criteria
+   * change, recruiting started, a site joined). Not a site's daily re-screen: one a day per site and trial
+   * would bury the ones that matter. No count is sent (they would need disclosure control; the pool has them).
+   */
+  private async announceFinished(tx: Tx, finished: readonly FinishedRun[]): Promise<void> {
+    const announced = finished.filter((run) => run.dailyRescreenId === null);
+    if (announced.length === 0) return;
+    const organisationOf = await this.webhooks.trialOrganisations(
+      tx,
+      announced.map((run) => run.trialId),
+    );
+    const at = this.clock.now();
+    for (const run of announced)
+      await this.webhooks.publish(tx, {
+        organisationId: organisationOf.get(run.trialId)!,
+        type: WebhookEventType.ScreeningRunFinished,
+        occurredAt: at,
+        data: { trialId: run.trialId, criteriaVersion: run.criteriaVersion, cause: run.cause, runId: run.id },
+      });
   }
 
   /**

@@ -21,12 +21,15 @@ import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 import { UserEntity } from './user.entity';
 import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
 import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook.entity';
 
 export type { AuditedChange } from './audit-event.entity';
 export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
 export { TRIAL_STATUSES } from './trial.entity';
 export type { TrialStatus } from './trial.entity';
 export { TRIAL_SITE_PROPOSAL_STATES } from './trial-site-proposal.entity';
+export { WEBHOOK_DELIVERY_STATES } from './webhook.entity';
+export type { WebhookDeliveryState } from './webhook.entity';
 export type { TrialSiteProposalState } from './trial-site-proposal.entity';
 export {
   EligibilityDeterminationEntity,
@@ -57,6 +60,8 @@ export {
   DailyRescreenEntity,
   TrialSiteProposalEntity,
   AuditCheckpointEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -89,4 +94,6 @@ export const ENTITIES = [
   DailyRescreenEntity,
   TrialSiteProposalEntity,
   AuditCheckpointEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
 ];

@@ -17,6 +17,15 @@ export interface UnfinishedRun {
   cursor: string | null;
 }
 
+/** A run just ended. */
+export interface FinishedRun {
+  id: string;
+  trialId: string;
+  criteriaVersion: number;
+  cause: string;
+  dailyRescreenId: string | null;
+}
+
 /** Participants screened by one batch, per trial of the runs walked together. */
 export interface BatchProgress {
   trialIds: readonly string[];
@@ -75,11 +84,35 @@ export class ScreeningRunRepository {
     await tx.query(`UPDATE screening_run SET finished_at = now() WHERE id = ANY($1::uuid[])`, [runIds]);
   }
 
-  /** Ends runs walked to their end, all of their cohort counted done. */
-  async complete(tx: Tx, runIds: readonly string[]): Promise<void> {
-    await tx.query(`UPDATE screening_run SET finished_at = now(), done = total WHERE id = ANY($1::uuid[])`, [
-      runIds,
-    ]);
+  /**
+   * Ends runs walked to their end, all of their cohort counted done; returns the runs this call ended (none
+   * when a retried job ends them again).
+   */
+  async complete(tx: Tx, runIds: readonly string[]): Promise<FinishedRun[]> {
+    const [rows] = await tx.query<
+      [
+        {
+          id: string;
+          trial_id: string;
+          criteria_version: number;
+          cause: string;
+          daily_rescreen_id: string | null;
+        }[],
+        number,
+      ]
+    >(
+      `UPDATE screening_run SET finished_at = now(), done = total
+        WHERE id = ANY($1::uuid[]) AND finished_at IS NULL
+        RETURNING id, trial_id, criteria_version, cause, daily_rescreen_id`,
+      [runIds],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      trialId: row.trial_id,
+      criteriaVersion: row.criteria_version,
+      cause: row.cause,
+      dailyRescreenId: row.daily_rescreen_id,
+    }));
   }
 
   /** Moves the runs' cursor past a batch, and counts the batch's participants of each run's trial done. */
