@@ -15,6 +15,7 @@ import { TrialsModule } from './trials/trials.module';
 import { SponsorCountsModule } from './sponsor-counts/sponsor-counts.module';
 import { UsersModule } from './users/users.module';
 import { VisitsModule } from './visits/visits.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The API: the shared infrastructure, then one module per feature folder, each declaring its own routes. */
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         TrialsModule,
         SponsorCountsModule,
         FlagsModule,
+        WebhooksModule,
       ],
     };
   }
