@@ -760,6 +760,92 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/webhook-deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your organisation's delivery log, newest first */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-deliveries/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a delivered or failed message again (same id and body) */
+    post: operations['replayWebhookDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your organisation's webhook endpoints */
+    get: operations['listWebhookEndpoints'];
+    put?: never;
+    /** Register an https endpoint for your organisation; the signing secret is shown once */
+    post: operations['createWebhookEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-endpoints/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Stop sending to an endpoint (its log stays) */
+    delete: operations['removeWebhookEndpoint'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhook-endpoints/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new signing secret; the old one keeps signing beside it for the overlap */
+    post: operations['rotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1072,6 +1158,14 @@ export interface components {
        * @description Required for sponsors, refused for other roles
        */
       sponsorOrganisationId?: string;
+    };
+    CreateWebhookEndpointDto: {
+      eventTypes: ('screening_run.finished' | 'trial.pool_changed' | 'referral.outcome')[];
+      /**
+       * @description An https URL whose host resolves only to public addresses.
+       * @example https://hooks.example-pharma.com/registry
+       */
+      url: string;
     };
     CriteriaUpdatedDto: {
       /**
@@ -1683,6 +1777,13 @@ export interface components {
        */
       targetDate: string;
     };
+    RotateWebhookSecretDto: {
+      /**
+       * @description How long the previous secret still signs beside the new one (hours; 0 ends it at once).
+       * @default 24
+       */
+      overlapHours?: number;
+    };
     ScheduleDto: {
       /** @example TKY-000123-K */
       participantId: string;
@@ -1959,6 +2060,83 @@ export interface components {
       /** Format: uuid */
       scheduledVisitId: string | null;
       visitDate: string;
+    };
+    WebhookDeliveryDto: {
+      attempts: number;
+      /** @description The JSON body exactly as signed and sent. */
+      body: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      deliveredAt: string | null;
+      /** Format: uuid */
+      endpointId: string;
+      /**
+       * Format: uuid
+       * @description The message id (the webhook-id header), the same on every attempt and replay.
+       */
+      eventId: string;
+      /** @enum {string} */
+      eventType: 'screening_run.finished' | 'trial.pool_changed' | 'referral.outcome';
+      /** Format: uuid */
+      id: string;
+      /** Format: date-time */
+      lastAttemptAt: string | null;
+      lastError: string | null;
+      lastResponseStatus: number | null;
+      /**
+       * Format: date-time
+       * @description When a pending delivery is tried next.
+       */
+      nextAttemptAt: string;
+      /** Format: uuid */
+      replayOf: string | null;
+      /** @enum {string} */
+      state: 'pending' | 'delivered' | 'failed';
+    };
+    WebhookDeliveryPageDto: {
+      items: components['schemas']['WebhookDeliveryDto'][];
+      page: number;
+      pageSize: number;
+      total: number;
+    };
+    WebhookEndpointDto: {
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description Set once the endpoint is removed: nothing more is sent to it.
+       */
+      disabledAt: string | null;
+      eventTypes: ('screening_run.finished' | 'trial.pool_changed' | 'referral.outcome')[];
+      /** Format: uuid */
+      id: string;
+      /**
+       * Format: date-time
+       * @description Until when the previous secret also signs (during a rotation).
+       */
+      previousSecretExpiresAt: string | null;
+      url: string;
+    };
+    WebhookEndpointWithSecretDto: {
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description Set once the endpoint is removed: nothing more is sent to it.
+       */
+      disabledAt: string | null;
+      eventTypes: ('screening_run.finished' | 'trial.pool_changed' | 'referral.outcome')[];
+      /** Format: uuid */
+      id: string;
+      /**
+       * Format: date-time
+       * @description Until when the previous secret also signs (during a rotation).
+       */
+      previousSecretExpiresAt: string | null;
+      /** @description "whsec_" and the base64 of 32 random bytes; verify deliveries with it (docs/WEBHOOKS.md). */
+      secret: string;
+      url: string;
     };
     WithdrawConsentDto: {
       /** @example Participant asked by phone to stop follow-up */
@@ -5133,6 +5311,336 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['UserDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        endpointId?: string;
+        page?: number;
+        pageSize?: number;
+        state?: 'pending' | 'delivered' | 'failed';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryPageDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  replayWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDeliveryDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Still pending, or its endpoint was removed */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  listWebhookEndpoints: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointDto'][];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  createWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookEndpointDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointWithSecretDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  removeWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RotateWebhookSecretDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointWithSecretDto'];
         };
       };
       /** @description Invalid input: `details` names each field by its path and the rule it broke */

@@ -55,6 +55,8 @@ interface Context {
   trialId: string;
   runId: string;
   flagId: string;
+  /** Alpha's webhook endpoint. */
+  webhookEndpointId: string;
 }
 
 const CLINICAL_READ = { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 404, monitorTokyo: 200 };
@@ -404,6 +406,44 @@ const MATRIX: RouteCase[] = [
     expect: { admin: 200, sponsorAlpha: 200, sponsorBeta: 200 },
   },
   {
+    route: 'POST /api/v1/webhook-endpoints',
+    path: () => '/api/v1/webhook-endpoints',
+    // A public address literal: no DNS lookup, and no worker runs here to send anything to it.
+    body: () => ({ url: 'https://93.184.215.14/hook', eventTypes: ['screening_run.finished'] }),
+    expect: { sponsorAlpha: 201, sponsorBeta: 201 },
+  },
+  {
+    route: 'GET /api/v1/webhook-endpoints',
+    scope: 'each organisation its own',
+    path: () => '/api/v1/webhook-endpoints',
+    expect: { sponsorAlpha: 200, sponsorBeta: 200 },
+  },
+  {
+    route: 'POST /api/v1/webhook-endpoints/{id}/rotate-secret',
+    scope: "Alpha's endpoint",
+    path: (_, c) => `/api/v1/webhook-endpoints/${c.webhookEndpointId}/rotate-secret`,
+    body: () => ({ overlapHours: 1 }),
+    expect: { sponsorAlpha: 200, sponsorBeta: 404 },
+  },
+  {
+    route: 'GET /api/v1/webhook-deliveries',
+    scope: 'each organisation its own',
+    path: () => '/api/v1/webhook-deliveries',
+    expect: { sponsorAlpha: 200, sponsorBeta: 200 },
+  },
+  {
+    route: 'POST /api/v1/webhook-deliveries/{id}/replay',
+    scope: 'no such delivery',
+    path: () => '/api/v1/webhook-deliveries/00000000-0000-4000-8000-000000000000/replay',
+    expect: { sponsorAlpha: 404, sponsorBeta: 404 },
+  },
+  {
+    route: 'DELETE /api/v1/webhook-endpoints/{id}',
+    scope: "Alpha's endpoint (removed by the first caller allowed to)",
+    path: (_, c) => `/api/v1/webhook-endpoints/${c.webhookEndpointId}`,
+    expect: { sponsorAlpha: 204, sponsorBeta: 404 },
+  },
+  {
     route: 'GET /api/v1/flags',
     path: () => '/api/v1/flags',
     expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
@@ -510,7 +550,14 @@ describe('access matrix: every route, every role, own versus other site or organ
       `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, criteria_version) VALUES ($1, $2, 'eligible', 1, 2) RETURNING id`,
       [followed, trial.body.id],
     );
+    const endpoint = await api
+      .http()
+      .post('/api/v1/webhook-endpoints')
+      .set(fixture.sponsorAlpha.auth)
+      .send({ url: 'https://93.184.215.14/matrix', eventTypes: ['screening_run.finished'] })
+      .expect(201);
     context = {
+      webhookEndpointId: endpoint.body.id,
       throwawayUserId: throwaway.body.id,
       // Letters only: the same value serves as a site code.
       unique: () =>
@@ -550,7 +597,7 @@ describe('access matrix: every route, every role, own versus other site or organ
       const expected = routeCase.expect[caller] ?? (caller === 'anonymous' ? 401 : 403);
       const label = `${routeCase.route}${routeCase.scope ? ` (${routeCase.scope})` : ''} as ${caller} -> ${expected}`;
       it(label, async () => {
-        const method = routeCase.route.split(' ')[0].toLowerCase() as 'get' | 'post' | 'patch';
+        const method = routeCase.route.split(' ')[0].toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
         const http = api.http();
         let call = http[method](routeCase.path(fixture, context));
         if (caller !== 'anonymous') call = call.set(fixture[caller].auth);

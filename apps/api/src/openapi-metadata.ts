@@ -15,6 +15,7 @@ export default async () => {
     ['./trials/trial.dto']: await import('./trials/trial.dto'),
     ['./users/user.dto']: await import('./users/user.dto'),
     ['./visits/visit.dto']: await import('./visits/visit.dto'),
+    ['./webhooks/webhook.dto']: await import('./webhooks/webhook.dto'),
     ['@registry/domain']: await import('@registry/domain'),
   };
   return {
@@ -1324,6 +1325,102 @@ export default async () => {
             },
           },
         ],
+        [
+          import('./webhooks/webhook.dto'),
+          {
+            CreateWebhookEndpointDto: {
+              url: {
+                required: true,
+                type: () => String,
+                description: 'An https URL whose host resolves only to public addresses.',
+                example: 'https://hooks.example-pharma.com/registry',
+                maxLength: 2048,
+              },
+              eventTypes: {
+                required: true,
+                enum: t['@registry/domain'].WebhookEventType,
+                isArray: true,
+                uniqueItems: true,
+                minItems: 1,
+              },
+            },
+            RotateWebhookSecretDto: {
+              overlapHours: {
+                required: true,
+                type: () => Number,
+                description:
+                  'How long the previous secret still signs beside the new one (hours; 0 ends it at once).',
+                default: 24,
+                minimum: 0,
+                maximum: 168,
+              },
+            },
+            WebhookEndpointDto: {
+              id: { required: true, type: () => String },
+              url: { required: true, type: () => String },
+              eventTypes: { required: true, type: () => [String] },
+              createdAt: { required: true, type: () => String },
+              previousSecretExpiresAt: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Until when the previous secret also signs (during a rotation).',
+              },
+              disabledAt: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Set once the endpoint is removed: nothing more is sent to it.',
+              },
+            },
+            WebhookEndpointWithSecretDto: {
+              secret: {
+                required: true,
+                type: () => String,
+                description:
+                  '"whsec_" and the base64 of 32 random bytes; verify deliveries with it (docs/WEBHOOKS.md).',
+              },
+            },
+            WebhookDeliveryQueryDto: {
+              endpointId: { required: false, type: () => String, format: 'uuid' },
+              state: { required: false, enum: ['pending', 'delivered', 'failed'] },
+            },
+            WebhookDeliveryDto: {
+              id: { required: true, type: () => String },
+              endpointId: { required: true, type: () => String },
+              eventType: { required: true, type: () => String },
+              eventId: {
+                required: true,
+                type: () => String,
+                description: 'The message id (the webhook-id header), the same on every attempt and replay.',
+              },
+              state: { required: true, type: () => String },
+              attempts: { required: true, type: () => Number },
+              lastAttemptAt: { required: true, type: () => String, nullable: true },
+              lastResponseStatus: { required: true, type: () => Number, nullable: true },
+              lastError: { required: true, type: () => String, nullable: true },
+              nextAttemptAt: {
+                required: true,
+                type: () => String,
+                description: 'When a pending delivery is tried next.',
+              },
+              deliveredAt: { required: true, type: () => String, nullable: true },
+              createdAt: { required: true, type: () => String },
+              replayOf: { required: true, type: () => String, nullable: true },
+              body: {
+                required: true,
+                type: () => String,
+                description: 'The JSON body exactly as signed and sent.',
+              },
+            },
+            WebhookDeliveryPageDto: {
+              items: { required: true, type: () => [t['./webhooks/webhook.dto'].WebhookDeliveryDto] },
+              page: { required: true, type: () => Number },
+              pageSize: { required: true, type: () => Number },
+              total: { required: true, type: () => Number },
+            },
+          },
+        ],
       ],
       controllers: [
         [
@@ -1470,6 +1567,19 @@ export default async () => {
               record: { type: t['./visits/visit.dto'].VisitDto },
               list: { type: [t['./visits/visit.dto'].VisitDto] },
               correct: { type: t['./visits/visit.dto'].AssessmentDto },
+            },
+          },
+        ],
+        [
+          import('./webhooks/webhooks.controller'),
+          {
+            WebhooksController: {
+              create: { type: t['./webhooks/webhook.dto'].WebhookEndpointWithSecretDto },
+              list: { type: [t['./webhooks/webhook.dto'].WebhookEndpointDto] },
+              rotate: { type: t['./webhooks/webhook.dto'].WebhookEndpointWithSecretDto },
+              remove: {},
+              deliveries: { type: t['./webhooks/webhook.dto'].WebhookDeliveryPageDto },
+              replay: { type: t['./webhooks/webhook.dto'].WebhookDeliveryDto },
             },
           },
         ],
