@@ -353,7 +353,7 @@ const MATRIX: RouteCase[] = [
   {
     route: 'POST /api/v1/trials',
     path: () => '/api/v1/trials',
-    body: (ctx) => ({ ...trialInput(ctx.tokyoSiteId!), status: 'planning' }),
+    body: (ctx) => ({ ...trialInput(ctx.tokyoSiteId!), status: 'draft' }),
     expect: { sponsorAlpha: 201, sponsorBeta: 201 },
   },
   {

@@ -32,3 +32,7 @@ export * from './sponsors/pool-tally';
 export * from './sponsors/feasibility';
 export * from './sponsors/pool-trend';
 export * from './sponsors/cohort-projection';
+export * from './referrals/trial-status';
+export * from './referrals/referral-contact';
+export * from './referrals/referral-funnel';
+export * from './referrals/recruitment-speed';

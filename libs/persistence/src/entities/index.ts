@@ -21,11 +21,10 @@ import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 import { UserEntity } from './user.entity';
 import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
 import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
+import { ReferralContactEntity, ReferralRequestEntity, TrialCommitmentEntity } from './referral.entity';
 
 export type { AuditedChange } from './audit-event.entity';
 export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
-export { TRIAL_STATUSES } from './trial.entity';
-export type { TrialStatus } from './trial.entity';
 export { TRIAL_SITE_PROPOSAL_STATES } from './trial-site-proposal.entity';
 export type { TrialSiteProposalState } from './trial-site-proposal.entity';
 export {
@@ -57,6 +56,9 @@ export {
   DailyRescreenEntity,
   TrialSiteProposalEntity,
   AuditCheckpointEntity,
+  ReferralRequestEntity,
+  ReferralContactEntity,
+  TrialCommitmentEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -89,4 +91,7 @@ export const ENTITIES = [
   DailyRescreenEntity,
   TrialSiteProposalEntity,
   AuditCheckpointEntity,
+  ReferralRequestEntity,
+  ReferralContactEntity,
+  TrialCommitmentEntity,
 ];
