@@ -6,11 +6,7 @@ import {
   SCREEN_FAIL_REASONS,
   ScreenFailReason,
 } from '@registry/domain';
-import type {
-  ReferralCandidate,
-  ReferralContactEntity,
-  ReferralRequestRecord,
-} from '@registry/persistence';
+import type { ReferralCandidate, ReferralContactEntity, ReferralRequestRecord } from '@registry/persistence';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,

@@ -35,7 +35,10 @@ export class ReferralsController {
     operationId: 'requestReferrals',
     summary: 'Ask sites of a recruiting trial for referrals: how many people, by when',
   })
-  @ApiErrors(404, { status: 409, description: 'The trial is not recruiting, or a site already has an open request' })
+  @ApiErrors(404, {
+    status: 409,
+    description: 'The trial is not recruiting, or a site already has an open request',
+  })
   @Roles(Role.Sponsor)
   @ApiCreatedResponse({
     type: [ReferralRequestCreatedDto],
@@ -72,7 +75,10 @@ export class ReferralsController {
   @Get('referral-requests')
   @ApiOperation({ operationId: 'listReferralRequests', summary: 'List referral requests to your sites' })
   @Roles(Role.Admin, Role.Coordinator, Role.Monitor)
-  @ApiOkResponse({ type: [ReferralRequestDto], description: "Your sites' requests (admins: all), newest first" })
+  @ApiOkResponse({
+    type: [ReferralRequestDto],
+    description: "Your sites' requests (admins: all), newest first",
+  })
   async list(@CurrentActor() actor: Actor): Promise<ReferralRequestDto[]> {
     return (await this.referrals.list(actor)).map(ReferralRequestDto.from);
   }
@@ -95,7 +101,10 @@ export class ReferralsController {
   }
 
   @Post('referral-requests/:id/contacts')
-  @ApiOperation({ operationId: 'startReferralContact', summary: 'Start contacting a candidate for a request' })
+  @ApiOperation({
+    operationId: 'startReferralContact',
+    summary: 'Start contacting a candidate for a request',
+  })
   @ApiErrors(404, {
     status: 409,
     description: 'Closed request, trial not recruiting, or the participant is not a candidate',
@@ -113,9 +122,13 @@ export class ReferralsController {
   @Post('referral-contacts/:id/transitions')
   @ApiOperation({
     operationId: 'transitionReferralContact',
-    summary: 'Record what happened with a contact (not reached, declined, interested, booked, screen failed, randomised)',
+    summary:
+      'Record what happened with a contact (not reached, declined, interested, booked, screen failed, randomised)',
   })
-  @ApiErrors(404, { status: 409, description: 'Not an allowed transition from the current state (named in the error)' })
+  @ApiErrors(404, {
+    status: 409,
+    description: 'Not an allowed transition from the current state (named in the error)',
+  })
   @Roles(Role.Coordinator)
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ReferralContactDto })

@@ -109,23 +109,36 @@ export class ReferralsService {
   ) {}
 
   /** A sponsor asks for referrals to its recruiting trial: one request per site named, each audited. */
-  async request(actor: Actor, trialId: string, input: CreateReferralRequestDto): Promise<ReferralRequestRecord[]> {
+  async request(
+    actor: Actor,
+    trialId: string,
+    input: CreateReferralRequestDto,
+  ): Promise<ReferralRequestRecord[]> {
     const siteIds = input.sites.map((site) => site.siteId);
     if (new Set(siteIds).size !== siteIds.length)
       throw invalid('sites', 'unique', 'sites names a site more than once');
     return this.transactions.run(async (tx) => {
       const trial = await this.ownTrial(tx, actor, trialId);
       if (!acceptsReferrals(trial.status))
-        throw conflict('referral.trial_not_recruiting', `Referrals are asked for recruiting trials only; this trial is ${trial.status}`, {
-          status: trial.status,
-        });
+        throw conflict(
+          'referral.trial_not_recruiting',
+          `Referrals are asked for recruiting trials only; this trial is ${trial.status}`,
+          {
+            status: trial.status,
+          },
+        );
       const taking = new Set((trial.sites ?? []).map((site) => site.id));
       const ids: string[] = [];
       for (const [index, site] of input.sites.entries()) {
         if (!taking.has(site.siteId))
-          throw invalid(`sites[${index}].siteId`, 'takesPart', `sites[${index}].siteId is not a site taking part in the trial`);
+          throw invalid(
+            `sites[${index}].siteId`,
+            'takesPart',
+            `sites[${index}].siteId is not a site taking part in the trial`,
+          );
         const today = this.calendar.today(await this.sites.timeZoneOf(tx, site.siteId));
-        if (input.dueOn < today) throw invalid('dueOn', 'notInPast', `dueOn is before today (${today}) at a site asked`);
+        if (input.dueOn < today)
+          throw invalid('dueOn', 'notInPast', `dueOn is before today (${today}) at a site asked`);
         const stored = await this.referrals.insertRequest(tx, {
           trialId,
           siteId: site.siteId,
@@ -134,9 +147,13 @@ export class ReferralsService {
           requestedBy: actor.userId,
         });
         if (stored === 'open_exists')
-          throw conflict('referral.request_open', `sites[${index}] already has an open referral request for this trial`, {
-            siteId: site.siteId,
-          });
+          throw conflict(
+            'referral.request_open',
+            `sites[${index}] already has an open referral request for this trial`,
+            {
+              siteId: site.siteId,
+            },
+          );
         await this.audit.record(tx, {
           action: 'referral.requested',
           entityType: 'referral_request',
@@ -184,7 +201,10 @@ export class ReferralsService {
         throw conflict('referral.request_closed', `This referral request is closed: ${request.closeReason}`);
       const trial = await this.trials.findForUpdate(tx, request.trialId);
       if (!trial || !acceptsReferrals(trial.status))
-        throw conflict('referral.trial_not_recruiting', `The trial is ${trial?.status ?? 'gone'}: no new contacts`);
+        throw conflict(
+          'referral.trial_not_recruiting',
+          `The trial is ${trial?.status ?? 'gone'}: no new contacts`,
+        );
       const today = this.calendar.today(await this.sites.timeZoneOf(tx, request.siteId));
       const [candidate] = await this.referrals.candidates(tx, request, today, 1, participantId);
       if (!candidate)
@@ -222,7 +242,11 @@ export class ReferralsService {
    * trial's flags back for REFERRAL_DECLINE_SUPPRESSION_DAYS and closes the open ones; randomisation commits
    * the participant to the trial and closes every open flag of theirs.
    */
-  async transition(actor: Actor, contactId: string, input: ContactTransitionDto): Promise<ReferralContactEntity> {
+  async transition(
+    actor: Actor,
+    contactId: string,
+    input: ContactTransitionDto,
+  ): Promise<ReferralContactEntity> {
     return this.transactions.run(async (tx) => {
       const contact = await this.referrals.findContactForUpdate(tx, contactId);
       if (!contact || !maySeeSite(actor, contact.siteId)) throw notFound('Referral contact');
@@ -239,7 +263,11 @@ export class ReferralsService {
       if (problem?.kind === 'screen_fail_reason_required')
         throw invalid('screenFailReason', 'required', 'screenFailReason is required for screen_failed');
       if (problem?.kind === 'screen_fail_reason_unexpected')
-        throw invalid('screenFailReason', 'onlyForScreenFailed', 'screenFailReason is for screen_failed only');
+        throw invalid(
+          'screenFailReason',
+          'onlyForScreenFailed',
+          'screenFailReason is for screen_failed only',
+        );
       if (contact.trialStatus === TrialStatus.Closed)
         throw conflict('referral.trial_closed', 'The trial is closed');
 
@@ -257,12 +285,20 @@ export class ReferralsService {
       if (input.to === ReferralContactState.PrescreenBooked) fields.bookedAt = this.clock.now();
       if (input.to === ReferralContactState.Randomised) fields.randomisedOn = today;
       if (input.to === ReferralContactState.Declined)
-        fields.flagsSuppressedUntil = flagsSuppressedUntil(today, this.config.REFERRAL_DECLINE_SUPPRESSION_DAYS);
+        fields.flagsSuppressedUntil = flagsSuppressedUntil(
+          today,
+          this.config.REFERRAL_DECLINE_SUPPRESSION_DAYS,
+        );
       await this.referrals.updateContact(tx, contact.id, fields);
 
       let flagsClosed = 0;
       if (input.to === ReferralContactState.Declined)
-        flagsClosed = await this.flags.closeOpenOfParticipantForTrial(tx, contact.participantId, contact.trialId, DECLINED_REASON);
+        flagsClosed = await this.flags.closeOpenOfParticipantForTrial(
+          tx,
+          contact.participantId,
+          contact.trialId,
+          DECLINED_REASON,
+        );
       if (input.to === ReferralContactState.Randomised) {
         await this.referrals.insertCommitment(tx, {
           participantId: contact.participantId,
@@ -282,7 +318,13 @@ export class ReferralsService {
         { field: 'state', old: contact.state, new: input.to },
         ...(reason ? [{ field: 'screenFailReason', old: null, new: reason }] : []),
         ...(fields.flagsSuppressedUntil !== contact.flagsSuppressedUntil
-          ? [{ field: 'flagsSuppressedUntil', old: contact.flagsSuppressedUntil, new: fields.flagsSuppressedUntil }]
+          ? [
+              {
+                field: 'flagsSuppressedUntil',
+                old: contact.flagsSuppressedUntil,
+                new: fields.flagsSuppressedUntil,
+              },
+            ]
           : []),
         ...(flagsClosed ? [{ field: 'openFlagsClosed', old: null, new: flagsClosed }] : []),
       ];
@@ -296,7 +338,11 @@ export class ReferralsService {
       };
       // A commitment changes what screening judges ("not in another trial"): re-screened after commit.
       if (input.to === ReferralContactState.Randomised)
-        await this.audit.recordChange(tx, entry, participantChanged(contact.participantId, 'referral.randomised'));
+        await this.audit.recordChange(
+          tx,
+          entry,
+          participantChanged(contact.participantId, 'referral.randomised'),
+        );
       else await this.audit.record(tx, entry);
       await this.followStatus(tx, contact, input.to, today);
       return Object.assign(contact, fields);
@@ -309,18 +355,36 @@ export class ReferralsService {
    */
   async funnel(actor: Actor, trialId: string): Promise<ReferralFunnel> {
     const trial = await this.transactions.read((tx) => this.visibleTrial(tx, actor, trialId));
+    if (!trial) {
+      await this.transactions.run((tx) =>
+        this.audit.record(tx, {
+          action: 'sponsor_query.refused',
+          entityType: 'sponsor_organisation',
+          entityId: actor.sponsorOrganisationId ?? actor.userId,
+          changes: [
+            { field: 'kind', old: null, new: 'referral_funnel' },
+            { field: 'trialId', old: null, new: trialId },
+            { field: 'reason', old: null, new: 'not_found' },
+          ],
+        }),
+      );
+      throw notFound('Trial');
+    }
     await this.gate.admitQuery(
       actor,
       'referral_funnel',
       createHash('sha256').update(`referral_funnel\n${trial.id}`).digest('hex'),
       trial.id,
     );
-    return this.transactions.read(async (tx) => {
+    return this.transactions.run(async (tx) => {
       const rows = await this.referrals.sponsorReferralRows(tx, trial.id);
       const sites = await this.referrals.requestedSites(tx, trial.id);
       const todayAt = this.calendar.todayAt();
-      const shared = rows.filter((row) =>
-        scopesHeld(row.consents, todayAt(row.siteTimeZone)).has(ConsentScope.SponsorDataSharing),
+      // As for pools: only people who share data with sponsors on their site's day and are still in the registry.
+      const shared = rows.filter(
+        (row) =>
+          !LEFT_THE_REGISTRY.includes(row.participantStatus) &&
+          scopesHeld(row.consents, todayAt(row.siteTimeZone)).has(ConsentScope.SponsorDataSharing),
       );
       const contacts: FunnelContact[] = shared.map((row) => ({
         siteCode: row.siteCode,
@@ -329,7 +393,10 @@ export class ReferralsService {
         wasBooked: row.wasBooked,
         screenFailReason: row.screenFailReason,
       }));
-      const table = referralFunnelTable(contacts, sites.map((site) => site.siteCode));
+      const table = referralFunnelTable(
+        contacts,
+        sites.map((site) => site.siteCode),
+      );
       const counts = this.disclosure.publish(table, {
         query: { question: 'trial.referral_funnel', trialId: trial.id },
         dataVersion: null,
@@ -342,6 +409,12 @@ export class ReferralsService {
         }))
         // In token order, not the order referrals were made: the list says nothing of who came when.
         .sort((a, b) => a.token.localeCompare(b.token));
+      await this.audit.record(tx, {
+        action: 'sponsor_query.referral_funnel',
+        entityType: 'trial',
+        entityId: trial.id,
+        changes: [{ field: 'tokensGiven', old: null, new: tokens.length }],
+      });
       return {
         trialId: trial.id,
         counts,
@@ -404,15 +477,15 @@ export class ReferralsService {
     }
   }
 
-  /** The trial if the caller may see it (a sponsor its organisation's, an admin any), else not found. */
-  private async visibleTrial(tx: Tx, actor: Actor, trialId: string): Promise<TrialEntity> {
+  /** The trial if the caller may see it (a sponsor its organisation's, an admin any), else null. */
+  private async visibleTrial(tx: Tx, actor: Actor, trialId: string): Promise<TrialEntity | null> {
     const trials = await this.trials.list(
       tx,
-      actor.role === Role.Sponsor ? { kind: 'sponsor', organisationId: actor.sponsorOrganisationId! } : { kind: 'all' },
+      actor.role === Role.Sponsor
+        ? { kind: 'sponsor', organisationId: actor.sponsorOrganisationId! }
+        : { kind: 'all' },
     );
-    const trial = trials.find((candidate) => candidate.id === trialId);
-    if (!trial) throw notFound('Trial');
-    return trial;
+    return trials.find((candidate) => candidate.id === trialId) ?? null;
   }
 
   /** The trial, locked, if it is the sponsor's own; otherwise not found. */

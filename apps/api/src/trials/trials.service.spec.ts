@@ -213,7 +213,9 @@ describe('TrialsService', () => {
       const reopened = await refusal(
         setup.service.update(sponsorOf(LILLY), trial.id, { status: 'recruiting' }),
       );
-      expect(reopened.message).toBe('A trial cannot go from closed to recruiting; allowed: none (final status)');
+      expect(reopened.message).toBe(
+        'A trial cannot go from closed to recruiting; allowed: none (final status)',
+      );
     });
 
     it('writes nothing when nothing changes', async () => {

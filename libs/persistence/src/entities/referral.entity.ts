@@ -81,7 +81,10 @@ export class ReferralRequestEntity {
 @Index('referral_contact_participant_trial_idx', ['participantId', 'trialId'])
 @Check('referral_contact_state_valid', `"state" IN (${CONTACT_STATES})`)
 @Check('referral_contact_screen_fail_reason_valid', `"screen_fail_reason" IN (${SCREEN_FAIL_REASONS})`)
-@Check('referral_contact_screen_fail_has_reason', `("state" = 'screen_failed') = ("screen_fail_reason" IS NOT NULL)`)
+@Check(
+  'referral_contact_screen_fail_has_reason',
+  `("state" = 'screen_failed') = ("screen_fail_reason" IS NOT NULL)`,
+)
 @Check('referral_contact_close_reason', `("closed_at" IS NULL) = ("close_reason" IS NULL)`)
 @Check('referral_contact_booked_was_interested', `"booked_at" IS NULL OR "interested_at" IS NOT NULL`)
 export class ReferralContactEntity {

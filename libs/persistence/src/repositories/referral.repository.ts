@@ -3,6 +3,7 @@ import type {
   CalendarDate,
   ConsentGrant,
   ConsentScope,
+  ParticipantStatus,
   ReferralContactState,
   ScreenFailReason,
 } from '@registry/domain';
@@ -57,6 +58,7 @@ export interface SponsorReferralRow {
   screenFailReason: ScreenFailReason | null;
   /** The participant's consents, to judge on the site's day whether they share data with sponsors. */
   consents: ConsentGrant[];
+  participantStatus: ParticipantStatus;
   siteTimeZone: string;
 }
 
@@ -244,7 +246,13 @@ export class ReferralRepository {
     contactId: string,
     fields: Pick<
       ReferralContactEntity,
-      'state' | 'screenFailReason' | 'note' | 'interestedAt' | 'bookedAt' | 'randomisedOn' | 'flagsSuppressedUntil'
+      | 'state'
+      | 'screenFailReason'
+      | 'note'
+      | 'interestedAt'
+      | 'bookedAt'
+      | 'randomisedOn'
+      | 'flagsSuppressedUntil'
     >,
   ): Promise<void> {
     await tx.update(ReferralContactEntity, { id: contactId }, fields);
@@ -253,7 +261,12 @@ export class ReferralRepository {
   /** Records that the participant was randomised into the trial (screening reads it as a commitment). */
   async insertCommitment(
     tx: Tx,
-    commitment: { participantId: string; trialId: string; referralContactId: string; committedOn: CalendarDate },
+    commitment: {
+      participantId: string;
+      trialId: string;
+      referralContactId: string;
+      committedOn: CalendarDate;
+    },
   ): Promise<void> {
     await tx.query(
       `INSERT INTO trial_commitment (participant_id, trial_id, referral_contact_id, committed_on) VALUES ($1, $2, $3, $4)`,
@@ -280,7 +293,10 @@ export class ReferralRepository {
   }
 
   /** The sites (id and code) asked for referrals for the trial, ever. */
-  async requestedSites(tx: Tx, trialId: string): Promise<{ siteId: string; siteCode: string; requested: number }[]> {
+  async requestedSites(
+    tx: Tx,
+    trialId: string,
+  ): Promise<{ siteId: string; siteCode: string; requested: number }[]> {
     const rows = await tx.query<{ site_id: string; code: string; requested: number }[]>(
       `SELECT r.site_id, s.code, sum(r.requested_count)::int AS requested
          FROM referral_request r JOIN site s ON s.id = r.site_id WHERE r.trial_id = $1
@@ -302,11 +318,13 @@ export class ReferralRepository {
         booked: boolean;
         screen_fail_reason: ScreenFailReason | null;
         consents: ConsentJson[] | null;
+        status: ParticipantStatus;
       }[]
     >(
-      `SELECT c.participant_id, s.code, s.time_zone, c.state, c.interested_at IS NOT NULL AS interested,
+      `SELECT c.participant_id, p.status, s.code, s.time_zone, c.state, c.interested_at IS NOT NULL AS interested,
               c.booked_at IS NOT NULL AS booked, c.screen_fail_reason, f.consents
          FROM referral_contact c JOIN referral_request r ON r.id = c.request_id JOIN site s ON s.id = r.site_id
+         JOIN participant p ON p.id = c.participant_id
          LEFT JOIN participant_screening_facts f ON f.participant_id = c.participant_id
         WHERE c.trial_id = $1 ORDER BY c.id`,
       [trialId],
@@ -320,6 +338,7 @@ export class ReferralRepository {
       wasBooked: row.booked,
       screenFailReason: row.screen_fail_reason,
       consents: grantsOf(row.consents),
+      participantStatus: row.status,
     }));
   }
 
