@@ -83,7 +83,7 @@ export class ReferralRequestDto {
       createdAt: request.createdAt.toISOString(),
       closedAt: request.closedAt?.toISOString() ?? null,
       closeReason: request.closeReason,
-      contacts: request.contacts as Record<string, number>,
+      contacts: request.contacts,
     };
   }
 }
