@@ -144,7 +144,7 @@ export class ReferralRepository {
       createdAt: row.created_at,
       closedAt: row.closed_at,
       closeReason: row.close_reason,
-      contacts: (row.contacts ?? {}),
+      contacts: row.contacts ?? {},
     }));
   }
 
