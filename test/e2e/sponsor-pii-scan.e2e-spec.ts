@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { DEMO_USERS, ensureDemoTrials } from '../../apps/api/src/cli/demo-data';
+import { ensureDemoReferrals } from '../../apps/api/src/cli/demo-referrals';
 import { ensureDemoIdentityWithLogins, readDemoPassword } from '../../apps/api/src/cli/demo-logins';
 import { writeSyntheticCohort } from '../../apps/api/src/cli/seed-writer';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
@@ -258,6 +259,20 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       fingerprintKey: system.config.IDENTITY_FINGERPRINT_KEY,
     });
     await ensureDemoTrials(owner, siteIds, sponsorId, ownerId);
+    // As the seed writes them: referrals in every state, so that the funnel and its tokens are scanned too.
+    expect(await ensureDemoReferrals(owner, sponsorId, new SystemClock().now())).toBeGreaterThan(0);
+    const states = await owner.query<{ state: string }[]>(
+      `SELECT DISTINCT state FROM referral_contact ORDER BY state`,
+    );
+    expect(states.map((row) => row.state)).toEqual([
+      'declined',
+      'interested',
+      'not_reached',
+      'prescreen_booked',
+      'randomised',
+      'screen_failed',
+      'to_contact',
+    ]);
     password = readDemoPassword(loginsFile)!;
 
     api = await startApi(system.config);
@@ -448,6 +463,11 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       'postal address',
     ])
       expect([kind, kinds.has(kind)]).toEqual([kind, true]);
+    // The demo's referrals give the funnel tokens: they are among what is scanned.
+    const tokens = answers
+      .filter((answer) => answer.route.endsWith('/referral-funnel'))
+      .flatMap((answer) => (JSON.parse(answer.text) as { tokens: unknown[] }).tokens);
+    expect(tokens.length).toBeGreaterThan(0);
     expect(answers.flatMap((answer) => personalDataIn(answer, values, DEMO_SPONSOR_EMAIL))).toEqual([]);
   });
 
