@@ -29,3 +29,4 @@ export * from './sponsor-counts.repository.fake';
 export * from './sponsor-cohort.fake';
 export * from './sponsor-query-gate.fake';
 export * from './exact-disclosure';
+export * from './referral.repository.fake';
