@@ -25,7 +25,7 @@ export class FakeReferralRepository implements Public<ReferralRepository> {
     referralContactId: string;
     committedOn: string;
   }[] = [];
-  /** What `candidates` answers, by request id. */
+  /** What `candidates` answers (every list, whatever the request; filtered by participant when asked). */
   readonly candidateLists = new Map<string, ReferralCandidate[]>();
   /** What `sponsorReferralRows` answers. */
   sponsorRows: SponsorReferralRow[] = [];
@@ -71,7 +71,7 @@ export class FakeReferralRepository implements Public<ReferralRepository> {
 
   candidates(
     _tx: Tx,
-    request: { trialId: string; siteId: string; id?: string },
+    _request: { trialId: string; siteId: string },
     _today: CalendarDate,
     limit: number,
     participantId: string | null = null,
