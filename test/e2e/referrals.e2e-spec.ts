@@ -48,17 +48,13 @@ describe('referrals: from an eligible pool to people contacted, outcomes flowing
   let requestB: string;
   const contacts: Record<string, string> = {};
 
-  const enrol = (id: string, coordinator: Login) =>
+  /** Enrolled on the site's own day (the day they were registered there). */
+  const enrol = (id: string, coordinator: Login, timeZone: string) =>
     api
       .http()
       .post(`/api/v1/participants/${id}/status`)
       .set(coordinator.auth)
-      // The earlier of the two sites' days, so that it has happened at either.
-      .send({
-        to: 'enrolled',
-        effectiveDate: [tokyoToday(), todayIn('America/New_York')].sort()[0],
-        reason: 'Followed in the registry',
-      })
+      .send({ to: 'enrolled', effectiveDate: todayIn(timeZone), reason: 'Followed in the registry' })
       .expect(200);
 
   const createTrial = async (title: string, registryNumber: string, siteIds: string[]) => {
@@ -109,7 +105,7 @@ describe('referrals: from an eligible pool to people contacted, outcomes flowing
       const id = await enrolConsentedParticipant(api, f, documentId, {
         identity: { ...personInput(f.sites.tokyo).identity, givenName },
       });
-      await enrol(id, f.coordinatorTokyo);
+      await enrol(id, f.coordinatorTokyo, 'Asia/Tokyo');
       people.push(id);
     }
     const boston = await api
@@ -129,7 +125,7 @@ describe('referrals: from an eligible pool to people contacted, outcomes flowing
         scopes: ['registry_follow_up', 'recontact_for_trials', 'sponsor_data_sharing'],
       })
       .expect(201);
-    await enrol(bostonPerson, f.coordinatorBoston);
+    await enrol(bostonPerson, f.coordinatorBoston, 'America/New_York');
     trialA = await createTrial('Prevention trial A', 'NCT04468659', [f.sites.tokyo, f.sites.boston]);
     trialB = await createTrial('Prevention trial B', 'NCT02008357', [f.sites.tokyo]);
     await waitFor(
@@ -431,6 +427,41 @@ describe('referrals: from an eligible pool to people contacted, outcomes flowing
     const funnels = sponsorAnswers.filter((text) => text.includes('"tokens"'));
     expect(funnels.length).toBe(3);
     expect(funnels.flatMap((text) => countsIn(JSON.parse(text)).filter((n) => n >= 1 && n < 11))).toEqual([]);
+  });
+
+  it('a withdrawal of the consent to be recontacted ends the open referral at once', async () => {
+    const detail = await api
+      .http()
+      .get(`/api/v1/referral-requests/${requestA}`)
+      .set(f.coordinatorTokyo.auth)
+      .expect(200);
+    const open = (
+      detail.body.contactList as { id: string; participantId: string; closedAt: string | null }[]
+    ).find((contact) => contact.participantId === people[3])!;
+    expect(open.closedAt).toBeNull();
+    const consents = await api
+      .http()
+      .get(`/api/v1/participants/${people[3]}/consents`)
+      .set(f.coordinatorTokyo.auth)
+      .expect(200);
+    await api
+      .http()
+      .post(`/api/v1/participants/${people[3]}/consents/${consents.body.consents[0].id}/withdrawals`)
+      .set(f.coordinatorTokyo.auth)
+      .send({
+        scopes: ['recontact_for_trials'],
+        withdrawnOn: tokyoToday(),
+        reason: 'no longer wishes to be approached',
+      })
+      .expect(201);
+    const after = await api
+      .http()
+      .get(`/api/v1/referral-requests/${requestA}`)
+      .set(f.coordinatorTokyo.auth)
+      .expect(200);
+    expect(after.body.contactList).toContainEqual(
+      expect.objectContaining({ id: open.id, closeReason: 'consent to be recontacted for trials withdrawn' }),
+    );
   });
 
   it('reports the registry’s recruitment speed per site to admins, saying what n is', async () => {

@@ -150,6 +150,14 @@ export class FakeReferralRepository implements Public<ReferralRepository> {
     return Promise.resolve({ requests: requests.length, contacts: contacts.length });
   }
 
+  closeOpenOfParticipant(_tx: Tx, participantId: string, reason: string): Promise<number> {
+    const open = this.contacts.filter(
+      (c) => c.participantId === participantId && !c.closedAt && OPEN.includes(c.state),
+    );
+    for (const c of open) Object.assign(c, { closedAt: new Date(), closeReason: reason });
+    return Promise.resolve(open.length);
+  }
+
   requestedSites(
     _tx: Tx,
     trialId: string,

@@ -1,3 +1,4 @@
+import { ConsentScope } from '../consent/consent-scope';
 import { ParticipantStatus } from '../participants/participant-status';
 import { addDays, CalendarDate } from '../schedule/calendar';
 
@@ -146,3 +147,20 @@ export const RANDOMISED_HERE_REASON = 'randomised into this trial';
 export const RANDOMISED_ELSEWHERE_REASON = 'randomised into another trial';
 /** Why a declined trial's open flags close. */
 export const DECLINED_REASON = 'declined a referral for this trial';
+
+/**
+ * Withdrawal takes effect at once for referrals (shared/domain/README.md, "Consent"): a person who leaves the
+ * registry (withdraws, or dies) has their open referrals closed, with this reason; null for other statuses.
+ */
+export function referralsEndWithStatus(status: ParticipantStatus): string | null {
+  return status === ParticipantStatus.Withdrawn || status === ParticipantStatus.Deceased
+    ? `participant status is ${status}`
+    : null;
+}
+
+/** Likewise when the consent to be recontacted for trials is no longer held; null while it is. */
+export function referralsEndWithConsent(scopesHeld: ReadonlySet<ConsentScope>): string | null {
+  return scopesHeld.has(ConsentScope.RecontactForTrials)
+    ? null
+    : 'consent to be recontacted for trials withdrawn';
+}

@@ -1,3 +1,4 @@
+import { ConsentScope } from '../consent/consent-scope';
 import { publishCounts } from '../disclosure/disclosure-control';
 import { ParticipantStatus as S } from '../participants/participant-status';
 import {
@@ -6,6 +7,8 @@ import {
   flagSuppressed,
   flagsSuppressedUntil,
   isOpenContactState,
+  referralsEndWithConsent,
+  referralsEndWithStatus,
   participantStatusesFor,
   ReferralContactState as C,
   trialsExcludeEachOther,
@@ -63,6 +66,17 @@ describe('a referral contact', () => {
     expect(flagSuppressed(until, '2026-08-28')).toBe(false);
     expect(flagSuppressed(null, '2026-03-02')).toBe(false);
     expect(() => flagsSuppressedUntil('2026-03-01', -1)).toThrow();
+  });
+
+  it('a referral ends at once when the person withdraws their recontact consent, withdraws or dies', () => {
+    const recontact = new Set([ConsentScope.RegistryFollowUp, ConsentScope.RecontactForTrials]);
+    expect(referralsEndWithConsent(recontact)).toBeNull();
+    expect(referralsEndWithConsent(new Set([ConsentScope.RegistryFollowUp]))).toBe(
+      'consent to be recontacted for trials withdrawn',
+    );
+    expect(referralsEndWithStatus(S.Referred)).toBeNull();
+    expect(referralsEndWithStatus(S.Withdrawn)).toBe('participant status is withdrawn');
+    expect(referralsEndWithStatus(S.Deceased)).toBe('participant status is deceased');
   });
 
   it('two distinct prevention trials exclude each other; a trial does not exclude itself', () => {

@@ -292,6 +292,16 @@ export class ReferralRepository {
     return { requests, contacts };
   }
 
+  /** Closes the participant's open referrals for `reason`; returns how many were open. */
+  async closeOpenOfParticipant(tx: Tx, participantId: string, reason: string): Promise<number> {
+    const [, closed] = await tx.query<[unknown, number]>(
+      `UPDATE referral_contact SET closed_at = now(), close_reason = $2, updated_at = now()
+        WHERE participant_id = $1 AND closed_at IS NULL AND state IN ('to_contact', 'interested', 'prescreen_booked')`,
+      [participantId, reason],
+    );
+    return closed;
+  }
+
   /** The sites (id and code) asked for referrals for the trial, ever. */
   async requestedSites(
     tx: Tx,
