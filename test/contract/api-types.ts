@@ -464,6 +464,91 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/referral-contacts/{id}/transitions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Record what happened with a contact (not reached, declined, interested, booked, screen failed, randomised) */
+    post: operations['transitionReferralContact'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/referral-requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List referral requests to your sites */
+    get: operations['listReferralRequests'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/referral-requests/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A referral request with its contacts and the site’s candidates, longest eligible first */
+    get: operations['getReferralRequest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/referral-requests/{id}/contacts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start contacting a candidate for a request */
+    post: operations['startReferralContact'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/referrals/recruitment-speed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Days from first eligible flag to randomisation, per site: median and quartiles, with n */
+    get: operations['getRecruitmentSpeed'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/sites': {
     parameters: {
       query?: never;
@@ -599,6 +684,40 @@ export interface paths {
     get: operations['getTrialPool'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/trials/{id}/referral-funnel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A trial's referral funnel per site and overall, with per-trial tokens */
+    get: operations['getReferralFunnel'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/trials/{id}/referral-requests': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ask sites of a recruiting trial for referrals: how many people, by when */
+    post: operations['requestReferrals'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1055,6 +1174,30 @@ export interface components {
         | 'cross_border_transfer';
       withdrawnOn: string;
     };
+    ContactTransitionDto: {
+      /** @description The coordinator's note (e.g. why the person declined); kept in the audit trail, never shown to a sponsor */
+      note?: string;
+      /**
+       * @description Required for screen_failed, refused for any other state
+       * @enum {string}
+       */
+      screenFailReason?:
+        | 'amyloid_not_eligible'
+        | 'cognition_not_eligible'
+        | 'mri_exclusion'
+        | 'medical_history'
+        | 'no_study_partner'
+        | 'other';
+      /** @enum {string} */
+      to:
+        | 'to_contact'
+        | 'not_reached'
+        | 'declined'
+        | 'interested'
+        | 'prescreen_booked'
+        | 'screen_failed'
+        | 'randomised';
+    };
     CorrectAssessmentDto: {
       /** @example Site renamed by the sponsor */
       reason: string;
@@ -1095,6 +1238,14 @@ export interface components {
       name: string;
       visits: components['schemas']['ProtocolVisitInputDto'][];
     };
+    CreateReferralRequestDto: {
+      /**
+       * @description The day by which the referrals are wanted (not before today at each site)
+       * @example 2027-03-31
+       */
+      dueOn: string;
+      sites: components['schemas']['ReferralSiteRequestDto'][];
+    };
     CreateSiteDto: {
       /**
        * @description 2-5 capital letters; part of every registry id minted at the site
@@ -1130,10 +1281,11 @@ export interface components {
       /** @description Sites proposed to take part; each joins (and is screened) once an admin or the site accepts */
       siteIds: string[];
       /**
-       * @example planning
+       * @description Draft (not screened yet) or recruiting; a trial is never created closed or paused.
+       * @example draft
        * @enum {string}
        */
-      status: 'planning' | 'recruiting' | 'paused' | 'closed';
+      status: 'draft' | 'recruiting';
       /** @example 1400 */
       targetEnrolment: number;
       /** @example AHEAD 3-45, A45 arm */
@@ -1439,6 +1591,39 @@ export interface components {
       /** @description Everyone counted: consented to sharing counts with sponsors, not withdrawn, deceased or in a trial */
       start: number | string;
       steps: components['schemas']['FunnelStepDto'][];
+    };
+    FunnelSiteDto: {
+      booked: number | string;
+      contacted: number | string;
+      /** @description Declined at any stage */
+      declined: number | string;
+      interested: number | string;
+      notReached: number | string;
+      randomised: number | string;
+      referred: number | string;
+      /** @description How many people were asked of this site (the sponsor's own figure, not a count of people) */
+      requested: number;
+      screenFailed: number | string;
+      /** @description Screen failures by coded reason */
+      screenFailedBy: {
+        [key: string]: number | string;
+      };
+      siteCode: string;
+    };
+    FunnelStagesDto: {
+      booked: number | string;
+      contacted: number | string;
+      /** @description Declined at any stage */
+      declined: number | string;
+      interested: number | string;
+      notReached: number | string;
+      randomised: number | string;
+      referred: number | string;
+      screenFailed: number | string;
+      /** @description Screen failures by coded reason */
+      screenFailedBy: {
+        [key: string]: number | string;
+      };
     };
     FunnelStepDto: {
       criterion: string;
@@ -1764,6 +1949,144 @@ export interface components {
        */
       visitDate: string;
     };
+    RecruitmentSpeedDto: {
+      overall: components['schemas']['RecruitmentSpeedSiteDto'];
+      sites: components['schemas']['RecruitmentSpeedSiteDto'][];
+    };
+    RecruitmentSpeedSiteDto: {
+      firstQuartile: number | null;
+      /** @description Days from the first eligible flag to randomisation */
+      median: number | null;
+      /** @description How many randomised referrals the figures are made of (not suppressed: admins only) */
+      n: number;
+      siteCode: string;
+      thirdQuartile: number | null;
+    };
+    ReferralCandidateDto: {
+      /** @description When the open eligible flag was raised: longest eligible first */
+      eligibleSince: string;
+      /** Format: uuid */
+      flagId: string;
+      /** @example TKY-000123-K */
+      participantId: string;
+    };
+    ReferralContactDto: {
+      /** @description Set when the referral was ended from outside (its trial closed) */
+      closedAt: string | null;
+      closeReason: string | null;
+      createdAt: string;
+      /** @description After a decline: flags of the trial are held back until this day */
+      flagsSuppressedUntil: string | null;
+      /** Format: uuid */
+      id: string;
+      note: string | null;
+      /** @example TKY-000123-K */
+      participantId: string;
+      randomisedOn: string | null;
+      /** Format: uuid */
+      requestId: string;
+      /** @enum {string|null} */
+      screenFailReason:
+        | 'amyloid_not_eligible'
+        | 'cognition_not_eligible'
+        | 'mri_exclusion'
+        | 'medical_history'
+        | 'no_study_partner'
+        | 'other'
+        | null;
+      /** @enum {string} */
+      state:
+        | 'to_contact'
+        | 'not_reached'
+        | 'declined'
+        | 'interested'
+        | 'prescreen_booked'
+        | 'screen_failed'
+        | 'randomised';
+      /** Format: uuid */
+      trialId: string;
+      updatedAt: string;
+    };
+    ReferralFunnelDto: {
+      disclosure: components['schemas']['DisclosureDto'];
+      overall: components['schemas']['FunnelStagesDto'];
+      sites: components['schemas']['FunnelSiteDto'][];
+      /**
+       * @description A token per participant booked for the trial's prescreen or beyond who consented to sharing
+       *     pseudonymised data with sponsors, in token order
+       */
+      tokens: components['schemas']['ReferralTokenDto'][];
+      /** Format: uuid */
+      trialId: string;
+    };
+    ReferralRequestCreatedDto: {
+      dueOn: string;
+      /** Format: uuid */
+      id: string;
+      requestedCount: number;
+      /** Format: uuid */
+      siteId: string;
+    };
+    ReferralRequestDetailDto: {
+      /** @description The site's eligible participants free to be contacted (recontact consent, no open referral), longest eligible first; empty once the request is closed */
+      candidates: components['schemas']['ReferralCandidateDto'][];
+      closedAt: string | null;
+      closeReason: string | null;
+      /** @description Everyone contacted for this request, oldest first */
+      contactList: components['schemas']['ReferralContactDto'][];
+      /** @description How many of the site's contacts for it are in each state */
+      contacts: {
+        [key: string]: number;
+      };
+      createdAt: string;
+      dueOn: string;
+      /** Format: uuid */
+      id: string;
+      requestedCount: number;
+      siteCode: string;
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      trialId: string;
+      trialTitle: string;
+    };
+    ReferralRequestDto: {
+      closedAt: string | null;
+      closeReason: string | null;
+      /** @description How many of the site's contacts for it are in each state */
+      contacts: {
+        [key: string]: number;
+      };
+      createdAt: string;
+      dueOn: string;
+      /** Format: uuid */
+      id: string;
+      requestedCount: number;
+      siteCode: string;
+      /** Format: uuid */
+      siteId: string;
+      /** Format: uuid */
+      trialId: string;
+      trialTitle: string;
+    };
+    ReferralSiteRequestDto: {
+      /**
+       * @description How many people the sponsor would like referred from this site
+       * @example 20
+       */
+      count: number;
+      /**
+       * Format: uuid
+       * @description One of the sites taking part in the trial
+       */
+      siteId: string;
+    };
+    ReferralTokenDto: {
+      /** @description The token under the previous key, during a key rotation only */
+      previousToken: string | null;
+      /** @description HMAC-SHA256 of the trial and the person under the registry's key: stable for this trial, unlinkable across trials */
+      token: string;
+    };
     RefreshTokenDto: {
       /** @description The refresh token from log-in or the last refresh */
       refreshToken: string;
@@ -1889,6 +2212,13 @@ export interface components {
       id: string;
       name: string;
     };
+    StartContactDto: {
+      /**
+       * @description A participant of the request's site among its candidates
+       * @example TKY-000123-K
+       */
+      participantId: string;
+    };
     StudyPartnerDto: {
       /**
        * @description Phone or e-mail
@@ -1953,7 +2283,7 @@ export interface components {
       /** Format: uuid */
       sponsorOrganisationId: string;
       /** @enum {string} */
-      status: 'planning' | 'recruiting' | 'paused' | 'closed';
+      status: 'draft' | 'recruiting' | 'paused' | 'closed';
       targetEnrolment: number;
       title: string;
     };
@@ -2004,10 +2334,11 @@ export interface components {
     };
     UpdateTrialDto: {
       /**
-       * @description Only recruiting trials are screened; closing clears open flags
+       * @description Only recruiting trials are screened; draft -> recruiting -> paused / closed (409 names the allowed
+       *     moves); closing closes the trial's open referrals and flags
        * @enum {string}
        */
-      status?: 'planning' | 'recruiting' | 'paused' | 'closed';
+      status?: 'draft' | 'recruiting' | 'paused' | 'closed';
       targetEnrolment?: number;
       title?: string;
     };
@@ -3971,6 +4302,297 @@ export interface operations {
       };
     };
   };
+  transitionReferralContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ContactTransitionDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReferralContactDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not an allowed transition from the current state (named in the error) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  listReferralRequests: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Your sites' requests (admins: all), newest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReferralRequestDto'][];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getReferralRequest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReferralRequestDetailDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  startReferralContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StartContactDto'];
+      };
+    };
+    responses: {
+      /** @description The contact, to_contact */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReferralContactDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Closed request, trial not recruiting, or the participant is not a candidate */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getRecruitmentSpeed: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecruitmentSpeedDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   listSites: {
     parameters: {
       query?: never;
@@ -4693,6 +5315,144 @@ export interface operations {
       };
       /** @description Over the organisation's query limit; see Retry-After */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  getReferralFunnel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Counts only, each through disclosure control; tokens, never registry ids */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReferralFunnelDto'];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Over the organisation's query limit; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  requestReferrals: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateReferralRequestDto'];
+      };
+    };
+    responses: {
+      /** @description One request per site, visible to that site's coordinators */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReferralRequestCreatedDto'][];
+        };
+      };
+      /** @description Invalid input: `details` names each field by its path and the rule it broke */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Your role may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found, or not visible to you */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The trial is not recruiting, or a site already has an open request */
+      409: {
         headers: {
           [name: string]: unknown;
         };

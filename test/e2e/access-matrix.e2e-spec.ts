@@ -57,6 +57,8 @@ interface Context {
   flagId: string;
   /** Alpha's webhook endpoint. */
   webhookEndpointId: string;
+  referralRequestId: string;
+  referralContactId: string;
 }
 
 const CLINICAL_READ = { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 404, monitorTokyo: 200 };
@@ -355,7 +357,7 @@ const MATRIX: RouteCase[] = [
   {
     route: 'POST /api/v1/trials',
     path: () => '/api/v1/trials',
-    body: (ctx) => ({ ...trialInput(ctx.tokyoSiteId!), status: 'planning' }),
+    body: (ctx) => ({ ...trialInput(ctx.tokyoSiteId!), status: 'draft' }),
     expect: { sponsorAlpha: 201, sponsorBeta: 201 },
   },
   {
@@ -458,6 +460,46 @@ const MATRIX: RouteCase[] = [
     path: (_, c) => `/api/v1/participants/${c.followed}/eligibility`,
     expect: CLINICAL_READ,
   },
+  {
+    route: 'POST /api/v1/trials/{id}/referral-requests',
+    scope: "Alpha's trial, whose Tokyo request is open already: the sponsor reaches the conflict",
+    path: (_, c) => `/api/v1/trials/${c.trialId}/referral-requests`,
+    body: (c) => ({ sites: [{ siteId: c.tokyoSiteId, count: 5 }], dueOn: addDays(tokyoToday(), 30) }),
+    expect: { sponsorAlpha: 409, sponsorBeta: 404 },
+  },
+  {
+    route: 'GET /api/v1/trials/{id}/referral-funnel',
+    scope: "Alpha's trial: counts for its own organisation and admins only",
+    path: (_, c) => `/api/v1/trials/${c.trialId}/referral-funnel`,
+    expect: { admin: 200, sponsorAlpha: 200, sponsorBeta: 404 },
+  },
+  {
+    route: 'GET /api/v1/referral-requests',
+    path: () => '/api/v1/referral-requests',
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
+  },
+  {
+    route: 'GET /api/v1/referral-requests/{id}',
+    path: (_, c) => `/api/v1/referral-requests/${c.referralRequestId}`,
+    expect: CLINICAL_READ,
+  },
+  {
+    route: 'POST /api/v1/referral-requests/{id}/contacts',
+    path: (_, c) => `/api/v1/referral-requests/${c.referralRequestId}/contacts`,
+    body: (c) => ({ participantId: c.followed }),
+    expect: OWN_SITE_WRITE(201),
+  },
+  {
+    route: 'POST /api/v1/referral-contacts/{id}/transitions',
+    path: (_, c) => `/api/v1/referral-contacts/${c.referralContactId}/transitions`,
+    body: () => ({ to: 'not_reached' }),
+    expect: OWN_SITE_WRITE(200),
+  },
+  {
+    route: 'GET /api/v1/referrals/recruitment-speed',
+    path: () => '/api/v1/referrals/recruitment-speed',
+    expect: { admin: 200 },
+  },
 ];
 
 const trialInput = (siteId: string) => ({
@@ -556,8 +598,27 @@ describe('access matrix: every route, every role, own versus other site or organ
       .set(fixture.sponsorAlpha.auth)
       .send({ url: 'https://93.184.215.14/matrix', eventTypes: ['screening_run.finished'] })
       .expect(201);
+    // A referral request to Tokyo, and a contact for `fresh` (flagged as the worker would flag them).
+    await api.dataSource.query(
+      `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, criteria_version) VALUES ($1, $2, 'eligible', 1, 2)`,
+      [fresh, trial.body.id],
+    );
+    const referralRequest = await api
+      .http()
+      .post(`/api/v1/trials/${trial.body.id}/referral-requests`)
+      .set(fixture.sponsorAlpha.auth)
+      .send({ sites: [{ siteId: fixture.sites.tokyo, count: 5 }], dueOn: addDays(tokyoToday(), 30) })
+      .expect(201);
+    const referralContact = await api
+      .http()
+      .post(`/api/v1/referral-requests/${referralRequest.body[0].id}/contacts`)
+      .set(coordinator)
+      .send({ participantId: fresh })
+      .expect(201);
     context = {
       webhookEndpointId: endpoint.body.id,
+      referralRequestId: referralRequest.body[0].id,
+      referralContactId: referralContact.body.id,
       throwawayUserId: throwaway.body.id,
       // Letters only: the same value serves as a site code.
       unique: () =>

@@ -31,7 +31,7 @@ describe('audited reads: identifying details and every sponsor query', () => {
         title: 'Audited reads trial',
         registryNumber: 'NCT04468659',
         phase: '3',
-        status: 'planning',
+        status: 'draft',
         siteIds: [f.sites.tokyo],
         targetEnrolment: 100,
         criteria: { language: 1, criteria: { type: 'age', min: 50 } },

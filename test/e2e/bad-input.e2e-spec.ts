@@ -147,7 +147,7 @@ describe('bad input: 400 naming the field, nothing written', () => {
           title: 'Deep criteria',
           registryNumber: 'NCT05026866',
           phase: '3',
-          status: 'planning',
+          status: 'draft',
           siteIds: [f.sites.tokyo],
           targetEnrolment: 10,
           criteria: { language: 1, criteria },

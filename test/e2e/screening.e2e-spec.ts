@@ -65,7 +65,7 @@ describe('screening: trials, determinations and flags', () => {
         title: 'Broken',
         registryNumber: 'NCT05026866',
         phase: '3',
-        status: 'planning',
+        status: 'draft',
         siteIds: [f.sites.tokyo],
         targetEnrolment: 10,
         criteria: {

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { dayBegunEverywhere, Role } from '@registry/domain';
+import { addDays, dayBegunEverywhere, Role } from '@registry/domain';
 import { migrationDataSourceOptions } from '@registry/persistence';
 import { SystemClock } from '@registry/platform';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { DEMO_USERS, ensureDemoTrials } from '../../apps/api/src/cli/demo-data';
+import { ensureDemoReferrals } from '../../apps/api/src/cli/demo-referrals';
 import { ensureDemoIdentityWithLogins, readDemoPassword } from '../../apps/api/src/cli/demo-logins';
 import { writeSyntheticCohort } from '../../apps/api/src/cli/seed-writer';
 import { createTestSystem, startApi, startWorker, TestApi, TestSystem } from '../support/harness';
@@ -42,6 +43,7 @@ const SPONSOR_READS = [
   'GET /api/v1/trials/{id}',
   'GET /api/v1/trials/{id}/pool',
   'GET /api/v1/trials/{id}/screening-runs/{runId}',
+  'GET /api/v1/trials/{id}/referral-funnel',
 ];
 
 /** The other routes a sponsor may call (or anyone may: log-in, refresh, log-out); each is called with a valid body. */
@@ -54,6 +56,7 @@ const SPONSOR_WRITES = [
   'PATCH /api/v1/trials/{id}',
   'PUT /api/v1/trials/{id}/criteria',
   'POST /api/v1/feasibility',
+  'POST /api/v1/trials/{id}/referral-requests',
 ];
 
 /** The answers made of counts of people: each count passes disclosure control. */
@@ -61,6 +64,7 @@ const COUNT_ROUTES = new Set([
   'GET /api/v1/trials/{id}/pool',
   'POST /api/v1/feasibility',
   'GET /api/v1/trials/{id}/screening-runs/{runId}',
+  'GET /api/v1/trials/{id}/referral-funnel',
 ]);
 
 /**
@@ -133,6 +137,8 @@ interface Ids {
   scheduledVisit: string;
   assessment: string;
   flag: string;
+  referralRequest: string;
+  referralContact: string;
 }
 
 function valuesOf(parameter: string, ids: Ids, trial: string | undefined): string[] {
@@ -159,6 +165,10 @@ function valuesOf(parameter: string, ids: Ids, trial: string | undefined): strin
       return [ids.assessment];
     case 'flags/{id}':
       return [ids.flag];
+    case 'referral-requests/{id}':
+      return [ids.referralRequest];
+    case 'referral-contacts/{id}':
+      return [ids.referralContact];
     default:
       throw new Error(`no real id for ${parameter}: a new route; give it ids here`);
   }
@@ -249,6 +259,20 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       fingerprintKey: system.config.IDENTITY_FINGERPRINT_KEY,
     });
     await ensureDemoTrials(owner, siteIds, sponsorId, ownerId);
+    // As the seed writes them: referrals in every state, so that the funnel and its tokens are scanned too.
+    expect(await ensureDemoReferrals(owner, sponsorId, new SystemClock().now())).toBeGreaterThan(0);
+    const states = await owner.query<{ state: string }[]>(
+      `SELECT DISTINCT state FROM referral_contact ORDER BY state`,
+    );
+    expect(states.map((row) => row.state)).toEqual([
+      'declined',
+      'interested',
+      'not_reached',
+      'prescreen_booked',
+      'randomised',
+      'screen_failed',
+      'to_contact',
+    ]);
     password = readDemoPassword(loginsFile)!;
 
     api = await startApi(system.config);
@@ -312,6 +336,15 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       criteria: templates[0].criteria,
     });
     await acceptTrialSites(api, admin, created.body.id, demoTrials[0].siteIds);
+    // Referrals asked of the new trial's sites (the demo's trials have theirs already).
+    await write(
+      `POST ${API}/trials/{id}/referral-requests`,
+      `${API}/trials/${created.body.id}/referral-requests`,
+      {
+        sites: demoTrials[0].siteIds.map((siteId) => ({ siteId, count: 10 })),
+        dueOn: addDays(dayBegunEverywhere(new SystemClock().now()), 60),
+      },
+    );
     await write(`PATCH ${API}/trials/{id}`, `${API}/trials/${created.body.id}`, {
       title: `${templates[0].title}, second cohort (renamed)`,
     });
@@ -350,6 +383,11 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       // answers before the id is looked up.
       flag:
         (await owner.query<{ id: string }[]>(`SELECT id FROM eligibility_flag LIMIT 1`))[0]?.id ?? admin.id,
+      // The demo's referrals (in every state); as for flags, the role guard answers before the id is read.
+      referralRequest:
+        (await owner.query<{ id: string }[]>(`SELECT id FROM referral_request LIMIT 1`))[0]?.id ?? admin.id,
+      referralContact:
+        (await owner.query<{ id: string }[]>(`SELECT id FROM referral_contact LIMIT 1`))[0]?.id ?? admin.id,
     };
     expect(ids.trials).toHaveLength(5);
     expect(ids.runsOf.size).toBe(5);
@@ -425,6 +463,11 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       'postal address',
     ])
       expect([kind, kinds.has(kind)]).toEqual([kind, true]);
+    // The demo's referrals give the funnel tokens: they are among what is scanned.
+    const tokens = answers
+      .filter((answer) => answer.route.endsWith('/referral-funnel'))
+      .flatMap((answer) => (JSON.parse(answer.text) as { tokens: unknown[] }).tokens);
+    expect(tokens.length).toBeGreaterThan(0);
     expect(answers.flatMap((answer) => personalDataIn(answer, values, DEMO_SPONSOR_EMAIL))).toEqual([]);
   });
 

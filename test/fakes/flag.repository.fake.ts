@@ -56,6 +56,35 @@ export class FakeFlagRepository implements Public<FlagRepository> {
     return Promise.resolve(open.length);
   }
 
+  closeOpenOfParticipant(
+    _tx: Tx,
+    participantId: string,
+    trialId: string,
+    reasonForTrial: string,
+    reasonForOthers: string,
+  ): Promise<number> {
+    const open = this.flags.filter((flag) => flag.participantId === participantId && !flag.closedAt);
+    for (const flag of open)
+      Object.assign(flag, {
+        closedAt: this.databaseNow,
+        closeReason: flag.trialId === trialId ? reasonForTrial : reasonForOthers,
+      });
+    return Promise.resolve(open.length);
+  }
+
+  closeOpenOfParticipantForTrial(
+    _tx: Tx,
+    participantId: string,
+    trialId: string,
+    reason: string,
+  ): Promise<number> {
+    const open = this.flags.filter(
+      (flag) => flag.participantId === participantId && flag.trialId === trialId && !flag.closedAt,
+    );
+    for (const flag of open) Object.assign(flag, { closedAt: this.databaseNow, closeReason: reason });
+    return Promise.resolve(open.length);
+  }
+
   determinationsOf(_tx: Tx, participantId: string): Promise<DeterminationRecord[]> {
     const stored = this.determinations.get(participantId) ?? [];
     return Promise.resolve([...stored].sort((a, b) => a.trialTitle.localeCompare(b.trialTitle)));

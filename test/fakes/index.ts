@@ -30,3 +30,4 @@ export * from './sponsor-cohort.fake';
 export * from './sponsor-query-gate.fake';
 export * from './exact-disclosure';
 export * from './webhook.repository.fake';
+export * from './referral.repository.fake';

@@ -154,7 +154,7 @@ export class FakeTrialRepository implements Public<TrialRepository> {
       title: 'AHEAD 3-45, A45 arm',
       registryNumber: 'NCT04468659',
       phase: '3',
-      status: 'planning',
+      status: 'draft',
       targetEnrolment: 1400,
       criteriaVersion: 1,
       createdAt: new Date(0),

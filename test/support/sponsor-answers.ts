@@ -1,5 +1,8 @@
-/** Numbers of a sponsor's answer that are not counts: the disclosure settings it states, the criteria version. */
-const NOT_COUNTS = new Set(['disclosure', 'criteriaVersion']);
+/**
+ * Numbers of a sponsor's answer that are not counts: the disclosure settings it states, the criteria version,
+ * and the number of people the sponsor itself asked a site to refer.
+ */
+const NOT_COUNTS = new Set(['disclosure', 'criteriaVersion', 'requested']);
 
 /** Every count of a sponsor-facing answer, wherever it sits. */
 export function countsIn(value: unknown, into: number[] = []): number[] {

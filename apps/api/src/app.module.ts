@@ -13,6 +13,7 @@ import { SitesModule } from './sites/sites.module';
 import { SponsorOrganisationsModule } from './sponsor-organisations/sponsor-organisations.module';
 import { TrialsModule } from './trials/trials.module';
 import { SponsorCountsModule } from './sponsor-counts/sponsor-counts.module';
+import { ReferralsModule } from './referrals/referrals.module';
 import { UsersModule } from './users/users.module';
 import { VisitsModule } from './visits/visits.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -40,6 +41,7 @@ export class AppModule {
         VisitsModule,
         TrialsModule,
         SponsorCountsModule,
+        ReferralsModule,
         FlagsModule,
         WebhooksModule,
       ],

@@ -7,6 +7,7 @@ export default async () => {
     ['./flags/flag.dto']: await import('./flags/flag.dto'),
     ['./health/health.dto']: await import('./health/health.dto'),
     ['./participants/participant.dto']: await import('./participants/participant.dto'),
+    ['./referrals/referral.dto']: await import('./referrals/referral.dto'),
     ['./schedules/schedule.dto']: await import('./schedules/schedule.dto'),
     ['./sites/site.dto']: await import('./sites/site.dto'),
     ['./sponsor-counts/sponsor-counts.dto']: await import('./sponsor-counts/sponsor-counts.dto'),
@@ -950,8 +951,10 @@ export default async () => {
               phase: { required: true, type: () => String, example: '3', pattern: '^(1|1\\/2|2|2\\/3|3|4)$' },
               status: {
                 required: true,
-                example: 'planning',
-                enum: ['closed', 'planning', 'recruiting', 'paused'],
+                description:
+                  'Draft (not screened yet) or recruiting; a trial is never created closed or paused.',
+                example: 'draft',
+                enum: ['closed', 'draft', 'recruiting', 'paused'],
               },
               siteIds: {
                 required: true,
@@ -975,8 +978,9 @@ export default async () => {
             UpdateTrialDto: {
               status: {
                 required: false,
-                description: 'Only recruiting trials are screened; closing clears open flags',
-                enum: ['closed', 'planning', 'recruiting', 'paused'],
+                description:
+                  "Only recruiting trials are screened; draft -> recruiting -> paused / closed (409 names the allowed\nmoves); closing closes the trial's open referrals and flags",
+                enum: ['closed', 'draft', 'recruiting', 'paused'],
               },
               title: { required: false, type: () => String, minLength: 3, maxLength: 300 },
               targetEnrolment: { required: false, type: () => Number, minimum: 1, maximum: 1000000 },
@@ -988,7 +992,7 @@ export default async () => {
               title: { required: true, type: () => String },
               registryNumber: { required: true, type: () => String },
               phase: { required: true, type: () => String },
-              status: { required: true, enum: ['closed', 'planning', 'recruiting', 'paused'] },
+              status: { required: true, enum: ['closed', 'draft', 'recruiting', 'paused'] },
               targetEnrolment: { required: true, type: () => Number },
               siteIds: {
                 required: true,
@@ -1247,6 +1251,229 @@ export default async () => {
                 description:
                   'The commonest reasons people are ineligible (at most 10, most common first, with counts), then those\nthey are undetermined for (at most 10, most common first, names only)',
               },
+            },
+          },
+        ],
+        [
+          import('./referrals/referral.dto'),
+          {
+            ReferralSiteRequestDto: {
+              siteId: {
+                required: true,
+                type: () => String,
+                description: 'One of the sites taking part in the trial',
+                format: 'uuid',
+              },
+              count: {
+                required: true,
+                type: () => Number,
+                description: 'How many people the sponsor would like referred from this site',
+                example: 20,
+                minimum: 1,
+                maximum: 10000,
+              },
+            },
+            CreateReferralRequestDto: {
+              sites: {
+                required: true,
+                type: () => [t['./referrals/referral.dto'].ReferralSiteRequestDto],
+                minItems: 1,
+                maxItems: 500,
+              },
+              dueOn: {
+                required: true,
+                type: () => String,
+                description: 'The day by which the referrals are wanted (not before today at each site)',
+                example: '2027-03-31',
+              },
+            },
+            ReferralRequestDto: {
+              id: { required: true, type: () => String },
+              trialId: { required: true, type: () => String },
+              trialTitle: { required: true, type: () => String },
+              siteId: { required: true, type: () => String },
+              siteCode: { required: true, type: () => String },
+              requestedCount: { required: true, type: () => Number },
+              dueOn: { required: true, type: () => String },
+              createdAt: { required: true, type: () => String },
+              closedAt: { required: true, type: () => String, nullable: true },
+              closeReason: { required: true, type: () => String, nullable: true },
+              contacts: {
+                required: true,
+                type: 'object',
+                additionalProperties: { type: 'number' },
+                description: "How many of the site's contacts for it are in each state",
+              },
+            },
+            ReferralRequestCreatedDto: {
+              id: { required: true, type: () => String },
+              siteId: { required: true, type: () => String },
+              requestedCount: { required: true, type: () => Number },
+              dueOn: { required: true, type: () => String },
+            },
+            ReferralCandidateDto: {
+              participantId: { required: true, type: () => String, example: 'TKY-000123-K' },
+              flagId: { required: true, type: () => String },
+              eligibleSince: {
+                required: true,
+                type: () => String,
+                description: 'When the open eligible flag was raised: longest eligible first',
+              },
+            },
+            ReferralContactDto: {
+              id: { required: true, type: () => String },
+              requestId: { required: true, type: () => String },
+              trialId: { required: true, type: () => String },
+              participantId: { required: true, type: () => String, example: 'TKY-000123-K' },
+              state: { required: true, enum: t['@registry/domain'].ReferralContactState },
+              screenFailReason: {
+                required: true,
+                nullable: true,
+                enum: [
+                  'other',
+                  'amyloid_not_eligible',
+                  'cognition_not_eligible',
+                  'mri_exclusion',
+                  'medical_history',
+                  'no_study_partner',
+                ],
+              },
+              note: { required: true, type: () => String, nullable: true },
+              flagsSuppressedUntil: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'After a decline: flags of the trial are held back until this day',
+              },
+              randomisedOn: { required: true, type: () => String, nullable: true },
+              createdAt: { required: true, type: () => String },
+              updatedAt: { required: true, type: () => String },
+              closedAt: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Set when the referral was ended from outside (its trial closed)',
+              },
+              closeReason: { required: true, type: () => String, nullable: true },
+            },
+            ReferralRequestDetailDto: {
+              contactList: {
+                required: true,
+                type: () => [t['./referrals/referral.dto'].ReferralContactDto],
+                description: 'Everyone contacted for this request, oldest first',
+              },
+              candidates: {
+                required: true,
+                type: () => [t['./referrals/referral.dto'].ReferralCandidateDto],
+                description:
+                  "The site's eligible participants free to be contacted (recontact consent, no open referral), longest eligible first; empty once the request is closed",
+              },
+            },
+            StartContactDto: {
+              participantId: {
+                required: true,
+                type: () => String,
+                description: "A participant of the request's site among its candidates",
+                example: 'TKY-000123-K',
+                pattern: '^[A-Z]{2,5}-[0-9]{6}-[0-9A-Z]$',
+              },
+            },
+            ContactTransitionDto: {
+              to: { required: true, enum: t['@registry/domain'].ReferralContactState },
+              screenFailReason: {
+                required: false,
+                description: 'Required for screen_failed, refused for any other state',
+                enum: [
+                  'other',
+                  'amyloid_not_eligible',
+                  'cognition_not_eligible',
+                  'mri_exclusion',
+                  'medical_history',
+                  'no_study_partner',
+                ],
+              },
+              note: {
+                required: false,
+                type: () => String,
+                description:
+                  "The coordinator's note (e.g. why the person declined); kept in the audit trail, never shown to a sponsor",
+                maxLength: 1000,
+              },
+            },
+            FunnelStagesDto: {
+              referred: { required: true, type: () => Object },
+              contacted: { required: true, type: () => Object },
+              notReached: { required: true, type: () => Object },
+              interested: { required: true, type: () => Object },
+              booked: { required: true, type: () => Object },
+              screenFailed: { required: true, type: () => Object },
+              screenFailedBy: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'Screen failures by coded reason',
+              },
+              randomised: { required: true, type: () => Object },
+              declined: { required: true, type: () => Object, description: 'Declined at any stage' },
+            },
+            FunnelSiteDto: {
+              siteCode: { required: true, type: () => String },
+              requested: {
+                required: true,
+                type: () => Number,
+                description:
+                  "How many people were asked of this site (the sponsor's own figure, not a count of people)",
+              },
+            },
+            ReferralTokenDto: {
+              token: {
+                required: true,
+                type: () => String,
+                description:
+                  "HMAC-SHA256 of the trial and the person under the registry's key: stable for this trial, unlinkable across trials",
+              },
+              previousToken: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The token under the previous key, during a key rotation only',
+              },
+            },
+            ReferralFunnelDto: {
+              trialId: { required: true, type: () => String },
+              overall: { required: true, type: () => t['./referrals/referral.dto'].FunnelStagesDto },
+              sites: { required: true, type: () => [t['./referrals/referral.dto'].FunnelSiteDto] },
+              tokens: {
+                required: true,
+                type: () => [t['./referrals/referral.dto'].ReferralTokenDto],
+                description:
+                  "A token per participant booked for the trial's prescreen or beyond who consented to sharing\npseudonymised data with sponsors, in token order",
+              },
+              disclosure: {
+                required: true,
+                type: () => t['./sponsor-counts/sponsor-counts.dto'].DisclosureDto,
+              },
+            },
+            RecruitmentSpeedSiteDto: {
+              siteCode: { required: true, type: () => String },
+              n: {
+                required: true,
+                type: () => Number,
+                description:
+                  'How many randomised referrals the figures are made of (not suppressed: admins only)',
+              },
+              median: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'Days from the first eligible flag to randomisation',
+              },
+              firstQuartile: { required: true, type: () => Number, nullable: true },
+              thirdQuartile: { required: true, type: () => Number, nullable: true },
+            },
+            RecruitmentSpeedDto: {
+              overall: { required: true, type: () => t['./referrals/referral.dto'].RecruitmentSpeedSiteDto },
+              sites: { required: true, type: () => [t['./referrals/referral.dto'].RecruitmentSpeedSiteDto] },
             },
           },
         ],
@@ -1557,6 +1784,20 @@ export default async () => {
             SponsorCountsController: {
               pool: { type: t['./sponsor-counts/sponsor-counts.dto'].TrialPoolDto },
               query: { type: t['./sponsor-counts/sponsor-counts.dto'].FeasibilityDto },
+            },
+          },
+        ],
+        [
+          import('./referrals/referrals.controller'),
+          {
+            ReferralsController: {
+              request: { type: [t['./referrals/referral.dto'].ReferralRequestCreatedDto] },
+              funnel: { type: t['./referrals/referral.dto'].ReferralFunnelDto },
+              list: { type: [t['./referrals/referral.dto'].ReferralRequestDto] },
+              get: { type: t['./referrals/referral.dto'].ReferralRequestDetailDto },
+              startContact: { type: t['./referrals/referral.dto'].ReferralContactDto },
+              transition: { type: t['./referrals/referral.dto'].ReferralContactDto },
+              speed: { type: t['./referrals/referral.dto'].RecruitmentSpeedDto },
             },
           },
         ],

@@ -14,7 +14,12 @@ import {
   ValidateIf,
   ValidateBy,
 } from 'class-validator';
-import { DEFAULT_DISCLOSURE_SETTINGS, isTimeOfDay, LOWEST_MINIMUM_CELL_SIZE } from '@registry/domain';
+import {
+  DEFAULT_DECLINE_SUPPRESSION_DAYS,
+  DEFAULT_DISCLOSURE_SETTINGS,
+  isTimeOfDay,
+  LOWEST_MINIMUM_CELL_SIZE,
+} from '@registry/domain';
 import { IsConnectionUrl } from './is-connection-url';
 import type { SecretVariable } from './secrets';
 
@@ -215,6 +220,26 @@ export class Environment {
   @Min(1, { message: 'SPONSOR_QUERY_LIMIT must be at least 1' })
   @Max(100000, { message: 'SPONSOR_QUERY_LIMIT must be at most 100000' })
   SPONSOR_QUERY_LIMIT = 60;
+
+  /**
+   * Days for which a participant who declined a referral for a trial gets no new flag for that trial
+   * (libs/domain `flagsSuppressedUntil`).
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'REFERRAL_DECLINE_SUPPRESSION_DAYS must be a whole number' })
+  @Min(0, { message: 'REFERRAL_DECLINE_SUPPRESSION_DAYS must be at least 0' })
+  @Max(3650, { message: 'REFERRAL_DECLINE_SUPPRESSION_DAYS must be at most 3650 (ten years)' })
+  REFERRAL_DECLINE_SUPPRESSION_DAYS = DEFAULT_DECLINE_SUPPRESSION_DAYS;
+
+  /**
+   * The REFERRAL_TOKEN_KEY in force before the last rotation, if any: tokens made under it are still
+   * recognised (`previousToken` in the sponsor's referral list) until every sponsor has matched its records
+   * to the new ones (docs/PRIVACY.md, "Referral tokens"). Unset outside a rotation.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'REFERRAL_TOKEN_PREVIOUS_KEY must be at least 32 characters' })
+  REFERRAL_TOKEN_PREVIOUS_KEY?: string = undefined;
 
   /** The length of the fixed windows in which SPONSOR_QUERY_LIMIT counts (seconds; a week at most). */
   @Type(() => Number)

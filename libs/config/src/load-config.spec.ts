@@ -115,6 +115,7 @@ describe('loadConfig', () => {
       AUDIT_CHECKPOINT_KEY: generateSecret(),
       DISCLOSURE_NOISE_KEY: generateSecret(),
       WEBHOOK_SECRET_KEY: generateSecret(),
+      REFERRAL_TOKEN_KEY: generateSecret(),
     });
     expect(config.JWT_ACCESS_SECRET).toBe(PUBLISHED_JWT_ACCESS_SECRET);
     expect(config.IDENTITY_FINGERPRINT_KEY).toBe(PUBLISHED_IDENTITY_FINGERPRINT_KEY);
@@ -240,5 +241,22 @@ describe('loadConfig', () => {
       problemsOf({ ...secrets(), DISCLOSURE_MIN_CELL_SIZE: '6', DISCLOSURE_NOISE_BOUND: '6' }),
     ).toHaveProperty('DISCLOSURE_NOISE_BOUND');
     expect(problemsOf({ ...secrets(), DISCLOSURE_ROUND_TO: '0' })).toHaveProperty('DISCLOSURE_ROUND_TO');
+  });
+
+  it('holds flags back 180 days after a declined referral unless told otherwise, and takes a previous token key only when long enough', () => {
+    expect(loadConfig(secrets()).REFERRAL_DECLINE_SUPPRESSION_DAYS).toBe(180);
+    expect(
+      loadConfig({ ...secrets(), REFERRAL_DECLINE_SUPPRESSION_DAYS: '90' }).REFERRAL_DECLINE_SUPPRESSION_DAYS,
+    ).toBe(90);
+    expect(problemsOf({ ...secrets(), REFERRAL_DECLINE_SUPPRESSION_DAYS: '-1' })).toEqual({
+      REFERRAL_DECLINE_SUPPRESSION_DAYS: 'REFERRAL_DECLINE_SUPPRESSION_DAYS must be at least 0',
+    });
+    expect(loadConfig(secrets()).REFERRAL_TOKEN_PREVIOUS_KEY).toBeUndefined();
+    expect(problemsOf({ ...secrets(), REFERRAL_TOKEN_PREVIOUS_KEY: 'short' })).toEqual({
+      REFERRAL_TOKEN_PREVIOUS_KEY: 'REFERRAL_TOKEN_PREVIOUS_KEY must be at least 32 characters',
+    });
+    // The token key itself is a secret: required, with no default.
+    const { REFERRAL_TOKEN_KEY: _omitted, ...withoutKey } = secrets();
+    expect(problemsOf({ ...withoutKey, NODE_ENV: 'production' })).toHaveProperty('REFERRAL_TOKEN_KEY');
   });
 });

@@ -32,6 +32,12 @@ export const SECRET_VARIABLES = [
    * needs every endpoint's secret re-encrypted (docs/WEBHOOKS.md).
    */
   'WEBHOOK_SECRET_KEY',
+  /**
+   * HMAC key of the per-trial tokens a sponsor receives for referred participants (HMAC-SHA256 of the trial
+   * id and the registry id): without it a token cannot be traced back to a registry id, nor two trials'
+   * tokens of one person linked. Rotation: docs/PRIVACY.md ("Referral tokens"), with REFERRAL_TOKEN_PREVIOUS_KEY.
+   */
+  'REFERRAL_TOKEN_KEY',
 ] as const;
 
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];

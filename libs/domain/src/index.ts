@@ -33,3 +33,7 @@ export * from './sponsors/feasibility';
 export * from './sponsors/pool-trend';
 export * from './sponsors/cohort-projection';
 export * from './webhooks';
+export * from './referrals/trial-status';
+export * from './referrals/referral-contact';
+export * from './referrals/referral-funnel';
+export * from './referrals/recruitment-speed';

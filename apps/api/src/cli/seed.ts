@@ -5,6 +5,7 @@ import { dayBegunEverywhere } from '@registry/domain';
 import { SystemClock } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { ensureDemoTrials } from './demo-data';
+import { ensureDemoReferrals } from './demo-referrals';
 import { DEMO_LOGINS_FILE, ensureDemoIdentityWithLogins } from './demo-logins';
 import { writeSyntheticCohort } from './seed-writer';
 
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
     }
     if (demo) {
       await ensureDemoTrials(dataSource, siteIds, sponsorId, ownerId);
+      const referrals = await ensureDemoReferrals(dataSource, sponsorId, new SystemClock().now());
+      if (referrals > 0) console.log(`wrote ${referrals} demo referrals (every state, every site)`);
     }
   } finally {
     await dataSource.destroy();

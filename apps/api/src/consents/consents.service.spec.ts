@@ -9,6 +9,7 @@ import {
   refusal,
   TOKYO,
   twoSites,
+  FakeReferralRepository,
 } from '../../../../test/fakes';
 import { ConsentsService } from './consents.service';
 
@@ -22,6 +23,7 @@ function setUp(now = '2026-12-01T16:00:00Z') {
   const { participants, audit, clock, access, siteToday, participant } = twoSites(now);
   const consents = new FakeConsentRepository();
   const schedule = new FakeScheduleRepository();
+  const referrals = new FakeReferralRepository();
   const service = new ConsentsService(
     new FakeTransactions(),
     consents,
@@ -30,6 +32,7 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     access,
     siteToday,
     clock,
+    referrals,
   );
   const document = {
     id: 'document-1',
@@ -41,7 +44,7 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     createdAt: new Date(0),
   };
   consents.documents.push(document);
-  return { service, consents, schedule, audit, participants, participant, document };
+  return { service, consents, schedule, audit, participants, participant, document, referrals };
 }
 
 describe('ConsentsService', () => {
@@ -165,6 +168,34 @@ describe('ConsentsService', () => {
       expect(setup.audit.events.map((event) => event.payload)).toContainEqual({
         participantId: setup.participant.id,
         cause: 'consent_withdrawn',
+      });
+    });
+
+    it('ends the open referrals at once when the consent to be recontacted is withdrawn, and only then', async () => {
+      const setup = setUp();
+      const consent = await signed(setup);
+      const open = setup.referrals.addContact({
+        requestId: 'request-1',
+        trialId: 'trial-1',
+        participantId: setup.participant.id,
+        siteId: TOKYO,
+      });
+      await setup.service.withdraw(coordinatorAt(TOKYO), setup.participant.id, consent.id, {
+        scopes: [ConsentScope.BiomarkerSampling],
+        withdrawnOn: '2026-12-01',
+        reason: 'no more sampling',
+      });
+      expect(open.closedAt).toBeNull();
+      await setup.service.withdraw(coordinatorAt(TOKYO), setup.participant.id, consent.id, {
+        scopes: [ConsentScope.RecontactForTrials],
+        withdrawnOn: '2026-12-01',
+        reason: 'no longer wishes to be approached',
+      });
+      expect(open.closeReason).toBe('consent to be recontacted for trials withdrawn');
+      expect(setup.audit.entries.at(-1)!.changes).toContainEqual({
+        field: 'openReferralsClosed',
+        old: null,
+        new: 1,
       });
     });
 

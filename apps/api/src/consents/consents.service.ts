@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { CalendarDate, ConsentGrant, ConsentScope, hasHappenedBy, scopesHeld } from '@registry/domain';
+import {
+  CalendarDate,
+  ConsentGrant,
+  ConsentScope,
+  hasHappenedBy,
+  referralsEndWithConsent,
+  scopesHeld,
+} from '@registry/domain';
 import {
   AuditRepository,
   ConsentDocumentEntity,
@@ -8,6 +15,7 @@ import {
   ConsentWithdrawalEntity,
   ParticipantConsentEntity,
   participantChanged,
+  ReferralRepository,
   ScheduleRepository,
   Transactions,
   Tx,
@@ -29,6 +37,7 @@ export class ConsentsService {
     private readonly access: ParticipantAccess,
     private readonly siteToday: SiteToday,
     private readonly clock: Clock,
+    private readonly referrals: ReferralRepository,
   ) {}
 
   listDocuments(): Promise<ConsentDocumentEntity[]> {
@@ -134,7 +143,8 @@ export class ConsentsService {
     return this.transactions.run(async (tx) => {
       const participant = await this.access.writable(tx, actor, participantId);
       // Withdrawal takes effect at once; a date ahead would leave the scopes held until then.
-      if (!hasHappenedBy(input.withdrawnOn, await this.siteToday.at(tx, participant.siteId)))
+      const today = await this.siteToday.at(tx, participant.siteId);
+      if (!hasHappenedBy(input.withdrawnOn, today))
         throw invalidField('withdrawnOn', 'notInFuture', 'withdrawnOn is in the future at the site');
       const consent = await this.consents.findConsent(tx, participant.id, consentId);
       if (!consent) throw notFound('Consent');
@@ -185,6 +195,11 @@ export class ConsentsService {
             this.clock.now(),
             'consent for registry follow-up withdrawn',
           );
+      // Withdrawal takes effect at once for referrals: without recontact consent, none goes on.
+      const referralsEnd = referralsEndWithConsent(scopesHeld(toGrants(after), today));
+      const referralsClosed = referralsEnd
+        ? await this.referrals.closeOpenOfParticipant(tx, participant.id, referralsEnd)
+        : 0;
       await this.audit.recordChange(
         tx,
         {
@@ -198,6 +213,7 @@ export class ConsentsService {
             ...(cancelledVisits
               ? [{ field: 'cancelledScheduledVisits', old: null, new: cancelledVisits }]
               : []),
+            ...(referralsClosed ? [{ field: 'openReferralsClosed', old: null, new: referralsClosed }] : []),
           ],
           reason: input.reason,
         },

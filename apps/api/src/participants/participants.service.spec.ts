@@ -1,5 +1,5 @@
 import { Environment } from '@registry/config';
-import { ParticipantStatus } from '@registry/domain';
+import { ParticipantStatus, ReferralContactState } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
 import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
@@ -13,6 +13,7 @@ import {
   FakeTransactions,
   monitorAt,
   refusal,
+  FakeReferralRepository,
 } from '../../../../test/fakes';
 import { SiteToday } from '../sites/site-today';
 import { identityFingerprint } from './identity-fingerprint';
@@ -37,6 +38,7 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     IDENTITY_FINGERPRINT_KEY: KEY,
     DUPLICATE_CHECK_RATE_LIMIT_PER_MINUTE: LIMIT,
   });
+  const referrals = new FakeReferralRepository();
   const service = new ParticipantsService(
     transactions,
     participants,
@@ -48,8 +50,20 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     clock,
     rateLimiter,
     config,
+    referrals,
   );
-  return { service, sites, tokyo, boston, participants, identities, audit, transactions, rateLimiter };
+  return {
+    service,
+    sites,
+    tokyo,
+    boston,
+    participants,
+    identities,
+    audit,
+    transactions,
+    rateLimiter,
+    referrals,
+  };
 }
 
 function enrolment(siteId: string, overrides: Partial<EnrollParticipantDto> = {}): EnrollParticipantDto {
@@ -352,6 +366,29 @@ describe('ParticipantsService', () => {
       expect(audit.events.map((event) => event.payload)).toEqual([
         { participantId: participant.id, cause: 'status:screening' },
       ]);
+    });
+
+    it('ends the open referrals of a participant who withdraws from the registry, at once', async () => {
+      const { service, tokyo, participants, audit, referrals } = setUp();
+      const participant = participants.add({ siteId: tokyo.id, status: ParticipantStatus.Referred });
+      const open = referrals.addContact({
+        requestId: 'request-1',
+        trialId: 'trial-1',
+        participantId: participant.id,
+        siteId: tokyo.id,
+        state: ReferralContactState.Interested,
+      });
+      await service.transition(coordinatorAt(tokyo.id), participant.id, {
+        to: ParticipantStatus.Withdrawn,
+        effectiveDate: '2026-11-20',
+        reason: 'Withdrew',
+      });
+      expect(open.closeReason).toBe('participant status is withdrawn');
+      expect(audit.only('participant.status_changed').changes).toContainEqual({
+        field: 'openReferralsClosed',
+        old: null,
+        new: 1,
+      });
     });
 
     it('refuses a transition the status does not allow with 409 listing the allowed ones, writing nothing', async () => {

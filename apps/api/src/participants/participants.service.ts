@@ -7,9 +7,11 @@ import {
   formatRegistryId,
   hasHappenedBy,
   ParticipantStatus,
+  referralsEndWithStatus,
   Role,
 } from '@registry/domain';
 import {
+  AuditedChange,
   AuditRepository,
   diffForAudit,
   IdentityRepository,
@@ -18,6 +20,7 @@ import {
   ParticipantRepository,
   participantChanged,
   ParticipantSortColumn,
+  ReferralRepository,
   SiteRepository,
   Transactions,
   Tx,
@@ -53,6 +56,7 @@ export class ParticipantsService {
     private readonly clock: Clock,
     private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
+    private readonly referrals: ReferralRepository,
   ) {}
 
   /**
@@ -249,11 +253,17 @@ export class ParticipantsService {
           `effectiveDate must not be before ${participant.statusEffectiveDate}, when the current status began`,
         );
       }
-      const changes = [
+      const changes: AuditedChange[] = [
         { field: 'status', old: participant.status, new: input.to },
         { field: 'statusEffectiveDate', old: participant.statusEffectiveDate, new: input.effectiveDate },
       ];
       await this.participants.updateStatus(tx, participant.id, input.to, input.effectiveDate);
+      // Leaving the registry ends any referral under way at once.
+      const referralsEnd = referralsEndWithStatus(input.to);
+      const referralsClosed = referralsEnd
+        ? await this.referrals.closeOpenOfParticipant(tx, participant.id, referralsEnd)
+        : 0;
+      if (referralsClosed) changes.push({ field: 'openReferralsClosed', old: null, new: referralsClosed });
       await this.audit.recordChange(
         tx,
         {

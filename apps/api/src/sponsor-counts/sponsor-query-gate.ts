@@ -6,8 +6,8 @@ import { DomainError, ErrorKind } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { RateLimiter } from '../common/rate-limiter';
 
-/** What a sponsor asks: a feasibility count of criteria of its own, or the pool of one of its trials. */
-export type SponsorQueryKind = 'feasibility' | 'pool';
+/** What a sponsor asks: a feasibility count of criteria of its own, the pool of one of its trials, or its referral funnel. */
+export type SponsorQueryKind = 'feasibility' | 'pool' | 'referral_funnel';
 
 export const tooManySponsorQueries = (retryAfterSeconds: number) =>
   new DomainError(

@@ -1,11 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { INITIAL_TRIAL_STATUSES, TRIAL_STATUSES, TrialStatus } from '@registry/domain';
 import {
   TRIAL_SITE_PROPOSAL_STATES,
-  TRIAL_STATUSES,
   TrialEntity,
   TrialSiteProposalEntity,
   TrialSiteProposalState,
-  TrialStatus,
 } from '@registry/persistence';
 import {
   ArrayMaxSize,
@@ -49,10 +48,10 @@ export class CreateTrialDto {
   @Matches(/^(1|1\/2|2|2\/3|3|4)$/, { message: 'phase must be one of 1, 1/2, 2, 2/3, 3, 4' })
   phase: string;
 
-  /** @example planning */
+  /** Draft (not screened yet) or recruiting; a trial is never created closed or paused. @example draft */
   // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
-  @ApiProperty({ enum: TRIAL_STATUSES })
-  @IsIn(TRIAL_STATUSES)
+  @ApiProperty({ enum: INITIAL_TRIAL_STATUSES })
+  @IsIn(INITIAL_TRIAL_STATUSES)
   status: TrialStatus;
 
   /** Sites proposed to take part; each joins (and is screened) once an admin or the site accepts */
@@ -75,7 +74,10 @@ export class CreateTrialDto {
 }
 
 export class UpdateTrialDto {
-  /** Only recruiting trials are screened; closing clears open flags */
+  /**
+   * Only recruiting trials are screened; draft -> recruiting -> paused / closed (409 names the allowed
+   * moves); closing closes the trial's open referrals and flags
+   */
   // Pins the declared order: from the type alone the plugin lists the values in the compiler's order.
   @ApiProperty({ enum: TRIAL_STATUSES })
   @IsOptional()

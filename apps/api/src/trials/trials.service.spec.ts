@@ -14,6 +14,7 @@ import {
   refusal,
   sponsorOf,
 } from '../../../../test/fakes';
+import type { ReferralRepository } from '@registry/persistence';
 import type { CreateTrialDto } from './trial.dto';
 import { TrialsService } from './trials.service';
 
@@ -43,15 +44,32 @@ function setUp() {
   const runs = new FakeScreeningRunRepository();
   const audit = new FakeAuditRepository();
   const transactions = new FakeTransactions();
-  const service = new TrialsService(transactions, trials, sites, flags, runs, audit, new FixedClock(NOW));
-  return { service, trials, flags, runs, audit, transactions };
+  // Only closing a trial touches referrals: this records which trials had theirs closed, and why.
+  const referralsClosed: [string, string][] = [];
+  const referrals = {
+    closeOpenOfTrial: (_tx: unknown, trialId: string, reason: string) => {
+      referralsClosed.push([trialId, reason]);
+      return Promise.resolve({ requests: 1, contacts: 2 });
+    },
+  } as unknown as ReferralRepository;
+  const service = new TrialsService(
+    transactions,
+    trials,
+    sites,
+    flags,
+    runs,
+    audit,
+    new FixedClock(NOW),
+    referrals,
+  );
+  return { service, trials, flags, runs, audit, transactions, referralsClosed };
 }
 
 const a4Trial = (fields: Partial<CreateTrialDto> = {}): CreateTrialDto => ({
   title: 'A4',
   registryNumber: 'NCT02008357',
   phase: '3',
-  status: 'planning',
+  status: 'draft',
   siteIds: [TOKYO, BOSTON],
   targetEnrolment: 1150,
   criteria: A4,
@@ -146,14 +164,14 @@ describe('TrialsService', () => {
   describe('updating a trial', () => {
     it('starts screening its cohort when it begins recruiting, and audits what changed', async () => {
       const setup = setUp();
-      const trial = await trialAtTokyo(setup, 'planning');
+      const trial = await trialAtTokyo(setup, 'draft');
       const updated = await setup.service.update(sponsorOf(LILLY), trial.id, { status: 'recruiting' });
 
       expect(updated.status).toBe('recruiting');
       expect(setup.trials.trials.get(trial.id)!.status).toBe('recruiting');
       expect(setup.trials.locked).toContain(trial.id);
       expect(setup.audit.only('trial.updated').changes).toEqual([
-        { field: 'status', old: 'planning', new: 'recruiting' },
+        { field: 'status', old: 'draft', new: 'recruiting' },
       ]);
       expect(setup.runs.started.map((run) => [run.trial.id, run.cause])).toEqual([
         [trial.id, 'recruiting_started'],
@@ -176,8 +194,28 @@ describe('TrialsService', () => {
       expect(setup.audit.only('trial.updated').changes).toEqual([
         { field: 'status', old: 'recruiting', new: 'closed' },
         { field: 'openFlagsClosed', old: null, new: 2 },
+        { field: 'openReferralRequestsClosed', old: null, new: 1 },
+        { field: 'openReferralsClosed', old: null, new: 2 },
       ]);
+      expect(setup.referralsClosed).toEqual([[trial.id, 'trial closed']]);
       expect(setup.runs.started).toEqual([]);
+    });
+
+    it('moves only draft -> recruiting -> paused / closed, refusing others with 409 naming the allowed moves', async () => {
+      const setup = setUp();
+      const trial = await trialAtTokyo(setup, 'draft');
+      const error = await refusal(setup.service.update(sponsorOf(LILLY), trial.id, { status: 'paused' }));
+      expect(error.code).toBe('trial.transition_not_allowed');
+      expect(error.message).toBe('A trial cannot go from draft to paused; allowed: recruiting, closed');
+      expect(setup.trials.trials.get(trial.id)!.status).toBe('draft');
+
+      await setup.service.update(sponsorOf(LILLY), trial.id, { status: 'closed' });
+      const reopened = await refusal(
+        setup.service.update(sponsorOf(LILLY), trial.id, { status: 'recruiting' }),
+      );
+      expect(reopened.message).toBe(
+        'A trial cannot go from closed to recruiting; allowed: none (final status)',
+      );
     });
 
     it('writes nothing when nothing changes', async () => {
@@ -190,10 +228,10 @@ describe('TrialsService', () => {
 
     it("answers not found to another organisation's sponsor, and changes nothing", async () => {
       const setup = setUp();
-      const trial = await trialAtTokyo(setup, 'planning');
+      const trial = await trialAtTokyo(setup, 'draft');
       const error = await refusal(setup.service.update(sponsorOf(EISAI), trial.id, { status: 'recruiting' }));
       expect(error.code).toBe('not_found');
-      expect(setup.trials.trials.get(trial.id)!.status).toBe('planning');
+      expect(setup.trials.trials.get(trial.id)!.status).toBe('draft');
       expect(setup.audit.entries).toEqual([]);
       expect(setup.runs.started).toEqual([]);
     });

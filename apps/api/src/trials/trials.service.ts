@@ -1,8 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { publishedProgress, Role, TRIAL_CLOSED_REASON } from '@registry/domain';
+import {
+  allowedTrialTransitions,
+  canTransitionTrial,
+  publishedProgress,
+  Role,
+  TRIAL_CLOSED_REASON,
+  TrialStatus,
+} from '@registry/domain';
 import {
   AuditRepository,
   FlagRepository,
+  ReferralRepository,
   ScreeningRunEntity,
   ScreeningRunRepository,
   SiteRepository,
@@ -27,6 +35,19 @@ export type ScreeningRunProgress = Omit<ScreeningRunEntity, 'done' | 'total'> & 
   progressPercent: number;
 };
 
+/** A trial moves only along the domain's transitions; anything else is a 409 naming the allowed ones. */
+function checkTrialTransition(from: TrialStatus, to: TrialStatus): void {
+  if (canTransitionTrial(from, to)) return;
+  const allowed = allowedTrialTransitions(from);
+  throw new DomainError(
+    ErrorKind.Conflict,
+    'trial.transition_not_allowed',
+    `A trial cannot go from ${from} to ${to}; allowed: ${allowed.length ? allowed.join(', ') : 'none (final status)'}`,
+    undefined,
+    { from, to, allowed },
+  );
+}
+
 /** What an admin or a site may decide about a proposal. */
 export type SiteDecision = 'accepted' | 'declined';
 
@@ -48,6 +69,7 @@ export class TrialsService {
     private readonly screeningRuns: ScreeningRunRepository,
     private readonly audit: AuditRepository,
     private readonly clock: Clock,
+    private readonly referrals: ReferralRepository,
   ) {}
 
   list(actor: Actor): Promise<TrialEntity[]> {
@@ -116,18 +138,30 @@ export class TrialsService {
         .filter((field) => input[field] !== undefined && input[field] !== trial[field])
         .map((field) => ({ field, old: trial[field], new: input[field] }));
       if (changes.length === 0) return trial;
+      if (input.status !== undefined && input.status !== trial.status)
+        checkTrialTransition(trial.status, input.status);
       const wasRecruiting = trial.status === 'recruiting';
       Object.assign(trial, input);
       await this.trials.saveChanges(tx, trial);
-      const flagsClosed =
-        input.status === 'closed' ? await this.flags.closeOpenOfTrial(tx, trial.id, TRIAL_CLOSED_REASON) : 0;
+      const closing = input.status === TrialStatus.Closed && changes.some((c) => c.field === 'status');
+      const flagsClosed = closing ? await this.flags.closeOpenOfTrial(tx, trial.id, TRIAL_CLOSED_REASON) : 0;
+      const referralsClosed = closing
+        ? await this.referrals.closeOpenOfTrial(tx, trial.id, TRIAL_CLOSED_REASON)
+        : { requests: 0, contacts: 0 };
       await this.audit.record(tx, {
         action: 'trial.updated',
         entityType: 'trial',
         entityId: trial.id,
-        changes: flagsClosed
-          ? [...changes, { field: 'openFlagsClosed', old: null, new: flagsClosed }]
-          : changes,
+        changes: [
+          ...changes,
+          ...(flagsClosed ? [{ field: 'openFlagsClosed', old: null, new: flagsClosed }] : []),
+          ...(referralsClosed.requests
+            ? [{ field: 'openReferralRequestsClosed', old: null, new: referralsClosed.requests }]
+            : []),
+          ...(referralsClosed.contacts
+            ? [{ field: 'openReferralsClosed', old: null, new: referralsClosed.contacts }]
+            : []),
+        ],
       });
       if (!wasRecruiting && trial.status === 'recruiting')
         await this.startRun(tx, trial, 'recruiting_started');

@@ -12,6 +12,7 @@ import {
   refusal,
   TOKYO,
   twoSites,
+  FakeReferralRepository,
 } from '../../../../test/fakes';
 import { ConsentsService } from '../consents/consents.service';
 import type { RecordVisitDto } from './visit.dto';
@@ -31,6 +32,7 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     access,
     siteToday,
     clock,
+    new FakeReferralRepository(),
   );
   const service = new VisitsService(
     new FakeTransactions(),

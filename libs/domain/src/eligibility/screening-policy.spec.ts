@@ -300,6 +300,8 @@ describe('screening a participant against every recruiting trial', () => {
       kind: 'eligible',
       test: null,
       criteriaVersion: 3,
+      // The site day judged on: a declined referral's suppression is compared with it.
+      asOf: AS_OF,
     });
     expect(writes.flagsToClose).toEqual([]);
   });

@@ -268,6 +268,11 @@ export interface FlagToRaise {
   /** The one missing test, for a one-test-away flag. */
   test: string | null;
   criteriaVersion: number;
+  /**
+   * The calendar day at their site they were judged on: a flag is not raised while a declined referral for
+   * the trial holds flags back on that day (`flagSuppressed`, the referral's `flags_suppressed_until`).
+   */
+  asOf: CalendarDate;
 }
 
 /** Everything one participant's screening writes. */
@@ -427,5 +432,6 @@ function word(
       kind: decision.raiseFlag,
       test: decision.raiseFlag === 'one_test_away' ? verdict.oneTestAway : null,
       criteriaVersion: trial.criteriaVersion,
+      asOf: participant.asOf,
     });
 }

@@ -22,11 +22,10 @@ import { UserEntity } from './user.entity';
 import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
 import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook.entity';
+import { ReferralContactEntity, ReferralRequestEntity, TrialCommitmentEntity } from './referral.entity';
 
 export type { AuditedChange } from './audit-event.entity';
 export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
-export { TRIAL_STATUSES } from './trial.entity';
-export type { TrialStatus } from './trial.entity';
 export { TRIAL_SITE_PROPOSAL_STATES } from './trial-site-proposal.entity';
 export { WEBHOOK_DELIVERY_STATES } from './webhook.entity';
 export type { WebhookDeliveryState } from './webhook.entity';
@@ -62,6 +61,9 @@ export {
   AuditCheckpointEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
+  ReferralRequestEntity,
+  ReferralContactEntity,
+  TrialCommitmentEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -96,4 +98,7 @@ export const ENTITIES = [
   AuditCheckpointEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
+  ReferralRequestEntity,
+  ReferralContactEntity,
+  TrialCommitmentEntity,
 ];

@@ -13,17 +13,15 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import type { Relation } from 'typeorm';
+import type { TrialStatus } from '@registry/domain';
 import { SiteEntity } from './site.entity';
 import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
 
-export const TRIAL_STATUSES = ['planning', 'recruiting', 'paused', 'closed'] as const;
-export type TrialStatus = (typeof TRIAL_STATUSES)[number];
-
-/** A sponsor's prevention trial; only recruiting trials are screened. */
+/** A sponsor's prevention trial; only recruiting trials are screened (the domain's TrialStatus). */
 @Entity({ name: 'trial' })
 @Index('trial_sponsor_idx', ['sponsorOrganisationId'])
-@Check('trial_status_valid', `"status" IN ('planning', 'recruiting', 'paused', 'closed')`)
+@Check('trial_status_valid', `"status" IN ('draft', 'recruiting', 'paused', 'closed')`)
 @Check('trial_registry_number_format', `"registry_number" ~ '^(NCT[0-9]{8}|jRCT[0-9a-z]{8,12})$'`)
 @Check('trial_target_enrolment_positive', `"target_enrolment" > 0`)
 @Check('trial_criteria_version_positive', `"criteria_version" >= 1`)

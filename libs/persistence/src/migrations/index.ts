@@ -11,6 +11,7 @@ import { AppRoleAndAuditCheckpoints1795610000000 } from './1795610000000-AppRole
 import { OutboxFailedEvents1795630000000 } from './1795630000000-OutboxFailedEvents';
 import { DeterminationTimeChangeDay1795640000000 } from './1795640000000-DeterminationTimeChangeDay';
 import { Webhooks1795680000000 } from './1795680000000-Webhooks';
+import { Referrals1795650000000 } from './1795650000000-Referrals';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -26,5 +27,6 @@ export const MIGRATIONS = [
   AppRoleAndAuditCheckpoints1795610000000,
   OutboxFailedEvents1795630000000,
   DeterminationTimeChangeDay1795640000000,
+  Referrals1795650000000,
   Webhooks1795680000000,
 ];

@@ -28,7 +28,9 @@ export class DeterminationRepository {
 
   /**
    * Raises each flag as the next episode of its participant x trial x kind; returns how many were raised. A
-   * retry or a race meets the unique indexes and raises nothing.
+   * retry or a race meets the unique indexes and raises nothing. A flag is held back while a declined
+   * referral for the trial suppresses flags on the day judged (`flags_suppressed_until`, set from the domain's
+   * `flagsSuppressedUntil`; a flag may be raised from that day on, as `flagSuppressed` says).
    */
   async raiseFlags(tx: Tx, rows: readonly FlagToRaise[]): Promise<number> {
     if (rows.length === 0) return 0;
@@ -38,7 +40,10 @@ export class DeterminationRepository {
               coalesce((SELECT max(f.episode) FROM eligibility_flag f
                          WHERE f.participant_id = r.participant_id AND f.trial_id = r.trial_id AND f.kind = r.kind), 0) + 1,
               r.test, r.criteria_version
-         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::int[]) AS r(participant_id, trial_id, kind, test, criteria_version)
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::date[]) AS r(participant_id, trial_id, kind, test, criteria_version, as_of)
+        WHERE NOT EXISTS (SELECT 1 FROM referral_contact c
+                           WHERE c.participant_id = r.participant_id AND c.trial_id = r.trial_id
+                             AND c.flags_suppressed_until > r.as_of)
        ON CONFLICT DO NOTHING RETURNING id`,
       [
         rows.map((r) => r.participantId),
@@ -46,6 +51,7 @@ export class DeterminationRepository {
         rows.map((r) => r.kind),
         rows.map((r) => r.test),
         rows.map((r) => r.criteriaVersion),
+        rows.map((r) => r.asOf),
       ],
     );
     return inserted.length;

@@ -174,6 +174,41 @@ export class FlagRepository {
     return closed;
   }
 
+  /**
+   * Closes every open flag of the participant: those for `trialId` for `reasonForTrial`, the others for
+   * `reasonForOthers` (a randomised participant leaves every pool at once); returns how many were open.
+   */
+  async closeOpenOfParticipant(
+    tx: Tx,
+    participantId: string,
+    trialId: string,
+    reasonForTrial: string,
+    reasonForOthers: string,
+  ): Promise<number> {
+    const [, closed] = await tx.query<[unknown, number]>(
+      `UPDATE eligibility_flag SET closed_at = now(),
+              close_reason = CASE WHEN trial_id = $2 THEN $3 ELSE $4 END
+        WHERE participant_id = $1 AND closed_at IS NULL`,
+      [participantId, trialId, reasonForTrial, reasonForOthers],
+    );
+    return closed;
+  }
+
+  /** Closes the participant's open flags for one trial, for `reason`; returns how many were open. */
+  async closeOpenOfParticipantForTrial(
+    tx: Tx,
+    participantId: string,
+    trialId: string,
+    reason: string,
+  ): Promise<number> {
+    const [, closed] = await tx.query<[unknown, number]>(
+      `UPDATE eligibility_flag SET closed_at = now(), close_reason = $3
+        WHERE participant_id = $1 AND trial_id = $2 AND closed_at IS NULL`,
+      [participantId, trialId, reason],
+    );
+    return closed;
+  }
+
   /** Every stored determination of the participant, with its criteria document, by trial title. */
   async determinationsOf(tx: Tx, participantId: string): Promise<DeterminationRecord[]> {
     const rows = await tx.query<DeterminationRow[]>(

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { TrialCriteriaVersionEntity, TrialEntity, TrialStatus } from '../entities/trial.entity';
+import type { TrialStatus } from '@registry/domain';
+import { TrialCriteriaVersionEntity, TrialEntity } from '../entities/trial.entity';
 import { TrialSiteProposalEntity, TrialSiteProposalState } from '../entities/trial-site-proposal.entity';
 import type { Tx } from './transactions';
 

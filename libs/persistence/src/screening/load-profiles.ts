@@ -41,6 +41,8 @@ interface ParticipantRow {
   stored: StoredDetermination[] | null;
   /** Open flags for the trials asked for, as [trial position, kind]; null where there is none. */
   flags: [position: number, kind: FlagKind][] | null;
+  /** The trials the participant was randomised into (trial_commitment); null where there is none. */
+  commitments: string[] | null;
 }
 
 /**
@@ -379,6 +381,8 @@ async function queryParticipants(
               'edu', p.education_years, 'apoe', p.apoe_genotype, 'fh', p.family_history,
               'onset', p.family_history_onset_age, 'partner', p.study_partner_available, 'status', p.status,
               'latest', f.latest_assessments, 'latestOn', f.latest_performed_on, 'consents', f.consents,
+              'commitments', (SELECT json_agg(c.trial_id ORDER BY c.trial_id) FROM trial_commitment c
+                               WHERE c.participant_id = p.id),
               ${storedForTrials}) ORDER BY p.id)::text AS participants
        FROM (${choice}) p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id`,
     trialIds ? [trialIds, daysReadUpTo, ...choiceParameters] : choiceParameters,
@@ -466,8 +470,8 @@ function profileOf(entry: ParticipantRow, asOf: CalendarDate): ParticipantProfil
     studyPartnerAvailable: entry.partner,
     status: entry.status,
     consentScopes: [...scopesHeld(grants, asOf)].sort(),
-    // Referrals to trials arrive with the referrals feature; until then a commitment is the in_trial status.
-    trialCommitments: [],
+    // The trials they were randomised into through a referral; "not in another trial" judges them.
+    trialCommitments: entry.commitments ?? [],
     observations: {},
     amyloid: {},
   };
