@@ -32,3 +32,5 @@ export * from './sponsors/pool-tally';
 export * from './sponsors/feasibility';
 export * from './sponsors/pool-trend';
 export * from './sponsors/cohort-projection';
+export * from './reminders/reminder-rules';
+export * from './reminders/reminder-texts';
