@@ -9,6 +9,8 @@ import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { OutboxListener, PgOutboxListener } from './outbox/outbox-listener';
 import { BullRelayQueues, RelayQueues } from './outbox/relay-queues';
 import { DailyRescreenService } from './screening/daily-rescreen.service';
+import { NotificationsProcessor } from './reminders/notifications.processor';
+import { RemindersService } from './reminders/reminders.service';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
 import { CohortRunner } from './screening/cohort-runner';
@@ -50,6 +52,8 @@ export class WorkerModule {
         CohortRunner,
         DailyRescreenService,
         ScreeningProcessor,
+        RemindersService,
+        NotificationsProcessor,
       ],
     };
   }

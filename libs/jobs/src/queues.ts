@@ -5,6 +5,8 @@ export enum QueueName {
   Maintenance = 'maintenance',
   /** Eligibility screening: one participant against every recruiting trial, or one trial against the cohort. */
   Screening = 'screening',
+  /** Reminders and notifications: the daily per-site reminder runs, flag notifications and e-mail. */
+  Notifications = 'notifications',
 }
 
 /** Every job name, each handled by exactly one processor (checked when the worker boots). */
@@ -15,6 +17,13 @@ export enum JobName {
   /** Frequent: starts the daily re-screen of each site whose day has reached DAILY_RESCREEN_LOCAL_TIME. */
   StartDailyRescreens = 'start-daily-rescreens',
   WriteAuditCheckpoint = 'write-audit-checkpoint',
+  /**
+   * Frequent: notifies coordinators of new flags, and fans out the day's reminders of each site whose day has
+   * reached REMINDER_LOCAL_TIME and whose reminders for the day are not complete.
+   */
+  TickReminders = 'tick-reminders',
+  /** One site's reminders for one calendar day at the site. */
+  RunSiteReminders = 'run-site-reminders',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -38,6 +47,14 @@ export interface RunScreeningJobData {
 
 export type StartDailyRescreensJobData = Record<string, never>;
 
+export type TickRemindersJobData = Record<string, never>;
+
+export interface RunSiteRemindersJobData {
+  siteId: string;
+  /** The calendar day at the site (YYYY-MM-DD). */
+  forDate: string;
+}
+
 /** Signs the head of the audit chain (skipped when it has not moved since the newest checkpoint). */
 export type WriteAuditCheckpointJobData = Record<string, never>;
 
@@ -48,6 +65,8 @@ export interface JobDataByName {
   [JobName.RunScreening]: RunScreeningJobData;
   [JobName.StartDailyRescreens]: StartDailyRescreensJobData;
   [JobName.WriteAuditCheckpoint]: WriteAuditCheckpointJobData;
+  [JobName.TickReminders]: TickRemindersJobData;
+  [JobName.RunSiteReminders]: RunSiteRemindersJobData;
 }
 
 export type JobEnvelope = {
@@ -61,6 +80,8 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.RunScreening]: QueueName.Screening,
   [JobName.StartDailyRescreens]: QueueName.Screening,
   [JobName.WriteAuditCheckpoint]: QueueName.Maintenance,
+  [JobName.TickReminders]: QueueName.Notifications,
+  [JobName.RunSiteReminders]: QueueName.Notifications,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -79,7 +100,18 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
   [JobName.StartDailyRescreens]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.WriteAuditCheckpoint]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.TickReminders]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.RunSiteReminders]: { ...DEFAULT_JOB_OPTIONS, attempts: 5 },
 };
+
+/**
+ * A site's reminders of a day: one job at a time (a tick while it waits or runs adds nothing); once it has
+ * finished or failed, a later tick may add it again if the day is still not complete.
+ */
+export const runSiteRemindersOptions = (data: RunSiteRemindersJobData) => ({
+  ...JOB_OPTIONS[JobName.RunSiteReminders],
+  deduplication: { id: `site-reminders:${data.siteId}:${data.forDate}` },
+});
 
 /**
  * Re-screening a participant: a burst of changes collapses into one job (same deduplication id while it
@@ -119,6 +151,14 @@ export const JOB_SCHEDULES = [
     queue: QueueName.Maintenance,
     repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
     job: { name: JobName.WriteAuditCheckpoint, data: {} },
+  },
+  {
+    // New flags reach coordinators within minutes; each site's reminders run from REMINDER_LOCAL_TIME on its
+    // own day (see `dailyRescreensDue`), and its digest from EMAIL_DIGEST_LOCAL_TIME.
+    schedulerId: 'notifications:reminders:tick',
+    queue: QueueName.Notifications,
+    repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
+    job: { name: JobName.TickReminders, data: {} },
   },
 ] as const satisfies readonly {
   schedulerId: string;

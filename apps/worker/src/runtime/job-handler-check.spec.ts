@@ -12,6 +12,11 @@ const everyJobHandledOnce = () => [
     queue: QueueName.Screening,
     jobNames: [JobName.ScreenParticipant, JobName.RunScreening, JobName.StartDailyRescreens],
   },
+  {
+    processor: 'NotificationsProcessor',
+    queue: QueueName.Notifications,
+    jobNames: [JobName.TickReminders, JobName.RunSiteReminders],
+  },
 ];
 
 describe('findJobHandlerProblems', () => {

@@ -21,6 +21,7 @@ import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 import { UserEntity } from './user.entity';
 import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
 import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
+import { NotificationEntity, ReminderEntity, SiteReminderDayEntity } from './notification.entity';
 
 export type { AuditedChange } from './audit-event.entity';
 export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
@@ -57,6 +58,9 @@ export {
   DailyRescreenEntity,
   TrialSiteProposalEntity,
   AuditCheckpointEntity,
+  SiteReminderDayEntity,
+  ReminderEntity,
+  NotificationEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -89,4 +93,7 @@ export const ENTITIES = [
   DailyRescreenEntity,
   TrialSiteProposalEntity,
   AuditCheckpointEntity,
+  SiteReminderDayEntity,
+  ReminderEntity,
+  NotificationEntity,
 ];

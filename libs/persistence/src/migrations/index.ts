@@ -10,6 +10,7 @@ import { TrialSiteProposals1795600000000 } from './1795600000000-TrialSitePropos
 import { AppRoleAndAuditCheckpoints1795610000000 } from './1795610000000-AppRoleAndAuditCheckpoints';
 import { OutboxFailedEvents1795630000000 } from './1795630000000-OutboxFailedEvents';
 import { DeterminationTimeChangeDay1795640000000 } from './1795640000000-DeterminationTimeChangeDay';
+import { RemindersAndNotifications1795660000000 } from './1795660000000-RemindersAndNotifications';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AppRoleAndAuditCheckpoints1795610000000,
   OutboxFailedEvents1795630000000,
   DeterminationTimeChangeDay1795640000000,
+  RemindersAndNotifications1795660000000,
 ];

@@ -19,6 +19,7 @@ import { ProtocolRepository } from './protocol.repository';
 import { ScreeningRepository } from './screening.repository';
 import { DeterminationRepository } from './determination.repository';
 import { SponsorCountsRepository } from './sponsor-counts.repository';
+import { ReminderRepository } from './reminder.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -42,6 +43,7 @@ export * from './protocol.repository';
 export * from './screening.repository';
 export * from './determination.repository';
 export * from './sponsor-counts.repository';
+export * from './reminder.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -69,4 +71,5 @@ export const REPOSITORIES = [
   ScreeningRepository,
   DeterminationRepository,
   SponsorCountsRepository,
+  ReminderRepository,
 ];
