@@ -55,6 +55,8 @@ interface Context {
   trialId: string;
   runId: string;
   flagId: string;
+  /** A notification of the Tokyo coordinator. */
+  notificationId: string;
 }
 
 const CLINICAL_READ = { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 404, monitorTokyo: 200 };
@@ -414,6 +416,28 @@ const MATRIX: RouteCase[] = [
     expect: OWN_SITE_WRITE(200),
   },
   {
+    route: 'GET /api/v1/notifications',
+    path: () => '/api/v1/notifications',
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
+  },
+  {
+    route: 'POST /api/v1/notifications/{id}/read',
+    scope: "the Tokyo coordinator's own notification: nobody else's, admins' included",
+    path: (_, c) => `/api/v1/notifications/${c.notificationId}/read`,
+    expect: { admin: 404, coordinatorTokyo: 200, coordinatorBoston: 404, monitorTokyo: 404 },
+  },
+  {
+    route: 'GET /api/v1/notifications/settings',
+    path: () => '/api/v1/notifications/settings',
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
+  },
+  {
+    route: 'PUT /api/v1/notifications/settings',
+    path: () => '/api/v1/notifications/settings',
+    body: () => ({ language: null, emailPreference: 'daily_digest' }),
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
+  },
+  {
     route: 'GET /api/v1/participants/{participantId}/eligibility',
     path: (_, c) => `/api/v1/participants/${c.followed}/eligibility`,
     expect: CLINICAL_READ,
@@ -510,7 +534,17 @@ describe('access matrix: every route, every role, own versus other site or organ
       `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, criteria_version) VALUES ($1, $2, 'eligible', 1, 2) RETURNING id`,
       [followed, trial.body.id],
     );
+    // No worker runs here either: a reminder and its notification to the Tokyo coordinator, as the worker writes them.
+    const [notification] = await api.dataSource.query<{ id: string }[]>(
+      `WITH r AS (
+         INSERT INTO reminder (site_id, participant_id, kind, subject_key, about_day, sent_on, facts)
+         VALUES ($1, $2, 'eligible_flag', 'flag:' || $3, current_date, current_date, '{}') RETURNING id)
+       INSERT INTO notification (reminder_id, recipient_id, kind, language, subject, body, participant_id, site_id, email)
+       SELECT r.id, $4, 'eligible_flag', 'en', 'subject', 'body', $2, $1, 'not_sent' FROM r RETURNING id`,
+      [fixture.sites.tokyo, followed, flag.id, fixture.coordinatorTokyo.id],
+    );
     context = {
+      notificationId: notification.id,
       throwawayUserId: throwaway.body.id,
       // Letters only: the same value serves as a site code.
       unique: () =>
@@ -550,7 +584,7 @@ describe('access matrix: every route, every role, own versus other site or organ
       const expected = routeCase.expect[caller] ?? (caller === 'anonymous' ? 401 : 403);
       const label = `${routeCase.route}${routeCase.scope ? ` (${routeCase.scope})` : ''} as ${caller} -> ${expected}`;
       it(label, async () => {
-        const method = routeCase.route.split(' ')[0].toLowerCase() as 'get' | 'post' | 'patch';
+        const method = routeCase.route.split(' ')[0].toLowerCase() as 'get' | 'post' | 'patch' | 'put';
         const http = api.http();
         let call = http[method](routeCase.path(fixture, context));
         if (caller !== 'anonymous') call = call.set(fixture[caller].auth);

@@ -20,6 +20,7 @@ import { ScreeningRepository } from './screening.repository';
 import { DeterminationRepository } from './determination.repository';
 import { SponsorCountsRepository } from './sponsor-counts.repository';
 import { ReminderRepository } from './reminder.repository';
+import { NotificationRepository } from './notification.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -44,6 +45,7 @@ export * from './screening.repository';
 export * from './determination.repository';
 export * from './sponsor-counts.repository';
 export * from './reminder.repository';
+export * from './notification.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -72,4 +74,5 @@ export const REPOSITORIES = [
   DeterminationRepository,
   SponsorCountsRepository,
   ReminderRepository,
+  NotificationRepository,
 ];
