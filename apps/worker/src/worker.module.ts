@@ -11,6 +11,8 @@ import { BullRelayQueues, RelayQueues } from './outbox/relay-queues';
 import { DailyRescreenService } from './screening/daily-rescreen.service';
 import { NotificationsProcessor } from './reminders/notifications.processor';
 import { RemindersService } from './reminders/reminders.service';
+import { EmailService } from './email/email.service';
+import { Mailer, SmtpMailer } from './email/mailer';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
 import { CohortRunner } from './screening/cohort-runner';
@@ -53,6 +55,8 @@ export class WorkerModule {
         DailyRescreenService,
         ScreeningProcessor,
         RemindersService,
+        { provide: Mailer, useClass: SmtpMailer },
+        EmailService,
         NotificationsProcessor,
       ],
     };

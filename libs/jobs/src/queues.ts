@@ -24,6 +24,10 @@ export enum JobName {
   TickReminders = 'tick-reminders',
   /** One site's reminders for one calendar day at the site. */
   RunSiteReminders = 'run-site-reminders',
+  /** E-mails one notification at once (eligibility flags, for users who asked for it). */
+  SendNotificationEmail = 'send-notification-email',
+  /** One user's daily digest of the notifications not e-mailed yet. */
+  SendEmailDigest = 'send-email-digest',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -55,6 +59,16 @@ export interface RunSiteRemindersJobData {
   forDate: string;
 }
 
+export interface SendNotificationEmailJobData {
+  notificationId: string;
+}
+
+export interface SendEmailDigestJobData {
+  recipientId: string;
+  /** The calendar day at the recipient's site the digest is for (names the job: one digest a day). */
+  forDate: string;
+}
+
 /** Signs the head of the audit chain (skipped when it has not moved since the newest checkpoint). */
 export type WriteAuditCheckpointJobData = Record<string, never>;
 
@@ -67,6 +81,8 @@ export interface JobDataByName {
   [JobName.WriteAuditCheckpoint]: WriteAuditCheckpointJobData;
   [JobName.TickReminders]: TickRemindersJobData;
   [JobName.RunSiteReminders]: RunSiteRemindersJobData;
+  [JobName.SendNotificationEmail]: SendNotificationEmailJobData;
+  [JobName.SendEmailDigest]: SendEmailDigestJobData;
 }
 
 export type JobEnvelope = {
@@ -82,6 +98,8 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.WriteAuditCheckpoint]: QueueName.Maintenance,
   [JobName.TickReminders]: QueueName.Notifications,
   [JobName.RunSiteReminders]: QueueName.Notifications,
+  [JobName.SendNotificationEmail]: QueueName.Notifications,
+  [JobName.SendEmailDigest]: QueueName.Notifications,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -102,6 +120,14 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.WriteAuditCheckpoint]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.TickReminders]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.RunSiteReminders]: { ...DEFAULT_JOB_OPTIONS, attempts: 5 },
+  // An SMTP server down for a while: 2 s, 4 s, 8 s ... about 9 hours in all before giving up.
+  [JobName.SendNotificationEmail]: { ...DEFAULT_JOB_OPTIONS, attempts: 15 },
+  // Kept two days once sent: its job id (one per user and day) then refuses a second digest the same day.
+  [JobName.SendEmailDigest]: {
+    ...DEFAULT_JOB_OPTIONS,
+    attempts: 15,
+    removeOnComplete: { age: 2 * 24 * 3600 },
+  },
 };
 
 /**
@@ -112,6 +138,11 @@ export const runSiteRemindersOptions = (data: RunSiteRemindersJobData) => ({
   ...JOB_OPTIONS[JobName.RunSiteReminders],
   deduplication: { id: `site-reminders:${data.siteId}:${data.forDate}` },
 });
+
+/** One e-mail per notification, and one digest per user and day: deterministic job ids. */
+export const sendNotificationEmailJobId = (notificationId: string) => `email-${notificationId}`;
+export const sendEmailDigestJobId = (recipientId: string, forDate: string) =>
+  `digest-${recipientId}-${forDate}`;
 
 /**
  * Re-screening a participant: a burst of changes collapses into one job (same deduplication id while it

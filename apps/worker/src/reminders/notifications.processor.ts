@@ -1,14 +1,23 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
-import { JobName, QueueName, runSiteRemindersOptions } from '@registry/jobs';
+import {
+  JOB_OPTIONS,
+  JobName,
+  QueueName,
+  runSiteRemindersOptions,
+  sendEmailDigestJobId,
+  sendNotificationEmailJobId,
+} from '@registry/jobs';
 import { Queue } from 'bullmq';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { workerOptions } from '../runtime/worker-options';
+import { EmailService } from '../email/email.service';
 import { RemindersService } from './reminders.service';
 
 @Processor(QueueName.Notifications, workerOptions({ concurrency: 2 }))
 export class NotificationsProcessor extends QueueProcessor {
   constructor(
     private readonly reminders: RemindersService,
+    private readonly email: EmailService,
     @InjectQueue(QueueName.Notifications) private readonly queue: Queue,
   ) {
     super();
@@ -21,11 +30,30 @@ export class NotificationsProcessor extends QueueProcessor {
      */
     [JobName.TickReminders]: async () => {
       const flags = await this.reminders.notifyNewFlags();
+      for (const { notificationId } of flags.immediate)
+        await this.queue.add(
+          JobName.SendNotificationEmail,
+          { notificationId },
+          {
+            ...JOB_OPTIONS[JobName.SendNotificationEmail],
+            jobId: sendNotificationEmailJobId(notificationId),
+          },
+        );
       const due = await this.reminders.dueSiteDays();
       for (const key of due)
         await this.queue.add(JobName.RunSiteReminders, key, runSiteRemindersOptions(key));
-      return flags.notified > 0 || due.length > 0
-        ? { status: 'done', detail: { flagNotifications: flags.notified, siteDays: due } }
+      const digests = await this.email.digestsDue();
+      for (const { recipientId, forDate } of digests)
+        await this.queue.add(
+          JobName.SendEmailDigest,
+          { recipientId, forDate },
+          { ...JOB_OPTIONS[JobName.SendEmailDigest], jobId: sendEmailDigestJobId(recipientId, forDate) },
+        );
+      return flags.notified > 0 || due.length > 0 || digests.length > 0
+        ? {
+            status: 'done',
+            detail: { flagNotifications: flags.notified, siteDays: due, digests: digests.length },
+          }
         : { status: 'skipped', detail: { reason: 'no new flag and no site day due' } };
     },
 
@@ -34,5 +62,11 @@ export class NotificationsProcessor extends QueueProcessor {
       const outcome = await this.reminders.runSiteDay(job.data);
       return { status: outcome.status === 'done' ? 'done' : 'skipped', detail: { ...outcome } };
     },
+
+    /** One notification e-mailed at once; a transient failure is retried with back-off (JOB_OPTIONS). */
+    [JobName.SendNotificationEmail]: (job) => this.email.sendNow(job.data.notificationId),
+
+    /** A user's digest of everything waiting to be e-mailed (one job id per user and day). */
+    [JobName.SendEmailDigest]: (job) => this.email.sendDigest(job.data.recipientId),
   };
 }

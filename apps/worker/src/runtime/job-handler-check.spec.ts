@@ -15,7 +15,12 @@ const everyJobHandledOnce = () => [
   {
     processor: 'NotificationsProcessor',
     queue: QueueName.Notifications,
-    jobNames: [JobName.TickReminders, JobName.RunSiteReminders],
+    jobNames: [
+      JobName.TickReminders,
+      JobName.RunSiteReminders,
+      JobName.SendNotificationEmail,
+      JobName.SendEmailDigest,
+    ],
   },
 ];
 

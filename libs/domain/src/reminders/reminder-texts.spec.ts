@@ -4,6 +4,7 @@ import {
   Language,
   LANGUAGES,
   NOTIFICATION_TEMPLATES,
+  notificationEmail,
   notificationText,
   siteDefaultLanguage,
 } from './reminder-texts';
@@ -49,5 +50,28 @@ describe('notification texts', () => {
   it('default to Japanese at a site in Japan and English elsewhere', () => {
     expect(siteDefaultLanguage('JP')).toBe(Language.Japanese);
     expect(siteDefaultLanguage('US')).toBe(Language.English);
+  });
+});
+
+describe('notification e-mails', () => {
+  const visit = notificationText(Language.English, NotificationKind.VisitWindowOpen, FACTS);
+  const flag = notificationText(Language.English, NotificationKind.EligibleFlag, FACTS);
+
+  it('send one notification as itself, in plain text and HTML', () => {
+    const email = notificationEmail(Language.English, [visit]);
+    expect(email.subject).toBe(visit.subject);
+    expect(email.text).toContain(visit.body);
+    expect(email.html).toContain('TKY-000123-K');
+  });
+
+  it('gather several into a digest in the recipient language, escaping HTML', () => {
+    const email = notificationEmail(Language.Japanese, [visit, { subject: '<b>x</b>', body: 'a & b' }]);
+    expect(email.subject).toBe('トライアルレディ・レジストリ: 新しい通知 2 件');
+    expect(email.text).toContain(visit.body);
+    expect(email.html).toContain('&lt;b&gt;x&lt;/b&gt;');
+    expect(email.html).toContain('a &amp; b');
+    expect(notificationEmail(Language.English, [visit, flag]).subject).toBe(
+      'Trial-ready registry: 2 new notifications',
+    );
   });
 });

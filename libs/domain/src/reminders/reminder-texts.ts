@@ -131,3 +131,42 @@ export const DIGEST_TEXTS: Record<Language, { subject: (count: number) => string
     intro: 'レジストリの受信箱に新しい通知があります:',
   },
 };
+
+/** An e-mail ready to send: the same text as plain text and as HTML. */
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (value: string) =>
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+/**
+ * The e-mail of one notification (sent at once), or the daily digest of several, in the recipient's language.
+ * Made from the notifications' stored texts only, which name participants by registry id alone.
+ */
+export function notificationEmail(
+  language: Language,
+  notifications: readonly NotificationText[],
+): EmailContent {
+  if (notifications.length === 1) {
+    const [only] = notifications;
+    return {
+      subject: only.subject,
+      text: `${only.body}\n`,
+      html: `<p>${escapeHtml(only.body)}</p>`,
+    };
+  }
+  const digest = DIGEST_TEXTS[language];
+  return {
+    subject: digest.subject(notifications.length),
+    text: [digest.intro, '', ...notifications.map((n) => `- ${n.subject}\n  ${n.body}`), ''].join('\n'),
+    html: `<p>${escapeHtml(digest.intro)}</p><ul>${notifications
+      .map((n) => `<li><strong>${escapeHtml(n.subject)}</strong><br>${escapeHtml(n.body)}</li>`)
+      .join('')}</ul>`,
+  };
+}
