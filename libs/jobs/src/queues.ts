@@ -184,11 +184,11 @@ export const JOB_SCHEDULES = [
     job: { name: JobName.WriteAuditCheckpoint, data: {} },
   },
   {
-    // New flags reach coordinators within minutes; each site's reminders run from REMINDER_LOCAL_TIME on its
+    // New flags reach coordinators within a minute; each site's reminders run from REMINDER_LOCAL_TIME on its
     // own day (see `dailyRescreensDue`), and its digest from EMAIL_DIGEST_LOCAL_TIME.
     schedulerId: 'notifications:reminders:tick',
     queue: QueueName.Notifications,
-    repeat: { pattern: '*/5 * * * *', tz: 'UTC' },
+    repeat: { pattern: '* * * * *', tz: 'UTC' },
     job: { name: JobName.TickReminders, data: {} },
   },
 ] as const satisfies readonly {

@@ -56,6 +56,12 @@ describe('visit window reminders', () => {
     expect(visitRemindersDue(M012, '2027-02-02')).toEqual([{ kind: K.VisitMissed, aboutDay: '2027-02-01' }]);
   });
 
+  it('announces a missed visit up to 7 days after its window closed; one found missed later is marked, not announced', () => {
+    expect(kindsOn('2027-02-08')).toEqual([K.VisitMissed]);
+    expect(kindsOn('2027-02-09')).toEqual([]);
+    expect(isMissedOn(M012, '2027-02-09')).toBe(true);
+  });
+
   it('sends nothing about a visit done or cancelled, and never calls it missed', () => {
     for (const visit of [
       { ...M012, completed: true },

@@ -77,7 +77,9 @@ export interface VisitReminderDue {
  * - window open: from the day it opens to the day it closes;
  * - window closes soon: from `closesWithinDays` before it closes to the day it closes, but not on the day it
  *   opens (the "window open" reminder of that day already names the last day);
- * - missed: from the day after the window closed, for a visit never recorded (see `isMissedOn`).
+ * - missed: from the day after the window closed, for a visit never recorded (see `isMissedOn`), for
+ *   `closesWithinDays` days: a visit found missed long after (the job's first run at a site with years of
+ *   history, or after a long outage) is marked and counted, but not announced one by one.
  * A completed or cancelled visit is reminded of no more.
  */
 export function visitRemindersDue(
@@ -95,7 +97,7 @@ export function visitRemindersDue(
     due.push({ kind: NotificationKind.VisitWindowOpen, aboutDay: windowStart });
     if (today > windowStart && daysBetween(today, windowEnd) <= settings.closesWithinDays)
       due.push({ kind: NotificationKind.VisitWindowClosesSoon, aboutDay: windowEnd });
-  } else if (isMissedOn(visit, today)) {
+  } else if (isMissedOn(visit, today) && daysBetween(windowEnd, today) <= settings.closesWithinDays) {
     due.push({ kind: NotificationKind.VisitMissed, aboutDay: windowEnd });
   }
   return due;
