@@ -119,6 +119,7 @@ export class RemindersService {
         tx,
         site.siteId,
         addDays(today, this.settings.opensWithinDays),
+        FOLLOWED_STATUSES,
       );
       const ids = [...new Set(candidates.map((c) => c.participantId))];
       return { candidates, profiles: await this.reminders.profiles(tx, ids, today) };
@@ -127,7 +128,8 @@ export class RemindersService {
     let markedMissed = 0;
     for (const candidate of candidates) {
       const profile = profiles.get(candidate.participantId)?.profile;
-      // Not followed (withdrawn, deceased, in a trial...): their visits are neither reminded of nor marked.
+      // Not followed (withdrawn, deceased, in a trial...): their visits are neither reminded of nor marked
+      // (the status may have changed since the candidates were read).
       if (!profile || !FOLLOWED_STATUSES.includes(profile.status)) continue;
       const visit = { ...candidate, completed: false, cancelled: false, missed: false };
       const due = visitRemindersDue(visit, today, this.settings);

@@ -134,17 +134,24 @@ export class ReminderRepository {
 
   /**
    * The site's scheduled visits with nothing recorded, not cancelled and not marked missed, whose window
-   * opens by `opensBy` (the rest are too far ahead for any reminder).
+   * opens by `opensBy` (the rest are too far ahead for any reminder), of participants in one of `statuses`
+   * (the domain's followed statuses: the visits of anyone else are neither reminded of nor marked).
    */
-  visitCandidates(tx: Tx, siteId: string, opensBy: CalendarDate): Promise<VisitCandidate[]> {
+  visitCandidates(
+    tx: Tx,
+    siteId: string,
+    opensBy: CalendarDate,
+    statuses: readonly string[],
+  ): Promise<VisitCandidate[]> {
     return tx.query<VisitCandidate[]>(
       `SELECT sv.id AS "scheduledVisitId", sv.participant_id AS "participantId", sv.code,
               sv.window_start::text AS "windowStart", sv.window_end::text AS "windowEnd"
          FROM scheduled_visit sv JOIN participant p ON p.id = sv.participant_id
-        WHERE p.site_id = $1 AND sv.status = 'scheduled' AND sv.cancelled_at IS NULL AND sv.window_start <= $2
+        WHERE p.site_id = $1 AND p.status = ANY($3::text[])
+          AND sv.status = 'scheduled' AND sv.cancelled_at IS NULL AND sv.window_start <= $2
           AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.scheduled_visit_id = sv.id)
         ORDER BY sv.participant_id, sv.window_start`,
-      [siteId, opensBy],
+      [siteId, opensBy, statuses],
     );
   }
 
