@@ -1,4 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
+import { dayBegunEverywhere, TRIAL_TEMPLATES } from '@registry/domain';
 import { JOB_OPTIONS, JobName, QueueName, sendNotificationEmailJobId } from '@registry/jobs';
 import { migrationDataSourceOptions } from '@registry/persistence';
 import { redisOptionsFromUrl } from '@registry/platform';
@@ -6,7 +7,8 @@ import { Queue } from 'bullmq';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, SMTPServerDataStream } from 'smtp-server';
 import { DataSource } from 'typeorm';
-import { ensureDemoIdentity } from '../../apps/api/src/cli/demo-data';
+import { ensureDemoIdentity, ensureDemoTrials } from '../../apps/api/src/cli/demo-data';
+import { writeSyntheticCohort } from '../../apps/api/src/cli/seed-writer';
 import { createTestSystem, startWorker, TestSystem } from '../support/harness';
 import { waitFor } from '../support/wait-for';
 
@@ -164,6 +166,74 @@ describe('notification e-mail', () => {
     expect(delivered[0].raw).toContain('BOS-000001-A');
     expect(delivered[0].raw).toContain('BOS-000002-B');
   }, 60_000);
+
+  it('e-mails a new eligibility flag at once to a coordinator who asked for it, through the reminder tick', async () => {
+    const { siteIds, sponsorId, ownerId } = await ensureDemoIdentity(owner, {
+      password: 'email-test-password',
+      resetExistingPasswords: false,
+    });
+    await writeSyntheticCohort(owner, {
+      participants: 40,
+      seed: 7,
+      siteIds,
+      today: dayBegunEverywhere(new Date()),
+      historyYears: 1,
+      fingerprintKey: system.config.IDENTITY_FINGERPRINT_KEY,
+    });
+    await ensureDemoTrials(owner, siteIds, sponsorId, ownerId, TRIAL_TEMPLATES, { startScreening: false });
+    // A Tokyo participant who may be approached (enrolled, with consent to be recontacted), flagged as the
+    // screening worker flags.
+    const [participant] = await owner.query<{ id: string }[]>(
+      `SELECT p.id FROM participant p JOIN site s ON s.id = p.site_id
+        WHERE s.code = 'TKY' AND p.status = 'enrolled'
+          AND EXISTS (SELECT 1 FROM participant_consent c WHERE c.participant_id = p.id
+                       AND 'recontact_for_trials' = ANY(c.scopes)
+                       AND NOT EXISTS (SELECT 1 FROM consent_withdrawal w WHERE w.participant_consent_id = c.id))
+        ORDER BY p.id LIMIT 1`,
+    );
+    const [trial] = await owner.query<{ id: string; criteria_version: number }[]>(
+      `SELECT id, criteria_version FROM trial ORDER BY title LIMIT 1`,
+    );
+    await owner.query(
+      `UPDATE app_user SET email_preference = 'immediate_flags', language = 'en' WHERE id = $1`,
+      [users.tky.id],
+    );
+    await owner.query(
+      `INSERT INTO eligibility_flag (participant_id, trial_id, kind, episode, criteria_version) VALUES ($1, $2, 'eligible', 1, $3)`,
+      [participant.id, trial.id, trial.criteria_version],
+    );
+    await queue.add(JobName.TickReminders, {}, JOB_OPTIONS[JobName.TickReminders]);
+    const unfolded = (raw: string) => raw.replace(/=\r?\n/g, '').replace(/\r?\n[ \t]+/g, ' ');
+    const flagMail = () =>
+      received.filter(
+        (r) =>
+          r.to.includes(users.tky.email) &&
+          unfolded(r.raw).includes(`Participant ${participant.id} meets the criteria of`),
+      );
+    await waitFor(
+      () => Promise.resolve(flagMail().length),
+      (n) => n > 0,
+      'the flag e-mail',
+      30_000,
+    );
+    // Marked e-mailed once the server has accepted it.
+    const flagState = async () =>
+      (
+        await owner.query<{ email: string }[]>(
+          `SELECT n.email FROM notification n JOIN reminder r ON r.id = n.reminder_id
+            WHERE r.kind = 'eligible_flag' AND n.recipient_id = $1`,
+          [users.tky.id],
+        )
+      )[0]?.email;
+    await waitFor(flagState, (state) => state === 'sent', 'the flag notification marked e-mailed');
+    expect(flagMail()).toHaveLength(1);
+    // No name and no birth date of the participant in it.
+    const [person] = await owner.query<{ birth_date: string }[]>(
+      `SELECT birth_date::text FROM participant WHERE id = $1`,
+      [participant.id],
+    );
+    expect(unfolded(flagMail()[0].raw)).not.toContain(person.birth_date);
+  }, 90_000);
 
   it('an address that keeps bouncing is reported to the admins, once; the notifications stay in the inbox', async () => {
     await owner.query(`UPDATE app_user SET email = 'bounce.tky@demo.trialready.example' WHERE id = $1`, [
