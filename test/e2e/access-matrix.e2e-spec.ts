@@ -59,6 +59,8 @@ interface Context {
   webhookEndpointId: string;
   referralRequestId: string;
   referralContactId: string;
+  /** A notification of the Tokyo coordinator. */
+  notificationId: string;
 }
 
 const CLINICAL_READ = { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 404, monitorTokyo: 200 };
@@ -456,6 +458,28 @@ const MATRIX: RouteCase[] = [
     expect: OWN_SITE_WRITE(200),
   },
   {
+    route: 'GET /api/v1/notifications',
+    path: () => '/api/v1/notifications',
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
+  },
+  {
+    route: 'POST /api/v1/notifications/{id}/read',
+    scope: "the Tokyo coordinator's own notification: nobody else's, admins' included",
+    path: (_, c) => `/api/v1/notifications/${c.notificationId}/read`,
+    expect: { admin: 404, coordinatorTokyo: 200, coordinatorBoston: 404, monitorTokyo: 404 },
+  },
+  {
+    route: 'GET /api/v1/notifications/settings',
+    path: () => '/api/v1/notifications/settings',
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
+  },
+  {
+    route: 'PUT /api/v1/notifications/settings',
+    path: () => '/api/v1/notifications/settings',
+    body: () => ({ language: null, emailPreference: 'daily_digest' }),
+    expect: { admin: 200, coordinatorTokyo: 200, coordinatorBoston: 200, monitorTokyo: 200 },
+  },
+  {
     route: 'GET /api/v1/participants/{participantId}/eligibility',
     path: (_, c) => `/api/v1/participants/${c.followed}/eligibility`,
     expect: CLINICAL_READ,
@@ -615,10 +639,20 @@ describe('access matrix: every route, every role, own versus other site or organ
       .set(coordinator)
       .send({ participantId: fresh })
       .expect(201);
+    // No worker runs here either: a reminder and its notification to the Tokyo coordinator, as the worker writes them.
+    const [notification] = await api.dataSource.query<{ id: string }[]>(
+      `WITH r AS (
+         INSERT INTO reminder (site_id, participant_id, kind, subject_key, about_day, sent_on, facts)
+         VALUES ($1, $2, 'eligible_flag', 'flag:' || $3, current_date, current_date, '{}') RETURNING id)
+       INSERT INTO notification (reminder_id, recipient_id, kind, language, subject, body, participant_id, site_id, email)
+       SELECT r.id, $4, 'eligible_flag', 'en', 'subject', 'body', $2, $1, 'not_sent' FROM r RETURNING id`,
+      [fixture.sites.tokyo, followed, flag.id, fixture.coordinatorTokyo.id],
+    );
     context = {
       webhookEndpointId: endpoint.body.id,
       referralRequestId: referralRequest.body[0].id,
       referralContactId: referralContact.body.id,
+      notificationId: notification.id,
       throwawayUserId: throwaway.body.id,
       // Letters only: the same value serves as a site code.
       unique: () =>
@@ -658,7 +692,8 @@ describe('access matrix: every route, every role, own versus other site or organ
       const expected = routeCase.expect[caller] ?? (caller === 'anonymous' ? 401 : 403);
       const label = `${routeCase.route}${routeCase.scope ? ` (${routeCase.scope})` : ''} as ${caller} -> ${expected}`;
       it(label, async () => {
-        const method = routeCase.route.split(' ')[0].toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+        const method = routeCase.route.split(' ')[0].toLowerCase() as
+          'get' | 'post' | 'patch' | 'put' | 'delete';
         const http = api.http();
         let call = http[method](routeCase.path(fixture, context));
         if (caller !== 'anonymous') call = call.set(fixture[caller].auth);

@@ -80,7 +80,14 @@ export class FakeScheduleRepository implements Public<ScheduleRepository> {
 
   /** Stores a scheduled visit, open unless the fields say otherwise. */
   add(fields: NewScheduledVisit & Partial<ScheduledVisitEntity>): ScheduledVisitEntity {
-    const row: ScheduledVisitEntity = { id: fakeId(), cancelledAt: null, cancelReason: null, ...fields };
+    const row: ScheduledVisitEntity = {
+      id: fakeId(),
+      cancelledAt: null,
+      cancelReason: null,
+      status: 'scheduled',
+      missedOn: null,
+      ...fields,
+    };
     this.rows.set(row.id, row);
     return row;
   }

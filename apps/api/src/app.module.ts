@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConsentsModule } from './consents/consents.module';
 import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { ParticipantsModule } from './participants/participants.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { SitesModule } from './sites/sites.module';
@@ -44,6 +45,7 @@ export class AppModule {
         ReferralsModule,
         FlagsModule,
         WebhooksModule,
+        NotificationsModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ export default async () => {
     ['./consents/consent.dto']: await import('./consents/consent.dto'),
     ['./flags/flag.dto']: await import('./flags/flag.dto'),
     ['./health/health.dto']: await import('./health/health.dto'),
+    ['./notifications/notification.dto']: await import('./notifications/notification.dto'),
     ['./participants/participant.dto']: await import('./participants/participant.dto'),
     ['./referrals/referral.dto']: await import('./referrals/referral.dto'),
     ['./schedules/schedule.dto']: await import('./schedules/schedule.dto'),
@@ -820,6 +821,34 @@ export default async () => {
                 description: 'The dependencies that are down, by name',
                 example: [],
               },
+            },
+          },
+        ],
+        [
+          import('./notifications/notification.dto'),
+          {
+            NotificationQueryDto: { unread: { required: true, type: () => Boolean, default: false } },
+            NotificationDto: {
+              id: { required: true, type: () => String },
+              kind: { required: true, type: () => String },
+              language: { required: true, type: () => String },
+              subject: { required: true, type: () => String },
+              body: { required: true, type: () => String },
+              participantId: { required: true, type: () => String, nullable: true },
+              siteId: { required: true, type: () => String, nullable: true },
+              createdAt: { required: true, type: () => String },
+              readAt: { required: true, type: () => String, nullable: true },
+            },
+            NotificationPageDto: {
+              items: { required: true, type: () => [t['./notifications/notification.dto'].NotificationDto] },
+              page: { required: true, type: () => Number },
+              pageSize: { required: true, type: () => Number },
+              total: { required: true, type: () => Number },
+              unread: { required: true, type: () => Number },
+            },
+            NotificationSettingsDto: {
+              language: { required: true, nullable: true, enum: t['@registry/domain'].Language },
+              emailPreference: { required: true, enum: ['daily_digest', 'immediate_flags'] },
             },
           },
         ],
@@ -1735,6 +1764,17 @@ export default async () => {
             HealthController: {
               liveness: { type: t['./health/health.dto'].LivenessDto },
               readiness: { type: t['./health/health.dto'].ReadinessDto },
+            },
+          },
+        ],
+        [
+          import('./notifications/notifications.controller'),
+          {
+            NotificationsController: {
+              list: { type: t['./notifications/notification.dto'].NotificationPageDto },
+              markRead: { type: t['./notifications/notification.dto'].NotificationDto },
+              settings: { type: t['./notifications/notification.dto'].NotificationSettingsDto },
+              updateSettings: { type: t['./notifications/notification.dto'].NotificationSettingsDto },
             },
           },
         ],

@@ -9,6 +9,10 @@ import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { OutboxListener, PgOutboxListener } from './outbox/outbox-listener';
 import { BullRelayQueues, RelayQueues } from './outbox/relay-queues';
 import { DailyRescreenService } from './screening/daily-rescreen.service';
+import { NotificationsProcessor } from './reminders/notifications.processor';
+import { RemindersService } from './reminders/reminders.service';
+import { EmailService } from './email/email.service';
+import { Mailer, SmtpMailer } from './email/mailer';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
 import { CohortRunner } from './screening/cohort-runner';
@@ -56,6 +60,10 @@ export class WorkerModule {
         WebhookDeliveryService,
         { provide: WebhookSender, useClass: HttpWebhookSender },
         WebhookProcessor,
+        RemindersService,
+        { provide: Mailer, useClass: SmtpMailer },
+        EmailService,
+        NotificationsProcessor,
       ],
     };
   }

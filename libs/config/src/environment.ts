@@ -17,6 +17,7 @@ import {
 import {
   DEFAULT_DECLINE_SUPPRESSION_DAYS,
   DEFAULT_DISCLOSURE_SETTINGS,
+  DEFAULT_REMINDER_SETTINGS,
   isTimeOfDay,
   LOWEST_MINIMUM_CELL_SIZE,
 } from '@registry/domain';
@@ -193,6 +194,70 @@ export class Environment {
     },
   })
   DAILY_RESCREEN_LOCAL_TIME = '00:15';
+
+  /**
+   * The wall-clock time at each site (HH:MM) from which its daily reminders run (visit windows, missed visits,
+   * results about to leave a trial's recency window), on the site's calendar day.
+   */
+  @ValidateBy({
+    name: 'isTimeOfDay',
+    validator: {
+      validate: (value) => typeof value === 'string' && isTimeOfDay(value),
+      defaultMessage: () => 'REMINDER_LOCAL_TIME must be a time of day as HH:MM (00:00-23:59)',
+    },
+  })
+  REMINDER_LOCAL_TIME = '07:00';
+
+  /** "Window opens soon" is sent this many days before a visit's window opens. */
+  @Type(() => Number)
+  @IsInt({ message: 'REMINDER_OPENS_WITHIN_DAYS must be a whole number' })
+  @Min(1)
+  @Max(90)
+  REMINDER_OPENS_WITHIN_DAYS = DEFAULT_REMINDER_SETTINGS.opensWithinDays;
+
+  /** "Window closes soon" is sent this many days before an open window closes without a visit. */
+  @Type(() => Number)
+  @IsInt({ message: 'REMINDER_CLOSES_WITHIN_DAYS must be a whole number' })
+  @Min(1)
+  @Max(90)
+  REMINDER_CLOSES_WITHIN_DAYS = DEFAULT_REMINDER_SETTINGS.closesWithinDays;
+
+  /** "Re-test to stay trial-ready" is sent when the deciding result stops counting within this many days. */
+  @Type(() => Number)
+  @IsInt({ message: 'REMINDER_FRESHNESS_WITHIN_DAYS must be a whole number' })
+  @Min(1)
+  @Max(365)
+  REMINDER_FRESHNESS_WITHIN_DAYS = DEFAULT_REMINDER_SETTINGS.freshnessWithinDays;
+
+  /**
+   * The SMTP server notifications are e-mailed through (smtp://user:password@host:port, or smtps:// for TLS
+   * from the start). Unset: e-mail is off and notifications stay in the inbox only.
+   */
+  @IsOptional()
+  @Transform(trimmed)
+  @IsConnectionUrl(['smtp:', 'smtps:'])
+  SMTP_URL?: string = undefined;
+
+  /** The From address of notification e-mails. */
+  @IsEmail({}, { message: 'SMTP_FROM must be an e-mail address' })
+  SMTP_FROM = 'registry@trialready.example';
+
+  /** The wall-clock time at each site (HH:MM) the daily digest e-mail is sent from. */
+  @ValidateBy({
+    name: 'isTimeOfDay',
+    validator: {
+      validate: (value) => typeof value === 'string' && isTimeOfDay(value),
+      defaultMessage: () => 'EMAIL_DIGEST_LOCAL_TIME must be a time of day as HH:MM (00:00-23:59)',
+    },
+  })
+  EMAIL_DIGEST_LOCAL_TIME = '07:30';
+
+  /** Permanent failures in a row to one address after which admins are told it keeps bouncing. */
+  @Type(() => Number)
+  @IsInt({ message: 'EMAIL_BOUNCE_THRESHOLD must be a whole number' })
+  @Min(1)
+  @Max(100)
+  EMAIL_BOUNCE_THRESHOLD = 3;
 
   /**
    * Serve the OpenAPI UI and document at /api/docs. Unset, loadConfig turns it on except when

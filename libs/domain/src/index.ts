@@ -37,3 +37,5 @@ export * from './referrals/trial-status';
 export * from './referrals/referral-contact';
 export * from './referrals/referral-funnel';
 export * from './referrals/recruitment-speed';
+export * from './reminders/reminder-rules';
+export * from './reminders/reminder-texts';

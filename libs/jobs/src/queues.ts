@@ -7,6 +7,8 @@ export enum QueueName {
   Screening = 'screening',
   /** Webhook deliveries to sponsor organisations' endpoints: one organisation's in order, others alongside. */
   Webhooks = 'webhooks',
+  /** Reminders and notifications: the daily per-site reminder runs, flag notifications and e-mail. */
+  Notifications = 'notifications',
 }
 
 /** Every job name, each handled by exactly one processor (checked when the worker boots). */
@@ -21,6 +23,17 @@ export enum JobName {
   DeliverWebhooks = 'deliver-webhooks',
   /** Frequent: a delivery job for each organisation with a delivery due (retries; a job lost with Redis). */
   SweepWebhooks = 'sweep-webhooks',
+  /**
+   * Frequent: notifies coordinators of new flags, and fans out the day's reminders of each site whose day has
+   * reached REMINDER_LOCAL_TIME and whose reminders for the day are not complete.
+   */
+  TickReminders = 'tick-reminders',
+  /** One site's reminders for one calendar day at the site. */
+  RunSiteReminders = 'run-site-reminders',
+  /** E-mails one notification at once (eligibility flags, for users who asked for it). */
+  SendNotificationEmail = 'send-notification-email',
+  /** One user's daily digest of the notifications not e-mailed yet. */
+  SendEmailDigest = 'send-email-digest',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -44,6 +57,24 @@ export interface RunScreeningJobData {
 
 export type StartDailyRescreensJobData = Record<string, never>;
 
+export type TickRemindersJobData = Record<string, never>;
+
+export interface RunSiteRemindersJobData {
+  siteId: string;
+  /** The calendar day at the site (YYYY-MM-DD). */
+  forDate: string;
+}
+
+export interface SendNotificationEmailJobData {
+  notificationId: string;
+}
+
+export interface SendEmailDigestJobData {
+  recipientId: string;
+  /** The calendar day at the recipient's site the digest is for (names the job: one digest a day). */
+  forDate: string;
+}
+
 /** Signs the head of the audit chain (skipped when it has not moved since the newest checkpoint). */
 export type WriteAuditCheckpointJobData = Record<string, never>;
 
@@ -62,6 +93,10 @@ export interface JobDataByName {
   [JobName.WriteAuditCheckpoint]: WriteAuditCheckpointJobData;
   [JobName.DeliverWebhooks]: DeliverWebhooksJobData;
   [JobName.SweepWebhooks]: SweepWebhooksJobData;
+  [JobName.TickReminders]: TickRemindersJobData;
+  [JobName.RunSiteReminders]: RunSiteRemindersJobData;
+  [JobName.SendNotificationEmail]: SendNotificationEmailJobData;
+  [JobName.SendEmailDigest]: SendEmailDigestJobData;
 }
 
 export type JobEnvelope = {
@@ -77,6 +112,10 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.WriteAuditCheckpoint]: QueueName.Maintenance,
   [JobName.DeliverWebhooks]: QueueName.Webhooks,
   [JobName.SweepWebhooks]: QueueName.Webhooks,
+  [JobName.TickReminders]: QueueName.Notifications,
+  [JobName.RunSiteReminders]: QueueName.Notifications,
+  [JobName.SendNotificationEmail]: QueueName.Notifications,
+  [JobName.SendEmailDigest]: QueueName.Notifications,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -99,7 +138,31 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   // retried by the delivery's own schedule); the sweep starts the organisation again anyway.
   [JobName.DeliverWebhooks]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.SweepWebhooks]: { ...DEFAULT_JOB_OPTIONS, attempts: 1 },
+  [JobName.TickReminders]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
+  [JobName.RunSiteReminders]: { ...DEFAULT_JOB_OPTIONS, attempts: 5 },
+  // An SMTP server down for a while: 2 s, 4 s, 8 s ... about 9 hours in all before giving up.
+  [JobName.SendNotificationEmail]: { ...DEFAULT_JOB_OPTIONS, attempts: 15 },
+  // Kept two days once sent: its job id (one per user and day) then refuses a second digest the same day.
+  [JobName.SendEmailDigest]: {
+    ...DEFAULT_JOB_OPTIONS,
+    attempts: 15,
+    removeOnComplete: { age: 2 * 24 * 3600 },
+  },
 };
+
+/**
+ * A site's reminders of a day: one job at a time (a tick while it waits or runs adds nothing); once it has
+ * finished or failed, a later tick may add it again if the day is still not complete.
+ */
+export const runSiteRemindersOptions = (data: RunSiteRemindersJobData) => ({
+  ...JOB_OPTIONS[JobName.RunSiteReminders],
+  deduplication: { id: `site-reminders:${data.siteId}:${data.forDate}` },
+});
+
+/** One e-mail per notification, and one digest per user and day: deterministic job ids. */
+export const sendNotificationEmailJobId = (notificationId: string) => `email-${notificationId}`;
+export const sendEmailDigestJobId = (recipientId: string, forDate: string) =>
+  `digest-${recipientId}-${forDate}`;
 
 /**
  * Re-screening a participant: a burst of changes collapses into one job (same deduplication id while it
@@ -158,6 +221,14 @@ export const JOB_SCHEDULES = [
     queue: QueueName.Webhooks,
     repeat: { pattern: '* * * * *', tz: 'UTC' },
     job: { name: JobName.SweepWebhooks, data: {} },
+  },
+  {
+    // New flags reach coordinators within a minute; each site's reminders run from REMINDER_LOCAL_TIME on its
+    // own day (see `dailyRescreensDue`), and its digest from EMAIL_DIGEST_LOCAL_TIME.
+    schedulerId: 'notifications:reminders:tick',
+    queue: QueueName.Notifications,
+    repeat: { pattern: '* * * * *', tz: 'UTC' },
+    job: { name: JobName.TickReminders, data: {} },
   },
 ] as const satisfies readonly {
   schedulerId: string;

@@ -181,6 +181,7 @@ export class SchedulesService {
                 windowEnd: s.windowEnd,
                 completed: visitBySchedule.has(s.id),
                 cancelled: !!s.cancelledAt,
+                markedMissed: s.status === 'missed',
               },
               today,
               next?.windowStart,

@@ -17,6 +17,16 @@ const everyJobHandledOnce = () => [
     queue: QueueName.Webhooks,
     jobNames: [JobName.DeliverWebhooks, JobName.SweepWebhooks],
   },
+  {
+    processor: 'NotificationsProcessor',
+    queue: QueueName.Notifications,
+    jobNames: [
+      JobName.TickReminders,
+      JobName.RunSiteReminders,
+      JobName.SendNotificationEmail,
+      JobName.SendEmailDigest,
+    ],
+  },
 ];
 
 describe('findJobHandlerProblems', () => {

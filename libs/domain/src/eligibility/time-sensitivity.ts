@@ -2,7 +2,8 @@ import { AmyloidStatus } from '../biomarkers/amyloid-status';
 import { addDays, CalendarDate, dayTurning, daysBetween } from '../schedule/calendar';
 import type { Criterion } from './criteria';
 import { isLeaf, judgeLeaf, Leaf, ParticipantProfile } from './evaluate';
-import { observationKey } from './measures';
+import { ASSESSMENT_OF_AMYLOID_MODALITY } from './latest-results';
+import { MEASURES, observationKey } from './measures';
 
 /**
  * The first day after `asOf` on which a participant's determination for these criteria could change with
@@ -79,6 +80,47 @@ function boundaryDays(node: Leaf, profile: ParticipantProfile, asOf: CalendarDat
     default:
       return [];
   }
+}
+
+/** A result that counts for a leaf of the criteria today, and the first day it no longer does. */
+export interface CountingResult {
+  /** The assessment that gave the result (e.g. `amyloid_pet`, `mri`, `mmse`): the test to repeat. */
+  test: string;
+  /** The day the result was obtained. */
+  resultDate: CalendarDate;
+  /** The first day the leaf is judged otherwise because the result has left the leaf's recency window. */
+  changeDay: CalendarDate;
+}
+
+/**
+ * The results with a recency window that a leaf of these criteria reads on `asOf`, each with the first day
+ * the leaf's judgement changes because the result has aged out of the window (the same day
+ * `nextChangeWithTime` gives for that leaf; results whose ageing changes nothing are left out). A leaf read
+ * in several places of the document is given once per place.
+ */
+export function countingResults(
+  criteria: Criterion,
+  profile: ParticipantProfile,
+  asOf: CalendarDate,
+): CountingResult[] {
+  const found: CountingResult[] = [];
+  const visit = (node: Criterion): void => {
+    if (isLeaf(node)) {
+      if ((node.type !== 'measure' && node.type !== 'amyloid') || !node.maxAgeDays) return;
+      const judged = judgeLeaf(node, profile, { asOf });
+      if (judged.date === undefined) return;
+      const changeDay = leafChangeDay(node, profile, asOf);
+      if (changeDay === null) return;
+      const test =
+        node.type === 'measure'
+          ? MEASURES[node.measure].assessment
+          : judged.modality && ASSESSMENT_OF_AMYLOID_MODALITY[judged.modality];
+      if (test) found.push({ test, resultDate: judged.date, changeDay });
+    } else if (node.type === 'not') visit(node.of);
+    else node.of.forEach(visit);
+  };
+  visit(criteria);
+  return found;
 }
 
 /** The first day a result of `date` no longer counts, if it still counts on `asOf`. */

@@ -50,6 +50,18 @@ describe('visit schedules', () => {
     expect(scheduledVisitStatus({ ...visit, cancelled: true }, '2026-07-01')).toBe(S.Cancelled);
   });
 
+  it('is missed, not overdue, once the reminder job has marked it; a visit recorded late still completes it', () => {
+    const marked = {
+      windowStart: '2026-06-18',
+      windowEnd: '2026-08-13',
+      completed: false,
+      cancelled: false,
+      markedMissed: true,
+    };
+    expect(scheduledVisitStatus(marked, '2026-08-14', '2026-12-17')).toBe(S.Missed);
+    expect(scheduledVisitStatus({ ...marked, completed: true }, '2026-08-20')).toBe(S.Completed);
+  });
+
   it('knows a deviation when it sees one', () => {
     expect(isWithinWindow('2026-06-18', { windowStart: '2026-06-18', windowEnd: '2026-08-13' })).toBe(true);
     expect(isWithinWindow('2026-08-14', { windowStart: '2026-06-18', windowEnd: '2026-08-13' })).toBe(false);

@@ -59,11 +59,14 @@ export interface ScheduledVisitState {
   windowEnd: CalendarDate;
   completed: boolean;
   cancelled: boolean;
+  /** Marked missed by the daily reminder job once its window closed without a visit (see `isMissedOn`). */
+  markedMissed?: boolean;
 }
 
 /**
  * A scheduled visit's status on a day at the site. Past its window it is overdue while it can still be
- * caught up, and missed once the next visit's window has opened (the next visit then takes its place).
+ * caught up, and missed once the next visit's window has opened (the next visit then takes its place) or
+ * once the daily reminder job has marked it missed. A visit recorded late still counts as completed.
  */
 export function scheduledVisitStatus(
   visit: ScheduledVisitState,
@@ -72,6 +75,7 @@ export function scheduledVisitStatus(
 ): ScheduledVisitStatus {
   if (visit.cancelled) return ScheduledVisitStatus.Cancelled;
   if (visit.completed) return ScheduledVisitStatus.Completed;
+  if (visit.markedMissed) return ScheduledVisitStatus.Missed;
   if (today < visit.windowStart) return ScheduledVisitStatus.Upcoming;
   if (today <= visit.windowEnd) return ScheduledVisitStatus.WindowOpen;
   if (nextWindowStart && today >= nextWindowStart) return ScheduledVisitStatus.Missed;

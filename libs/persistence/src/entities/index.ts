@@ -23,6 +23,7 @@ import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEn
 import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook.entity';
 import { ReferralContactEntity, ReferralRequestEntity, TrialCommitmentEntity } from './referral.entity';
+import { NotificationEntity, ReminderEntity, SiteReminderDayEntity } from './notification.entity';
 
 export type { AuditedChange } from './audit-event.entity';
 export { APOE_GENOTYPES, REFERRAL_SOURCES, SEXES } from './participant.entity';
@@ -64,6 +65,9 @@ export {
   ReferralRequestEntity,
   ReferralContactEntity,
   TrialCommitmentEntity,
+  SiteReminderDayEntity,
+  ReminderEntity,
+  NotificationEntity,
 };
 
 /** Every entity, listed explicitly so that the apps, the CLI and the tests load exactly the same set. */
@@ -101,4 +105,7 @@ export const ENTITIES = [
   ReferralRequestEntity,
   ReferralContactEntity,
   TrialCommitmentEntity,
+  SiteReminderDayEntity,
+  ReminderEntity,
+  NotificationEntity,
 ];

@@ -22,6 +22,9 @@ import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 @Check('app_user_role_valid', `"role" IN ('admin', 'coordinator', 'sponsor', 'monitor')`)
 @Check('app_user_sponsor_has_organisation', `("role" = 'sponsor') = ("sponsor_organisation_id" IS NOT NULL)`)
 @Check('app_user_failed_logins_non_negative', `"failed_login_count" >= 0`)
+@Check('app_user_language_valid', `"language" IS NULL OR "language" IN ('ja', 'en')`)
+@Check('app_user_email_preference_valid', `"email_preference" IN ('daily_digest', 'immediate_flags')`)
+@Check('app_user_email_failures_non_negative', `"email_permanent_failures" >= 0`)
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'app_user_pkey' })
   id: string;
@@ -68,6 +71,18 @@ export class UserEntity {
 
   @Column({ type: 'boolean', default: true })
   active: boolean;
+
+  /** 'ja' or 'en'; null: the language of the user's site (Japanese in Japan, English elsewhere). */
+  @Column({ type: 'text', nullable: true })
+  language: string | null;
+
+  /** 'daily_digest' (default): one e-mail a day; 'immediate_flags': eligibility flags e-mailed at once too. */
+  @Column({ name: 'email_preference', type: 'text', default: 'daily_digest' })
+  emailPreference: string;
+
+  /** Permanent e-mail failures since the last delivered e-mail; admins are told past a threshold. */
+  @Column({ name: 'email_permanent_failures', type: 'integer', default: 0 })
+  emailPermanentFailures: number;
 
   @Column({ name: 'failed_login_count', type: 'integer', default: 0 })
   failedLoginCount: number;

@@ -22,6 +22,11 @@ import { ProtocolVisitEntity } from './protocol.entity';
 @Index('scheduled_visit_window_idx', ['windowStart'])
 @Check('scheduled_visit_window_order', `"window_start" <= "target_date" AND "target_date" <= "window_end"`)
 @Check('scheduled_visit_cancel_reason', `("cancelled_at" IS NULL) = ("cancel_reason" IS NULL)`)
+@Check('scheduled_visit_status_valid', `"status" IN ('scheduled', 'missed')`)
+@Check(
+  'scheduled_visit_missed_on',
+  `("status" = 'missed') = ("missed_on" IS NOT NULL) AND ("missed_on" IS NULL OR "missed_on" > "window_end")`,
+)
 export class ScheduledVisitEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'scheduled_visit_pkey' })
   id: string;
@@ -57,6 +62,14 @@ export class ScheduledVisitEntity {
 
   @Column({ name: 'cancel_reason', type: 'text', nullable: true })
   cancelReason: string | null;
+
+  /** 'missed' once its window closed without a visit (marked by the daily reminder job, audited). */
+  @Column({ type: 'text', default: 'scheduled' })
+  status: 'scheduled' | 'missed';
+
+  /** The day at the site it was marked missed (after its window). */
+  @Column({ name: 'missed_on', type: 'date', nullable: true })
+  missedOn: string | null;
 }
 
 /** A visit that took place, with the assessments done at it. */

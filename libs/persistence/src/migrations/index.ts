@@ -12,6 +12,7 @@ import { OutboxFailedEvents1795630000000 } from './1795630000000-OutboxFailedEve
 import { DeterminationTimeChangeDay1795640000000 } from './1795640000000-DeterminationTimeChangeDay';
 import { Webhooks1795680000000 } from './1795680000000-Webhooks';
 import { Referrals1795650000000 } from './1795650000000-Referrals';
+import { RemindersAndNotifications1795660000000 } from './1795660000000-RemindersAndNotifications';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   OutboxFailedEvents1795630000000,
   DeterminationTimeChangeDay1795640000000,
   Referrals1795650000000,
+  RemindersAndNotifications1795660000000,
   Webhooks1795680000000,
 ];

@@ -21,6 +21,9 @@ import { DeterminationRepository } from './determination.repository';
 import { SponsorCountsRepository } from './sponsor-counts.repository';
 import { WebhookRepository } from './webhook.repository';
 import { ReferralRepository } from './referral.repository';
+import { ReminderRepository } from './reminder.repository';
+import { NotificationRepository } from './notification.repository';
+import { EmailRepository } from './email.repository';
 
 export * from './transactions';
 export * from './audit.repository';
@@ -46,6 +49,9 @@ export * from './determination.repository';
 export * from './sponsor-counts.repository';
 export * from './webhook.repository';
 export * from './referral.repository';
+export * from './reminder.repository';
+export * from './notification.repository';
+export * from './email.repository';
 
 /**
  * One repository per aggregate; each owns every statement on its tables, so services hold no SQL and take
@@ -75,4 +81,7 @@ export const REPOSITORIES = [
   SponsorCountsRepository,
   WebhookRepository,
   ReferralRepository,
+  ReminderRepository,
+  NotificationRepository,
+  EmailRepository,
 ];
