@@ -11,11 +11,13 @@ import {
   ErrorResponseDto,
   GlobalExceptionFilter,
   requestShapeMiddleware,
-  JsonLogger,
+  APP_LOGGER,
+  AppLogger,
   MAX_JSON_BODY_DEPTH,
   requestIdMiddleware,
 } from '@registry/platform';
 import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import openApiMetadata from './openapi-metadata';
@@ -27,17 +29,20 @@ export const API_PREFIX = 'api/v1';
  * Builds the HTTP app exactly as production runs it; the end-to-end tests call this too,
  * so they exercise the same prefix, pipes, filter, logging and OpenAPI document.
  */
-export async function createApiApp(config: Environment, logger = new JsonLogger('api', config.LOG_LEVEL)) {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger,
+export async function createApiApp(config: Environment, logger?: AppLogger) {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    // Lines logged while the app is built wait for configureApiApp to hand Nest the pino logger.
+    bufferLogs: true,
     // Registered in configureApiApp instead, after the request id, so parse errors carry one too.
     bodyParser: false,
   });
-  await configureApiApp(app, logger);
+  await configureApiApp(app);
   return app;
 }
 
-export async function configureApiApp(app: INestApplication, logger: JsonLogger): Promise<void> {
+export async function configureApiApp(app: INestApplication): Promise<void> {
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   // Security headers on every response, errors included. Helmet's default CSP suits the docs UI too (its
@@ -46,7 +51,7 @@ export async function configureApiApp(app: INestApplication, logger: JsonLogger)
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(`/${API_PREFIX}`, noStore);
   app.use(requestIdMiddleware);
-  app.use(accessLogMiddleware(logger));
+  app.use(accessLogMiddleware(app.get<AppLogger>(APP_LOGGER)));
   express.useBodyParser('json', { limit: '1mb' });
   // Before any route (log-in included) turns the body into a DTO: class-transformer recurses without a limit.
   app.use(requestShapeMiddleware);

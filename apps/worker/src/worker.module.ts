@@ -3,7 +3,15 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, Environment } from '@registry/config';
 import { QueueModule } from '@registry/jobs';
 import { DatabaseModule } from '@registry/persistence';
-import { Clock, ClockModule, HealthService, RedisModule } from '@registry/platform';
+import {
+  AppLogger,
+  Clock,
+  ClockModule,
+  createAppLogger,
+  HealthService,
+  LoggingModule,
+  RedisModule,
+} from '@registry/platform';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { OutboxListener, PgOutboxListener } from './outbox/outbox-listener';
@@ -19,6 +27,8 @@ import { applyWorkerTiming } from './runtime/worker-options';
 export interface WorkerModuleOptions {
   /** Where "now" comes from (default: the system clock); tests set the day with a FixedClock. */
   clock?: Clock;
+  /** Where the worker's lines go (default: stdout at LOG_LEVEL). */
+  logger?: AppLogger;
 }
 
 @Module({})
@@ -29,6 +39,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(options.logger ?? createAppLogger('worker', config.LOG_LEVEL)),
         ClockModule.forRoot(options.clock),
         // The worker's statements read a few thousand rows each through indexes (a cohort re-screen's batch
         // among them); JIT compilation, which PostgreSQL starts on estimated cost, took longer than the
