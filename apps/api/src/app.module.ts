@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConsentsModule } from './consents/consents.module';
 import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
+import { OperationsModule } from './operations/operations.module';
 import { ParticipantsModule } from './participants/participants.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { SitesModule } from './sites/sites.module';
@@ -31,6 +32,7 @@ export class AppModule {
         AuthModule,
         ClockModule.forRoot(),
         HealthModule,
+        OperationsModule,
         SitesModule,
         SponsorOrganisationsModule,
         UsersModule,

@@ -10,6 +10,8 @@ import {
   createValidationPipe,
   ErrorResponseDto,
   GlobalExceptionFilter,
+  httpMetricsMiddleware,
+  MetricsRegistry,
   requestShapeMiddleware,
   APP_LOGGER,
   AppLogger,
@@ -22,6 +24,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import openApiMetadata from './openapi-metadata';
 import { MAX_PAGE, MAX_PAGE_SIZE } from './common/paging';
+import { mountOperations } from './operations/mount-operations';
 
 export const API_PREFIX = 'api/v1';
 
@@ -52,9 +55,11 @@ export async function configureApiApp(app: INestApplication): Promise<void> {
   app.use(`/${API_PREFIX}`, noStore);
   app.use(requestIdMiddleware);
   app.use(accessLogMiddleware(app.get<AppLogger>(APP_LOGGER)));
+  app.use(httpMetricsMiddleware(app.get(MetricsRegistry)));
   express.useBodyParser('json', { limit: '1mb' });
   // Before any route (log-in included) turns the body into a DTO: class-transformer recurses without a limit.
   app.use(requestShapeMiddleware);
+  mountOperations(app);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'docs', method: RequestMethod.ALL }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new BodilessRouteInterceptor());

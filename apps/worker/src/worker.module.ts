@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, Environment } from '@registry/config';
-import { QueueModule } from '@registry/jobs';
+import { QueueInspector, QueueMetrics, QueueModule } from '@registry/jobs';
 import { DatabaseModule } from '@registry/persistence';
 import {
   AppLogger,
@@ -10,6 +10,7 @@ import {
   createAppLogger,
   HealthService,
   LoggingModule,
+  MetricsModule,
   RedisModule,
 } from '@registry/platform';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
@@ -21,6 +22,7 @@ import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
 import { CohortRunner } from './screening/cohort-runner';
 import { WorkerHealthServer } from './runtime/health-server';
+import { WorkerMetrics } from './runtime/worker-metrics';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
 import { applyWorkerTiming } from './runtime/worker-options';
 
@@ -48,10 +50,14 @@ export class WorkerModule {
         RedisModule,
         QueueModule.forRoot(),
         DiscoveryModule,
+        MetricsModule,
       ],
       providers: [
         HealthService,
         WorkerHealthServer,
+        WorkerMetrics,
+        QueueInspector,
+        QueueMetrics,
         WorkerBootstrapService,
         MaintenanceProcessor,
         OutboxRelayService,

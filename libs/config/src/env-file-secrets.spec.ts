@@ -70,7 +70,12 @@ describe('ensureSecretsInEnvFile (npm run up)', () => {
 
     expect(result).toEqual({
       created: false,
-      generated: ['IDENTITY_FINGERPRINT_KEY', 'AUDIT_CHECKPOINT_KEY', 'DISCLOSURE_NOISE_KEY'],
+      generated: [
+        'IDENTITY_FINGERPRINT_KEY',
+        'AUDIT_CHECKPOINT_KEY',
+        'DISCLOSURE_NOISE_KEY',
+        'METRICS_TOKEN',
+      ],
       fromEnvironment: [],
       narrowed: true,
     });
@@ -85,11 +90,11 @@ describe('ensureSecretsInEnvFile (npm run up)', () => {
   it('fills an empty assignment copied from .env.example in place', () => {
     writeFileSync(
       envFile,
-      'JWT_ACCESS_SECRET=\nAPI_PORT=3000\nIDENTITY_FINGERPRINT_KEY=\nAUDIT_CHECKPOINT_KEY=\nDISCLOSURE_NOISE_KEY=\n',
+      'JWT_ACCESS_SECRET=\nAPI_PORT=3000\nIDENTITY_FINGERPRINT_KEY=\nAUDIT_CHECKPOINT_KEY=\nDISCLOSURE_NOISE_KEY=\nMETRICS_TOKEN=\n',
     );
     ensureSecretsInEnvFile(envFile);
     const lines = readFileSync(envFile, 'utf8').trimEnd().split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^JWT_ACCESS_SECRET=[A-Za-z0-9_-]{64}$/);
     expect(lines[1]).toBe('API_PORT=3000');
     expect(lines[2]).toMatch(/^IDENTITY_FINGERPRINT_KEY=[A-Za-z0-9_-]{64}$/);

@@ -114,6 +114,7 @@ describe('loadConfig', () => {
       IDENTITY_FINGERPRINT_KEY: PUBLISHED_IDENTITY_FINGERPRINT_KEY,
       AUDIT_CHECKPOINT_KEY: generateSecret(),
       DISCLOSURE_NOISE_KEY: generateSecret(),
+      METRICS_TOKEN: generateSecret(),
     });
     expect(config.JWT_ACCESS_SECRET).toBe(PUBLISHED_JWT_ACCESS_SECRET);
     expect(config.IDENTITY_FINGERPRINT_KEY).toBe(PUBLISHED_IDENTITY_FINGERPRINT_KEY);

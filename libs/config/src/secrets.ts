@@ -26,6 +26,11 @@ export const SECRET_VARIABLES = [
    * sponsor keeps answers from before and after to average.
    */
   'DISCLOSURE_NOISE_KEY',
+  /**
+   * Bearer token Prometheus sends to scrape GET /api/metrics and the worker's GET /metrics: the series name
+   * routes, queues and volumes. Rotating it is changing it here and in the scrape configuration together.
+   */
+  'METRICS_TOKEN',
 ] as const;
 
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];

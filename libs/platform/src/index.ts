@@ -19,3 +19,5 @@ export * from './time/clock.module';
 export * from './http/request-shape';
 export * from './http/bodiless-route.interceptor';
 export * from './http/canonical-json';
+export * from './metrics/metrics-registry';
+export * from './http/http-metrics.middleware';

@@ -20,9 +20,10 @@ import { TokenService } from './token.service';
     { provide: PasswordHasher, useClass: Argon2PasswordHasher },
     { provide: RateLimiter, useClass: RedisRateLimiter },
     BootstrapAdminService,
+    AuthenticationGuard,
     // Every route of every module passes this guard; @Public() opts out, @Roles() says who may call.
-    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useExisting: AuthenticationGuard },
   ],
-  exports: [PasswordHasher, AuthService, RateLimiter],
+  exports: [PasswordHasher, AuthService, RateLimiter, AuthenticationGuard],
 })
 export class AuthModule {}
