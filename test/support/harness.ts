@@ -59,6 +59,9 @@ export async function createTestSystem(overrides: Record<string, string> = {}): 
     REDIS_KEY_PREFIX: `tr_test_${runId()}_${uniqueSuffix()}`,
     WORKER_HEALTH_PORT: '0',
     LOG_LEVEL: 'error',
+    // A test's requests all come from 127.0.0.1, many as one user: limits of their own are set by the tests of them.
+    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_PER_USER_PER_MINUTE: '1000000',
     ...overrides,
   });
   return {

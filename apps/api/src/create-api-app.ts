@@ -24,6 +24,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import openApiMetadata from './openapi-metadata';
 import { MAX_PAGE, MAX_PAGE_SIZE } from './common/paging';
+import { trustProxySetting } from './common/throttling/trust-proxy';
 import { mountOperations } from './operations/mount-operations';
 
 export const API_PREFIX = 'api/v1';
@@ -48,6 +49,8 @@ export async function configureApiApp(app: INestApplication): Promise<void> {
   app.useLogger(logger);
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // Which X-Forwarded-For hops to believe for request.ip, which the per-IP rate limits count by.
+  express.set('trust proxy', trustProxySetting(app.get(Environment).TRUST_PROXY));
   // Security headers on every response, errors included. Helmet's default CSP suits the docs UI too (its
   // scripts come from here, its styles are inline); only the upgrade to https is left out, which would break
   // the UI where the API is reached over plain http, as in development.
