@@ -165,7 +165,7 @@ describe('the built apps as processes', () => {
         },
       );
       expect(said).toContain(
-        'generated JWT_ACCESS_SECRET, IDENTITY_FINGERPRINT_KEY, AUDIT_CHECKPOINT_KEY, DISCLOSURE_NOISE_KEY, POSTGRES_PASSWORD, APP_DATABASE_PASSWORD',
+        'generated JWT_ACCESS_SECRET, IDENTITY_FINGERPRINT_KEY, AUDIT_CHECKPOINT_KEY, DISCLOSURE_NOISE_KEY, METRICS_TOKEN, POSTGRES_PASSWORD, APP_DATABASE_PASSWORD',
       );
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
       generated = readEnvFile(envFile);

@@ -15,9 +15,23 @@ export class FakeOutboxRepository implements Public<OutboxRepository> {
   private nextId = 1;
 
   /** Commits an event to the outbox, as the API does; returns its id. */
-  add(topic: string, payload: Record<string, unknown>, publishedAt: Date | null = null): string {
+  add(
+    topic: string,
+    payload: Record<string, unknown>,
+    publishedAt: Date | null = null,
+    occurredAt = new Date('2027-01-01T00:00:00Z'),
+  ): string {
     const id = String(this.nextId++);
-    this.rows.push({ id, topic, payload, publishedAt, failedAt: null, publishAttempts: 0, lastError: null });
+    this.rows.push({
+      id,
+      topic,
+      payload,
+      occurredAt,
+      publishedAt,
+      failedAt: null,
+      publishAttempts: 0,
+      lastError: null,
+    });
     return id;
   }
 
@@ -34,7 +48,11 @@ export class FakeOutboxRepository implements Public<OutboxRepository> {
   claimBatch(tx: Tx, limit: number): Promise<PendingOutboxEvent[]> {
     this.claimedOn.push(tx);
     const pending = this.rows.filter((row) => row.publishedAt === null && row.failedAt === null);
-    return Promise.resolve(pending.slice(0, limit).map(({ id, topic, payload }) => ({ id, topic, payload })));
+    return Promise.resolve(
+      pending
+        .slice(0, limit)
+        .map(({ id, topic, payload, occurredAt }) => ({ id, topic, payload, occurredAt })),
+    );
   }
 
   markPublished(tx: Tx, ids: readonly string[], at: Date): Promise<void> {
@@ -51,6 +69,15 @@ export class FakeOutboxRepository implements Public<OutboxRepository> {
       row.failedAt = failure.permanent ? at : null;
     }
     return Promise.resolve();
+  }
+
+  lag(): Promise<{ unpublished: number; oldestUnpublishedSeconds: number; setAside: number }> {
+    const waiting = this.rows.filter((row) => row.publishedAt === null && row.failedAt === null);
+    return Promise.resolve({
+      unpublished: waiting.length,
+      oldestUnpublishedSeconds: 0,
+      setAside: this.rows.filter((row) => row.failedAt !== null).length,
+    });
   }
 
   prunePublished(_tx: Tx, olderThanDays: number, now: Date): Promise<number> {

@@ -5,17 +5,22 @@ import { AppModule } from '../../apps/api/src/app.module';
 import { configureApiApp } from '../../apps/api/src/create-api-app';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { Environment, loadConfig } from '@registry/config';
-import { Clock, JsonLogger } from '@registry/platform';
+import { AppLogger, Clock, createAppLogger } from '@registry/platform';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { runId, uniqueSuffix } from './test-environment';
 
-/** Logs of the apps under test go nowhere unless TEST_LOGS=1; they are JSON lines on stdout when shown. */
-export function testLogger(service: string): JsonLogger {
-  const show = process.env.TEST_LOGS === '1';
-  return new JsonLogger(service, show ? 'debug' : 'error', show ? undefined : () => undefined);
+/**
+ * Logs of the apps under test go nowhere unless TEST_LOGS=1 (JSON lines on stdout, at debug level), or unless a
+ * test passes a destination of its own, which gets the lines at the config's LOG_LEVEL.
+ */
+export function testLogger(service: string, config: Environment, destination?: DestinationStream): AppLogger {
+  if (destination) return createAppLogger(service, config.LOG_LEVEL, destination);
+  return createAppLogger(service, process.env.TEST_LOGS === '1' ? 'debug' : 'silent');
 }
 
 export interface TestSystem {
@@ -54,6 +59,9 @@ export async function createTestSystem(overrides: Record<string, string> = {}): 
     REDIS_KEY_PREFIX: `tr_test_${runId()}_${uniqueSuffix()}`,
     WORKER_HEALTH_PORT: '0',
     LOG_LEVEL: 'error',
+    // A test's requests all come from 127.0.0.1, many as one user: limits of their own are set by the tests of them.
+    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_PER_USER_PER_MINUTE: '1000000',
     ...overrides,
   });
   return {
@@ -74,6 +82,8 @@ export interface TestApi {
 /** How a test app differs from production: `clock` replaces the system clock (a FixedClock sets the day). */
 export interface TestAppOptions {
   clock?: Clock;
+  /** Where the app's log lines go (at the config's LOG_LEVEL); see testLogger. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -86,13 +96,13 @@ export async function startApi(
   options: TestAppOptions = {},
 ): Promise<TestApi> {
   const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(config)],
+    imports: [AppModule.forRoot(config, testLogger('api', config, options.logDestination))],
     controllers: extraControllers,
   });
   if (options.clock) builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ logger: testLogger('api'), bodyParser: false });
-  await configureApiApp(app, testLogger('api'));
+  const app = moduleRef.createNestApplication({ bufferLogs: true, bodyParser: false });
+  await configureApiApp(app);
   await app.init();
   return {
     app,
@@ -107,9 +117,14 @@ export async function startWorker(
   config: Environment,
   options: TestAppOptions = {},
 ): Promise<INestApplicationContext> {
-  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, options), {
-    logger: testLogger('worker'),
-  });
+  const worker = await NestFactory.createApplicationContext(
+    WorkerModule.forRoot(config, {
+      clock: options.clock,
+      logger: testLogger('worker', config, options.logDestination),
+    }),
+    { bufferLogs: true },
+  );
+  worker.useLogger(worker.get(Logger));
   await worker.init();
   return worker;
 }

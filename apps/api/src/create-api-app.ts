@@ -10,16 +10,22 @@ import {
   createValidationPipe,
   ErrorResponseDto,
   GlobalExceptionFilter,
+  httpMetricsMiddleware,
+  MetricsRegistry,
   requestShapeMiddleware,
-  JsonLogger,
+  APP_LOGGER,
+  AppLogger,
   MAX_JSON_BODY_DEPTH,
   requestIdMiddleware,
 } from '@registry/platform';
 import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import openApiMetadata from './openapi-metadata';
 import { MAX_PAGE, MAX_PAGE_SIZE } from './common/paging';
+import { trustProxySetting } from './common/throttling/trust-proxy';
+import { mountOperations } from './operations/mount-operations';
 
 export const API_PREFIX = 'api/v1';
 
@@ -27,29 +33,36 @@ export const API_PREFIX = 'api/v1';
  * Builds the HTTP app exactly as production runs it; the end-to-end tests call this too,
  * so they exercise the same prefix, pipes, filter, logging and OpenAPI document.
  */
-export async function createApiApp(config: Environment, logger = new JsonLogger('api', config.LOG_LEVEL)) {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger,
+export async function createApiApp(config: Environment, logger?: AppLogger) {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    // Lines logged while the app is built wait for configureApiApp to hand Nest the pino logger.
+    bufferLogs: true,
     // Registered in configureApiApp instead, after the request id, so parse errors carry one too.
     bodyParser: false,
   });
-  await configureApiApp(app, logger);
+  await configureApiApp(app);
   return app;
 }
 
-export async function configureApiApp(app: INestApplication, logger: JsonLogger): Promise<void> {
+export async function configureApiApp(app: INestApplication): Promise<void> {
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // Which X-Forwarded-For hops to believe for request.ip, which the per-IP rate limits count by.
+  express.set('trust proxy', trustProxySetting(app.get(Environment).TRUST_PROXY));
   // Security headers on every response, errors included. Helmet's default CSP suits the docs UI too (its
   // scripts come from here, its styles are inline); only the upgrade to https is left out, which would break
   // the UI where the API is reached over plain http, as in development.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(`/${API_PREFIX}`, noStore);
   app.use(requestIdMiddleware);
-  app.use(accessLogMiddleware(logger));
+  app.use(accessLogMiddleware(app.get<AppLogger>(APP_LOGGER)));
+  app.use(httpMetricsMiddleware(app.get(MetricsRegistry)));
   express.useBodyParser('json', { limit: '1mb' });
   // Before any route (log-in included) turns the body into a DTO: class-transformer recurses without a limit.
   app.use(requestShapeMiddleware);
+  mountOperations(app);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'docs', method: RequestMethod.ALL }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new BodilessRouteInterceptor());

@@ -1,9 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigModule, Environment } from '@registry/config';
-import { QueueModule } from '@registry/jobs';
+import { QueueInspector, QueueMetrics, QueueModule } from '@registry/jobs';
 import { DatabaseModule } from '@registry/persistence';
-import { Clock, ClockModule, HealthService, RedisModule } from '@registry/platform';
+import {
+  AppLogger,
+  Clock,
+  ClockModule,
+  createAppLogger,
+  HealthService,
+  LoggingModule,
+  MetricsModule,
+  RedisModule,
+} from '@registry/platform';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { OutboxListener, PgOutboxListener } from './outbox/outbox-listener';
@@ -17,6 +26,7 @@ import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
 import { CohortRunner } from './screening/cohort-runner';
 import { WorkerHealthServer } from './runtime/health-server';
+import { WorkerMetrics } from './runtime/worker-metrics';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
 import { applyWorkerTiming } from './runtime/worker-options';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
@@ -26,6 +36,8 @@ import { HttpWebhookSender, WebhookSender } from './webhooks/webhook-sender';
 export interface WorkerModuleOptions {
   /** Where "now" comes from (default: the system clock); tests set the day with a FixedClock. */
   clock?: Clock;
+  /** Where the worker's lines go (default: stdout at LOG_LEVEL). */
+  logger?: AppLogger;
 }
 
 @Module({})
@@ -36,6 +48,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(options.logger ?? createAppLogger('worker', config.LOG_LEVEL)),
         ClockModule.forRoot(options.clock),
         // The worker's statements read a few thousand rows each through indexes (a cohort re-screen's batch
         // among them); JIT compilation, which PostgreSQL starts on estimated cost, took longer than the
@@ -44,10 +57,14 @@ export class WorkerModule {
         RedisModule,
         QueueModule.forRoot(),
         DiscoveryModule,
+        MetricsModule,
       ],
       providers: [
         HealthService,
         WorkerHealthServer,
+        WorkerMetrics,
+        QueueInspector,
+        QueueMetrics,
         WorkerBootstrapService,
         MaintenanceProcessor,
         OutboxRelayService,

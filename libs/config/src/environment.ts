@@ -118,6 +118,35 @@ export class Environment {
   @Max(86400)
   LOGIN_LOCK_SECONDS = 900;
 
+  /** Requests one client IP address may make per minute, to any route (past it: 429 with Retry-After). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(1000000)
+  RATE_LIMIT_PER_IP_PER_MINUTE = 1200;
+
+  /** Requests one signed-in user may make per minute, to any route, from any address. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(1000000)
+  RATE_LIMIT_PER_USER_PER_MINUTE = 600;
+
+  /**
+   * Which proxies in front of the API to trust for the client's address (X-Forwarded-For), as Express's
+   * `trust proxy`: "false" (none: the address of the connection, the default), "true" (any: only when the API
+   * is reachable through the proxy alone), a number of hops, or a comma-separated list of addresses, subnets
+   * (CIDR) or the names loopback, linklocal, uniquelocal. The per-IP limits count by the address found.
+   */
+  @Matches(
+    /^(false|true|[0-9]{1,2}|((loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(\/[0-9]{1,3})?)(\s*,\s*|$))+)$/,
+    {
+      message:
+        'TRUST_PROXY must be false, true, a number of hops, or a comma-separated list of addresses, CIDR subnets, loopback, linklocal or uniquelocal',
+    },
+  )
+  TRUST_PROXY = 'false';
+
   /** Log-in attempts one IP address may make per minute. */
   @Type(() => Number)
   @IsInt()

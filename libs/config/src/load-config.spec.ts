@@ -116,6 +116,7 @@ describe('loadConfig', () => {
       DISCLOSURE_NOISE_KEY: generateSecret(),
       WEBHOOK_SECRET_KEY: generateSecret(),
       REFERRAL_TOKEN_KEY: generateSecret(),
+      METRICS_TOKEN: generateSecret(),
     });
     expect(config.JWT_ACCESS_SECRET).toBe(PUBLISHED_JWT_ACCESS_SECRET);
     expect(config.IDENTITY_FINGERPRINT_KEY).toBe(PUBLISHED_IDENTITY_FINGERPRINT_KEY);

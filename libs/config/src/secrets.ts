@@ -38,6 +38,11 @@ export const SECRET_VARIABLES = [
    * tokens of one person linked. Rotation: docs/PRIVACY.md ("Referral tokens"), with REFERRAL_TOKEN_PREVIOUS_KEY.
    */
   'REFERRAL_TOKEN_KEY',
+  /**
+   * Bearer token Prometheus sends to scrape GET /api/metrics and the worker's GET /metrics: the series name
+   * routes, queues and volumes. Rotating it is changing it here and in the scrape configuration together.
+   */
+  'METRICS_TOKEN',
 ] as const;
 
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];

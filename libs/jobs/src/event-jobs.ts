@@ -26,7 +26,7 @@ interface EventRoute<T extends EventTopic> {
    * The job, with a deterministic job id or deduplication id: relaying one row twice (a crash between the add
    * and the commit of `published_at`) adds one job while BullMQ still holds the first.
    */
-  job(payload: EventPayloadByTopic[T]): EventJob;
+  job(payload: EventPayloadByTopic[T], occurredAt?: Date): EventJob;
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
@@ -47,8 +47,12 @@ const EVENT_ROUTES: { [T in EventTopic]: EventRoute<T> } = {
   [EventTopic.ParticipantChanged]: {
     read: ({ participantId, cause }) =>
       isId(participantId) ? { participantId, cause: typeof cause === 'string' ? cause : '' } : null,
-    job: ({ participantId }) =>
-      eventJob(JobName.ScreenParticipant, { participantId }, screenParticipantOptions(participantId)),
+    job: ({ participantId, cause }, occurredAt) =>
+      eventJob(
+        JobName.ScreenParticipant,
+        occurredAt ? { participantId, cause, changedAt: occurredAt.toISOString() } : { participantId },
+        screenParticipantOptions(participantId),
+      ),
   },
   [EventTopic.TrialScreeningRequested]: {
     read: ({ runId }) => (isId(runId) ? { runId } : null),
@@ -74,10 +78,10 @@ const isTopic = (topic: string): topic is EventTopic => Object.hasOwn(EVENT_ROUT
  * The job that handles an outbox event. Throws `UnroutableEventError` for a topic no job handles or a payload
  * without the fields its job needs: such a row is a bug to look at, never guessed into some other work.
  */
-export function jobForEvent(topic: string, payload: Record<string, unknown>): EventJob {
+export function jobForEvent(topic: string, payload: Record<string, unknown>, occurredAt?: Date): EventJob {
   if (!isTopic(topic)) throw new UnroutableEventError(`no job handles the event topic "${topic}"`);
   const route = EVENT_ROUTES[topic] as EventRoute<EventTopic>;
   const read = route.read(payload);
   if (read === null) throw new UnroutableEventError(`the payload of "${topic}" lacks the ids its job needs`);
-  return route.job(read);
+  return route.job(read, occurredAt);
 }

@@ -14,6 +14,9 @@ export enum EventTopic {
   WebhookDeliveriesCreated = 'webhook.deliveries_created',
 }
 
+/** The cause of a participant's change when a visit was recorded (the visit-to-flag metric's label). */
+export const VISIT_RECORDED_CAUSE = 'visit';
+
 export interface ParticipantChangedPayload {
   participantId: string;
   /** What changed (e.g. `visit.recorded`): read by people inspecting the outbox, not by the job. */

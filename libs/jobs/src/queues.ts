@@ -44,6 +44,12 @@ export interface PruneOutboxJobData {
 
 export interface ScreenParticipantJobData {
   participantId: string;
+  /**
+   * What changed and when (the outbox event's cause and time), for the visit-to-determination latency metric
+   * only: screening reloads everything from PostgreSQL. Of a burst collapsed into one job, the first change's.
+   */
+  cause?: string;
+  changedAt?: string;
 }
 
 /**

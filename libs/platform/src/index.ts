@@ -1,5 +1,7 @@
 export * from './logging/request-context';
-export * from './logging/json-logger';
+export * from './logging/logger';
+export * from './logging/logging.module';
+export * from './logging/redaction';
 export * from './http/request-id.middleware';
 export * from './http/access-log.middleware';
 export * from './errors/domain-error';
@@ -18,3 +20,5 @@ export * from './http/request-shape';
 export * from './http/bodiless-route.interceptor';
 export * from './http/canonical-json';
 export * from './webhooks';
+export * from './metrics/metrics-registry';
+export * from './http/http-metrics.middleware';

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Environment } from '@registry/config';
-import { JsonLogger } from '@registry/platform';
+import { createAppLogger } from '@registry/platform';
 import { createApiApp } from '../../../apps/api/src/create-api-app';
 
 /** The real API on a loopback port of its own, as `npm run up` starts it. */
@@ -13,7 +13,7 @@ export interface BenchApi {
 }
 
 export async function startBenchApi(config: Environment, demoPassword: string): Promise<BenchApi> {
-  const app = await createApiApp(config, new JsonLogger('bench-api', 'warn'));
+  const app = await createApiApp(config, createAppLogger('bench-api', 'warn'));
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

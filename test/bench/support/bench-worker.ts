@@ -4,7 +4,8 @@ import { Environment, loadConfig } from '@registry/config';
 import { JOB_OPTIONS, JobName, QueueName, runScreeningJobId } from '@registry/jobs';
 import { dateInTimeZone } from '@registry/domain';
 import { startScreeningRuns } from '@registry/persistence';
-import { Clock, JsonLogger, redisOptionsFromUrl } from '@registry/platform';
+import { Clock, createAppLogger, redisOptionsFromUrl } from '@registry/platform';
+import { Logger } from 'nestjs-pino';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -29,9 +30,11 @@ export async function startBenchWorker(config: Environment, clock?: Clock): Prom
     WORKER_HEALTH_PORT: '0',
     OUTBOX_POLL_INTERVAL_MS: '100',
   });
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(workerConfig, { clock }), {
-    logger: new JsonLogger('bench-worker', 'warn'),
-  });
+  const app = await NestFactory.createApplicationContext(
+    WorkerModule.forRoot(workerConfig, { clock, logger: createAppLogger('bench-worker', 'warn') }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
   await app.init();
   const screeningQueue = new Queue(QueueName.Screening, {
     prefix: workerConfig.REDIS_KEY_PREFIX,

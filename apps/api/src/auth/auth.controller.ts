@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ROLES } from '@registry/domain';
 import { ApiErrors } from '@registry/platform';
-import type { Request } from 'express';
 import type { Actor } from './actor';
 import { ChangePasswordDto, LoginDto, MeDto, RefreshTokenDto, TokensDto } from './auth.dto';
 import { AuthService } from './auth.service';
+import { LoginAttempt } from '../common/throttling/api-throttler.guard';
 import { CurrentActor, Public, Roles } from './decorators';
 
 @ApiTags('auth')
@@ -23,8 +23,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: TokensDto })
-  login(@Body() body: LoginDto, @Req() request: Request): Promise<TokensDto> {
-    return this.auth.login(body.email, body.password, request.ip ?? 'unknown');
+  @LoginAttempt()
+  login(@Body() body: LoginDto): Promise<TokensDto> {
+    return this.auth.login(body.email, body.password);
   }
 
   @Public()

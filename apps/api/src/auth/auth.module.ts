@@ -1,6 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { Environment } from '@registry/config';
+import { ApiThrottlerGuard, throttlerOptions } from '../common/throttling/api-throttler.guard';
+import { RedisThrottlerStorage, ThrottlerStorageModule } from '../common/throttling/redis-throttler-storage';
 import { RateLimiter, RedisRateLimiter } from '../common/rate-limiter';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -12,7 +16,18 @@ import { TokenService } from './token.service';
 
 @Global()
 @Module({
-  imports: [JwtModule.register({}), UsersModule],
+  imports: [
+    JwtModule.register({}),
+    UsersModule,
+    ThrottlerModule.forRootAsync({
+      imports: [ThrottlerStorageModule],
+      inject: [Environment, RedisThrottlerStorage],
+      useFactory: (config: Environment, storage: RedisThrottlerStorage) => ({
+        ...throttlerOptions(config),
+        storage,
+      }),
+    }),
+  ],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -20,9 +35,12 @@ import { TokenService } from './token.service';
     { provide: PasswordHasher, useClass: Argon2PasswordHasher },
     { provide: RateLimiter, useClass: RedisRateLimiter },
     BootstrapAdminService,
+    AuthenticationGuard,
     // Every route of every module passes this guard; @Public() opts out, @Roles() says who may call.
-    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useExisting: AuthenticationGuard },
+    // Then the rate limits (after authentication, which names the user the per-user limit counts).
+    { provide: APP_GUARD, useClass: ApiThrottlerGuard },
   ],
-  exports: [PasswordHasher, AuthService, RateLimiter],
+  exports: [PasswordHasher, AuthService, RateLimiter, AuthenticationGuard],
 })
 export class AuthModule {}

@@ -11,9 +11,8 @@ import {
   UserRepository,
 } from '@registry/persistence';
 import { Clock, DomainError, ErrorKind } from '@registry/platform';
-import { RateLimiter } from '../common/rate-limiter';
 import type { Actor } from './actor';
-import { invalidRefreshToken, loginFailed, tooManyAttempts } from './auth.errors';
+import { invalidRefreshToken, loginFailed } from './auth.errors';
 import { unknownLoginEmailHash } from './login-email-hash';
 import { PasswordHasher } from './password-hasher';
 import { hashRefreshToken, IssuedTokens, TokenService } from './token.service';
@@ -27,22 +26,16 @@ export class AuthService {
     private readonly audit: AuditRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly rateLimiter: RateLimiter,
     @Inject(Environment) private readonly config: Environment,
     private readonly clock: Clock,
   ) {}
 
   /**
    * Checks the password, counts consecutive failures and locks the account after too many, all audited.
-   * The failure paths commit their audit rows and counters before the 401 is thrown.
+   * The failure paths commit their audit rows and counters before the 401 is thrown. Attempts per IP address
+   * are limited before this runs (the log-in throttler, ApiThrottlerGuard).
    */
-  async login(email: string, password: string, ip: string): Promise<IssuedTokens> {
-    const retryAfter = await this.rateLimiter.hit('login', ip, {
-      limit: this.config.LOGIN_RATE_LIMIT_PER_MINUTE,
-      windowSeconds: 60,
-    });
-    if (retryAfter > 0) throw tooManyAttempts(retryAfter);
-
+  async login(email: string, password: string): Promise<IssuedTokens> {
     const outcome = await this.transactions.run(async (tx) => {
       const user = await this.users.findByEmailForLogin(tx, email);
       const passwordMatches = await this.hasher.verify(user?.passwordHash, password);

@@ -5,6 +5,7 @@ import { SessionRepository, Transactions } from '@registry/persistence';
 import { requestContext } from '@registry/platform';
 import { mayCallRoute } from './access-policy';
 import { forbidden, unauthenticated } from './auth.errors';
+import type { Actor } from './actor';
 import { ALLOWED_ROLES, AuthenticatedRequest, PUBLIC_ROUTE } from './decorators';
 import { TokenService } from './token.service';
 
@@ -28,6 +29,18 @@ export class AuthenticationGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const user = await this.authenticate(request);
+    // Secure by default: a route that names no roles is open to none.
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
+    if (!mayCallRoute(user.role, allowed)) throw forbidden();
+    return true;
+  }
+
+  /**
+   * Checks the bearer token, its session and its user, and sets `request.actor`; throws unauthenticated. Also
+   * used by the routes mounted outside Nest's router (the queue dashboard), which then check the role.
+   */
+  async authenticate(request: AuthenticatedRequest): Promise<Actor> {
     const [scheme, token] = (request.header('authorization') ?? '').split(' ');
     if (scheme !== 'Bearer' || !token) throw unauthenticated();
     const claims = await this.tokens.verifyAccessToken(token);
@@ -49,10 +62,6 @@ export class AuthenticationGuard implements CanActivate {
     };
     const store = requestContext.current();
     if (store) store.actor = { userId: user.id, role: user.role };
-
-    // Secure by default: a route that names no roles is open to none.
-    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
-    if (!mayCallRoute(user.role, allowed)) throw forbidden();
-    return true;
+    return request.actor;
   }
 }

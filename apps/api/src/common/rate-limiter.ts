@@ -3,10 +3,10 @@ import { Environment } from '@registry/config';
 import { Clock, RedisClient } from '@registry/platform';
 
 /**
- * What a limit counts, and per whom: log-ins per IP address, duplicate checks per user, sponsor queries per
- * sponsor organisation.
+ * What a limit counts, and per whom: duplicate checks per user, sponsor queries per sponsor organisation. (Log-ins
+ * per IP address and requests per IP and per user are @nestjs/throttler's: common/throttling.)
  */
-export type RateLimitedAction = 'login' | 'duplicate-check' | 'sponsor-query';
+export type RateLimitedAction = 'duplicate-check' | 'sponsor-query';
 
 /** What a subject may send: at most `limit` attempts in each fixed window of `windowSeconds`. */
 export interface RateLimit {

@@ -1,3 +1,4 @@
+import { VISIT_RECORDED_CAUSE } from '@registry/jobs';
 import { Injectable } from '@nestjs/common';
 import {
   AMYLOID_MODALITY_OF_ASSESSMENT,
@@ -168,7 +169,7 @@ export class VisitsService {
           ],
           reason: deviation ? input.deviationReason : null,
         },
-        participantChanged(participant.id, 'visit'),
+        participantChanged(participant.id, VISIT_RECORDED_CAUSE),
       );
       return { visit, replayed: false };
     });

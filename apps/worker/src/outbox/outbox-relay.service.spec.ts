@@ -103,7 +103,12 @@ describe('OutboxRelayService', () => {
         expect.objectContaining({
           queue: QueueName.Screening,
           name: JobName.ScreenParticipant,
-          data: { participantId: 'participant-1' },
+          // The cause and time of the change ride along for the change-to-determination metric.
+          data: {
+            participantId: 'participant-1',
+            cause: 'visit.recorded',
+            changedAt: outbox.row(changed).occurredAt.toISOString(),
+          },
         }),
         expect.objectContaining({
           queue: QueueName.Screening,

@@ -155,7 +155,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private async enqueue(row: PendingOutboxEvent): Promise<RowOutcome> {
     let job: EventJob;
     try {
-      job = jobForEvent(row.topic, row.payload);
+      job = jobForEvent(row.topic, row.payload, row.occurredAt);
     } catch (error) {
       if (!(error instanceof UnroutableEventError)) throw error;
       // The topic and the row id only: payloads are ids, but the log is no place to start copying them.

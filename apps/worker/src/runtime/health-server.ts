@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Environment } from '@registry/config';
-import { HealthService } from '@registry/platform';
+import { HealthService, isMetricsScrapeAuthorised, MetricsRegistry } from '@registry/platform';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * The worker's only HTTP: GET /health (liveness) and GET /health/ready (PostgreSQL and Redis),
- * answered in the same shapes as the API's health routes. No Nest HTTP platform is loaded for this.
+ * The worker's only HTTP: GET /health (liveness) and GET /health/ready (PostgreSQL and Redis), answered in the
+ * same shapes as the API's health routes, and GET /metrics for Prometheus with the METRICS_TOKEN as a bearer
+ * token. No Nest HTTP platform is loaded for this.
  */
 @Injectable()
 export class WorkerHealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -15,6 +16,7 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly health: HealthService,
+    private readonly metrics: MetricsRegistry,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -34,6 +36,23 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
         this.health.readiness().then(
           (report) => reply(report.status === 'ready' ? 200 : 503, report),
           () => reply(503, { status: 'not_ready' }),
+        );
+        return;
+      }
+      if (req.url === '/metrics') {
+        if (!isMetricsScrapeAuthorised(req.headers.authorization, this.config.METRICS_TOKEN)) {
+          res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+          return reply(401, { statusCode: 401, error: 'Unauthorized' });
+        }
+        this.metrics.scrape().then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { 'content-type': contentType });
+            res.end(body);
+          },
+          (error: unknown) => {
+            this.logger.warn({ msg: 'metrics scrape failed', error: (error as Error).message });
+            reply(503, { statusCode: 503, error: 'Service Unavailable' });
+          },
         );
         return;
       }

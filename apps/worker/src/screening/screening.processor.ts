@@ -1,6 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { JobName, QueueName } from '@registry/jobs';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
+import { WorkerMetrics } from '../runtime/worker-metrics';
 import { workerOptions } from '../runtime/worker-options';
 import { CohortRunner } from './cohort-runner';
 import { DailyRescreenService } from './daily-rescreen.service';
@@ -12,6 +13,7 @@ export class ScreeningProcessor extends QueueProcessor {
     private readonly screening: ScreeningService,
     private readonly cohort: CohortRunner,
     private readonly dailyRescreens: DailyRescreenService,
+    private readonly metrics: WorkerMetrics,
   ) {
     super();
   }
@@ -19,6 +21,8 @@ export class ScreeningProcessor extends QueueProcessor {
   readonly handlers: JobHandlers = {
     [JobName.ScreenParticipant]: async (job) => {
       const outcome = await this.screening.screen([job.data.participantId]);
+      if (job.data.cause && job.data.changedAt && outcome.evaluated > 0)
+        this.metrics.changeScreened(job.data.cause, job.data.changedAt);
       return { status: outcome.evaluated > 0 ? 'done' : 'skipped', detail: { ...outcome } };
     },
 
