@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { DATABASE_PASSWORD_VARIABLES, SECRET_VARIABLES } from '../../libs/config/src/secrets';
 import { createTestSystem, TestSystem } from '../support/harness';
 import { ROOT, runScript, startProcess } from '../support/processes';
 import { PUBLISHED_JWT_ACCESS_SECRET } from '../support/published-secrets';
@@ -165,7 +166,7 @@ describe('the built apps as processes', () => {
         },
       );
       expect(said).toContain(
-        'generated JWT_ACCESS_SECRET, IDENTITY_FINGERPRINT_KEY, AUDIT_CHECKPOINT_KEY, DISCLOSURE_NOISE_KEY, METRICS_TOKEN, POSTGRES_PASSWORD, APP_DATABASE_PASSWORD',
+        `generated ${[...SECRET_VARIABLES, ...DATABASE_PASSWORD_VARIABLES].join(', ')} into ${envFile}`,
       );
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
       generated = readEnvFile(envFile);

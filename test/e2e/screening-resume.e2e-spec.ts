@@ -145,7 +145,7 @@ describe('a cohort re-screen survives its worker being killed', () => {
     const resumed = await second.waitForLog(
       (entry) => entry.msg === 'job finished' && entry.job === 'run-screening',
     );
-    expect((resumed.detail as { screened: number }).screened).toBe(COHORT - atKill.done);
+    expect((resumed.outcome as { screened: number }).screened).toBe(COHORT - atKill.done);
 
     // Every participant has exactly one determination and one history row for the trial: the batch in
     // flight when the worker died was rolled back whole and done again, never half-written or doubled.

