@@ -1,3 +1,5 @@
+import type { ConsentGrant } from '@registry/domain';
+import { consentGrantsOf } from '@registry/persistence';
 import type {
   ConsentDocumentEntity,
   ConsentHistory,
@@ -54,6 +56,10 @@ export class FakeConsentRepository implements Public<ConsentRepository> {
     }));
     this.withdrawals.push(...stored);
     return Promise.resolve(stored);
+  }
+
+  async grantsOf(tx: Tx, participantId: string): Promise<ConsentGrant[]> {
+    return consentGrantsOf(await this.historyOf(tx, participantId));
   }
 
   historyOf(_tx: Tx, participantId: string): Promise<ConsentHistory> {

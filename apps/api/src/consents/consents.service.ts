@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
   CalendarDate,
-  ConsentGrant,
   ConsentScope,
   hasHappenedBy,
   referralsEndWithConsent,
@@ -10,6 +9,7 @@ import {
 import {
   AuditRepository,
   ConsentDocumentEntity,
+  consentGrantsOf,
   ConsentHistory,
   ConsentRepository,
   ConsentWithdrawalEntity,
@@ -70,7 +70,7 @@ export class ConsentsService {
       const history = await this.consents.historyOf(tx, participant.id);
       const today = await this.siteToday.at(tx, participant.siteId);
       return {
-        scopesHeld: [...scopesHeld(toGrants(history), today)].sort(),
+        scopesHeld: [...scopesHeld(consentGrantsOf(history), today)].sort(),
         consents: history.consents,
         withdrawals: history.withdrawals,
       };
@@ -184,7 +184,7 @@ export class ConsentsService {
         consents: before.consents,
         withdrawals: [...before.withdrawals, ...withdrawals],
       };
-      const cancelledVisits = scopesHeld(toGrants(after), input.withdrawnOn).has(
+      const cancelledVisits = scopesHeld(consentGrantsOf(after), input.withdrawnOn).has(
         ConsentScope.RegistryFollowUp,
       )
         ? 0
@@ -196,7 +196,7 @@ export class ConsentsService {
             'consent for registry follow-up withdrawn',
           );
       // Withdrawal takes effect at once for referrals: without recontact consent, none goes on.
-      const referralsEnd = referralsEndWithConsent(scopesHeld(toGrants(after), today));
+      const referralsEnd = referralsEndWithConsent(scopesHeld(consentGrantsOf(after), today));
       const referralsClosed = referralsEnd
         ? await this.referrals.closeOpenOfParticipant(tx, participant.id, referralsEnd)
         : 0;
@@ -232,16 +232,6 @@ export class ConsentsService {
     action: string,
   ): Promise<void> {
     const history = await this.consents.historyOf(tx, participantId);
-    if (!scopesHeld(toGrants(history), on).has(scope)) throw missingConsent(scope, action);
+    if (!scopesHeld(consentGrantsOf(history), on).has(scope)) throw missingConsent(scope, action);
   }
-}
-
-function toGrants({ consents, withdrawals }: ConsentHistory): ConsentGrant[] {
-  return consents.map((consent) => ({
-    scopes: consent.scopes,
-    signedOn: consent.signedOn,
-    withdrawnScopes: withdrawals
-      .filter((w) => w.participantConsentId === consent.id)
-      .map((w) => ({ scope: w.scope, withdrawnOn: w.withdrawnOn })),
-  }));
 }

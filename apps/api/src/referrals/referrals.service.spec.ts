@@ -1,11 +1,17 @@
 import { ConsentScope, ParticipantStatus, ReferralContactState } from '@registry/domain';
 import { Environment } from '@registry/config';
+import type {
+  ConsentWithdrawalEntity,
+  ParticipantConsentEntity,
+  ReferralCandidate,
+} from '@registry/persistence';
 import { FixedClock, SiteCalendar } from '@registry/platform';
 import {
   admin,
   coordinatorAt,
   exactDisclosure,
   FakeAuditRepository,
+  FakeConsentRepository,
   FakeFlagRepository,
   FakeParticipantRepository,
   FakeReferralRepository,
@@ -45,6 +51,7 @@ function setUp() {
   const flags = new FakeFlagRepository();
   const audit = new FakeAuditRepository();
   const gate = new FakeSponsorQueryGate();
+  const consents = new FakeConsentRepository();
   const service = new ReferralsService(
     new FakeTransactions(),
     referrals,
@@ -58,6 +65,7 @@ function setUp() {
     gate as unknown as SponsorQueryGate,
     exactDisclosure(),
     new ReferralTokens(config),
+    consents,
     config,
   );
   const request = {
@@ -86,10 +94,76 @@ function setUp() {
     });
     return { person, contact };
   };
-  return { service, referrals, participants, flags, audit, gate, trial, other, referred };
+  /** A Tokyo participant eligible for the trial, listed among the request's candidates, consenting as given. */
+  const candidate = (scopes: ConsentScope[], status = ParticipantStatus.Enrolled) => {
+    const person = participants.add({ siteId: TOKYO, status });
+    consents.consents.push({
+      id: `consent-${person.id}`,
+      participantId: person.id,
+      scopes,
+      signedOn: '2025-01-10',
+    } as ParticipantConsentEntity);
+    referrals.candidateLists.set(person.id, [{ participantId: person.id } as ReferralCandidate]);
+    return person;
+  };
+  return {
+    service,
+    referrals,
+    participants,
+    flags,
+    audit,
+    gate,
+    trial,
+    other,
+    referred,
+    consents,
+    candidate,
+    request,
+  };
 }
 
 describe('ReferralsService', () => {
+  describe('starting a contact', () => {
+    it('starts one for a candidate who holds the recontact consent', async () => {
+      const setup = setUp();
+      const person = setup.candidate([ConsentScope.RegistryFollowUp, ConsentScope.RecontactForTrials]);
+      const contact = await setup.service.startContact(coordinatorAt(TOKYO), setup.request.id, person.id);
+      expect(contact).toMatchObject({ participantId: person.id, state: ReferralContactState.ToContact });
+    });
+
+    it('refuses with 409 once the recontact consent is withdrawn, before the re-screen closes their flags', async () => {
+      const setup = setUp();
+      const person = setup.candidate([ConsentScope.RegistryFollowUp, ConsentScope.RecontactForTrials]);
+      setup.consents.withdrawals.push({
+        participantConsentId: `consent-${person.id}`,
+        scope: ConsentScope.RecontactForTrials,
+        withdrawnOn: '2026-11-30',
+      } as ConsentWithdrawalEntity);
+
+      const error = await refusal(
+        setup.service.startContact(coordinatorAt(TOKYO), setup.request.id, person.id),
+      );
+
+      expect(error).toMatchObject({ kind: 'conflict', code: 'referral.participant_unavailable' });
+      expect(setup.referrals.contacts).toHaveLength(0);
+    });
+
+    it('refuses with 409 for a participant who has left the registry', async () => {
+      const setup = setUp();
+      const person = setup.candidate(
+        [ConsentScope.RegistryFollowUp, ConsentScope.RecontactForTrials],
+        ParticipantStatus.Withdrawn,
+      );
+
+      const error = await refusal(
+        setup.service.startContact(coordinatorAt(TOKYO), setup.request.id, person.id),
+      );
+
+      expect(error).toMatchObject({ kind: 'conflict', code: 'referral.participant_unavailable' });
+      expect(setup.referrals.contacts).toHaveLength(0);
+    });
+  });
+
   describe('recording what happened with a contact', () => {
     it('refuses a move the state machine does not have, with 409 naming the allowed ones, and writes nothing', async () => {
       const setup = setUp();

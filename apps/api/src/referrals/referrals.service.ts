@@ -18,6 +18,8 @@ import {
   RecruitmentSpeed,
   recruitmentSpeed,
   ReferralContactState,
+  referralsEndWithConsent,
+  referralsEndWithStatus,
   referralFunnelTable,
   Role,
   scopesHeld,
@@ -26,6 +28,7 @@ import {
 } from '@registry/domain';
 import {
   AuditRepository,
+  ConsentRepository,
   FlagRepository,
   ParticipantRepository,
   participantChanged,
@@ -105,6 +108,7 @@ export class ReferralsService {
     private readonly gate: SponsorQueryGate,
     private readonly disclosure: SponsorDisclosure,
     private readonly tokens: ReferralTokens,
+    private readonly consents: ConsentRepository,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -206,6 +210,7 @@ export class ReferralsService {
           `The trial is ${trial?.status ?? 'gone'}: no new contacts`,
         );
       const today = this.calendar.today(await this.sites.timeZoneOf(tx, request.siteId));
+      await this.refuseWhereReferralsEnded(tx, participantId, today);
       const [candidate] = await this.referrals.candidates(tx, request, today, 1, participantId);
       if (!candidate)
         throw conflict(
@@ -233,6 +238,21 @@ export class ReferralsService {
       });
       return stored;
     });
+  }
+
+  /**
+   * Locks the participant's row (as a withdrawal of consent or from the registry does, which closes open
+   * referrals) and refuses a new referral when their status or consent already ends referrals: their open
+   * flags close only when the re-screen after the withdrawal has run, and a contact started in between would
+   * otherwise stay open.
+   */
+  private async refuseWhereReferralsEnded(tx: Tx, participantId: string, today: string): Promise<void> {
+    const participant = await this.participants.findById(tx, participantId, true);
+    if (!participant) throw notFound('Participant');
+    const ended =
+      referralsEndWithStatus(participant.status) ??
+      referralsEndWithConsent(scopesHeld(await this.consents.grantsOf(tx, participantId), today));
+    if (ended) throw conflict('referral.participant_unavailable', `No referral can start: ${ended}`);
   }
 
   /**

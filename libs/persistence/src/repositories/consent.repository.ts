@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CalendarDate, ConsentScope } from '@registry/domain';
+import type { CalendarDate, ConsentGrant, ConsentScope } from '@registry/domain';
 import { In } from 'typeorm';
 import {
   ConsentDocumentEntity,
@@ -74,6 +74,11 @@ export class ConsentRepository {
     return tx.save(withdrawals.map((withdrawal) => tx.create(ConsentWithdrawalEntity, withdrawal)));
   }
 
+  /** The participant's consents as grants the domain reads (`scopesHeld`). */
+  async grantsOf(tx: Tx, participantId: string): Promise<ConsentGrant[]> {
+    return consentGrantsOf(await this.historyOf(tx, participantId));
+  }
+
   async historyOf(tx: Tx, participantId: string): Promise<ConsentHistory> {
     const consents = await tx.find(ParticipantConsentEntity, {
       where: { participantId },
@@ -84,4 +89,15 @@ export class ConsentRepository {
       : [];
     return { consents, withdrawals };
   }
+}
+
+/** Consents and their withdrawals as the grants the domain reads (`scopesHeld`). */
+export function consentGrantsOf({ consents, withdrawals }: ConsentHistory): ConsentGrant[] {
+  return consents.map((consent) => ({
+    scopes: consent.scopes,
+    signedOn: consent.signedOn,
+    withdrawnScopes: withdrawals
+      .filter((w) => w.participantConsentId === consent.id)
+      .map((w) => ({ scope: w.scope, withdrawnOn: w.withdrawnOn })),
+  }));
 }

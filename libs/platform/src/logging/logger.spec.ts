@@ -82,4 +82,12 @@ describe('isSensitiveLogKey', () => {
     ]);
     expect(redactSensitive('plain text')).toBe('plain text');
   });
+
+  it('blanks the free text coordinators write: a referral note, a cancelled visit’s reason', () => {
+    expect(redactSensitive({ to: 'declined', note: 'Mrs Sato said no' })).toEqual({
+      to: 'declined',
+      note: REDACTED,
+    });
+    expect(redactSensitive({ cancelReason: 'moved to Osaka' })).toEqual({ cancelReason: REDACTED });
+  });
 });

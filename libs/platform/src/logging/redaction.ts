@@ -43,6 +43,8 @@ const SENSITIVE_KEYS = new Set(
     // Free text a person writes can hold anything.
     'reason',
     'deviationReason',
+    'cancelReason',
+    'note',
     'notes',
     // Credentials.
     'password',
