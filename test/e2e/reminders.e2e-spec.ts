@@ -353,6 +353,11 @@ describe('daily reminders: each on the right local day, exactly once, however th
   });
 
   it('turns each open flag into one notification per coordinator, however often it is asked', async () => {
+    // On the day the newest flag was raised (the walk's clock stands weeks later, when they are no news).
+    const [{ raised }] = await app.query<{ raised: Date }[]>(
+      `SELECT max(raised_at) AS raised FROM eligibility_flag WHERE closed_at IS NULL AND acknowledged_at IS NULL`,
+    );
+    clock.set(raised);
     const first = await service(transactions).notifyNewFlags();
     const again = await service(transactions).notifyNewFlags();
     expect(again.notified).toBe(0);

@@ -6,6 +6,7 @@ import {
   DailyRescreenKey,
   dailyRescreensDue,
   expiringResults,
+  flagIsNews,
   FOLLOWED_STATUSES,
   isMissedOn,
   Language,
@@ -235,8 +236,11 @@ export class RemindersService {
         const profile = (await this.reminders.profiles(tx, [flag.participantId], flag.raisedOn)).get(
           flag.participantId,
         )?.profile;
+        const today = this.calendar.today(flag.timeZone);
         const recipients =
-          profile && noReminderReason(profile, 'trial_flag') === null
+          profile &&
+          noReminderReason(profile, 'trial_flag') === null &&
+          flagIsNews(flag.raisedOn, today, this.settings)
             ? await this.reminders.coordinatorsOf(tx, flag.siteId)
             : [];
         const kind =

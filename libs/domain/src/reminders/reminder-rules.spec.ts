@@ -6,6 +6,7 @@ import { ParticipantStatus } from '../participants/participant-status';
 import { addDays } from '../schedule/calendar';
 import {
   expiringResults,
+  flagIsNews,
   isMissedOn,
   noReminderReason,
   NotificationKind,
@@ -83,6 +84,18 @@ describe('visit window reminders', () => {
       K.VisitWindowOpen,
       K.VisitWindowClosesSoon,
     ]);
+  });
+});
+
+describe('new flags in the inbox', () => {
+  it('a flag raised up to a week ago is announced to the site’s coordinators', () => {
+    expect(flagIsNews('2026-12-02', '2026-12-02')).toBe(true);
+    expect(flagIsNews('2026-11-25', '2026-12-02')).toBe(true);
+  });
+
+  it('a flag older than a week, found on the job’s first run or after an outage, is not announced', () => {
+    expect(flagIsNews('2026-11-24', '2026-12-02')).toBe(false);
+    expect(flagIsNews('2024-03-01', '2026-12-02')).toBe(false);
   });
 });
 

@@ -104,6 +104,20 @@ export function visitRemindersDue(
 }
 
 /**
+ * Whether a flag raised on `raisedOn` is still news to announce on `today` (the site's day): for as many days
+ * as a missed visit is (`closesWithinDays`). A flag found older (the job's first run over a registry with
+ * open flags, or after a long outage) is recorded as seen and announced to no one: coordinators find it in
+ * their flag list, and their inbox is not flooded with the backlog.
+ */
+export function flagIsNews(
+  raisedOn: CalendarDate,
+  today: CalendarDate,
+  settings: ReminderSettings = DEFAULT_REMINDER_SETTINGS,
+): boolean {
+  return daysBetween(raisedOn, today) <= settings.closesWithinDays;
+}
+
+/**
  * Whether a visit is missed on `today`: its window has closed (today is after its last day) with no visit
  * recorded and the visit not cancelled. Once marked, it stays missed; a late visit can still be recorded
  * (as a protocol deviation) and then counts as done.
