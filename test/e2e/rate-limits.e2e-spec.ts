@@ -44,6 +44,18 @@ describe('rate limits per IP address and per user', () => {
     expect((await health('198.51.100.8')).status).toBe(200);
   });
 
+  it('counts an address across routes: one budget per address, not one per route', async () => {
+    clock.set('2027-02-01T09:02:15Z');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await health('198.51.100.20')).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await api.http().get('/api/v1/health/ready').set('X-Forwarded-For', '198.51.100.20')).status,
+      );
+    statuses.push((await health('198.51.100.20')).status);
+    expect(statuses).toEqual([...Array<number>(12).fill(200), 429]);
+  });
+
   it('counts a signed-in user across addresses', async () => {
     clock.set('2027-02-01T09:01:10Z');
     const statuses: number[] = [];

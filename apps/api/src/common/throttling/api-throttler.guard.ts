@@ -1,4 +1,5 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import {
   ThrottlerGuard,
   ThrottlerLimitDetail,
@@ -33,11 +34,24 @@ const isLoginAttempt = (context: ExecutionContext) =>
 const actorOf = (context: ExecutionContext) =>
   context.switchToHttp().getRequest<Partial<AuthenticatedRequest>>().actor;
 
+/**
+ * One counter per throttler and client (address or user), whatever the route: @nestjs/throttler's default key
+ * adds the controller and handler, which would give every route its own budget. Hashed, so that Redis holds
+ * no address or user id in the clear.
+ */
+const perClient = (_context: ExecutionContext, tracker: string, throttler: string): string =>
+  createHash('sha256').update(`${throttler}:${tracker}`).digest('hex');
+
 /** The throttlers and their limits from the configuration; the storage is RedisThrottlerStorage. */
 export function throttlerOptions(config: Environment): ThrottlerModuleOptions {
   return {
     throttlers: [
-      { name: Throttler.Ip, ttl: MINUTE_MS, limit: config.RATE_LIMIT_PER_IP_PER_MINUTE },
+      {
+        name: Throttler.Ip,
+        ttl: MINUTE_MS,
+        limit: config.RATE_LIMIT_PER_IP_PER_MINUTE,
+        generateKey: perClient,
+      },
       {
         name: Throttler.User,
         ttl: MINUTE_MS,
@@ -45,12 +59,14 @@ export function throttlerOptions(config: Environment): ThrottlerModuleOptions {
         // The authentication guard runs first and sets the actor; anonymous calls are counted per IP only.
         skipIf: (context) => actorOf(context) === undefined,
         getTracker: (_req, context) => actorOf(context)!.userId,
+        generateKey: perClient,
       },
       {
         name: Throttler.Login,
         ttl: MINUTE_MS,
         limit: config.LOGIN_RATE_LIMIT_PER_MINUTE,
         skipIf: (context) => !isLoginAttempt(context),
+        generateKey: perClient,
       },
     ],
     // Retry-After is set by the exception filter, from the refusal's meta; no X-RateLimit-* headers.
