@@ -111,6 +111,16 @@ describe('docker/compose.yml', () => {
     },
   );
 
+  it('passes the settings a deployment changes from .env to both apps, and leaves them at their defaults unset', () => {
+    const set = { ...generatedSecrets, TRUST_PROXY: '172.18.0.1', SMTP_URL: 'smtp://mail.example:587' };
+    for (const name of ['api', 'worker']) {
+      const config = loadConfig(containerEnvironment(name, set));
+      expect([config.TRUST_PROXY, config.SMTP_URL]).toEqual(['172.18.0.1', 'smtp://mail.example:587']);
+      const defaults = loadConfig(containerEnvironment(name, generatedSecrets));
+      expect([defaults.TRUST_PROXY, defaults.SMTP_URL]).toEqual(['false', undefined]);
+    }
+  });
+
   it("has the API listen on every interface of its container, published on the host's loopback only", () => {
     expect(services.api.environment?.API_HOST).toBe('0.0.0.0');
     expect(loadConfig(containerEnvironment('worker', generatedSecrets)).API_HOST).toBe('127.0.0.1');
