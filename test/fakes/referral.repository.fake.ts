@@ -140,14 +140,18 @@ export class FakeReferralRepository implements Public<ReferralRepository> {
     _tx: Tx,
     trialId: string,
     reason: string,
-  ): Promise<{ requests: number; contacts: number }> {
+  ): Promise<{ requests: number; contacts: number; participantIds: string[] }> {
     const contacts = this.contacts.filter(
       (c) => c.trialId === trialId && !c.closedAt && OPEN.includes(c.state),
     );
     for (const c of contacts) Object.assign(c, { closedAt: new Date(), closeReason: reason });
     const requests = this.requests.filter((r) => r.trialId === trialId && !r.closedAt);
     for (const r of requests) Object.assign(r, { closedAt: new Date(), closeReason: reason });
-    return Promise.resolve({ requests: requests.length, contacts: contacts.length });
+    return Promise.resolve({
+      requests: requests.length,
+      contacts: contacts.length,
+      participantIds: contacts.map((c) => c.participantId),
+    });
   }
 
   closeOpenOfParticipant(_tx: Tx, participantId: string, reason: string): Promise<number> {

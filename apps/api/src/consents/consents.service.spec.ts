@@ -1,4 +1,4 @@
-import { ConsentScope } from '@registry/domain';
+import { ConsentScope, ParticipantStatus, ReferralContactState } from '@registry/domain';
 import { EventTopic } from '@registry/jobs';
 import {
   BOSTON,
@@ -33,6 +33,7 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     siteToday,
     clock,
     referrals,
+    participants,
   );
   const document = {
     id: 'document-1',
@@ -196,6 +197,28 @@ describe('ConsentsService', () => {
         field: 'openReferralsClosed',
         old: null,
         new: 1,
+      });
+    });
+
+    it('returns a referred participant to follow-up when the withdrawal ends their referral', async () => {
+      const setup = setUp();
+      const consent = await signed(setup);
+      setup.participant.status = ParticipantStatus.Referred;
+      setup.referrals.addContact({
+        requestId: 'request-1',
+        trialId: 'trial-1',
+        participantId: setup.participant.id,
+        siteId: TOKYO,
+        state: ReferralContactState.Interested,
+      });
+      await setup.service.withdraw(coordinatorAt(TOKYO), setup.participant.id, consent.id, {
+        scopes: [ConsentScope.RecontactForTrials],
+        withdrawnOn: '2026-12-01',
+        reason: 'no longer wishes to be approached',
+      });
+      expect(setup.participant.status).toBe(ParticipantStatus.Enrolled);
+      expect(setup.audit.only('participant.status_changed')).toMatchObject({
+        reason: 'referral closed: consent to be recontacted for trials withdrawn',
       });
     });
 

@@ -3,6 +3,7 @@ import {
   CalendarDate,
   ConsentScope,
   hasHappenedBy,
+  participantStatusesWhenReferralClosed,
   referralsEndWithConsent,
   scopesHeld,
 } from '@registry/domain';
@@ -15,6 +16,7 @@ import {
   ConsentWithdrawalEntity,
   ParticipantConsentEntity,
   participantChanged,
+  ParticipantRepository,
   ReferralRepository,
   ScheduleRepository,
   Transactions,
@@ -24,6 +26,7 @@ import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import type { Actor } from '../auth/actor';
 import { ParticipantAccess } from '../participants/participant-access';
 import { invalidField, missingConsent } from '../participants/participant-errors';
+import { followReferralStatus } from '../referrals/referral-status';
 import { SiteToday } from '../sites/site-today';
 import type { CreateConsentDocumentDto, RecordConsentDto, WithdrawConsentDto } from './consent.dto';
 
@@ -38,6 +41,7 @@ export class ConsentsService {
     private readonly siteToday: SiteToday,
     private readonly clock: Clock,
     private readonly referrals: ReferralRepository,
+    private readonly participants: ParticipantRepository,
   ) {}
 
   listDocuments(): Promise<ConsentDocumentEntity[]> {
@@ -200,6 +204,16 @@ export class ConsentsService {
       const referralsClosed = referralsEnd
         ? await this.referrals.closeOpenOfParticipant(tx, participant.id, referralsEnd)
         : 0;
+      // A referred person whose referral ended here returns to follow-up (audited as its own change).
+      if (referralsClosed > 0)
+        await followReferralStatus(
+          tx,
+          { participants: this.participants, audit: this.audit },
+          participant,
+          participantStatusesWhenReferralClosed,
+          today,
+          `referral closed: ${referralsEnd}`,
+        );
       await this.audit.recordChange(
         tx,
         {

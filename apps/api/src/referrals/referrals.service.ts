@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import {
   acceptsReferrals,
-  canTransition,
   ConsentScope,
   contactTransitionProblem,
   dateInTimeZone,
@@ -47,6 +46,7 @@ import { maySeeSite, siteScopeOf } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
 import { SponsorQueryGate } from '../sponsor-counts/sponsor-query-gate';
+import { followReferralStatus } from './referral-status';
 import { ReferralTokens } from './referral-tokens';
 import type { ContactTransitionDto, CreateReferralRequestDto } from './referral.dto';
 
@@ -470,31 +470,15 @@ export class ReferralsService {
     today: string,
   ): Promise<void> {
     const participant = await this.participants.findById(tx, contact.participantId, true);
-    if (!participant || LEFT_THE_REGISTRY.includes(participant.status)) return;
-    let status = participant.status;
-    let since = participant.statusEffectiveDate;
-    for (const next of participantStatusesFor(to, status)) {
-      if (!canTransition(status, next)) return;
-      const effective = today > since ? today : since;
-      await this.participants.updateStatus(tx, participant.id, next, effective);
-      await this.audit.recordChange(
-        tx,
-        {
-          action: 'participant.status_changed',
-          entityType: 'participant',
-          entityId: participant.id,
-          siteId: participant.siteId,
-          changes: [
-            { field: 'status', old: status, new: next },
-            { field: 'statusEffectiveDate', old: since, new: effective },
-          ],
-          reason: `referral ${to}`,
-        },
-        participantChanged(participant.id, `status:${next}`),
-      );
-      status = next;
-      since = effective;
-    }
+    if (!participant) return;
+    await followReferralStatus(
+      tx,
+      { participants: this.participants, audit: this.audit },
+      participant,
+      (current) => participantStatusesFor(to, current),
+      today,
+      `referral ${to}`,
+    );
   }
 
   /** The trial if the caller may see it (a sponsor its organisation's, an admin any), else null. */

@@ -1,4 +1,4 @@
-import { TRIAL_TEMPLATES } from '@registry/domain';
+import { ParticipantStatus, TRIAL_TEMPLATES } from '@registry/domain';
 import { FixedClock } from '@registry/platform';
 import {
   admin,
@@ -6,6 +6,7 @@ import {
   FAKE_TX,
   FakeAuditRepository,
   FakeFlagRepository,
+  FakeParticipantRepository,
   FakeScreeningRunRepository,
   FakeSiteRepository,
   FakeTransactions,
@@ -46,10 +47,13 @@ function setUp() {
   const transactions = new FakeTransactions();
   // Only closing a trial touches referrals: this records which trials had theirs closed, and why.
   const referralsClosed: [string, string][] = [];
+  const participants = new FakeParticipantRepository();
+  // The participants whose open referrals the closing ends (set by a test).
+  const referredIds: string[] = [];
   const referrals = {
     closeOpenOfTrial: (_tx: unknown, trialId: string, reason: string) => {
       referralsClosed.push([trialId, reason]);
-      return Promise.resolve({ requests: 1, contacts: 2 });
+      return Promise.resolve({ requests: 1, contacts: 2, participantIds: referredIds });
     },
   } as unknown as ReferralRepository;
   const service = new TrialsService(
@@ -61,8 +65,9 @@ function setUp() {
     audit,
     new FixedClock(NOW),
     referrals,
+    participants,
   );
-  return { service, trials, flags, runs, audit, transactions, referralsClosed };
+  return { service, trials, flags, runs, audit, transactions, referralsClosed, participants, referredIds };
 }
 
 const a4Trial = (fields: Partial<CreateTrialDto> = {}): CreateTrialDto => ({
@@ -199,6 +204,22 @@ describe('TrialsService', () => {
       ]);
       expect(setup.referralsClosed).toEqual([[trial.id, 'trial closed']]);
       expect(setup.runs.started).toEqual([]);
+    });
+
+    it('closing it returns a referred participant whose referral it ended to follow-up, audited', async () => {
+      const setup = setUp();
+      const trial = await trialAtTokyo(setup, 'recruiting');
+      const referred = setup.participants.add({ siteId: TOKYO, status: ParticipantStatus.Referred });
+      setup.referredIds.push(referred.id);
+
+      await setup.service.update(sponsorOf(LILLY), trial.id, { status: 'closed' });
+
+      expect(setup.participants.rows.get(referred.id)!.status).toBe(ParticipantStatus.Enrolled);
+      expect(setup.audit.only('participant.status_changed')).toMatchObject({
+        entityId: referred.id,
+        reason: 'referral closed: trial closed',
+        changes: expect.arrayContaining([{ field: 'status', old: 'referred', new: 'enrolled' }]),
+      });
     });
 
     it('moves only draft -> recruiting -> paused / closed, refusing others with 409 naming the allowed moves', async () => {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import {
   allowedTrialTransitions,
   canTransitionTrial,
+  dateInTimeZone,
+  participantStatusesWhenReferralClosed,
   publishedProgress,
   Role,
   TRIAL_CLOSED_REASON,
@@ -10,6 +12,7 @@ import {
 import {
   AuditRepository,
   FlagRepository,
+  ParticipantRepository,
   ReferralRepository,
   ScreeningRunEntity,
   ScreeningRunRepository,
@@ -26,6 +29,7 @@ import { Clock, DomainError, ErrorKind, notFound } from '@registry/platform';
 import { maySeeSite } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
 import { checkCriteriaDocument } from '../common/criteria-document';
+import { followReferralStatus } from '../referrals/referral-status';
 import type { CreateTrialDto, UpdateTrialDto } from './trial.dto';
 
 /** A screening run's progress as the caller may see it: a sponsor sees a share, never a count. */
@@ -70,6 +74,7 @@ export class TrialsService {
     private readonly audit: AuditRepository,
     private readonly clock: Clock,
     private readonly referrals: ReferralRepository,
+    private readonly participants: ParticipantRepository,
   ) {}
 
   list(actor: Actor): Promise<TrialEntity[]> {
@@ -147,7 +152,21 @@ export class TrialsService {
       const flagsClosed = closing ? await this.flags.closeOpenOfTrial(tx, trial.id, TRIAL_CLOSED_REASON) : 0;
       const referralsClosed = closing
         ? await this.referrals.closeOpenOfTrial(tx, trial.id, TRIAL_CLOSED_REASON)
-        : { requests: 0, contacts: 0 };
+        : { requests: 0, contacts: 0, participantIds: [] };
+      // Referred people whose referral the closing ended return to follow-up, each on their site's day.
+      for (const participantId of referralsClosed.participantIds) {
+        const participant = await this.participants.findById(tx, participantId, true);
+        if (!participant) continue;
+        const today = dateInTimeZone(this.clock.now(), await this.sites.timeZoneOf(tx, participant.siteId));
+        await followReferralStatus(
+          tx,
+          { participants: this.participants, audit: this.audit },
+          participant,
+          participantStatusesWhenReferralClosed,
+          today,
+          `referral closed: ${TRIAL_CLOSED_REASON}`,
+        );
+      }
       await this.audit.record(tx, {
         action: 'trial.updated',
         entityType: 'trial',

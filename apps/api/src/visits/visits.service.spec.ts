@@ -33,6 +33,7 @@ function setUp(now = '2026-12-01T16:00:00Z') {
     siteToday,
     clock,
     new FakeReferralRepository(),
+    participants,
   );
   const service = new VisitsService(
     new FakeTransactions(),

@@ -115,6 +115,15 @@ export function participantStatusesFor(
   }
 }
 
+/**
+ * The statuses a participant passes through when their open referral is closed from outside it (the trial
+ * closed, the recontact consent withdrawn): as for a referral that ends otherwise, a referred person returns
+ * to follow-up.
+ */
+export function participantStatusesWhenReferralClosed(current: ParticipantStatus): ParticipantStatus[] {
+  return participantStatusesFor(C.NotReached, current);
+}
+
 /** How long a decline keeps new flags of that trial from being raised for the person, by default (days). */
 export const DEFAULT_DECLINE_SUPPRESSION_DAYS = 180;
 

@@ -10,6 +10,7 @@ import {
   referralsEndWithConsent,
   referralsEndWithStatus,
   participantStatusesFor,
+  participantStatusesWhenReferralClosed,
   ReferralContactState as C,
   trialsExcludeEachOther,
 } from './referral-contact';
@@ -57,6 +58,12 @@ describe('a referral contact', () => {
     expect(participantStatusesFor(C.Declined, S.Referred)).toEqual([S.Enrolled]);
     // Someone who progressed meanwhile keeps that status when they decline.
     expect(participantStatusesFor(C.Declined, S.Progressed)).toEqual([]);
+  });
+
+  it('a referred person whose referral is closed from outside it (trial closed, consent withdrawn) returns to follow-up', () => {
+    expect(participantStatusesWhenReferralClosed(S.Referred)).toEqual([S.Enrolled]);
+    expect(participantStatusesWhenReferralClosed(S.Enrolled)).toEqual([]);
+    expect(participantStatusesWhenReferralClosed(S.Progressed)).toEqual([]);
   });
 
   it('declining a trial holds back its flags for the period (default 180 days), from the site day of the decline', () => {

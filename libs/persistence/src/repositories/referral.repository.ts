@@ -279,17 +279,18 @@ export class ReferralRepository {
     tx: Tx,
     trialId: string,
     reason: string,
-  ): Promise<{ requests: number; contacts: number }> {
-    const [, contacts] = await tx.query<[unknown, number]>(
+  ): Promise<{ requests: number; contacts: number; participantIds: string[] }> {
+    const [closed, contacts] = await tx.query<[{ participant_id: string }[], number]>(
       `UPDATE referral_contact SET closed_at = now(), close_reason = $2, updated_at = now()
-        WHERE trial_id = $1 AND closed_at IS NULL AND state IN ('to_contact', 'interested', 'prescreen_booked')`,
+        WHERE trial_id = $1 AND closed_at IS NULL AND state IN ('to_contact', 'interested', 'prescreen_booked')
+        RETURNING participant_id`,
       [trialId, reason],
     );
     const [, requests] = await tx.query<[unknown, number]>(
       `UPDATE referral_request SET closed_at = now(), close_reason = $2 WHERE trial_id = $1 AND closed_at IS NULL`,
       [trialId, reason],
     );
-    return { requests, contacts };
+    return { requests, contacts, participantIds: closed.map((row) => row.participant_id) };
   }
 
   /** Closes the participant's open referrals for `reason`; returns how many were open. */
