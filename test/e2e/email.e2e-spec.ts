@@ -95,14 +95,20 @@ describe('notification e-mail', () => {
   });
 
   /** A notification waiting to be e-mailed, as the reminder job writes it. */
-  const pendingNotification = async (userId: string, subject: string, body: string, language = 'en') => {
+  const pendingNotification = async (
+    userId: string,
+    subject: string,
+    body: string,
+    language = 'en',
+    siteId: string | null = null,
+  ) => {
     const [row] = await owner.query<{ id: string }[]>(
       `WITH r AS (
          INSERT INTO reminder (kind, subject_key, about_day, sent_on, facts)
          VALUES ('visit_window_open', $1, current_date, current_date, '{}') RETURNING id)
-       INSERT INTO notification (reminder_id, recipient_id, kind, language, subject, body, email)
-       SELECT r.id, $2, 'visit_window_open', $5, $3, $4, 'pending' FROM r RETURNING id`,
-      [`visit:email-test-${counter++}`, userId, subject, body, language],
+       INSERT INTO notification (reminder_id, recipient_id, kind, language, subject, body, email, site_id)
+       SELECT r.id, $2, 'visit_window_open', $5, $3, $4, 'pending', $6 FROM r RETURNING id`,
+      [`visit:email-test-${counter++}`, userId, subject, body, language, siteId],
     );
     return row.id;
   };
@@ -143,6 +149,15 @@ describe('notification e-mail', () => {
   it('sends a daily digest of everything waiting, in the recipient language, once', async () => {
     const first = await pendingNotification(users.bos.id, 'first subject', 'first body BOS-000001-A');
     const second = await pendingNotification(users.bos.id, 'second subject', 'second body BOS-000002-B');
+    // About a Tokyo participant, to the Boston coordinator, who does not work at Tokyo: never e-mailed.
+    const [tokyo] = await owner.query<{ id: string }[]>(`SELECT id FROM site WHERE code = 'TKY'`);
+    const elsewhere = await pendingNotification(
+      users.bos.id,
+      'elsewhere',
+      'body TKY-000099-Z',
+      'en',
+      tokyo.id,
+    );
     const job = { recipientId: users.bos.id, forDate: '2026-12-02' };
     await queue.add(JobName.SendEmailDigest, job, {
       ...JOB_OPTIONS[JobName.SendEmailDigest],
@@ -165,6 +180,8 @@ describe('notification e-mail', () => {
     expect(delivered[0].raw).toContain('Subject: Trial-ready registry: 2 new notifications');
     expect(delivered[0].raw).toContain('BOS-000001-A');
     expect(delivered[0].raw).toContain('BOS-000002-B');
+    expect(delivered[0].raw).not.toContain('TKY-000099-Z');
+    expect(await emailState(elsewhere)).toBe('pending');
   }, 60_000);
 
   it('e-mails a new eligibility flag at once to a coordinator who asked for it, through the reminder tick', async () => {

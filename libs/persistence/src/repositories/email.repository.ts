@@ -27,6 +27,13 @@ export interface NoticeRecipient {
 
 const PENDING_COLUMNS = `n.id, n.recipient_id AS "recipientId", u.email AS address, n.language, n.subject, n.body`;
 
+/**
+ * As the inbox shows them: a notification about a site's participant only while the recipient still works
+ * at that site (a coordinator moved to another site is not e-mailed the old one's registry ids).
+ */
+const STILL_AT_SITE = `(n.site_id IS NULL OR u.role NOT IN ('coordinator', 'monitor')
+  OR EXISTS (SELECT 1 FROM user_site us WHERE us.user_id = u.id AND us.site_id = n.site_id))`;
+
 /** E-mail of notifications: what is waiting, what was sent, and addresses that keep refusing mail. */
 @Injectable()
 export class EmailRepository {
@@ -34,7 +41,7 @@ export class EmailRepository {
   async pending(tx: Tx, notificationId: string): Promise<PendingEmail | null> {
     const [row] = await tx.query<PendingEmail[]>(
       `SELECT ${PENDING_COLUMNS} FROM notification n JOIN app_user u ON u.id = n.recipient_id
-        WHERE n.id = $1 AND n.email = 'pending' AND u.active`,
+        WHERE n.id = $1 AND n.email = 'pending' AND u.active AND ${STILL_AT_SITE}`,
       [notificationId],
     );
     return row ?? null;
@@ -44,7 +51,7 @@ export class EmailRepository {
   pendingFor(tx: Tx, recipientId: string): Promise<PendingEmail[]> {
     return tx.query<PendingEmail[]>(
       `SELECT ${PENDING_COLUMNS} FROM notification n JOIN app_user u ON u.id = n.recipient_id
-        WHERE n.recipient_id = $1 AND n.email = 'pending' AND u.active
+        WHERE n.recipient_id = $1 AND n.email = 'pending' AND u.active AND ${STILL_AT_SITE}
         ORDER BY n.created_at, n.id`,
       [recipientId],
     );
