@@ -26,6 +26,14 @@ export class FakeDeterminationRepository implements Public<DeterminationReposito
     storeDeterminations: 0,
   };
 
+  /** Each `judgeAgainBy` call: the day a participant's determination for a trial is to be judged again. */
+  readonly judgedAgainBy: { participantId: string; trialId: string; day: string }[] = [];
+
+  judgeAgainBy(_tx: Tx, participantId: string, trialId: string, day: string): Promise<void> {
+    this.judgedAgainBy.push({ participantId, trialId, day });
+    return Promise.resolve();
+  }
+
   closeFlags(_tx: Tx, rows: readonly FlagsToClose[]): Promise<number> {
     this.writes.closeFlags += rows.length;
     let closed = 0;

@@ -12,6 +12,7 @@ import {
   exactDisclosure,
   FakeAuditRepository,
   FakeConsentRepository,
+  FakeDeterminationRepository,
   FakeFlagRepository,
   FakeParticipantRepository,
   FakeReferralRepository,
@@ -52,6 +53,7 @@ function setUp() {
   const audit = new FakeAuditRepository();
   const gate = new FakeSponsorQueryGate();
   const consents = new FakeConsentRepository();
+  const determinations = new FakeDeterminationRepository();
   const service = new ReferralsService(
     new FakeTransactions(),
     referrals,
@@ -66,6 +68,7 @@ function setUp() {
     exactDisclosure(),
     new ReferralTokens(config),
     consents,
+    determinations,
     config,
   );
   const request = {
@@ -119,6 +122,7 @@ function setUp() {
     consents,
     candidate,
     request,
+    determinations,
   };
 }
 
@@ -230,6 +234,10 @@ describe('ReferralsService', () => {
         [setup.other.id, null],
       ]);
       expect(setup.participants.rows.get(person.id)!.status).toBe('enrolled');
+      // On the day the hold ends the daily re-screen judges them again, and flags them if still eligible.
+      expect(setup.determinations.judgedAgainBy).toEqual([
+        { participantId: person.id, trialId: setup.trial.id, day: '2027-03-02' },
+      ]);
       expect(setup.audit.only('referral.contact_transitioned')).toMatchObject({
         reason: 'Moving abroad',
         siteId: TOKYO,

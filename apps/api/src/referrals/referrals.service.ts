@@ -28,6 +28,7 @@ import {
 import {
   AuditRepository,
   ConsentRepository,
+  DeterminationRepository,
   FlagRepository,
   ParticipantRepository,
   participantChanged,
@@ -109,6 +110,7 @@ export class ReferralsService {
     private readonly disclosure: SponsorDisclosure,
     private readonly tokens: ReferralTokens,
     private readonly consents: ConsentRepository,
+    private readonly determinations: DeterminationRepository,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
@@ -312,13 +314,22 @@ export class ReferralsService {
       await this.referrals.updateContact(tx, contact.id, fields);
 
       let flagsClosed = 0;
-      if (input.to === ReferralContactState.Declined)
+      if (input.to === ReferralContactState.Declined) {
         flagsClosed = await this.flags.closeOpenOfParticipantForTrial(
           tx,
           contact.participantId,
           contact.trialId,
           DECLINED_REASON,
         );
+        // The hold ends on a day time alone brings: the daily re-screen judges them again that day, and raises
+        // their flag if they are still eligible.
+        await this.determinations.judgeAgainBy(
+          tx,
+          contact.participantId,
+          contact.trialId,
+          fields.flagsSuppressedUntil!,
+        );
+      }
       if (input.to === ReferralContactState.Randomised) {
         await this.referrals.insertCommitment(tx, {
           participantId: contact.participantId,

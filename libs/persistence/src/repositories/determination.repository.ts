@@ -8,6 +8,19 @@ import type { Tx } from './transactions';
  */
 @Injectable()
 export class DeterminationRepository {
+  /**
+   * Makes `day` (or an earlier stored one) the day the participant's determination for the trial is judged
+   * again by the site's daily re-screen, as if time could change it then: the end of a declined referral's
+   * hold on flags, after which the still-eligible participant's flag is raised again.
+   */
+  async judgeAgainBy(tx: Tx, participantId: string, trialId: string, day: string): Promise<void> {
+    await tx.query(
+      `UPDATE eligibility_determination SET changes_with_time_on = least(changes_with_time_on, $3::date)
+        WHERE participant_id = $1 AND trial_id = $2`,
+      [participantId, trialId, day],
+    );
+  }
+
   /** Closes the open flags of each participant and trial but those of kind `keep`; returns how many. */
   async closeFlags(tx: Tx, rows: readonly FlagsToClose[]): Promise<number> {
     if (rows.length === 0) return 0;
