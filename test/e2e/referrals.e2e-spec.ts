@@ -320,6 +320,12 @@ describe('referrals: from an eligible pool to people contacted, outcomes flowing
     );
     // Still flagged for B: a decline is for one trial.
     expect(flags.find((flag) => flag.trial_id === trialB)?.closed_at).toBeNull();
+    // The site's daily re-screen judges them again for A no later than the day the hold ends.
+    const [stored] = await api.dataSource.query<{ due: string }[]>(
+      `SELECT changes_with_time_on::text AS due FROM eligibility_determination WHERE participant_id = $1 AND trial_id = $2`,
+      [people[1], trialA],
+    );
+    expect(stored.due <= declined.body.flagsSuppressedUntil).toBe(true);
 
     // A new criteria version re-screens A's whole cohort. people[3]'s flag for A is closed first (as if
     // they had been ineligible for a while): the re-screen raises it again, but not the decliner's.
