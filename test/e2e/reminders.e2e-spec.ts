@@ -6,6 +6,7 @@ import {
   noReminderReason,
   NotificationKind,
   ParticipantProfile,
+  retestHeldBackByDecline,
   TRIAL_TEMPLATES,
   visitRemindersDue,
 } from '@registry/domain';
@@ -41,6 +42,8 @@ import { createTestSystem, TestSystem } from '../support/harness';
 const FIRST_DAY = '2026-10-10';
 const DAYS = 75;
 const PARTICIPANTS = 80;
+/** The end of the declined referrals' hold on flags and re-test reminders (see beforeAll). */
+const DECLINE_HOLD_ENDS = '2026-11-09';
 
 /** A worker killed after `survive` transactions: every later one throws, as a dead process commits nothing. */
 class KilledAfter extends Transactions {
@@ -121,6 +124,23 @@ describe('daily reminders: each on the right local day, exactly once, however th
       (r) => r.id,
     );
     await screening.screen(ids);
+    // A third of those ready for a trial declined a referral to it, with a hold that ends mid-walk: their
+    // re-test reminders for that trial wait for it (the expectations below skip the held days).
+    await owner.query(
+      `WITH picked AS (
+         SELECT d.participant_id, d.trial_id, p.site_id FROM eligibility_determination d
+           JOIN participant p ON p.id = d.participant_id
+          WHERE (d.result = 'eligible' OR d.one_test_away IS NOT NULL)
+            AND abs(hashtext(d.participant_id || d.trial_id::text)) % 3 = 0),
+       requests AS (
+         INSERT INTO referral_request (trial_id, site_id, requested_count, due_on, requested_by, closed_at, close_reason)
+         SELECT DISTINCT trial_id, site_id, 10, $1::date, $2::uuid, now(), 'test: closed' FROM picked
+         RETURNING id, trial_id, site_id)
+       INSERT INTO referral_contact (request_id, trial_id, participant_id, state, created_by, flags_suppressed_until, closed_at, close_reason)
+       SELECT r.id, k.trial_id, k.participant_id, 'declined', $2::uuid, $1::date, now(), 'declined'
+         FROM picked k JOIN requests r ON r.trial_id = k.trial_id AND r.site_id = k.site_id`,
+      [DECLINE_HOLD_ENDS, ownerId],
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -310,9 +330,19 @@ describe('daily reminders: each on the right local day, exactly once, however th
         );
       return profileCache.get(key)!;
     };
+    const held = new Map(
+      (
+        await app.query<{ participant_id: string; trial_id: string; until: string }[]>(
+          `SELECT participant_id, trial_id, max(flags_suppressed_until)::text AS until FROM referral_contact
+            WHERE state = 'declined' GROUP BY participant_id, trial_id`,
+        )
+      ).map((row) => [`${row.participant_id}|${row.trial_id}`, row.until]),
+    );
+    expect(held.size).toBeGreaterThan(0);
     const expected = new Set<string>();
     for (const { participant_id, trial_id, site_id } of ready) {
       for (const { for_date: day } of siteDays.filter((d) => d.site_id === site_id)) {
+        if (retestHeldBackByDecline(held.get(`${participant_id}|${trial_id}`) ?? null, day)) continue;
         // Nothing is recorded during the walk: the profile changes with the day only.
         const profile = await profileOn(participant_id, FIRST_DAY);
         for (const result of expiringResults(criteria.get(trial_id)!, profile, day)) {

@@ -15,6 +15,7 @@ import {
   NotificationKind,
   notificationText,
   ReminderSettings,
+  retestHeldBackByDecline,
   siteDefaultLanguage,
   visitRemindersDue,
 } from '@registry/domain';
@@ -188,10 +189,10 @@ export class RemindersService {
     });
     const trialById = new Map(trials.map((t) => [t.id, t]));
     let created = 0;
-    for (const { participantId, trialId } of ready) {
+    for (const { participantId, trialId, declineHeldUntil } of ready) {
       const profile = profiles.get(participantId)?.profile;
       const trial = trialById.get(trialId);
-      if (!profile || !trial) continue;
+      if (!profile || !trial || retestHeldBackByDecline(declineHeldUntil, today)) continue;
       // The same criteria version screening judges with, and the engine's own windows.
       const expiring = expiringResults(
         trial.criteria.criteria,

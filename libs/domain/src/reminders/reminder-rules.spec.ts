@@ -7,6 +7,7 @@ import { addDays } from '../schedule/calendar';
 import {
   expiringResults,
   flagIsNews,
+  retestHeldBackByDecline,
   isMissedOn,
   noReminderReason,
   NotificationKind,
@@ -84,6 +85,18 @@ describe('visit window reminders', () => {
       K.VisitWindowOpen,
       K.VisitWindowClosesSoon,
     ]);
+  });
+});
+
+describe('re-test reminders after a declined referral', () => {
+  it('someone who declined the trial is not asked to re-test for it while the decline holds its flags back', () => {
+    expect(retestHeldBackByDecline('2027-03-02', '2026-12-02')).toBe(true);
+    expect(retestHeldBackByDecline('2027-03-02', '2027-03-01')).toBe(true);
+  });
+
+  it('from the day the hold ends, or without a decline, the reminder goes out as usual', () => {
+    expect(retestHeldBackByDecline('2027-03-02', '2027-03-02')).toBe(false);
+    expect(retestHeldBackByDecline(null, '2026-12-02')).toBe(false);
   });
 });
 

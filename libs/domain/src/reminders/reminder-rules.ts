@@ -4,6 +4,7 @@ import { Determination, evaluateCriteria, ParticipantProfile } from '../eligibil
 import { countingResults } from '../eligibility/time-sensitivity';
 import { AssessmentType } from '../instruments/assessments';
 import { FOLLOWED_STATUSES, ParticipantStatus } from '../participants/participant-status';
+import { flagSuppressed } from '../referrals/referral-contact';
 import { addDays, CalendarDate, daysBetween } from '../schedule/calendar';
 
 /**
@@ -101,6 +102,16 @@ export function visitRemindersDue(
     due.push({ kind: NotificationKind.VisitMissed, aboutDay: windowEnd });
   }
   return due;
+}
+
+/**
+ * Whether a "re-test to stay trial-ready" reminder for a trial is held back on `today` because the participant
+ * declined a referral to that trial: it would be a nudge to approach them for it again, so it waits as the
+ * trial's flags wait (`flagSuppressed`, until the decline's hold ends). `declineHeldUntil` is the latest hold
+ * of their declined referrals to the trial, or null.
+ */
+export function retestHeldBackByDecline(declineHeldUntil: CalendarDate | null, today: CalendarDate): boolean {
+  return flagSuppressed(declineHeldUntil, today);
 }
 
 /**

@@ -24,6 +24,8 @@ export interface VisitCandidate {
 export interface ReadyDetermination {
   participantId: string;
   trialId: string;
+  /** The latest hold of the participant's declined referrals to the trial (`flags_suppressed_until`), or null. */
+  declineHeldUntil: string | null;
 }
 
 /** An open flag no coordinator has been notified of yet. */
@@ -195,7 +197,10 @@ export class ReminderRepository {
   /** The site's stored determinations that say eligible or one test away, for these trials. */
   readyDeterminations(tx: Tx, siteId: string, trialIds: readonly string[]): Promise<ReadyDetermination[]> {
     return tx.query<ReadyDetermination[]>(
-      `SELECT d.participant_id AS "participantId", d.trial_id AS "trialId"
+      `SELECT d.participant_id AS "participantId", d.trial_id AS "trialId",
+              (SELECT max(c.flags_suppressed_until)::text FROM referral_contact c
+                WHERE c.participant_id = d.participant_id AND c.trial_id = d.trial_id AND c.state = 'declined')
+                AS "declineHeldUntil"
          FROM eligibility_determination d JOIN participant p ON p.id = d.participant_id
         WHERE p.site_id = $1 AND d.trial_id = ANY($2::uuid[])
           AND (d.result = 'eligible' OR d.one_test_away IS NOT NULL)
