@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Environment } from '@registry/config';
-import { nextWebhookAttempt, signWebhook } from '@registry/domain';
+import { DEFAULT_WEBHOOK_RETRY_POLICY, nextWebhookAttempt, signWebhook } from '@registry/domain';
 import { Transactions, WebhookRepository } from '@registry/persistence';
 import { Clock, openSecret } from '@registry/platform';
 import { WebhookSender } from './webhook-sender';
@@ -68,8 +68,8 @@ export class WebhookDeliveryService {
           return 'delivered' as const;
         }
         const next = nextWebhookAttempt(delivery.createdAt, delivery.attempts + 1, at, Math.random(), {
+          ...DEFAULT_WEBHOOK_RETRY_POLICY,
           baseDelayMs: this.config.WEBHOOK_RETRY_BASE_MS,
-          maxDelayMs: 2 * 3600_000,
           giveUpAfterHours: this.config.WEBHOOK_GIVE_UP_HOURS,
         });
         await this.webhooks.recordFailure(tx, delivery.id, {
