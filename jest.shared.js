@@ -27,8 +27,8 @@ module.exports = {
   ],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@registry/(domain|config|persistence|jobs|platform)$': '<rootDir>/libs/$1/src',
-    '^@registry/(domain|config|persistence|jobs|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@registry/(domain|config|persistence|jobs|platform|sponsor-reports)$': '<rootDir>/libs/$1/src',
+    '^@registry/(domain|config|persistence|jobs|platform|sponsor-reports)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/dist-bench/'],
   // No secret has a default: each run generates its own (test/support/test-secrets.ts).

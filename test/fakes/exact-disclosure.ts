@@ -1,5 +1,5 @@
 import { Environment } from '@registry/config';
-import { SponsorDisclosure } from '../../apps/api/src/sponsor-counts/sponsor-disclosure';
+import { SponsorDisclosure } from '@registry/sponsor-reports';
 
 /**
  * The real disclosure control, set so that a count of 5 or more is published exactly (no noise, no rounding)

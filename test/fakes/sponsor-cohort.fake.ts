@@ -1,7 +1,7 @@
 import type { CalendarDate, ParticipantProfile, StoredVerdict } from '@registry/domain';
 import { NEVER_CHANGES_WITH_TIME } from '@registry/domain';
 import type { ScreeningSubject, SiteEntity, Tx } from '@registry/persistence';
-import type { CountedSubject, SponsorCohort } from '../../apps/api/src/sponsor-counts/sponsor-cohort';
+import type { CountedSubject, SponsorCohort } from '@registry/sponsor-reports';
 import type { Public } from './public';
 
 /** What screening last stored for a participant and trial, as far as a sponsor's counts read it. */

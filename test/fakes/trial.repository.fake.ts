@@ -62,6 +62,11 @@ export class FakeTrialRepository implements Public<TrialRepository> {
     return Promise.resolve(trial ? this.loaded(trial) : null);
   }
 
+  findWithSites(_tx: Tx, trialId: string): Promise<TrialEntity | null> {
+    const trial = this.trials.get(trialId);
+    return Promise.resolve(trial ? this.loaded(trial) : null);
+  }
+
   insert(_tx: Tx, trial: NewTrial): Promise<TrialEntity> {
     const stored = this.add(trial);
     return Promise.resolve({ ...this.loaded(stored), sites: [], siteProposals: undefined });

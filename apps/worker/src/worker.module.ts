@@ -13,6 +13,7 @@ import {
   MetricsModule,
   RedisModule,
 } from '@registry/platform';
+import { SponsorReportsModule } from '@registry/sponsor-reports';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { OutboxRelayService } from './outbox/outbox-relay.service';
 import { OutboxListener, PgOutboxListener } from './outbox/outbox-listener';
@@ -31,6 +32,8 @@ import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
 import { applyWorkerTiming } from './runtime/worker-options';
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { WebhookProcessor } from './webhooks/webhook.processor';
+import { WebhookReportsProcessor } from './webhooks/webhook-reports.processor';
+import { WebhookReportsService } from './webhooks/webhook-reports.service';
 import { HttpWebhookSender, WebhookSender } from './webhooks/webhook-sender';
 
 export interface WorkerModuleOptions {
@@ -58,6 +61,7 @@ export class WorkerModule {
         QueueModule.forRoot(),
         DiscoveryModule,
         MetricsModule,
+        SponsorReportsModule,
       ],
       providers: [
         HealthService,
@@ -77,6 +81,8 @@ export class WorkerModule {
         WebhookDeliveryService,
         { provide: WebhookSender, useClass: HttpWebhookSender },
         WebhookProcessor,
+        WebhookReportsService,
+        WebhookReportsProcessor,
         RemindersService,
         { provide: Mailer, useClass: SmtpMailer },
         EmailService,

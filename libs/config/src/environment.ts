@@ -432,6 +432,19 @@ export class Environment {
   WEBHOOK_GIVE_UP_HOURS = 24;
 
   /**
+   * The time of day (UTC) from which each trial's daily webhook reports (`trial.pool_changed`,
+   * `referral.outcome`) are checked and, where the published figures changed, sent: once a day per trial.
+   */
+  @ValidateBy({
+    name: 'isTimeOfDay',
+    validator: {
+      validate: (value) => typeof value === 'string' && isTimeOfDay(value),
+      defaultMessage: () => 'WEBHOOK_REPORT_UTC_TIME must be a time of day as HH:MM (00:00-23:59)',
+    },
+  })
+  WEBHOOK_REPORT_UTC_TIME = '06:00';
+
+  /**
    * The owner of the schema: migrations, the demo seed and the services script connect with it; the apps never
    * do (they use DATABASE_URL, the app role, which owns nothing; see docs/SECURITY.md).
    */

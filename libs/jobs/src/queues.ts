@@ -9,6 +9,11 @@ export enum QueueName {
   Webhooks = 'webhooks',
   /** Reminders and notifications: the daily per-site reminder runs, flag notifications and e-mail. */
   Notifications = 'notifications',
+  /**
+   * The daily webhook reports of trials' pools and referral funnels: long walks of a trial's sites, kept off
+   * the deliveries' queue so that counting never holds up sending.
+   */
+  SponsorReports = 'sponsor-reports',
 }
 
 /** Every job name, each handled by exactly one processor (checked when the worker boots). */
@@ -34,6 +39,10 @@ export enum JobName {
   SendNotificationEmail = 'send-notification-email',
   /** One user's daily digest of the notifications not e-mailed yet. */
   SendEmailDigest = 'send-email-digest',
+  /** Frequent: a report job for each trial and daily report event type not yet checked on the report day. */
+  TickWebhookReports = 'tick-webhook-reports',
+  /** Checks one trial's published pool or referral funnel and sends the event if it changed. */
+  ReportTrialWebhook = 'report-trial-webhook',
 }
 
 /** Payloads carry ids and flags only: the worker reloads state from PostgreSQL (the queue is a doorbell). */
@@ -90,6 +99,14 @@ export interface DeliverWebhooksJobData {
 
 export type SweepWebhooksJobData = Record<string, never>;
 
+export type TickWebhookReportsJobData = Record<string, never>;
+
+export interface ReportTrialWebhookJobData {
+  trialId: string;
+  /** A daily report event type (`DAILY_REPORT_EVENT_TYPES`). */
+  eventType: string;
+}
+
 /** The payload of each job name: one discriminated union for all jobs. */
 export interface JobDataByName {
   [JobName.PruneOutbox]: PruneOutboxJobData;
@@ -103,6 +120,8 @@ export interface JobDataByName {
   [JobName.RunSiteReminders]: RunSiteRemindersJobData;
   [JobName.SendNotificationEmail]: SendNotificationEmailJobData;
   [JobName.SendEmailDigest]: SendEmailDigestJobData;
+  [JobName.TickWebhookReports]: TickWebhookReportsJobData;
+  [JobName.ReportTrialWebhook]: ReportTrialWebhookJobData;
 }
 
 export type JobEnvelope = {
@@ -122,6 +141,8 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.RunSiteReminders]: QueueName.Notifications,
   [JobName.SendNotificationEmail]: QueueName.Notifications,
   [JobName.SendEmailDigest]: QueueName.Notifications,
+  [JobName.TickWebhookReports]: QueueName.SponsorReports,
+  [JobName.ReportTrialWebhook]: QueueName.SponsorReports,
 };
 
 const KEEP_FAILED_FOR_INSPECTION = { age: 14 * 24 * 3600, count: 10_000 };
@@ -154,6 +175,9 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
     attempts: 15,
     removeOnComplete: { age: 2 * 24 * 3600 },
   },
+  [JobName.TickWebhookReports]: { ...DEFAULT_JOB_OPTIONS, attempts: 1 },
+  // A failure is a database failure; the next tick adds the check again while the report day lasts.
+  [JobName.ReportTrialWebhook]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
 };
 
 /**
@@ -189,6 +213,12 @@ export const deliverWebhooksOptions = (organisationId: string, delay = 0): JobsO
   ...JOB_OPTIONS[JobName.DeliverWebhooks],
   delay,
   deduplication: { id: `deliver-webhooks:${organisationId}`, keepLastIfActive: true },
+});
+
+/** One check of a trial and event type at a time: a tick while it waits or runs adds nothing. */
+export const reportTrialWebhookOptions = (data: ReportTrialWebhookJobData): JobsOptions => ({
+  ...JOB_OPTIONS[JobName.ReportTrialWebhook],
+  deduplication: { id: `webhook-report:${data.trialId}:${data.eventType}` },
 });
 
 /** Named after the first run: the runs of one job are created together and never join another job. */
@@ -235,6 +265,14 @@ export const JOB_SCHEDULES = [
     queue: QueueName.Notifications,
     repeat: { pattern: '* * * * *', tz: 'UTC' },
     job: { name: JobName.TickReminders, data: {} },
+  },
+  {
+    // Each trial is checked once a report day from WEBHOOK_REPORT_UTC_TIME (see `webhookReportDay`); a tick
+    // every ten minutes starts the checks due, and catches up after downtime.
+    schedulerId: 'sponsor-reports:webhook-reports:tick',
+    queue: QueueName.SponsorReports,
+    repeat: { pattern: '*/10 * * * *', tz: 'UTC' },
+    job: { name: JobName.TickWebhookReports, data: {} },
   },
 ] as const satisfies readonly {
   schedulerId: string;

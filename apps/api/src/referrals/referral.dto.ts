@@ -7,6 +7,7 @@ import {
   ScreenFailReason,
 } from '@registry/domain';
 import type { ReferralCandidate, ReferralContactEntity, ReferralRequestRecord } from '@registry/persistence';
+import { funnelView, ReferralFunnel, SponsorDisclosure } from '@registry/sponsor-reports';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -25,8 +26,7 @@ import {
 } from 'class-validator';
 import { IsCalendarDate } from '../common/calendar-date';
 import { DisclosureDto } from '../sponsor-counts/sponsor-counts.dto';
-import type { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
-import type { RecruitmentSpeedReport, ReferralFunnel } from './referrals.service';
+import type { RecruitmentSpeedReport } from './referrals.service';
 
 export class ReferralSiteRequestDto {
   /** One of the sites taking part in the trial */
@@ -245,33 +245,7 @@ export class ReferralFunnelDto {
   disclosure: DisclosureDto;
 
   static from(this: void, funnel: ReferralFunnel, disclosure: SponsorDisclosure): ReferralFunnelDto {
-    const stages = (prefix: string): FunnelStagesDto => {
-      const count = (name: string) => funnel.counts[`${prefix}.${name}`];
-      return {
-        referred: count('referred'),
-        contacted: count('contacted'),
-        notReached: count('notReached'),
-        interested: count('interested'),
-        booked: count('booked'),
-        screenFailed: count('screenFailed'),
-        screenFailedBy: Object.fromEntries(
-          SCREEN_FAIL_REASONS.map((reason) => [reason, count(`screenFailedBy.${reason}`)]),
-        ),
-        randomised: count('randomised'),
-        declined: count('declined'),
-      };
-    };
-    return {
-      trialId: funnel.trialId,
-      overall: stages('overall'),
-      sites: funnel.sites.map(({ siteCode, requested }) => ({
-        siteCode,
-        requested,
-        ...stages(`site.${siteCode}`),
-      })),
-      tokens: funnel.tokens,
-      disclosure: DisclosureDto.of(disclosure),
-    };
+    return { ...funnelView(funnel), disclosure: DisclosureDto.of(disclosure) };
   }
 }
 

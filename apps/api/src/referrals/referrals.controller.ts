@@ -2,10 +2,10 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/commo
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
 import { ApiErrors } from '@registry/platform';
+import { SponsorDisclosure } from '@registry/sponsor-reports';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
-import { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
 import {
   ContactTransitionDto,
   CreateReferralRequestDto,

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { SponsorCountsModule } from '../sponsor-counts/sponsor-counts.module';
-import { ReferralTokens } from './referral-tokens';
 import { ReferralsController } from './referrals.controller';
 import { ReferralsService } from './referrals.service';
 
@@ -8,6 +7,6 @@ import { ReferralsService } from './referrals.service';
 @Module({
   imports: [SponsorCountsModule],
   controllers: [ReferralsController],
-  providers: [ReferralsService, ReferralTokens],
+  providers: [ReferralsService],
 })
 export class ReferralsModule {}

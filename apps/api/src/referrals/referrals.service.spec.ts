@@ -24,7 +24,7 @@ import {
   sponsorOf,
 } from '../../../../test/fakes';
 import type { SponsorQueryGate } from '../sponsor-counts/sponsor-query-gate';
-import { ReferralTokens } from './referral-tokens';
+import { ReferralFunnelReport, ReferralTokens } from '@registry/sponsor-reports';
 import { ReferralsService } from './referrals.service';
 
 const TOKYO = 'tky';
@@ -65,8 +65,12 @@ function setUp() {
     new SiteCalendar(clock),
     clock,
     gate as unknown as SponsorQueryGate,
-    exactDisclosure(),
-    new ReferralTokens(config),
+    new ReferralFunnelReport(
+      referrals,
+      new SiteCalendar(clock),
+      exactDisclosure(),
+      new ReferralTokens(config),
+    ),
     consents,
     determinations,
     config,

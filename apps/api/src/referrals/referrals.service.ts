@@ -3,15 +3,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import {
   acceptsReferrals,
-  ConsentScope,
   contactTransitionProblem,
   dateInTimeZone,
   DECLINED_REASON,
   flagsSuppressedUntil,
-  FunnelContact,
-  LEFT_THE_REGISTRY,
   participantStatusesFor,
-  PublishedCount,
   RANDOMISED_ELSEWHERE_REASON,
   RANDOMISED_HERE_REASON,
   RecruitmentSpeed,
@@ -19,7 +15,6 @@ import {
   ReferralContactState,
   referralsEndWithConsent,
   referralsEndWithStatus,
-  referralFunnelTable,
   Role,
   scopesHeld,
   ScreenFailReason,
@@ -43,21 +38,12 @@ import {
   Tx,
 } from '@registry/persistence';
 import { Clock, DomainError, ErrorKind, notFound, SiteCalendar } from '@registry/platform';
+import { ReferralFunnel, ReferralFunnelReport } from '@registry/sponsor-reports';
 import { maySeeSite, siteScopeOf } from '../auth/access-policy';
 import type { Actor } from '../auth/actor';
-import { SponsorDisclosure } from '../sponsor-counts/sponsor-disclosure';
 import { SponsorQueryGate } from '../sponsor-counts/sponsor-query-gate';
 import { followReferralStatus } from './referral-status';
-import { ReferralTokens } from './referral-tokens';
 import type { ContactTransitionDto, CreateReferralRequestDto } from './referral.dto';
-
-/** The funnel as the sponsor receives it: counts through disclosure control, and tokens. */
-export interface ReferralFunnel {
-  trialId: string;
-  counts: Record<string, PublishedCount>;
-  sites: { siteCode: string; requested: number }[];
-  tokens: { token: string; previousToken: string | null }[];
-}
 
 export interface RecruitmentSpeedReport {
   overall: RecruitmentSpeed;
@@ -73,13 +59,6 @@ export interface ReferralRequestDetail {
 
 /** How many candidates a request lists at most. */
 const CANDIDATE_LIMIT = 200;
-
-/** States from which a sponsor's site has met the person: the sponsor may match them by token. */
-const TOKEN_STATES: readonly ReferralContactState[] = [
-  ReferralContactState.PrescreenBooked,
-  ReferralContactState.ScreenFailed,
-  ReferralContactState.Randomised,
-];
 
 const invalid = (field: string, constraint: string, message: string) =>
   new DomainError(ErrorKind.InvalidInput, 'validation_failed', message, [{ field, constraint, message }]);
@@ -107,8 +86,7 @@ export class ReferralsService {
     private readonly calendar: SiteCalendar,
     private readonly clock: Clock,
     private readonly gate: SponsorQueryGate,
-    private readonly disclosure: SponsorDisclosure,
-    private readonly tokens: ReferralTokens,
+    private readonly funnelReport: ReferralFunnelReport,
     private readonly consents: ConsentRepository,
     private readonly determinations: DeterminationRepository,
     @Inject(Environment) private readonly config: Environment,
@@ -408,50 +386,14 @@ export class ReferralsService {
       trial.id,
     );
     return this.transactions.run(async (tx) => {
-      const rows = await this.referrals.sponsorReferralRows(tx, trial.id);
-      const sites = await this.referrals.requestedSites(tx, trial.id);
-      const todayAt = this.calendar.todayAt();
-      // As for pools: only people who share data with sponsors on their site's day and are still in the registry.
-      const shared = rows.filter(
-        (row) =>
-          !LEFT_THE_REGISTRY.includes(row.participantStatus) &&
-          scopesHeld(row.consents, todayAt(row.siteTimeZone)).has(ConsentScope.SponsorDataSharing),
-      );
-      const contacts: FunnelContact[] = shared.map((row) => ({
-        siteCode: row.siteCode,
-        state: row.state,
-        wasInterested: row.wasInterested,
-        wasBooked: row.wasBooked,
-        screenFailReason: row.screenFailReason,
-      }));
-      const table = referralFunnelTable(
-        contacts,
-        sites.map((site) => site.siteCode),
-      );
-      const counts = this.disclosure.publish(table, {
-        query: { question: 'trial.referral_funnel', trialId: trial.id },
-        dataVersion: null,
-      });
-      const tokens = shared
-        .filter((row) => TOKEN_STATES.includes(row.state))
-        .map((row) => ({
-          token: this.tokens.token(row.participantId, trial.id),
-          previousToken: this.tokens.previousToken(row.participantId, trial.id),
-        }))
-        // In token order, not the order referrals were made: the list says nothing of who came when.
-        .sort((a, b) => a.token.localeCompare(b.token));
+      const funnel = await this.funnelReport.count(tx, trial);
       await this.audit.record(tx, {
         action: 'sponsor_query.referral_funnel',
         entityType: 'trial',
         entityId: trial.id,
-        changes: [{ field: 'tokensGiven', old: null, new: tokens.length }],
+        changes: [{ field: 'tokensGiven', old: null, new: funnel.tokens.length }],
       });
-      return {
-        trialId: trial.id,
-        counts,
-        sites: sites.map(({ siteCode, requested }) => ({ siteCode, requested })),
-        tokens,
-      };
+      return funnel;
     });
   }
 

@@ -3,7 +3,7 @@ import { Environment } from '@registry/config';
 import { CohortProjection, CohortProjectionBuilder } from '@registry/domain';
 import { SiteRepository, SponsorCountsRepository, Transactions, Tx } from '@registry/persistence';
 import { Clock, SiteCalendar } from '@registry/platform';
-import { SponsorCohort } from './sponsor-cohort';
+import { SponsorCohort } from '@registry/sponsor-reports';
 
 /** A projection of the cohort and when it was read. */
 export interface CohortSnapshot {

@@ -16,7 +16,7 @@ import {
 } from '../../../../test/fakes';
 import { FeasibilityService } from './feasibility.service';
 import { FeasibilitySnapshot } from './feasibility-snapshot';
-import type { SponsorCohort } from './sponsor-cohort';
+import type { SponsorCohort } from '@registry/sponsor-reports';
 import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
 
 const LILLY = 'org-lilly';

@@ -3,10 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { CriteriaDocument, FeasibilityTally, FunnelStep, PublishedCount, ReasonKey } from '@registry/domain';
 import { AuditRepository, Transactions } from '@registry/persistence';
 import { canonicalJson } from '@registry/platform';
+import { SponsorDisclosure } from '@registry/sponsor-reports';
 import type { Actor } from '../auth/actor';
 import { checkCriteriaDocument } from '../common/criteria-document';
 import { FeasibilitySnapshot } from './feasibility-snapshot';
-import { SponsorDisclosure } from './sponsor-disclosure';
 import { SponsorQueryGate } from './sponsor-query-gate';
 
 /** A feasibility answer as published: every count under its key (see FeasibilityTally) after disclosure control. */

@@ -16,7 +16,7 @@ import {
   sponsorOf,
 } from '../../../../test/fakes';
 import { PoolService } from './pool.service';
-import type { SponsorCohort } from './sponsor-cohort';
+import { SponsorCohort, TrialPoolReport } from '@registry/sponsor-reports';
 import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
 
 const LILLY = 'org-lilly';
@@ -64,11 +64,9 @@ function setUp() {
   const service = new PoolService(
     transactions,
     trials,
-    counts,
     audit,
-    cohort as unknown as SponsorCohort,
     gate as unknown as SponsorQueryGate,
-    disclosure,
+    new TrialPoolReport(counts, cohort as unknown as SponsorCohort, disclosure),
   );
   const trial = trials.add({ sponsorOrganisationId: LILLY, criteriaVersion: CURRENT, status: 'recruiting' });
   trials.trialSites.push({ trialId: trial.id, siteId: TOKYO });

@@ -1,72 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import {
-  AMYLOID_ASSESSMENTS,
-  CalendarDate,
-  combineTables,
-  countedForSponsors,
-  sharesWithSponsors,
-  EligibilityResult,
-  MonthlyTally,
-  monthsEndingWith,
-  monthsStartingWith,
-  NEVER_CHANGES_WITH_TIME,
-  plannedTestMonth,
-  PoolTally,
-  projectionEnd,
-  PROJECTION_MONTHS,
-  PublishedCount,
-  Role,
-  sponsorCategoriesOf,
-  StoredVerdict,
-  TREND_MONTHS,
-  trendStart,
-} from '@registry/domain';
-import {
-  AuditRepository,
-  SponsorCountsRepository,
-  TrialEntity,
-  TrialRepository,
-  Transactions,
-  Tx,
-} from '@registry/persistence';
+import { Role } from '@registry/domain';
+import { AuditRepository, TrialEntity, TrialRepository, Transactions } from '@registry/persistence';
 import { notFound } from '@registry/platform';
+import { PublishedPool, TrialPoolReport } from '@registry/sponsor-reports';
 import type { Actor } from '../auth/actor';
-import { SponsorCohort } from './sponsor-cohort';
-import { SponsorDisclosure } from './sponsor-disclosure';
 import { SponsorQueryGate } from './sponsor-query-gate';
 
-/** A trial's pool as published: every count under its key (see PoolTally and MonthlyTally) after disclosure control. */
-export interface PublishedPool {
-  trial: TrialEntity;
-  /** The latest calendar day among the trial's sites: the day the counts hold for. */
-  asOf: CalendarDate | null;
-  siteCodes: string[];
-  trendMonths: string[];
-  projectionMonths: string[];
-  testsNeeded: string[];
-  counts: Record<string, PublishedCount>;
-}
-
-export const AWAITING_SCREENING = 'awaitingScreening';
-
 /**
- * The pool of a trial as its sponsor may see it: who is eligible, one test away (by the test) and
- * undetermined at the trial's sites, by the determinations screening stored at the trial's current criteria
- * version; how many became eligible each month (eligible flags, each one the start of an episode of
- * eligibility); and how many of those one test away have that test on a visit already planned, by month.
- * The pool counts only those `countedForSponsors`; the trend those who still `sharesWithSponsors`; every
- * figure passes disclosure control.
+ * A trial's pool read by its sponsor organisation (or an admin): the count itself is `TrialPoolReport`
+ * (libs/sponsor-reports, shared with the pool webhooks); this admits the read through the organisation's
+ * query limit, audits it, and answers 404 for a trial the caller may not see.
  */
 @Injectable()
 export class PoolService {
   constructor(
     private readonly transactions: Transactions,
     private readonly trials: TrialRepository,
-    private readonly counts: SponsorCountsRepository,
     private readonly audit: AuditRepository,
-    private readonly cohort: SponsorCohort,
     private readonly gate: SponsorQueryGate,
-    private readonly disclosure: SponsorDisclosure,
+    private readonly report: TrialPoolReport,
   ) {}
 
   async pool(actor: Actor, trialId: string): Promise<PublishedPool> {
@@ -77,7 +29,7 @@ export class PoolService {
     });
     await this.gate.admitPoolRead(actor, trial.id, trial.criteriaVersion);
     return this.transactions.run(async (tx) => {
-      const answer = await this.count(tx, trial);
+      const answer = await this.report.count(tx, trial);
       await this.audit.record(tx, {
         action: 'sponsor_query.pool',
         entityType: 'trial',
@@ -114,75 +66,5 @@ export class PoolService {
     );
     if (!trial) throw notFound('Trial');
     return trial;
-  }
-
-  private async count(tx: Tx, trial: TrialEntity): Promise<PublishedPool> {
-    const sites = [...(trial.sites ?? [])].sort((a, b) => a.code.localeCompare(b.code));
-    const siteCodes = sites.map((site) => site.code);
-    const pool = new PoolTally(siteCodes);
-    const awaiting = { [AWAITING_SCREENING]: 0 };
-    const sharing = new Set<string>();
-    const oneTestAway: { participantId: string; test: string; today: CalendarDate }[] = [];
-    const stored: StoredVerdict = {
-      criteriaVersion: 0,
-      result: '',
-      oneTestAway: null,
-      explained: true,
-      changesWithTimeOn: NEVER_CHANGES_WITH_TIME,
-    };
-    await this.cohort.walk(
-      tx,
-      sites,
-      [trial.id],
-      AMYLOID_ASSESSMENTS,
-      ({ participantId, subject, siteCode, today }) => {
-        // Past eligibility of anyone who still shares with sponsors, in a trial since or not: the trend must
-        // not rewrite its history as the trial recruits.
-        if (sharesWithSponsors(subject.profile)) sharing.add(participantId);
-        if (!countedForSponsors(subject.profile, trial.id)) return;
-        // Not judged at the current criteria version yet (a re-screen is running): counted apart, not guessed.
-        if (!subject.stored(0, stored) || stored.criteriaVersion !== trial.criteriaVersion) {
-          awaiting[AWAITING_SCREENING] += 1;
-          return;
-        }
-        const verdict = { result: stored.result as EligibilityResult, oneTestAway: stored.oneTestAway };
-        pool.add(verdict, sponsorCategoriesOf(subject.profile, siteCode, today));
-        if (verdict.result === 'undetermined' && verdict.oneTestAway)
-          oneTestAway.push({ participantId, test: verdict.oneTestAway, today });
-      },
-    );
-    const today = this.cohort.latestToday(sites);
-    const asOf = sites.length > 0 ? today : null;
-
-    const trendMonths = monthsEndingWith(today, TREND_MONTHS);
-    const trend = new MonthlyTally(trendMonths, 'trend');
-    for (const flag of await this.counts.eligibleFlagDays(tx, trial.id, trendStart(today)))
-      if (sharing.has(flag.participantId)) trend.add(flag.raisedOn);
-
-    const projectionMonths = monthsStartingWith(today, PROJECTION_MONTHS);
-    const projection = new MonthlyTally(projectionMonths, 'projection');
-    const earliest = oneTestAway.reduce((day, p) => (p.today < day ? p.today : day), today);
-    const visits = await this.counts.plannedVisits(
-      tx,
-      oneTestAway.map((p) => p.participantId),
-      earliest,
-      projectionEnd(today),
-    );
-    for (const p of oneTestAway) {
-      const month = plannedTestMonth(p.test, visits.get(p.participantId) ?? [], p.today);
-      if (month !== null) projection.addToMonth(month);
-    }
-
-    const table = combineTables([
-      pool.table(),
-      { counts: awaiting, relations: [] },
-      trend.table(),
-      projection.table(),
-    ]);
-    const counts = this.disclosure.publish(table, {
-      query: { question: 'trial.pool', trialId: trial.id, criteriaVersion: trial.criteriaVersion },
-      dataVersion: null,
-    });
-    return { trial, asOf, siteCodes, trendMonths, projectionMonths, testsNeeded: pool.testsNeeded(), counts };
   }
 }

@@ -2,13 +2,13 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/commo
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role } from '@registry/domain';
 import { ApiErrors } from '@registry/platform';
+import { SponsorDisclosure } from '@registry/sponsor-reports';
 import type { Actor } from '../auth/actor';
 import { CurrentActor, Roles } from '../auth/decorators';
 import { UuidParam } from '../common/uuid-param';
 import { FeasibilityService } from './feasibility.service';
 import { PoolService } from './pool.service';
 import { FeasibilityDto, FeasibilityQueryDto, TrialPoolDto } from './sponsor-counts.dto';
-import { SponsorDisclosure } from './sponsor-disclosure';
 
 @ApiTags('sponsor counts')
 @ApiBearerAuth()

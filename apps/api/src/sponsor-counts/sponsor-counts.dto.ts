@@ -8,10 +8,9 @@ import {
   PoolGroup,
   PublishedCount,
 } from '@registry/domain';
+import { AWAITING_SCREENING, PublishedPool, SponsorDisclosure } from '@registry/sponsor-reports';
 import { IsObject } from 'class-validator';
 import type { PublishedFeasibility } from './feasibility.service';
-import { AWAITING_SCREENING, PublishedPool } from './pool.service';
-import type { SponsorDisclosure } from './sponsor-disclosure';
 
 /**
  * A count as disclosure control publishes it: a whole number; "<k" for a count from 1 to k-1; "suppressed"

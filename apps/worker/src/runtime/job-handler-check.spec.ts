@@ -27,6 +27,11 @@ const everyJobHandledOnce = () => [
       JobName.SendEmailDigest,
     ],
   },
+  {
+    processor: 'WebhookReportsProcessor',
+    queue: QueueName.SponsorReports,
+    jobNames: [JobName.TickWebhookReports, JobName.ReportTrialWebhook],
+  },
 ];
 
 describe('findJobHandlerProblems', () => {

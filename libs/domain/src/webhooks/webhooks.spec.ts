@@ -1,10 +1,14 @@
 import {
   checkEndpointUrl,
+  DAILY_REPORT_EVENT_TYPES,
   forbiddenAddressReason,
   generateWebhookSecret,
   nextWebhookAttempt,
   signWebhook,
   verifyWebhook,
+  WebhookEventType,
+  webhookReportDay,
+  webhookReportDue,
 } from '..';
 
 const now = new Date('2026-12-02T12:00:00Z');
@@ -142,5 +146,33 @@ describe('webhook endpoints and server-side request forgery', () => {
   it('text that is not an address is refused', () => {
     expect(forbiddenAddressReason('localhost')).toBe('not an IP address');
     expect(forbiddenAddressReason('1.2.3')).toBe('not an IP address');
+  });
+});
+
+describe('daily webhook reports (pool and referral funnel)', () => {
+  it('a trial is checked once per report day, and the day turns at the report time in UTC', () => {
+    // 05:59 UTC is still the previous report day; 06:00 starts the new one.
+    expect(webhookReportDay(new Date('2026-12-02T05:59:59Z'), '06:00')).toBe('2026-12-01');
+    expect(webhookReportDay(new Date('2026-12-02T06:00:00Z'), '06:00')).toBe('2026-12-02');
+    expect(webhookReportDay(new Date('2026-12-02T23:59:00Z'), '06:00')).toBe('2026-12-02');
+    // At midnight the day before is the report day until the report time: across a month and a year.
+    expect(webhookReportDay(new Date('2027-01-01T00:10:00Z'), '06:00')).toBe('2026-12-31');
+    expect(webhookReportDay(new Date('2027-01-01T00:10:00Z'), '00:00')).toBe('2027-01-01');
+  });
+
+  it('a trial never checked is due; one checked on the report day is not; one checked before is', () => {
+    expect(webhookReportDue(null, '2026-12-02')).toBe(true);
+    expect(webhookReportDue('2026-12-02', '2026-12-02')).toBe(false);
+    expect(webhookReportDue('2026-12-01', '2026-12-02')).toBe(true);
+    // After downtime: one check catches up, whatever the number of days missed.
+    expect(webhookReportDue('2026-11-20', '2026-12-02')).toBe(true);
+  });
+
+  it('reports only state events, not the screening run event (which is sent as it happens)', () => {
+    expect(DAILY_REPORT_EVENT_TYPES).toEqual([
+      WebhookEventType.PoolChanged,
+      WebhookEventType.ReferralOutcome,
+    ]);
+    expect(DAILY_REPORT_EVENT_TYPES).not.toContain(WebhookEventType.ScreeningRunFinished);
   });
 });

@@ -21,7 +21,7 @@ import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
 import { UserEntity } from './user.entity';
 import { AssessmentEntity, LatestAssessmentEntity, ScheduledVisitEntity, VisitEntity } from './visit.entity';
 import { TrialSiteProposalEntity } from './trial-site-proposal.entity';
-import { WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook.entity';
+import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookReportEntity } from './webhook.entity';
 import { ReferralContactEntity, ReferralRequestEntity, TrialCommitmentEntity } from './referral.entity';
 import { NotificationEntity, ReminderEntity, SiteReminderDayEntity } from './notification.entity';
 
@@ -62,6 +62,7 @@ export {
   AuditCheckpointEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
+  WebhookReportEntity,
   ReferralRequestEntity,
   ReferralContactEntity,
   TrialCommitmentEntity,
@@ -102,6 +103,7 @@ export const ENTITIES = [
   AuditCheckpointEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
+  WebhookReportEntity,
   ReferralRequestEntity,
   ReferralContactEntity,
   TrialCommitmentEntity,

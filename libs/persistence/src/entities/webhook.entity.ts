@@ -6,10 +6,12 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
 } from 'typeorm';
 import type { Relation } from 'typeorm';
 import { SponsorOrganisationEntity } from './sponsor-organisation.entity';
+import { TrialEntity } from './trial.entity';
 
 export const WEBHOOK_DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
 export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
@@ -146,4 +148,36 @@ export class WebhookDeliveryEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+}
+
+/**
+ * What was last reported to a trial's sponsor organisation by a daily report event (a trial's published pool,
+ * its referral funnel): the report day it was last checked, and a SHA-256 of the published figures then. The
+ * next day's check sends an event only if the figures differ; the row lock taken for the check keeps two
+ * workers from both sending one.
+ */
+@Entity({ name: 'webhook_report' })
+@Check('webhook_report_event_type_valid', `"event_type" IN ('trial.pool_changed', 'referral.outcome')`)
+@Check('webhook_report_fingerprint_sha256', `"fingerprint" ~ '^[0-9a-f]{64}$'`)
+export class WebhookReportEntity {
+  @PrimaryColumn({ name: 'trial_id', type: 'uuid', primaryKeyConstraintName: 'webhook_report_pkey' })
+  trialId: string;
+
+  @ManyToOne(() => TrialEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'trial_id', foreignKeyConstraintName: 'webhook_report_trial_fk' })
+  trial?: Relation<TrialEntity>;
+
+  @PrimaryColumn({ name: 'event_type', type: 'text', primaryKeyConstraintName: 'webhook_report_pkey' })
+  eventType: string;
+
+  /** The report day (see `webhookReportDay`) of the last check. */
+  @Column({ name: 'checked_on', type: 'date' })
+  checkedOn: string;
+
+  @Column({ type: 'text' })
+  fingerprint: string;
+
+  /** When an event last went out (its figures are those fingerprinted). */
+  @Column({ name: 'reported_at', type: 'timestamptz' })
+  reportedAt: Date;
 }

@@ -20,6 +20,7 @@ import { ScreeningRepository } from './screening.repository';
 import { DeterminationRepository } from './determination.repository';
 import { SponsorCountsRepository } from './sponsor-counts.repository';
 import { WebhookRepository } from './webhook.repository';
+import { WebhookReportRepository } from './webhook-report.repository';
 import { ReferralRepository } from './referral.repository';
 import { ReminderRepository } from './reminder.repository';
 import { NotificationRepository } from './notification.repository';
@@ -48,6 +49,7 @@ export * from './screening.repository';
 export * from './determination.repository';
 export * from './sponsor-counts.repository';
 export * from './webhook.repository';
+export * from './webhook-report.repository';
 export * from './referral.repository';
 export * from './reminder.repository';
 export * from './notification.repository';
@@ -80,6 +82,7 @@ export const REPOSITORIES = [
   DeterminationRepository,
   SponsorCountsRepository,
   WebhookRepository,
+  WebhookReportRepository,
   ReferralRepository,
   ReminderRepository,
   NotificationRepository,

@@ -71,6 +71,11 @@ export class TrialRepository {
     });
   }
 
+  /** One trial with its sites, unlocked (a long read such as a pool must not hold up changes to the trial). */
+  findWithSites(tx: Tx, trialId: string): Promise<TrialEntity | null> {
+    return tx.findOne(TrialEntity, { where: { id: trialId }, relations: { sites: true } });
+  }
+
   /** Stores a trial that no site takes part in yet (sites join by accepting a proposal). */
   insert(tx: Tx, trial: NewTrial): Promise<TrialEntity> {
     return tx.save(tx.create(TrialEntity, { ...trial, criteriaVersion: 1, sites: [] }));
