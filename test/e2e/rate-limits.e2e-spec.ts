@@ -56,6 +56,23 @@ describe('rate limits per IP address and per user', () => {
     expect(statuses).toEqual([...Array<number>(12).fill(200), 429]);
   });
 
+  it('counts requests refused for a bad token against their address: a token-guessing flood is limited too', async () => {
+    clock.set('2027-02-01T09:03:15Z');
+    const statuses: number[] = [];
+    for (let i = 0; i < 13; i++)
+      statuses.push(
+        (
+          await api
+            .http()
+            .get('/api/v1/auth/me')
+            .set('Authorization', `Bearer not-a-token-${i}`)
+            .set('X-Forwarded-For', '198.51.100.66')
+        ).status,
+      );
+    // Refused for the token twelve times, then for the address before any token is looked at.
+    expect(statuses).toEqual([...Array<number>(12).fill(401), 429]);
+  });
+
   it('counts a signed-in user across addresses', async () => {
     clock.set('2027-02-01T09:01:10Z');
     const statuses: number[] = [];

@@ -3,7 +3,11 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Environment } from '@registry/config';
-import { ApiThrottlerGuard, throttlerOptions } from '../common/throttling/api-throttler.guard';
+import {
+  ClientThrottlerGuard,
+  UserThrottlerGuard,
+  throttlerOptions,
+} from '../common/throttling/api-throttler.guard';
 import { RedisThrottlerStorage, ThrottlerStorageModule } from '../common/throttling/redis-throttler-storage';
 import { RateLimiter, RedisRateLimiter } from '../common/rate-limiter';
 import { UsersModule } from '../users/users.module';
@@ -36,10 +40,13 @@ import { TokenService } from './token.service';
     { provide: RateLimiter, useClass: RedisRateLimiter },
     BootstrapAdminService,
     AuthenticationGuard,
-    // Every route of every module passes this guard; @Public() opts out, @Roles() says who may call.
+    // Global guards run in this order. First the limits per client address: a request refused for its token
+    // still counts against its address (else a flood of bad tokens would never be limited).
+    { provide: APP_GUARD, useClass: ClientThrottlerGuard },
+    // Every route of every module passes authentication; @Public() opts out, @Roles() says who may call.
     { provide: APP_GUARD, useExisting: AuthenticationGuard },
-    // Then the rate limits (after authentication, which names the user the per-user limit counts).
-    { provide: APP_GUARD, useClass: ApiThrottlerGuard },
+    // Then the limit per user, which needs the user authentication found.
+    { provide: APP_GUARD, useClass: UserThrottlerGuard },
   ],
   exports: [PasswordHasher, AuthService, RateLimiter, AuthenticationGuard],
 })

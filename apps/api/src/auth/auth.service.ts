@@ -33,7 +33,7 @@ export class AuthService {
   /**
    * Checks the password, counts consecutive failures and locks the account after too many, all audited.
    * The failure paths commit their audit rows and counters before the 401 is thrown. Attempts per IP address
-   * are limited before this runs (the log-in throttler, ApiThrottlerGuard).
+   * are limited before this runs (the log-in throttler, ClientThrottlerGuard).
    */
   async login(email: string, password: string): Promise<IssuedTokens> {
     const outcome = await this.transactions.run(async (tx) => {

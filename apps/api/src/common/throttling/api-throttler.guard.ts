@@ -74,10 +74,6 @@ export function throttlerOptions(config: Environment): ThrottlerModuleOptions {
   };
 }
 
-/**
- * @nestjs/throttler's guard, refusing with the API's own errors: 429 with the code `auth.rate_limited` past the
- * log-in limit and `rate_limited` past the others, and Retry-After in seconds (set by the exception filter).
- */
 /** What throwThrottlingException throws, caught by handleRequest, which knows the throttler's name. */
 class Refusal extends Error {
   constructor(readonly retryAfterSeconds: number) {
@@ -85,8 +81,23 @@ class Refusal extends Error {
   }
 }
 
-@Injectable()
-export class ApiThrottlerGuard extends ThrottlerGuard {
+/**
+ * @nestjs/throttler's guard, refusing with the API's own errors: 429 with the code `auth.rate_limited` past the
+ * log-in limit and `rate_limited` past the others, and Retry-After in seconds (set by the exception filter).
+ * Each subclass applies some of the throttlers, so that the limits run where they must: the client's before
+ * authentication (a flood of bad tokens is an address's requests too, refused before any token is checked),
+ * the user's after it (it needs the authenticated user).
+ */
+abstract class ApiThrottlerGuard extends ThrottlerGuard {
+  protected abstract readonly applies: readonly Throttler[];
+
+  override async onModuleInit(): Promise<void> {
+    await super.onModuleInit();
+    this.throttlers = this.throttlers.filter((throttler) =>
+      this.applies.includes(throttler.name as Throttler),
+    );
+  }
+
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
     try {
       return await super.handleRequest(request);
@@ -110,4 +121,16 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
   ): Promise<void> {
     return Promise.reject(new Refusal(Math.max(1, detail.timeToBlockExpire)));
   }
+}
+
+/** The limits per client address (every request, and log-in attempts): the first guard of every route. */
+@Injectable()
+export class ClientThrottlerGuard extends ApiThrottlerGuard {
+  protected readonly applies = [Throttler.Ip, Throttler.Login];
+}
+
+/** The limit per user: after authentication, which names the user. */
+@Injectable()
+export class UserThrottlerGuard extends ApiThrottlerGuard {
+  protected readonly applies = [Throttler.User];
 }
