@@ -16,6 +16,7 @@ import { login } from '../support/identity-fixture';
 import { acceptTrialSites } from '../support/trial-fixture';
 import { waitFor } from '../support/wait-for';
 import { countsIn } from '../support/sponsor-answers';
+import { WebhookReportsService } from '../../apps/worker/src/webhooks/webhook-reports.service';
 
 /**
  * Issue 17: every answer a sponsor can get, over the demo cohort, is scanned for the people behind it. The
@@ -373,7 +374,10 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
 
     // Webhooks, once the screenings have finished (no event reaches these endpoints): one endpoint removed, one
     // kept, its secret rotated, and a delivered message (as the worker leaves one) replayed.
-    const hook = { url: 'http://127.0.0.1:9/pii-scan', eventTypes: ['screening_run.finished'] };
+    const hook = {
+      url: 'http://127.0.0.1:9/pii-scan',
+      eventTypes: ['screening_run.finished', 'trial.pool_changed', 'referral.outcome'],
+    };
     const removed = await write(`POST ${API}/webhook-endpoints`, `${API}/webhook-endpoints`, hook);
     await write(`DELETE ${API}/webhook-endpoints/{id}`, `${API}/webhook-endpoints/${removed.body.id}`);
     const endpoint = await write(`POST ${API}/webhook-endpoints`, `${API}/webhook-endpoints`, hook);
@@ -382,6 +386,12 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
       `${API}/webhook-endpoints/${endpoint.body.id}/rotate-secret`,
       { overlapHours: 1 },
     );
+    // The daily reports of every trial's pool and referral funnel, as the worker's tick starts them: their
+    // messages are in the delivery log read below, and scanned with every other answer.
+    const reports = worker.get(WebhookReportsService);
+    const due = await reports.due();
+    expect(due).toHaveLength(2 * 5);
+    for (const key of due) expect(await reports.check(key)).toBe('sent');
     const [delivery] = await owner.query<{ id: string }[]>(
       `INSERT INTO webhook_delivery (endpoint_id, sponsor_organisation_id, event_type, event_id, body, state, attempts, next_attempt_at, delivered_at, created_at)
        SELECT id, sponsor_organisation_id, 'screening_run.finished', gen_random_uuid(), '{}', 'delivered', 1, now(), now(), now()
@@ -529,5 +539,21 @@ describe('PII scan: nothing a sponsor is answered over the demo cohort identifie
     }
     // At this size many cells hold 1 to 10 people: the answers must show them hidden, not shown.
     expect(counted.some(({ text }) => text.includes(`"<${k}"`))).toBe(true);
+  });
+
+  it('never shows a count from 1 to k-1 in a daily webhook report, whose tokens are scanned too', () => {
+    const k = system.config.DISCLOSURE_MIN_CELL_SIZE;
+    const logged = answers
+      .filter((answer) => answer.route === `GET ${API}/webhook-deliveries`)
+      .flatMap(
+        (answer) => (JSON.parse(answer.text) as { items: { eventType: string; body: string }[] }).items,
+      );
+    const reported = logged
+      .filter((item) => item.eventType !== 'screening_run.finished')
+      .map((item) => JSON.parse(item.body) as { type: string; data: { tokens?: unknown[] } });
+    expect(reported.filter((message) => message.type === 'trial.pool_changed')).toHaveLength(5);
+    expect(reported.filter((message) => message.type === 'referral.outcome')).toHaveLength(5);
+    expect(reported.some((message) => (message.data.tokens ?? []).length > 0)).toBe(true);
+    expect(reported.flatMap((message) => countsIn(message.data).filter((n) => n >= 1 && n < k))).toEqual([]);
   });
 });
