@@ -233,7 +233,8 @@ export class ScreeningRunRepository {
    * ended, and the runs end exactly once.
    */
   async finishPartition(tx: Tx, partitionId: string, runIds: readonly string[]): Promise<number | null> {
-    const [ended] = await tx.query<{ run_id: string }[]>(
+    // An UPDATE answers its rows and their count.
+    const [[ended]] = await tx.query<[{ run_id: string }[], number]>(
       `UPDATE screening_partition SET finished_at = now() WHERE id = $1 AND finished_at IS NULL RETURNING run_id`,
       [partitionId],
     );
