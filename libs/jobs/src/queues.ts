@@ -210,7 +210,8 @@ export const deliverWebhooksOptions = (organisationId: string, delay = 0): JobsO
 export const runScreeningJobId = (runIds: readonly string[]): string => `screening-run-${runIds[0]}`;
 
 /** A partition is queued once however often its run's job is retried (the job id names the partition). */
-export const runScreeningPartitionJobId = (partitionId: string): string => `screening-partition-${partitionId}`;
+export const runScreeningPartitionJobId = (partitionId: string): string =>
+  `screening-partition-${partitionId}`;
 
 /** Recurring work: BullMQ job schedulers with stable ids, registered once by the worker (upsert is idempotent). */
 export const JOB_SCHEDULES = [

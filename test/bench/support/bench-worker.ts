@@ -104,13 +104,13 @@ export async function startWorkerProcesses(
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('"worker health listening"')) {
-          child.stdout!.off('data', onData);
+          child.stdout.off('data', onData);
           // Keep draining its log lines so that the pipe never fills.
-          child.stdout!.resume();
+          child.stdout.resume();
           resolve();
         }
       };
-      child.stdout!.on('data', onData);
+      child.stdout.on('data', onData);
       child.once('exit', (code) => reject(new Error(`a worker process exited (${code}) before it listened`)));
     });
   });

@@ -194,7 +194,7 @@ describe('CohortRunner', () => {
   describe('a run larger than SCREENING_PARTITION_SIZE, split into partitions', () => {
     const split = () => {
       // 7 participants, 2 per partition wanted, at most 3 partitions: 3, of 3, 2 and 2 participants.
-      const setup = setUp({ SCREENING_PARTITION_SIZE: 2, SCREENING_PARTITIONS: 3 } as Partial<Environment>);
+      const setup = setUp({ SCREENING_PARTITION_SIZE: 2, SCREENING_PARTITIONS: 3 });
       ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7'].forEach((id) => setup.enrol(id));
       setup.webhooks.organisationOfTrial.set('trial-a4', 'organisation-alpha');
       const started = setup.runs.add({ trialId: 'trial-a4', criteriaVersion: 2, total: 7 });

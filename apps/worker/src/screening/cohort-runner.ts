@@ -105,7 +105,13 @@ export class CohortRunner {
       });
       const bounds =
         parts > 1
-          ? await this.screening.cohortPartitionBounds(tx, walk.trials, walk.siteTimeZones, walk.dueOnly, parts)
+          ? await this.screening.cohortPartitionBounds(
+              tx,
+              walk.trials,
+              walk.siteTimeZones,
+              walk.dueOnly,
+              parts,
+            )
           : [];
       return this.runs.createPartitions(tx, runIds[0], partitionRanges(bounds));
     });
