@@ -159,6 +159,11 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     return Promise.resolve(this.partitionsOf(runId).map((partition) => ({ ...partition })));
   }
 
+  oneOrExistingPartitions(_tx: Tx, runId: string): Promise<ScreeningPartition[]> {
+    if (this.partitionsOf(runId).length === 0) this.addPartition({ runId, ordinal: 0 });
+    return Promise.resolve(this.partitionsOf(runId).map((partition) => ({ ...partition })));
+  }
+
   createPartitions(_tx: Tx, runId: string, ranges: readonly PartitionRange[]): Promise<ScreeningPartition[]> {
     if (this.partitionsOf(runId).length > 0) throw new Error(`run ${runId} is split already`);
     ranges.forEach((range, ordinal) => this.addPartition({ runId, ordinal, ...range }));
@@ -185,10 +190,19 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     return Promise.resolve(true);
   }
 
-  finishPartition(tx: Tx, partitionId: string, runIds: readonly string[]): Promise<number | null> {
+  finishPartition(
+    tx: Tx,
+    partitionId: string,
+    runIds: readonly string[],
+    alone = false,
+  ): Promise<number | null> {
     const partition = this.partitions.get(partitionId);
     if (!partition || partition.finished) return Promise.resolve(null);
     partition.finished = true;
+    if (alone) {
+      if (this.partitionsOf(partition.runId).length !== 1) throw new Error('not the only partition');
+      return Promise.resolve(0);
+    }
     this.runLocks.push({ runIds, tx });
     return Promise.resolve(this.partitionsOf(partition.runId).filter((p) => !p.finished).length);
   }

@@ -87,10 +87,10 @@ describe('CohortRunner', () => {
     expect(outcome).toEqual({ status: 'done', detail: { screened: 5, runs: 1 } });
     expect(screenedIds(determinations)).toEqual(ids);
     expect(runs.advances.map((a) => a.batch.cursor)).toEqual(['P2', 'P4', 'P5']);
-    // The one that splits the run (into one partition, walked by this job: nothing queued), one per batch,
-    // and the one that ends the run (with its webhook event, if any).
+    // One partition (made outside any transaction), walked by this job: nothing queued. One transaction per
+    // batch, and the one that ends the run (with its webhook event, if any), as before partitions.
     expect(queued).toEqual([]);
-    expect(transactions.opened).toBe(5);
+    expect(transactions.opened).toBe(4);
     // Each batch's cursor moves in a transaction of its own, the one that wrote the batch's determinations.
     expect(new Set(runs.advances.map((a) => a.tx)).size).toBe(3);
     expect(runs.advances.every((a) => isTransaction(a.tx))).toBe(true);
@@ -123,8 +123,8 @@ describe('CohortRunner', () => {
         data: { trialId: 'trial-a4', criteriaVersion: 2, cause: 'criteria_changed', runId: started.id },
       },
     ]);
-    // Published in the transaction that ended the run (the split's, the batch's, then this one).
-    expect(transactions.opened).toBe(3);
+    // Published in the transaction that ended the run (the batch's, then this one).
+    expect(transactions.opened).toBe(2);
   });
 
   it('a site’s daily re-screen finishing is not announced to sponsors', async () => {

@@ -84,9 +84,10 @@ export class CohortRunner {
   ) {}
 
   /**
-   * Takes a run (`run-screening`): splits it into partitions the first time, then walks its one partition
-   * to the run's end, or has `enqueuePartitions` queue its unfinished partitions' jobs (again, on a retry:
-   * their job ids make that a no-op). `reportProgress` hears of each committed batch.
+   * Takes a run (`run-screening`): splits it into partitions the first time (into one, the common case, by
+   * one statement; into several under the run's row lock, so that it is split once), then walks its one
+   * partition to the run's end, or has `enqueuePartitions` queue its unfinished partitions' jobs (again, on
+   * a retry: their job ids make that a no-op). `reportProgress` hears of each committed batch.
    */
   async run(
     runIds: string[],
@@ -96,27 +97,28 @@ export class CohortRunner {
     const taken = await this.take(runIds);
     if ('status' in taken) return taken;
     const { walk, walked } = taken;
-    const partitions = await this.transactions.run(async (tx) => {
-      const existing = await this.runs.lockPartitions(tx, runIds[0]);
-      if (existing.length > 0) return existing;
-      const parts = partitionCount(walked, {
-        most: this.config.SCREENING_PARTITIONS,
-        size: this.config.SCREENING_PARTITION_SIZE,
-      });
-      const bounds =
-        parts > 1
-          ? await this.screening.cohortPartitionBounds(
+    const parts = partitionCount(walked, {
+      most: this.config.SCREENING_PARTITIONS,
+      size: this.config.SCREENING_PARTITION_SIZE,
+    });
+    const partitions =
+      parts === 1
+        ? await this.transactions.read((pool) => this.runs.oneOrExistingPartitions(pool, runIds[0]))
+        : await this.transactions.run(async (tx) => {
+            const existing = await this.runs.lockPartitions(tx, runIds[0]);
+            if (existing.length > 0) return existing;
+            const bounds = await this.screening.cohortPartitionBounds(
               tx,
               walk.trials,
               walk.siteTimeZones,
               walk.dueOnly,
               parts,
-            )
-          : [];
-      return this.runs.createPartitions(tx, runIds[0], partitionRanges(bounds));
-    });
+            );
+            return this.runs.createPartitions(tx, runIds[0], partitionRanges(bounds));
+          });
     if (partitions.length === 1) {
-      const screened = await this.walkPartition(walk, runIds, partitions[0], reportProgress);
+      if (partitions[0].finished) return { status: 'skipped', detail: { reason: 'partition finished' } };
+      const screened = await this.walkPartition(walk, runIds, partitions[0], reportProgress, true);
       return { status: 'done', detail: { screened, runs: walk.runIds.length } };
     }
     const open = partitions.filter((partition) => !partition.finished).map((partition) => partition.id);
@@ -189,10 +191,11 @@ export class CohortRunner {
     runIds: readonly string[],
     partition: ScreeningPartition,
     reportProgress: (progress: { cursor: string }) => Promise<unknown>,
+    alone = false,
   ): Promise<number> {
     const screened = await this.walk(walk, partition, reportProgress);
     await this.transactions.run(async (tx) => {
-      const open = await this.runs.finishPartition(tx, partition.id, runIds);
+      const open = await this.runs.finishPartition(tx, partition.id, runIds, alone);
       if (open !== 0) return;
       const finished = await this.runs.complete(tx, walk.runIds);
       await this.announceFinished(tx, finished);

@@ -176,6 +176,26 @@ export class ScreeningRunRepository {
     return rows.map(partitionOf);
   }
 
+  /**
+   * The runs walked together (named by `runId`) as one partition, unless they were split already: their
+   * partitions, in order. One statement, without the run's lock (a run of one partition, the common case,
+   * costs one round trip): the unique keys on the first partition and on ordinals make a split made meanwhile
+   * win, and it is read then.
+   */
+  async oneOrExistingPartitions(tx: Tx, runId: string): Promise<ScreeningPartition[]> {
+    const created = await tx.query<PartitionRow[]>(
+      `INSERT INTO screening_partition (run_id, ordinal) VALUES ($1, 0) ON CONFLICT DO NOTHING
+       RETURNING ${PARTITION_COLUMNS}`,
+      [runId],
+    );
+    if (created.length > 0) return created.map(partitionOf);
+    const rows = await tx.query<PartitionRow[]>(
+      `SELECT ${PARTITION_COLUMNS} FROM screening_partition WHERE run_id = $1 ORDER BY ordinal`,
+      [runId],
+    );
+    return rows.map(partitionOf);
+  }
+
   /** Splits the runs walked together (named by `runId`) into these ranges, in order. */
   async createPartitions(
     tx: Tx,
@@ -230,15 +250,22 @@ export class ScreeningRunRepository {
    * Ends a partition walked to its end; returns how many partitions of its runs are left unfinished, or null
    * when it had already ended (another job's). With the runs' rows locked, in id order, until the caller
    * commits: the last two partitions of a run finishing at once take turns, so the second sees the first
-   * ended, and the runs end exactly once.
+   * ended, and the runs end exactly once. `alone`: the caller knows the partition is its runs' only one
+   * (0 is then the answer, with no lock or count needed).
    */
-  async finishPartition(tx: Tx, partitionId: string, runIds: readonly string[]): Promise<number | null> {
+  async finishPartition(
+    tx: Tx,
+    partitionId: string,
+    runIds: readonly string[],
+    alone = false,
+  ): Promise<number | null> {
     // An UPDATE answers its rows and their count.
     const [[ended]] = await tx.query<[{ run_id: string }[], number]>(
       `UPDATE screening_partition SET finished_at = now() WHERE id = $1 AND finished_at IS NULL RETURNING run_id`,
       [partitionId],
     );
     if (!ended) return null;
+    if (alone) return 0;
     await tx.query(`SELECT 1 FROM screening_run WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
       [...new Set([ended.run_id, ...runIds])],
     ]);
