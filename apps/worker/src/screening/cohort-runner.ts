@@ -300,8 +300,9 @@ export class CohortRunner {
 
   /**
    * Screens one batch in its own transaction, which also moves the partition's cursor past it (from where
-   * the batch before, `committedBefore`, left it, once that has committed) and counts it done for the runs. Judging then locking, a batch read whole ahead is judged
-   * unlocked before the transaction opens (`locking` may have changed since the batch was read).
+   * the batch before, `committedBefore`, left it, once that has committed) and counts it done for the runs.
+   * Judging then locking, a batch read whole ahead is judged unlocked before the transaction opens
+   * (`locking` may have changed since the batch was read).
    */
   private screenBatch(
     walk: CohortWalk,
