@@ -13,9 +13,11 @@ const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
 const COHORT = 800;
 const PARTITIONS = 4;
 
-// Small batches and partitions make the run long enough to interrupt and split it four ways; short locks
-// make the dead worker's stalled jobs come back quickly.
+// Small batches and partitions make the run long enough to interrupt and split it four ways; one screening
+// job at a time per worker spreads the partitions over the workers; short locks make the dead worker's
+// stalled job come back quickly.
 const SCREENING_ENV = {
+  WORKER_SCREENING_CONCURRENCY: '1',
   SCREENING_BATCH_SIZE: '10',
   SCREENING_BATCHES_IN_FLIGHT: '2',
   SCREENING_PARTITION_SIZE: String(COHORT / PARTITIONS),
@@ -52,9 +54,9 @@ async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what
 }
 
 /**
- * A cohort run split into partitions, taken by three real worker processes (dist/, built before this suite):
- * the first takes the run, splits it and walks its partitions until it is killed with SIGKILL mid-partition;
- * two more take the stalled partition jobs and finish the run. Every participant is judged exactly once,
+ * A cohort run split into four partitions, shared by three real worker processes (dist/, built before this
+ * suite), one partition each at a time; one of them is killed with SIGKILL mid-partition, and the other two
+ * finish the run, its stalled partition from the committed cursor. Every participant is judged exactly once,
  * the run's progress is the sum of its partitions', and the run ends and is announced exactly once.
  */
 describe('a cohort run split into partitions, shared by several workers, survives one being killed', () => {
@@ -120,8 +122,9 @@ describe('a cohort run split into partitions, shared by several workers, survive
       .map((entry) => ({ status: entry.status, ...(entry.outcome as { screened?: number }) }));
 
   it('finishes the run with every participant judged once, ended and announced once', async () => {
-    const first = startWorkerProcess();
-    await first.waitForLog((entry) => entry.msg === 'worker health listening');
+    const [killed, ...others] = [startWorkerProcess(), startWorkerProcess(), startWorkerProcess()];
+    for (const worker of [killed, ...others])
+      await worker.waitForLog((entry) => entry.msg === 'worker health listening');
     const { port } = receiver.address() as AddressInfo;
     await api
       .http()
@@ -145,10 +148,13 @@ describe('a cohort run split into partitions, shared by several workers, survive
       .expect(201);
     const trialId = created.body.id as string;
     await acceptTrialSites(api, f.admin, trialId, [f.sites.tokyo]);
+    // The run's progress and its partitions' read by one statement, so from one snapshot.
     const run = async () =>
       (
-        await api.dataSource.query<RunRow[]>(
-          `SELECT id, done, total, finished_at FROM screening_run WHERE trial_id = $1`,
+        await api.dataSource.query<(RunRow & { partitioned: number | null })[]>(
+          `SELECT r.id, r.done, r.total, r.finished_at,
+                  (SELECT sum(p.screened)::int FROM screening_partition p WHERE p.run_id = r.id) AS partitioned
+             FROM screening_run r WHERE r.trial_id = $1`,
           [trialId],
         )
       )[0];
@@ -159,47 +165,39 @@ describe('a cohort run split into partitions, shared by several workers, survive
         [runId],
       );
 
-    await poll(run, (r) => r !== undefined && r.done >= COHORT / 4, 'the run to be under way');
-    first.child.kill('SIGKILL');
-    await first.exited;
-    // A COMMIT the worker sent just before it died may still be completing in its server process; read the
-    // partitions only once every server process of the dead worker has finished (the API's are idle).
-    await poll(
-      async () =>
-        (
-          await api.dataSource.query<{ busy: number }[]>(
-            `SELECT count(*)::int AS busy FROM pg_stat_activity
-              WHERE datname = current_database() AND backend_type = 'client backend'
-                AND pid <> pg_backend_pid() AND state <> 'idle'`,
-          )
-        )[0].busy,
-      (busy) => busy === 0,
-      "the killed worker's transactions to end",
+    // Three workers walk a partition each (the fourth waits for one of them): a quarter of the cohort done
+    // is a third of a partition each, so the worker killed now is mid-partition.
+    const underWay = await poll(
+      run,
+      (r) => r !== undefined && r.done >= COHORT / 4,
+      'the run to be under way',
     );
-    const atKill = await run();
-    const partitionsAtKill = await partitions(atKill.id);
-    // Split four ways by participant id; the first worker was killed with partitions part-walked.
-    expect(partitionsAtKill).toHaveLength(PARTITIONS);
-    expect(atKill.finished_at).toBeNull();
-    expect(partitionsAtKill.some((p) => !p.finished && p.cursor !== null)).toBe(true);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
     // The run's progress is the sum of its partitions'.
-    expect(atKill.done).toBe(partitionsAtKill.reduce((sum, p) => sum + p.screened, 0));
-    expect(atKill.done).toBeLessThan(COHORT);
+    expect(underWay.done).toBe(underWay.partitioned);
+    expect(underWay.done).toBeLessThan(COHORT);
+    expect(await partitions(underWay.id)).toHaveLength(PARTITIONS);
 
-    // Two more workers take the stalled partition jobs, as they come back, side by side.
-    const others = [startWorkerProcess(), startWorkerProcess()];
     const finished = await poll(run, (r) => r.finished_at !== null, 'the run to finish after the kill');
-    expect(finished).toMatchObject({ done: COHORT, total: COHORT });
-    const partitionsAtEnd = await partitions(atKill.id);
+    expect(finished).toMatchObject({ done: COHORT, total: COHORT, partitioned: COHORT });
+    const partitionsAtEnd = await partitions(underWay.id);
     expect(partitionsAtEnd.every((p) => p.finished)).toBe(true);
-    // Bounds chosen from the participant ids: each partition held as many people.
+    // Bounds chosen from the participant ids: each partition held as many people, and each was judged
+    // once (a partition walked again from its start, or a batch committed twice, would count more).
     expect(partitionsAtEnd.map((p) => p.screened)).toEqual(Array(PARTITIONS).fill(COHORT / PARTITIONS));
 
-    // Each partition not finished at the kill was finished once, by one of the two, from its committed
-    // cursor: together they screened exactly the participants not screened before the kill.
-    const resumed = others.flatMap(partitionJobsFinished).filter((job) => job.status === 'done');
-    expect(resumed).toHaveLength(partitionsAtKill.filter((p) => !p.finished).length);
-    expect(resumed.reduce((sum, job) => sum + job.screened!, 0)).toBe(COHORT - atKill.done);
+    // The killed worker finished no partition; the two others finished all four between them, each some,
+    // the killed one's from its committed cursor: together they screened fewer than the whole cohort.
+    expect(partitionJobsFinished(killed)).toEqual([]);
+    const byOthers = others.map((worker) =>
+      partitionJobsFinished(worker).filter((job) => job.status === 'done'),
+    );
+    expect(byOthers.map((jobs) => jobs.length > 0)).toEqual([true, true]);
+    expect(byOthers.flat()).toHaveLength(PARTITIONS);
+    const screenedByOthers = byOthers.flat().reduce((sum, job) => sum + job.screened!, 0);
+    expect(screenedByOthers).toBeLessThan(COHORT);
+    expect(screenedByOthers).toBeGreaterThan(COHORT - COHORT / PARTITIONS);
 
     // Every participant has exactly one determination and one history row for the trial: the batches in
     // flight when the worker died were rolled back whole and done again, never half-written or doubled.
@@ -224,7 +222,7 @@ describe('a cohort run split into partitions, shared by several workers, survive
     const [{ announced }] = await api.dataSource.query<{ announced: number }[]>(
       `SELECT count(*)::int AS announced FROM webhook_delivery
         WHERE event_type = 'screening_run.finished' AND (body::json -> 'data' ->> 'runId') = $1`,
-      [atKill.id],
+      [underWay.id],
     );
     expect(announced).toBe(1);
   }, 180_000);

@@ -181,6 +181,17 @@ export class Environment {
   @Max(600000)
   WORKER_LOCK_DURATION_MS = 30000;
 
+  /**
+   * Screening jobs one worker runs at once: participants' screens, cohort runs and their partitions. One
+   * process judges on one core; with a run split into partitions, fewer per worker leaves more of them to
+   * the other workers (docs/OPERATIONS.md).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  WORKER_SCREENING_CONCURRENCY = 4;
+
   /** How often each worker looks for stalled jobs (whose lock expired) to hand them out again. */
   @Type(() => Number)
   @IsInt()

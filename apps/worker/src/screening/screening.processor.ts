@@ -3,12 +3,12 @@ import { JOB_OPTIONS, JobName, QueueName, runScreeningPartitionJobId } from '@re
 import { Queue } from 'bullmq';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { WorkerMetrics } from '../runtime/worker-metrics';
-import { workerOptions } from '../runtime/worker-options';
+import { screeningWorkerOptions } from '../runtime/worker-options';
 import { CohortRunner } from './cohort-runner';
 import { DailyRescreenService } from './daily-rescreen.service';
 import { ScreeningService } from './screening.service';
 
-@Processor(QueueName.Screening, workerOptions({ concurrency: 4 }))
+@Processor(QueueName.Screening, screeningWorkerOptions())
 export class ScreeningProcessor extends QueueProcessor {
   constructor(
     private readonly screening: ScreeningService,
