@@ -5,6 +5,7 @@ import {
   CohortRunTiming,
   DailyRescreenTiming,
   startBenchWorker,
+  startWorkerProcesses,
   timeCohortRun,
   timeDailyRescreen,
 } from './support/bench-worker';
@@ -26,6 +27,13 @@ import { runFloor } from './support/sql-floor';
  *
  * `--rescreen-only` skips the first screen and keeps the stored determinations (those of an earlier run):
  * at 1,000,000 participants the first screen takes minutes. `--repeat N` times the re-screen N times.
+ *
+ * `--workers 1,2,4` measures scale-out instead: for each count, that many real worker processes (the built
+ * worker, as deployed) share the full re-screen through its partitions, and its wall time is printed per
+ * count. The run is split into `--partitions P` (default 16) partitions of about equal size; without
+ * `--rescreen-only` a first screen (with the most workers) comes first.
+ *
+ *   npm run bench:rescreen -- --participants 100000 --workers 1,2,4
  */
 async function main(): Promise<void> {
   const participants = Number(argument('participants', '100000'));
@@ -43,6 +51,14 @@ async function main(): Promise<void> {
   const rescreenOnly = process.argv.includes('--rescreen-only');
   const repeat = Number(argument('repeat', '1'));
   if (!rescreenOnly) await forgetDeterminations(dataSource, trialIds);
+  if (process.argv.includes('--workers')) {
+    try {
+      await scaleOut(cohort, { rescreenOnly, repeat });
+    } finally {
+      await dataSource.destroy();
+    }
+    return;
+  }
 
   const worker = await startBenchWorker(cohort.config);
   let workerClosed = false;
@@ -143,6 +159,91 @@ async function main(): Promise<void> {
     if (!workerClosed) await worker.close();
     await dataSource.destroy();
   }
+}
+
+/**
+ * The full re-screen with 1, 2, ... worker processes (`--workers`), each count on workers of its own started
+ * for it, the run split into `--partitions` partitions: the wall time per count, and its speed-up over the
+ * first count.
+ */
+async function scaleOut(
+  cohort: Awaited<ReturnType<typeof openBenchCohort>>,
+  options: { rescreenOnly: boolean; repeat: number },
+): Promise<void> {
+  const { dataSource, trialIds } = cohort;
+  const counts = argument('workers', '1,2,4')
+    .split(',')
+    .map(Number)
+    .filter((count) => Number.isInteger(count) && count > 0);
+  if (counts.length === 0) throw new Error('--workers takes worker counts, such as 1,2,4');
+  const partitions = Number(argument('partitions', '16'));
+  // Partitions of the cohort as walked: every site's participants (each benchmark trial recruits at all).
+  const env = {
+    SCREENING_PARTITIONS: String(partitions),
+    SCREENING_PARTITION_SIZE: String(Math.max(1, Math.ceil(cohort.participants / partitions))),
+  };
+  console.log(
+    `scale-out: ${counts.join(', ')} worker processes; runs split into up to ${partitions} partitions`,
+  );
+  const timeWith = async (count: number) => {
+    const workers = await startWorkerProcesses(cohort.config, count, env);
+    try {
+      return await timeCohortRun(dataSource, workers, trialIds);
+    } finally {
+      await workers.close();
+    }
+  };
+  const report = (label: string, seconds: number, workerCpu: number, postgresCpu: number, split: number) =>
+    console.log(
+      `${label.padEnd(34)} ${seconds.toFixed(2).padStart(7)} s  ` +
+        `${Math.round(cohort.participants / seconds)
+          .toLocaleString('en')
+          .padStart(9)} participants/s  ${String(split).padStart(2)} partitions  ` +
+        `CPU: workers ${workerCpu.toFixed(1)} s, postgres ${postgresCpu.toFixed(1)} s`,
+    );
+  const partitionsOfLastRun = async () => {
+    const [{ split }] = await dataSource.query<{ split: number }[]>(
+      `SELECT count(*)::int AS split FROM screening_partition
+        WHERE run_id = (SELECT run_id FROM screening_partition ORDER BY created_at DESC LIMIT 1)`,
+    );
+    return split;
+  };
+  if (!options.rescreenOnly) {
+    const most = Math.max(...counts);
+    const first = await timeWith(most);
+    report(
+      `first screen, ${most} workers`,
+      first.seconds,
+      first.workerCpuSeconds,
+      first.postgresCpuSeconds,
+      await partitionsOfLastRun(),
+    );
+    await dataSource.query(`ANALYZE eligibility_determination`);
+    await dataSource.query(`ANALYZE eligibility_flag`);
+  }
+  const best = new Map<number, number>();
+  for (const count of counts) {
+    for (let pass = 0; pass < options.repeat; pass++) {
+      const run = await timeWith(count);
+      report(
+        `full re-screen, ${count} worker${count === 1 ? '' : 's'}`,
+        run.seconds,
+        run.workerCpuSeconds,
+        run.postgresCpuSeconds,
+        await partitionsOfLastRun(),
+      );
+      best.set(count, Math.min(best.get(count) ?? Infinity, run.seconds));
+    }
+  }
+  const base = best.get(counts[0])!;
+  console.log(
+    `wall time per worker count (best of ${options.repeat}): ` +
+      counts
+        .map(
+          (count) => `${count}: ${best.get(count)!.toFixed(2)} s (${(base / best.get(count)!).toFixed(2)}x)`,
+        )
+        .join(', '),
+  );
 }
 
 /**

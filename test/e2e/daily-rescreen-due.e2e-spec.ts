@@ -68,6 +68,8 @@ describe('daily re-screen: only those whom time may have changed, and no one mis
       const outcome = await runner.run(
         ofSite.map((run) => run.id),
         () => Promise.resolve(),
+        // A site's daily re-screen here is far below SCREENING_PARTITION_SIZE: one partition, walked here.
+        () => Promise.reject(new Error('a daily re-screen of this size is not split')),
       );
       const walked = (outcome.detail as { screened?: number } | undefined)?.screened;
       walks.push({ siteId, totals: ofSite.map((run) => run.total), walked });

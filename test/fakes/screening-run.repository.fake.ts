@@ -2,6 +2,8 @@ import type {
   BatchProgress,
   DailyRescreenScope,
   FinishedRun,
+  PartitionRange,
+  ScreeningPartition,
   ScreeningRunEntity,
   ScreeningRunRepository,
   TrialToScreen,
@@ -13,7 +15,6 @@ import { fakeId, Public } from './public';
 /** A screening run as the fake keeps it: where its walk stands and whether it finished. */
 export interface FakeRun extends UnfinishedRun {
   done: number;
-  total: number;
   finished: boolean;
   /** Why the run was started (default: a criteria change). */
   cause?: string;
@@ -30,6 +31,10 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
   readonly runs = new Map<string, FakeRun>();
   /** Each cursor move, in order: a batch's progress. */
   readonly advances: { runIds: readonly string[]; batch: BatchProgress; tx: Tx }[] = [];
+  /** Partitions by id (split by a run's job, or added by the test with `addPartition`). */
+  readonly partitions = new Map<string, ScreeningPartition & { screened: number }>();
+  /** Which transaction locked the runs, each time partitions were looked up or one finished. */
+  readonly runLocks: { runIds: readonly string[]; tx: Tx }[] = [];
 
   start(
     _tx: Tx,
@@ -63,7 +68,6 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
             cause: run.cause,
             total: progress.total,
             done: progress.done,
-            cursor: null,
             startedAt: new Date(0),
             finishedAt: progress.finishedAt,
           }
@@ -71,13 +75,12 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     );
   }
 
-  /** Stores a run to be walked, not started yet unless `cursor` is given. */
+  /** Stores a run to be walked, not started yet (see `addPartition` for one under way). */
   add(fields: Pick<UnfinishedRun, 'trialId' | 'criteriaVersion'> & Partial<FakeRun>): FakeRun {
     const run: FakeRun = {
       id: fakeId(),
       siteId: null,
       dailyRescreenId: null,
-      cursor: null,
       done: 0,
       total: 0,
       finished: false,
@@ -92,13 +95,13 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
       [...this.runs.values()]
         .filter((run) => runIds.includes(run.id) && !run.finished)
         .sort((a, b) => a.id.localeCompare(b.id))
-        .map(({ id, trialId, criteriaVersion, siteId, dailyRescreenId, cursor }) => ({
+        .map(({ id, trialId, criteriaVersion, siteId, dailyRescreenId, total }) => ({
           id,
           trialId,
           criteriaVersion,
           siteId,
           dailyRescreenId,
-          cursor,
+          total,
         })),
     );
   }
@@ -128,15 +131,79 @@ export class FakeScreeningRunRepository implements Public<ScreeningRunRepository
     return Promise.resolve(ended);
   }
 
-  advance(tx: Tx, runIds: readonly string[], batch: BatchProgress): Promise<void> {
+  /** A partition of the runs named by `runId`, as a split made earlier left it. */
+  addPartition(
+    fields: Pick<ScreeningPartition, 'runId' | 'ordinal'> & Partial<ScreeningPartition>,
+  ): ScreeningPartition & { screened: number } {
+    const partition = {
+      id: fakeId(),
+      afterId: null,
+      throughId: null,
+      cursor: null,
+      finished: false,
+      screened: 0,
+      ...fields,
+    };
+    this.partitions.set(partition.id, partition);
+    return partition;
+  }
+
+  private partitionsOf(runId: string) {
+    return [...this.partitions.values()]
+      .filter((partition) => partition.runId === runId)
+      .sort((a, b) => a.ordinal - b.ordinal);
+  }
+
+  lockPartitions(tx: Tx, runId: string): Promise<ScreeningPartition[]> {
+    this.runLocks.push({ runIds: [runId], tx });
+    return Promise.resolve(this.partitionsOf(runId).map((partition) => ({ ...partition })));
+  }
+
+  oneOrExistingPartitions(_tx: Tx, runId: string): Promise<ScreeningPartition[]> {
+    if (this.partitionsOf(runId).length === 0) this.addPartition({ runId, ordinal: 0 });
+    return Promise.resolve(this.partitionsOf(runId).map((partition) => ({ ...partition })));
+  }
+
+  createPartitions(_tx: Tx, runId: string, ranges: readonly PartitionRange[]): Promise<ScreeningPartition[]> {
+    if (this.partitionsOf(runId).length > 0) throw new Error(`run ${runId} is split already`);
+    ranges.forEach((range, ordinal) => this.addPartition({ runId, ordinal, ...range }));
+    return Promise.resolve(this.partitionsOf(runId).map((partition) => ({ ...partition })));
+  }
+
+  partition(_tx: Tx, partitionId: string): Promise<ScreeningPartition | null> {
+    const partition = this.partitions.get(partitionId);
+    return Promise.resolve(partition ? { ...partition } : null);
+  }
+
+  advance(tx: Tx, runIds: readonly string[], batch: BatchProgress): Promise<boolean> {
+    const partition = this.partitions.get(batch.partitionId);
+    if (!partition || partition.finished || partition.cursor !== batch.from) return Promise.resolve(false);
     this.advances.push({ runIds, batch, tx });
+    partition.cursor = batch.cursor;
+    partition.screened += batch.screened;
     for (const id of runIds) {
       const run = this.runs.get(id);
       const index = run ? batch.trialIds.indexOf(run.trialId) : -1;
       if (!run || index < 0) continue;
-      run.cursor = batch.cursor;
       run.done = Math.min(run.total, run.done + batch.done[index]);
     }
-    return Promise.resolve();
+    return Promise.resolve(true);
+  }
+
+  finishPartition(
+    tx: Tx,
+    partitionId: string,
+    runIds: readonly string[],
+    alone = false,
+  ): Promise<number | null> {
+    const partition = this.partitions.get(partitionId);
+    if (!partition || partition.finished) return Promise.resolve(null);
+    partition.finished = true;
+    if (alone) {
+      if (this.partitionsOf(partition.runId).length !== 1) throw new Error('not the only partition');
+      return Promise.resolve(0);
+    }
+    this.runLocks.push({ runIds, tx });
+    return Promise.resolve(this.partitionsOf(partition.runId).filter((p) => !p.finished).length);
   }
 }

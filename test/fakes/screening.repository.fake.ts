@@ -94,7 +94,20 @@ export class FakeScreeningRepository implements Public<ScreeningRepository> {
     return zone;
   }
 
-  private slice({ siteIds, after, limit, due }: CohortSlice): ChosenParticipant[] {
+  /** As PostgreSQL's ntile: the first (n mod parts) ranges take one participant more than the others. */
+  partitionBounds(_tx: Tx, walked: Pick<CohortSlice, 'siteIds' | 'due'>, parts: number): Promise<string[]> {
+    const ids = this.slice({ ...walked, after: null, limit: Infinity }).map((p) => p.participantId);
+    const buckets = Math.min(parts, ids.length);
+    const bounds: string[] = [];
+    let end = 0;
+    for (let bucket = 0; bucket < buckets; bucket++) {
+      end += Math.floor(ids.length / buckets) + (bucket < ids.length % buckets ? 1 : 0);
+      bounds.push(ids[end - 1]);
+    }
+    return Promise.resolve(bounds);
+  }
+
+  private slice({ siteIds, after, through, limit, due }: CohortSlice): ChosenParticipant[] {
     const isDue = (participantId: string) =>
       due === undefined ||
       due.trialIds.some((trialId) => {
@@ -102,7 +115,13 @@ export class FakeScreeningRepository implements Public<ScreeningRepository> {
         return stored && timeChangeDue(storedTimeChangeDay(stored.changesWithTimeOn), due.onOrBefore);
       });
     return [...this.participants.entries()]
-      .filter(([id, p]) => siteIds.includes(p.siteId) && (after === null || id > after) && isDue(id))
+      .filter(
+        ([id, p]) =>
+          siteIds.includes(p.siteId) &&
+          (after === null || id > after) &&
+          (through === undefined || through === null || id <= through) &&
+          isDue(id),
+      )
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .slice(0, limit)
       .map(([participantId, p]) => ({ participantId, siteId: p.siteId }));

@@ -181,6 +181,17 @@ export class Environment {
   @Max(600000)
   WORKER_LOCK_DURATION_MS = 30000;
 
+  /**
+   * Screening jobs one worker runs at once: participants' screens, cohort runs and their partitions. One
+   * process judges on one core; with a run split into partitions, fewer per worker leaves more of them to
+   * the other workers (docs/OPERATIONS.md).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  WORKER_SCREENING_CONCURRENCY = 4;
+
   /** How often each worker looks for stalled jobs (whose lock expired) to hand them out again. */
   @Type(() => Number)
   @IsInt()
@@ -209,6 +220,28 @@ export class Environment {
   @Min(1)
   @Max(8)
   SCREENING_BATCHES_IN_FLIGHT = 2;
+
+  /**
+   * The most partitions a cohort run is split into, each a job that any worker takes, so that several worker
+   * processes share one run (docs/OPERATIONS.md); 1: never split, one worker walks the whole run. A run gets
+   * one partition per SCREENING_PARTITION_SIZE participants it walks (rounded up), within 1 and this.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SCREENING_PARTITIONS = 16;
+
+  /**
+   * Participants per partition of a cohort run (see SCREENING_PARTITIONS). 50,000 take one worker a few
+   * seconds to re-screen (docs/PERFORMANCE.md): a daily re-screen or a small cohort stays one job, walked as before,
+   * while a cohort of 1,000,000 is split 16 ways and finishes about as fast as the workers can share it.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  SCREENING_PARTITION_SIZE = 50_000;
 
   /**
    * The wall-clock time at each site (HH:MM, 24-hour) from which its daily re-screen runs, judging the site's

@@ -21,6 +21,8 @@ export enum JobName {
   PruneOutbox = 'prune-outbox',
   ScreenParticipant = 'screen-participant',
   RunScreening = 'run-screening',
+  /** One participant id range of a cohort run (see RunScreeningPartitionJobData). */
+  RunScreeningPartition = 'run-screening-partition',
   /** Frequent: starts the daily re-screen of each site whose day has reached DAILY_RESCREEN_LOCAL_TIME. */
   StartDailyRescreens = 'start-daily-rescreens',
   WriteAuditCheckpoint = 'write-audit-checkpoint',
@@ -70,6 +72,16 @@ export interface RunScreeningJobData {
   runIds: string[];
 }
 
+/**
+ * A large run is split into partitions by participant id range (`screening_partition`) when its
+ * `run-screening` job first takes it; each partition is a job of its own, so any number of workers walk one
+ * run at once. The runs are those of the `run-screening` job.
+ */
+export interface RunScreeningPartitionJobData {
+  runIds: string[];
+  partitionId: string;
+}
+
 export type StartDailyRescreensJobData = Record<string, never>;
 
 export type TickRemindersJobData = Record<string, never>;
@@ -112,6 +124,7 @@ export interface JobDataByName {
   [JobName.PruneOutbox]: PruneOutboxJobData;
   [JobName.ScreenParticipant]: ScreenParticipantJobData;
   [JobName.RunScreening]: RunScreeningJobData;
+  [JobName.RunScreeningPartition]: RunScreeningPartitionJobData;
   [JobName.StartDailyRescreens]: StartDailyRescreensJobData;
   [JobName.WriteAuditCheckpoint]: WriteAuditCheckpointJobData;
   [JobName.DeliverWebhooks]: DeliverWebhooksJobData;
@@ -133,6 +146,7 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.PruneOutbox]: QueueName.Maintenance,
   [JobName.ScreenParticipant]: QueueName.Screening,
   [JobName.RunScreening]: QueueName.Screening,
+  [JobName.RunScreeningPartition]: QueueName.Screening,
   [JobName.StartDailyRescreens]: QueueName.Screening,
   [JobName.WriteAuditCheckpoint]: QueueName.Maintenance,
   [JobName.DeliverWebhooks]: QueueName.Webhooks,
@@ -159,6 +173,7 @@ export const JOB_OPTIONS: Record<JobName, JobsOptions> = {
   [JobName.PruneOutbox]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.ScreenParticipant]: { ...DEFAULT_JOB_OPTIONS, attempts: 8 },
   [JobName.RunScreening]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
+  [JobName.RunScreeningPartition]: { ...DEFAULT_JOB_OPTIONS, attempts: 20 },
   [JobName.StartDailyRescreens]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   [JobName.WriteAuditCheckpoint]: { ...DEFAULT_JOB_OPTIONS, attempts: 3 },
   // A failed job here is a database or Redis failure (a receiver's failure is recorded on the delivery and
@@ -223,6 +238,10 @@ export const reportTrialWebhookOptions = (data: ReportTrialWebhookJobData): Jobs
 
 /** Named after the first run: the runs of one job are created together and never join another job. */
 export const runScreeningJobId = (runIds: readonly string[]): string => `screening-run-${runIds[0]}`;
+
+/** A partition is queued once however often its run's job is retried (the job id names the partition). */
+export const runScreeningPartitionJobId = (partitionId: string): string =>
+  `screening-partition-${partitionId}`;
 
 /** Recurring work: BullMQ job schedulers with stable ids, registered once by the worker (upsert is idempotent). */
 export const JOB_SCHEDULES = [

@@ -8,7 +8,9 @@ import { Clock, createAppLogger, redisOptionsFromUrl } from '@registry/platform'
 import { Logger } from 'nestjs-pino';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { postgresCpuSeconds, sampleCpu } from './cpu-accounting';
@@ -56,13 +58,99 @@ export async function startBenchWorker(config: Environment, clock?: Clock): Prom
   };
 }
 
+/** What a timed run needs of the workers: the queue its job goes to, and the worker processes, if not this one. */
+export interface BenchWorkers {
+  screeningQueue: Queue;
+  /** Process ids of the worker processes, whose CPU is counted; absent: the worker runs in this process. */
+  pids?: number[];
+}
+
+/** Worker processes (the built worker, dist-bench/apps/worker/src/main.js) on one Redis prefix of their own. */
+export interface BenchWorkerProcesses extends BenchWorkers {
+  pids: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `count` real worker processes, as a deployment runs them (`npm run start:worker`), sharing one Redis
+ * prefix so that they take the same queues: several workers sharing one cohort run through its partitions.
+ * `env` adds to this process's environment (SCREENING_PARTITIONS, say). Resolves once each listens.
+ */
+export async function startWorkerProcesses(
+  config: Environment,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<BenchWorkerProcesses> {
+  const prefix = `trialready_bench_${randomBytes(4).toString('hex')}`;
+  const main = join(__dirname, '../../../apps/worker/src/main.js');
+  const children: ChildProcess[] = [];
+  const started = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', main], {
+      env: {
+        ...process.env,
+        DATABASE_URL: config.DATABASE_URL,
+        REDIS_URL: config.REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        WORKER_HEALTH_PORT: '0',
+        OUTBOX_POLL_INTERVAL_MS: '100',
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    return new Promise<void>((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('"worker health listening"')) {
+          child.stdout.off('data', onData);
+          // Keep draining its log lines so that the pipe never fills.
+          child.stdout.resume();
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`a worker process exited (${code}) before it listened`)));
+    });
+  });
+  const screeningQueue = new Queue(QueueName.Screening, {
+    prefix,
+    connection: redisOptionsFromUrl(config.REDIS_URL),
+  });
+  const close = async () => {
+    await screeningQueue.close();
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    const redis = new Redis(config.REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  };
+  try {
+    await Promise.all(started);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { screeningQueue, pids: children.map((child) => child.pid!), close };
+}
+
 export interface CohortRunTiming {
   seconds: number;
   /** Participant x trial evaluations the runs counted. */
   evaluations: number;
   /** WAL the whole server wrote meanwhile. */
   walBytes: number;
-  /** CPU seconds this process (the worker) used meanwhile. */
+  /** CPU seconds the worker (this process, or the worker processes) used meanwhile. */
   workerCpuSeconds: number;
   /** CPU seconds every PostgreSQL process used meanwhile (anything else using the server counts too). */
   postgresCpuSeconds: number;
@@ -75,7 +163,7 @@ export interface CohortRunTiming {
  */
 export async function timeCohortRun(
   dataSource: DataSource,
-  worker: BenchWorker,
+  worker: BenchWorkers,
   trialIds: string[],
 ): Promise<CohortRunTiming> {
   const runs = await dataSource.query<{ id: string; total: number }[]>(
@@ -86,7 +174,7 @@ export async function timeCohortRun(
     [trialIds],
   );
   const runIds = runs.map((run) => run.id).sort();
-  const timing = await timeRunsStarted(dataSource, async () => {
+  const timing = await timeRunsStarted(dataSource, worker.pids, async () => {
     await worker.screeningQueue.add(
       JobName.RunScreening,
       { runIds },
@@ -102,13 +190,18 @@ type RunsTiming = Omit<CohortRunTiming, 'evaluations'> & { runIds: string[] };
 /**
  * Times from `start` (which starts screening runs and returns their ids) until every run has finished: wall
  * time, the WAL the whole server wrote meanwhile (row locks, determinations, history and flags all write it)
- * and the CPU of this process (the worker) and of PostgreSQL.
+ * and the CPU of the worker (this process, or the processes `workerPids`) and of PostgreSQL.
  */
-async function timeRunsStarted(dataSource: DataSource, start: () => Promise<string[]>): Promise<RunsTiming> {
+async function timeRunsStarted(
+  dataSource: DataSource,
+  workerPids: number[] | undefined,
+  start: () => Promise<string[]>,
+): Promise<RunsTiming> {
+  const workerProcesses = Object.fromEntries((workerPids ?? []).map((pid) => [`worker-${pid}`, pid]));
   const [{ lsn: walBefore }] = await dataSource.query<{ lsn: string }[]>(
     `SELECT pg_current_wal_lsn()::text AS lsn`,
   );
-  const cpuBefore = sampleCpu({});
+  const cpuBefore = sampleCpu(workerProcesses);
   const workerCpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const runIds = await start();
@@ -122,7 +215,11 @@ async function timeRunsStarted(dataSource: DataSource, start: () => Promise<stri
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const workerCpu = process.cpuUsage(workerCpuBefore);
-  const cpuAfter = sampleCpu({});
+  const cpuAfter = sampleCpu(workerProcesses);
+  const workerProcessesCpu = Object.entries(cpuAfter.named).reduce(
+    (sum, [name, seconds]) => sum + seconds - (cpuBefore.named[name] ?? 0),
+    0,
+  );
   const [{ bytes }] = await dataSource.query<{ bytes: string }[]>(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes`,
     [walBefore],
@@ -131,7 +228,7 @@ async function timeRunsStarted(dataSource: DataSource, start: () => Promise<stri
     runIds,
     seconds,
     walBytes: Number(bytes),
-    workerCpuSeconds: (workerCpu.user + workerCpu.system) / 1e6,
+    workerCpuSeconds: workerPids ? workerProcessesCpu : (workerCpu.user + workerCpu.system) / 1e6,
     postgresCpuSeconds: postgresCpuSeconds(cpuBefore, cpuAfter),
   };
 }
@@ -152,7 +249,7 @@ export async function timeDailyRescreen(
   trialIds: string[],
   at: Date,
 ): Promise<DailyRescreenTiming> {
-  const { runIds, ...timing } = await timeRunsStarted(dataSource, () =>
+  const { runIds, ...timing } = await timeRunsStarted(dataSource, undefined, () =>
     dataSource.transaction(async (manager) => {
       const sites = await manager.query<{ site_id: string; time_zone: string }[]>(
         `SELECT DISTINCT ts.site_id, s.time_zone FROM trial_site ts JOIN site s ON s.id = ts.site_id
@@ -168,6 +265,11 @@ export async function timeDailyRescreen(
         const forDay = dateInTimeZone(at, timeZone);
         // The worker's own tick may have started this site's day already (one run per trial and day): the
         // benchmark's database is its own, so that day's re-screen is replaced by the one measured here.
+        await manager.query(
+          `DELETE FROM screening_partition WHERE run_id IN (SELECT id FROM screening_run WHERE daily_rescreen_id IN
+           (SELECT id FROM daily_rescreen WHERE site_id = $1 AND for_date = $2))`,
+          [siteId, forDay],
+        );
         await manager.query(
           `DELETE FROM screening_run WHERE daily_rescreen_id IN
            (SELECT id FROM daily_rescreen WHERE site_id = $1 AND for_date = $2)`,

@@ -10,7 +10,12 @@ const everyJobHandledOnce = () => [
   {
     processor: 'ScreeningProcessor',
     queue: QueueName.Screening,
-    jobNames: [JobName.ScreenParticipant, JobName.RunScreening, JobName.StartDailyRescreens],
+    jobNames: [
+      JobName.ScreenParticipant,
+      JobName.RunScreening,
+      JobName.RunScreeningPartition,
+      JobName.StartDailyRescreens,
+    ],
   },
   {
     processor: 'WebhookProcessor',

@@ -6,10 +6,22 @@ type Timing = Required<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>>;
 /** BullMQ's defaults, until the worker module applies the validated configuration. */
 const timing: Timing = { lockDuration: 30000, stalledInterval: 30000 };
 
+/** Screening jobs one worker runs at once (WORKER_SCREENING_CONCURRENCY), until the configuration is applied. */
+let screeningConcurrency = 4;
+
 /** Called by WorkerModule.forRoot, before Nest creates the BullMQ workers from the processors' options. */
 export function applyWorkerTiming(config: Environment): void {
   timing.lockDuration = config.WORKER_LOCK_DURATION_MS;
   timing.stalledInterval = config.WORKER_STALLED_INTERVAL_MS;
+  screeningConcurrency = config.WORKER_SCREENING_CONCURRENCY;
+}
+
+/** workerOptions for the screening queue, whose concurrency is configured (read, as the timing, at init). */
+export function screeningWorkerOptions(): Partial<WorkerOptions> {
+  return Object.defineProperty(workerOptions(), 'concurrency', {
+    get: () => screeningConcurrency,
+    enumerable: true,
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { Environment } from '@registry/config';
 import { WebhookEventType } from '@registry/domain';
 import {
   FinishedRun,
+  ScreeningPartition,
   ScreeningRepository,
   ScreeningRunRepository,
   Transactions,
@@ -14,6 +15,7 @@ import { Clock } from '@registry/platform';
 import { setImmediate } from 'node:timers/promises';
 import type { JobOutcome } from '../runtime/queue-processor';
 import { batchLockingAfter } from './lock-policy';
+import { partitionCount, partitionRanges } from './partitions';
 import {
   BatchLocking,
   CohortBatch,
@@ -21,6 +23,13 @@ import {
   ScreeningOutcome,
   ScreeningService,
 } from './screening.service';
+
+/** A batch found its partition's cursor moved by another job; the batch is rolled back (see `advance`). */
+export class PartitionMovedError extends Error {
+  constructor() {
+    super("the partition's cursor moved: another job walks it");
+  }
+}
 
 /** The runs walked together, with what each batch needs to know about them. */
 interface CohortWalk {
@@ -48,9 +57,19 @@ function sitesWalked(runs: readonly UnfinishedRun[], trials: readonly Screenable
 
 /**
  * Screens the cohort for one or more screening runs in batches, each participant loaded once for all the
- * runs' trials. The cursor is committed in the same transaction as each batch's determinations, so a worker
- * killed mid-run (the job then stalls and is picked up again) continues after the last committed batch and
- * evaluates no one twice.
+ * runs' trials.
+ *
+ * A run (the runs one `run-screening` job walks together, named by the first of them) is split into
+ * partitions by participant id range when that job first takes it: one per SCREENING_PARTITION_SIZE
+ * participants walked, at most SCREENING_PARTITIONS, with bounds chosen from the data so each holds about
+ * as many people. One partition is walked by the run's own job, as an unsplit run was; several are each a
+ * `run-screening-partition` job, which any worker takes, so several workers share the run.
+ *
+ * A partition's cursor is committed in the same transaction as each batch's determinations (with the runs'
+ * `done`, which so sums the partitions' batches), so a worker killed mid-partition (its job then stalls and is
+ * picked up again) continues after the last committed batch and evaluates no one twice; a job that finds the
+ * cursor moved by another rolls its batch back. The last partition to finish ends the runs and announces
+ * them, once: partitions finishing together take turns on the runs' row locks.
  */
 @Injectable()
 export class CohortRunner {
@@ -64,11 +83,76 @@ export class CohortRunner {
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
-  /** Runs the screening runs to their end; `reportProgress` hears of each committed batch. */
+  /**
+   * Takes a run (`run-screening`): splits it into partitions the first time (into one, the common case, by
+   * one statement; into several under the run's row lock, so that it is split once), then walks its one
+   * partition to the run's end, or has `enqueuePartitions` queue its unfinished partitions' jobs (again, on
+   * a retry: their job ids make that a no-op). `reportProgress` hears of each committed batch.
+   */
   async run(
     runIds: string[],
     reportProgress: (progress: { cursor: string }) => Promise<unknown>,
+    enqueuePartitions: (partitionIds: string[]) => Promise<unknown>,
   ): Promise<JobOutcome> {
+    const taken = await this.take(runIds);
+    if ('status' in taken) return taken;
+    const { walk, walked } = taken;
+    const parts = partitionCount(walked, {
+      most: this.config.SCREENING_PARTITIONS,
+      size: this.config.SCREENING_PARTITION_SIZE,
+    });
+    const partitions =
+      parts === 1
+        ? await this.transactions.read((pool) => this.runs.oneOrExistingPartitions(pool, runIds[0]))
+        : await this.transactions.run(async (tx) => {
+            const existing = await this.runs.lockPartitions(tx, runIds[0]);
+            if (existing.length > 0) return existing;
+            const bounds = await this.screening.cohortPartitionBounds(
+              tx,
+              walk.trials,
+              walk.siteTimeZones,
+              walk.dueOnly,
+              parts,
+            );
+            return this.runs.createPartitions(tx, runIds[0], partitionRanges(bounds));
+          });
+    if (partitions.length === 1) {
+      if (partitions[0].finished) return { status: 'skipped', detail: { reason: 'partition finished' } };
+      const screened = await this.walkPartition(walk, runIds, partitions[0], reportProgress, true);
+      return { status: 'done', detail: { screened, runs: walk.runIds.length } };
+    }
+    const open = partitions.filter((partition) => !partition.finished).map((partition) => partition.id);
+    await enqueuePartitions(open);
+    return {
+      status: 'done',
+      detail: { partitions: partitions.length, queued: open.length, runs: walk.runIds.length },
+    };
+  }
+
+  /** Walks one partition of a run (`run-screening-partition`), and ends the runs if it is the last. */
+  async runPartition(
+    runIds: string[],
+    partitionId: string,
+    reportProgress: (progress: { cursor: string }) => Promise<unknown>,
+  ): Promise<JobOutcome> {
+    const taken = await this.take(runIds);
+    if ('status' in taken) return taken;
+    const partition = await this.transactions.read((pool) => this.runs.partition(pool, partitionId));
+    if (!partition) return { status: 'skipped', detail: { reason: 'partition not found' } };
+    if (partition.finished) return { status: 'skipped', detail: { reason: 'partition finished' } };
+    const screened = await this.walkPartition(taken.walk, runIds, partition, reportProgress);
+    return {
+      status: 'done',
+      detail: { screened, partition: partition.ordinal, runs: taken.walk.runIds.length },
+    };
+  }
+
+  /**
+   * The runs still to walk and how: those unfinished whose trial still recruits at the criteria version they
+   * screen for (the others are ended here), and how many participants they walk at most (the largest of
+   * their totals). A job outcome instead when nothing is left to walk.
+   */
+  private async take(runIds: string[]): Promise<{ walk: CohortWalk; walked: number } | JobOutcome> {
     const runs = await this.transactions.read((pool) => this.runs.unfinished(pool, runIds));
     if (runs.length === 0) return { status: 'skipped', detail: { reason: 'runs finished or not found' } };
     const trials = await this.screening.recruitingTrials(
@@ -94,16 +178,29 @@ export class CohortRunner {
       ),
       dueOnly: current.every((run) => run.dailyRescreenId !== null),
     };
-    // Runs walked together move together; after a crash the smallest cursor is where all stand.
-    const cursor = current.some((run) => run.cursor === null)
-      ? null
-      : current.map((run) => run.cursor!).sort()[0];
-    const screened = await this.walk(walk, cursor, reportProgress);
+    return { walk, walked: Math.max(...current.map((run) => run.total)) };
+  }
+
+  /**
+   * Walks a partition from after its committed cursor to its end, then ends it, and the runs with it when it
+   * was the last: in one transaction, so that a run ends exactly when its last partition does. Returns how
+   * many participants were screened.
+   */
+  private async walkPartition(
+    walk: CohortWalk,
+    runIds: readonly string[],
+    partition: ScreeningPartition,
+    reportProgress: (progress: { cursor: string }) => Promise<unknown>,
+    alone = false,
+  ): Promise<number> {
+    const screened = await this.walk(walk, partition, reportProgress);
     await this.transactions.run(async (tx) => {
+      const open = await this.runs.finishPartition(tx, partition.id, runIds, alone);
+      if (open !== 0) return;
       const finished = await this.runs.complete(tx, walk.runIds);
       await this.announceFinished(tx, finished);
     });
-    return { status: 'done', detail: { screened, runs: walk.runIds.length } };
+    return screened;
   }
 
   /**
@@ -129,7 +226,8 @@ export class CohortRunner {
   }
 
   /**
-   * Walks the cohort from after `cursor`, batch by batch; returns how many participants were screened.
+   * Walks a partition of the cohort from after its cursor (or its start) through its end, batch by batch;
+   * returns how many participants were screened.
    *
    * Batches overlap in two ways. The next batch is read while this one is judged: its statement is sent
    * before judging starts, so PostgreSQL and this process work at once. And up to
@@ -139,7 +237,7 @@ export class CohortRunner {
    */
   private async walk(
     walk: CohortWalk,
-    cursor: string | null,
+    partition: ScreeningPartition,
     reportProgress: (progress: { cursor: string }) => Promise<unknown>,
   ): Promise<number> {
     const batchSize = this.config.SCREENING_BATCH_SIZE;
@@ -151,7 +249,7 @@ export class CohortRunner {
       const loading = this.screening.loadCohortBatch(
         walk.trials,
         walk.siteTimeZones,
-        { after, limit: batchSize, dueOnly: walk.dueOnly },
+        { after, through: partition.throughId, limit: batchSize, dueOnly: walk.dueOnly },
         locking,
       );
       // Observed when awaited; never an unhandled rejection while another batch is awaited.
@@ -159,6 +257,8 @@ export class CohortRunner {
       return loading;
     };
     let screened = 0;
+    // Where the partition's committed cursor stands when the next batch commits (see `advance`).
+    let committed = partition.cursor;
     const inFlight: { outcome: Promise<ScreeningOutcome>; last: string }[] = [];
     const settleOldest = async () => {
       const { outcome, last } = inFlight.shift()!;
@@ -166,7 +266,7 @@ export class CohortRunner {
       await reportProgress({ cursor: last });
     };
     try {
-      let next = loadBatchAfter(cursor);
+      let next = loadBatchAfter(partition.cursor ?? partition.afterId);
       for (;;) {
         const batch = await next;
         if (batch.participants.length === 0) break;
@@ -175,7 +275,14 @@ export class CohortRunner {
         // Let the next batch's statement reach PostgreSQL before this one is judged (synchronous work).
         await setImmediate();
         // The batch started before this one, if it is still in flight.
-        const outcome = this.screenBatch(walk, batch, locking, last, inFlight.at(-1)?.outcome);
+        const outcome = this.screenBatch(
+          walk,
+          batch,
+          locking,
+          { partitionId: partition.id, from: committed, cursor: last },
+          inFlight.at(-1)?.outcome,
+        );
+        committed = last;
         // Observed when settled or below; never an unhandled rejection while another batch is awaited.
         outcome.catch(() => undefined);
         inFlight.push({ outcome, last });
@@ -192,15 +299,16 @@ export class CohortRunner {
   }
 
   /**
-   * Screens one batch in its own transaction, which also moves the runs' cursor past it once the batch
-   * before (`committedBefore`) has committed. Judging then locking, a batch read whole ahead is judged
-   * unlocked before the transaction opens (`locking` may have changed since the batch was read).
+   * Screens one batch in its own transaction, which also moves the partition's cursor past it (from where
+   * the batch before, `committedBefore`, left it, once that has committed) and counts it done for the runs.
+   * Judging then locking, a batch read whole ahead is judged unlocked before the transaction opens
+   * (`locking` may have changed since the batch was read).
    */
   private screenBatch(
     walk: CohortWalk,
     batch: CohortBatch,
     locking: BatchLocking,
-    last: string,
+    moves: { partitionId: string; from: string | null; cursor: string },
     committedBefore: Promise<unknown> | undefined,
   ): Promise<ScreeningOutcome> {
     const prejudged =
@@ -219,11 +327,15 @@ export class CohortRunner {
         { trials: walk.trials, locking, prejudged, dataChanged: false },
       );
       await committedBefore;
-      await this.runs.advance(tx, walk.runIds, {
+      const moved = await this.runs.advance(tx, walk.runIds, {
         trialIds: walk.trials.map((t) => t.id),
         done: doneInBatch,
-        cursor: last,
+        screened: batch.participants.length,
+        ...moves,
       });
+      // Another job walks this partition too (a stalled job handed out while its worker still ran): roll
+      // this batch back rather than judge anyone twice; the job's retry resumes from the cursor as it stands.
+      if (!moved) throw new PartitionMovedError();
       return outcome;
     });
   }

@@ -1,19 +1,21 @@
-import { Processor } from '@nestjs/bullmq';
-import { JobName, QueueName } from '@registry/jobs';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { JOB_OPTIONS, JobName, QueueName, runScreeningPartitionJobId } from '@registry/jobs';
+import { Queue } from 'bullmq';
 import { JobHandlers, QueueProcessor } from '../runtime/queue-processor';
 import { WorkerMetrics } from '../runtime/worker-metrics';
-import { workerOptions } from '../runtime/worker-options';
+import { screeningWorkerOptions } from '../runtime/worker-options';
 import { CohortRunner } from './cohort-runner';
 import { DailyRescreenService } from './daily-rescreen.service';
 import { ScreeningService } from './screening.service';
 
-@Processor(QueueName.Screening, workerOptions({ concurrency: 4 }))
+@Processor(QueueName.Screening, screeningWorkerOptions())
 export class ScreeningProcessor extends QueueProcessor {
   constructor(
     private readonly screening: ScreeningService,
     private readonly cohort: CohortRunner,
     private readonly dailyRescreens: DailyRescreenService,
     private readonly metrics: WorkerMetrics,
+    @InjectQueue(QueueName.Screening) private readonly queue: Queue,
   ) {
     super();
   }
@@ -26,9 +28,32 @@ export class ScreeningProcessor extends QueueProcessor {
       return { status: outcome.evaluated > 0 ? 'done' : 'skipped', detail: { ...outcome } };
     },
 
-    /** A cohort re-screen for one or more screening runs (see CohortRunner). */
+    /**
+     * A cohort re-screen for one or more screening runs (see CohortRunner): walked here when it is one
+     * partition, else split into partition jobs that any worker takes.
+     */
     [JobName.RunScreening]: (job) =>
-      this.cohort.run(job.data.runIds, (progress) => job.updateProgress(progress)),
+      this.cohort.run(
+        job.data.runIds,
+        (progress) => job.updateProgress(progress),
+        (partitionIds) =>
+          this.queue.addBulk(
+            partitionIds.map((partitionId) => ({
+              name: JobName.RunScreeningPartition,
+              data: { runIds: job.data.runIds, partitionId },
+              opts: {
+                ...JOB_OPTIONS[JobName.RunScreeningPartition],
+                jobId: runScreeningPartitionJobId(partitionId),
+              },
+            })),
+          ),
+      ),
+
+    /** One participant id range of a split cohort run; the last to finish ends the runs. */
+    [JobName.RunScreeningPartition]: (job) =>
+      this.cohort.runPartition(job.data.runIds, job.data.partitionId, (progress) =>
+        job.updateProgress(progress),
+      ),
 
     /**
      * Frequent (see JOB_SCHEDULES): starts the daily re-screen of each site whose day has reached

@@ -282,7 +282,8 @@ export class ScreeningService {
 
   /**
    * A cohort run's next batch: the next `limit` participants of the trials' sites after `after` (null: from
-   * the first), in participant id order. For 'judge-then-lock-writers': read whole, without locks, for
+   * the first) and through `through` (a partition's last id; null or absent: to the last), in participant id
+   * order. For 'judge-then-lock-writers': read whole, without locks, for
    * `prejudge`, by one statement that also chooses them, each on the calendar day at their site
    * (`siteTimeZones`, by site id) at `now` (default: the clock's now). For 'lock-all': only chosen, since the
    * batch is read again under lock anyway. Only the participants of the sites in `siteTimeZones` are walked;
@@ -292,22 +293,17 @@ export class ScreeningService {
   async loadCohortBatch(
     trials: ScreenableTrial[],
     siteTimeZones: ReadonlyMap<string, string>,
-    slice: { after: string | null; limit: number; dueOnly?: boolean },
+    slice: { after: string | null; through?: string | null; limit: number; dueOnly?: boolean },
     locking: BatchLocking,
     now?: Date,
   ): Promise<CohortBatch> {
     const dayIn = this.calendar.todayAt(now);
     const chosen: CohortSlice = {
-      siteIds: [...siteTimeZones.keys()],
+      ...this.walked(trials, siteTimeZones, slice.dueOnly ?? false, now),
       after: slice.after,
+      through: slice.through ?? null,
       limit: slice.limit,
     };
-    if (slice.dueOnly) {
-      // One site per daily re-screen; across several, the latest of their days walks everyone due at any.
-      const days = [...siteTimeZones.values()].map(dayIn).sort();
-      if (days.length > 0)
-        chosen.due = { trialIds: trials.map((t) => t.id), onOrBefore: days[days.length - 1] };
-    }
     if (locking === 'lock-all')
       return {
         participants: await this.transactions.read((pool) => this.screening.chooseCohort(pool, chosen)),
@@ -322,6 +318,42 @@ export class ScreeningService {
       ),
     );
     return { participants: inputs, inputs };
+  }
+
+  /**
+   * Where to split the participants a cohort run walks (as `loadCohortBatch` chooses them) into `parts`
+   * ranges of about the same number of people: the last participant id of each range, lowest first.
+   */
+  cohortPartitionBounds(
+    tx: Tx,
+    trials: ScreenableTrial[],
+    siteTimeZones: ReadonlyMap<string, string>,
+    dueOnly: boolean,
+    parts: number,
+  ): Promise<string[]> {
+    return this.screening.partitionBounds(tx, this.walked(trials, siteTimeZones, dueOnly), parts);
+  }
+
+  /**
+   * The participants a cohort run walks: those of the sites in `siteTimeZones`; with `dueOnly` (a daily
+   * re-screen), only those of them with a determination for one of the trials whose time-change day has
+   * come on the day at their site at `now`.
+   */
+  private walked(
+    trials: ScreenableTrial[],
+    siteTimeZones: ReadonlyMap<string, string>,
+    dueOnly: boolean,
+    now?: Date,
+  ): Pick<CohortSlice, 'siteIds' | 'due'> {
+    const walked: Pick<CohortSlice, 'siteIds' | 'due'> = { siteIds: [...siteTimeZones.keys()] };
+    if (dueOnly) {
+      // One site per daily re-screen; across several, the latest of their days walks everyone due at any.
+      const dayIn = this.calendar.todayAt(now);
+      const days = [...siteTimeZones.values()].map(dayIn).sort();
+      if (days.length > 0)
+        walked.due = { trialIds: trials.map((t) => t.id), onOrBefore: days[days.length - 1] };
+    }
+    return walked;
   }
 
   /** One plan per list of trials: a cohort run passes the same list for every batch. */

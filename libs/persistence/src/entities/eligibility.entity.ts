@@ -213,7 +213,7 @@ export class DailyRescreenEntity {
 
 /**
  * A re-screen for one trial and criteria version, of the trial's whole cohort or of one site's part of it,
- * resumable from its cursor.
+ * walked in partitions (`screening_partition`), each resumable from its cursor; `done` sums their batches.
  */
 @Entity({ name: 'screening_run' })
 @Index('screening_run_trial_idx', ['trialId', 'startedAt'])
@@ -258,12 +258,70 @@ export class ScreeningRunEntity {
   @Column({ type: 'integer', default: 0 })
   done: number;
 
-  /** The last participant id evaluated; a restarted job continues after it. */
-  @Column({ name: 'cursor', type: 'text', nullable: true })
-  cursor: string | null;
-
   @CreateDateColumn({ name: 'started_at', type: 'timestamptz' })
   startedAt: Date;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+}
+
+/**
+ * One participant id range of a cohort run (the screening runs one job walks together, named by their first
+ * run), walked by a job of its own: after `after_id` (exclusive) through `through_id` (inclusive), null
+ * being open at that end, so that the partitions of a run cover every participant id exactly once. Its
+ * cursor moves in the transaction of each batch it covers, so a partition's job killed mid-way resumes after
+ * its last committed batch; the last partition to finish ends the runs.
+ */
+@Entity({ name: 'screening_partition' })
+@Index('screening_partition_run_ordinal_key', ['runId', 'ordinal'], { unique: true })
+// One partition open at each end per run: the ranges start at the first participant and reach the last.
+@Index('screening_partition_run_first_key', ['runId'], { unique: true, where: '"after_id" IS NULL' })
+@Index('screening_partition_run_last_key', ['runId'], { unique: true, where: '"through_id" IS NULL' })
+@Check('screening_partition_ordinal_valid', `"ordinal" >= 0`)
+@Check('screening_partition_screened_valid', `"screened" >= 0`)
+@Check(
+  'screening_partition_bounds',
+  `"after_id" IS NULL OR "through_id" IS NULL OR "after_id" < "through_id"`,
+)
+// A cursor outside its range would walk (or skip) another partition's participants.
+@Check(
+  'screening_partition_cursor_in_range',
+  `"cursor" IS NULL OR (("after_id" IS NULL OR "cursor" > "after_id") AND ("through_id" IS NULL OR "cursor" <= "through_id"))`,
+)
+export class ScreeningPartitionEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'screening_partition_pkey' })
+  id: string;
+
+  /** The first of the runs walked together (the lowest id). */
+  @Column({ name: 'run_id', type: 'uuid' })
+  runId: string;
+
+  @ManyToOne(() => ScreeningRunEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'run_id', foreignKeyConstraintName: 'screening_partition_run_fk' })
+  run?: Relation<ScreeningRunEntity>;
+
+  /** 0 for the range of the lowest ids. */
+  @Column({ type: 'integer' })
+  ordinal: number;
+
+  /** The range starts after this participant id; null: at the first. */
+  @Column({ name: 'after_id', type: 'text', nullable: true })
+  afterId: string | null;
+
+  /** The range ends with this participant id; null: at the last. */
+  @Column({ name: 'through_id', type: 'text', nullable: true })
+  throughId: string | null;
+
+  /** The last participant id screened; null before the first batch committed. */
+  @Column({ type: 'text', nullable: true })
+  cursor: string | null;
+
+  /** Participants screened in the range so far. */
+  @Column({ type: 'integer', default: 0 })
+  screened: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt: Date | null;

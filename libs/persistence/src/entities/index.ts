@@ -7,6 +7,7 @@ import {
   EligibilityDeterminationEntity,
   EligibilityFlagEntity,
   EligibilityHistoryEntity,
+  ScreeningPartitionEntity,
   ScreeningRunEntity,
 } from './eligibility.entity';
 import { TrialCriteriaVersionEntity, TrialEntity } from './trial.entity';
@@ -35,6 +36,7 @@ export {
   EligibilityDeterminationEntity,
   EligibilityFlagEntity,
   EligibilityHistoryEntity,
+  ScreeningPartitionEntity,
   ScreeningRunEntity,
   TrialCriteriaVersionEntity,
   TrialEntity,
@@ -98,6 +100,7 @@ export const ENTITIES = [
   EligibilityHistoryEntity,
   EligibilityFlagEntity,
   ScreeningRunEntity,
+  ScreeningPartitionEntity,
   DailyRescreenEntity,
   TrialSiteProposalEntity,
   AuditCheckpointEntity,

@@ -13,6 +13,7 @@ import { DeterminationTimeChangeDay1795640000000 } from './1795640000000-Determi
 import { Webhooks1795680000000 } from './1795680000000-Webhooks';
 import { Referrals1795650000000 } from './1795650000000-Referrals';
 import { RemindersAndNotifications1795660000000 } from './1795660000000-RemindersAndNotifications';
+import { ScreeningPartitions1795690000000 } from './1795690000000-ScreeningPartitions';
 import { WebhookReports1795700000000 } from './1795700000000-WebhookReports';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   Referrals1795650000000,
   RemindersAndNotifications1795660000000,
   Webhooks1795680000000,
+  ScreeningPartitions1795690000000,
   WebhookReports1795700000000,
 ];

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CalendarDate, CriteriaDocument } from '@registry/domain';
 import {
   chooseCohortParticipants,
+  cohortPartitionBounds,
   CohortSlice,
   loadCohortScreeningInputs,
   loadScreeningInputs,
@@ -109,6 +110,14 @@ export class ScreeningRepository {
   /** The next participants of a cohort slice, only chosen (a batch that will be read again under lock). */
   chooseCohort(tx: Tx, slice: CohortSlice): Promise<ChosenParticipant[]> {
     return chooseCohortParticipants(tx, slice);
+  }
+
+  /**
+   * Where to split a cohort walk's participants into `parts` ranges of about the same size: the last
+   * participant id of each range, lowest first (see `cohortPartitionBounds`).
+   */
+  partitionBounds(tx: Tx, walked: Pick<CohortSlice, 'siteIds' | 'due'>, parts: number): Promise<string[]> {
+    return cohortPartitionBounds(tx, walked, parts);
   }
 
   /** The time zone of each of the sites, by site id. */

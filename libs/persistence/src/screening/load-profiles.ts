@@ -209,11 +209,15 @@ export async function loadScreeningInputs(
   });
 }
 
-/** The next participants of some sites in participant id order, after `after` (null: from the first). */
+/**
+ * The next participants of some sites in participant id order, after `after` (null: from the first) and
+ * through `through` (a partition's last id; null or absent: to the last).
+ */
 export interface CohortSlice {
   siteIds: readonly string[];
   after: string | null;
   limit: number;
+  through?: string | null;
   /**
    * Only participants with a determination for one of these trials whose time-change day is on or before
    * `onOrBefore` (a site's daily re-screen: those whom time may have changed); absent: everyone.
@@ -275,19 +279,52 @@ export function chooseCohortParticipants(
  * the site to probe each one.
  */
 function cohortSliceQuery(first: number, slice: CohortSlice): string {
-  const [sites, after, limit, dueTrials, dueDay] = [0, 1, 2, 3, 4].map((n) => `$${first + n}`);
-  const due = slice.due
+  const [after, limit, through] = [3, 4, 5].map((n) => `$${first + n}`);
+  return `SELECT * FROM participant WHERE ${cohortWhere(first, slice)}
+            AND (${after}::text IS NULL OR id > ${after}) AND (${through}::text IS NULL OR id <= ${through})
+          ORDER BY id LIMIT ${limit}`;
+}
+
+/**
+ * Which participants a cohort walk takes, whatever the range: the sites' (and with `due`, only those due);
+ * its parameters, `cohortWhereParameters`, numbered from `first` (three of them, the last two null when
+ * there is no due filter).
+ */
+function cohortWhere(first: number, walked: Pick<CohortSlice, 'siteIds' | 'due'>): string {
+  const [sites, dueTrials, dueDay] = [0, 1, 2].map((n) => `$${first + n}`);
+  const due = walked.due
     ? `AND id IN (SELECT d.participant_id FROM eligibility_determination d
                    WHERE d.changes_with_time_on <= ${dueDay}::date AND d.trial_id = ANY(${dueTrials}::uuid[]))`
-    : '';
-  return `SELECT * FROM participant WHERE site_id = ANY(${sites}::uuid[]) AND (${after}::text IS NULL OR id > ${after})
-            ${due} ORDER BY id LIMIT ${limit}`;
+    : `AND ${dueTrials}::uuid[] IS NULL AND ${dueDay}::date IS NULL`;
+  return `site_id = ANY(${sites}::uuid[]) ${due}`;
+}
+
+function cohortWhereParameters(walked: Pick<CohortSlice, 'siteIds' | 'due'>): unknown[] {
+  return [walked.siteIds, walked.due?.trialIds ?? null, walked.due?.onOrBefore ?? null];
 }
 
 function cohortSliceParameters(slice: CohortSlice): unknown[] {
-  const parameters: unknown[] = [slice.siteIds, slice.after, slice.limit];
-  if (slice.due) parameters.push(slice.due.trialIds, slice.due.onOrBefore);
-  return parameters;
+  return [...cohortWhereParameters(slice), slice.after, slice.limit, slice.through ?? null];
+}
+
+/**
+ * Where to split the participants a cohort walk takes (the sites', only those due with `due`) into `parts`
+ * ranges of about the same number of people, in participant id order: the last id of each range, lowest
+ * first. Fewer when there are fewer participants than parts; none when there are none. One statement, over
+ * the participant index of the sites.
+ */
+export async function cohortPartitionBounds(
+  manager: EntityManager,
+  walked: Pick<CohortSlice, 'siteIds' | 'due'>,
+  parts: number,
+): Promise<string[]> {
+  const rows = await manager.query<{ through: string }[]>(
+    `SELECT max(id) AS through
+       FROM (SELECT id, ntile($4::int) OVER (ORDER BY id) AS part FROM participant WHERE ${cohortWhere(1, walked)}) p
+      GROUP BY part ORDER BY part`,
+    [...cohortWhereParameters(walked), parts],
+  );
+  return rows.map((row) => row.through);
 }
 
 function screeningInput(
