@@ -124,7 +124,8 @@ describe('a cohort run split into partitions, shared by several workers, survive
   it('finishes the run with every participant judged once, ended and announced once', async () => {
     const [killed, ...others] = [startWorkerProcess(), startWorkerProcess(), startWorkerProcess()];
     for (const worker of [killed, ...others])
-      await worker.waitForLog((entry) => entry.msg === 'worker health listening');
+      // Three processes start at once on a 2-core machine: allow more than the default 20 s.
+      await worker.waitForLog((entry) => entry.msg === 'worker health listening', 60_000);
     const { port } = receiver.address() as AddressInfo;
     await api
       .http()
