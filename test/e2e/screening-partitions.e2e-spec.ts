@@ -8,6 +8,7 @@ import { secretsOf } from '../support/test-secrets';
 import { createIdentityFixture, identityEnv, IdentityFixture } from '../support/identity-fixture';
 import { acceptTrialSites } from '../support/trial-fixture';
 import { RunningProcess, startProcess } from '../support/processes';
+import { waitFor } from '../support/wait-for';
 
 const TB3 = TRIAL_TEMPLATES.find((t) => t.key === 'trailblazer-alz-3')!;
 const COHORT = 800;
@@ -42,16 +43,9 @@ interface PartitionRow {
   finished: boolean;
 }
 
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 90000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Often enough to see a run under way before its partitions finish. */
+const poll = <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string) =>
+  waitFor(read, done, what, 90_000, 10);
 
 /**
  * A cohort run split into four partitions, shared by three real worker processes (dist/, built before this
