@@ -387,6 +387,17 @@ export class Environment {
   FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS = 600;
 
   /**
+   * How often (seconds) an API process that has answered a feasibility query checks whether its cohort
+   * projection must be rebuilt (a site's day turned, a consent withdrawn, past the maximum age), so that the
+   * rebuild runs in the background rather than while a query waits.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'FEASIBILITY_SNAPSHOT_CHECK_SECONDS must be a whole number' })
+  @Min(5, { message: 'FEASIBILITY_SNAPSHOT_CHECK_SECONDS must be at least 5' })
+  @Max(3600, { message: 'FEASIBILITY_SNAPSHOT_CHECK_SECONDS must be at most 3600 (an hour)' })
+  FEASIBILITY_SNAPSHOT_CHECK_SECONDS = 60;
+
+  /**
    * Disclosure control of the counts sponsors receive (libs/domain/src/disclosure, docs/SECURITY.md): a count
    * from 1 to this minus 1 is published as "<k". Never below 5, OHDSI's floor: a smaller cell can single out
    * a person.

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import { CohortProjection, CohortProjectionBuilder } from '@registry/domain';
 import { SiteRepository, SponsorCountsRepository, Transactions, Tx } from '@registry/persistence';
@@ -24,12 +24,20 @@ export interface CohortSnapshot {
  * been withdrawn since it was read, or when it is twice FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS old, the query
  * waits for a new one. Between the maximum age and twice it, a query is answered from it while a new one is
  * built in the background. One build at a time; queries arriving meanwhile share it.
+ *
+ * So that a query rarely waits for a build (at 1,000,000 participants a build takes minutes), a process that
+ * has answered a feasibility query keeps its snapshot current from then on: every
+ * FEASIBILITY_SNAPSHOT_CHECK_SECONDS it asks whether a day has turned or a consent been withdrawn, or the
+ * snapshot outgrown its maximum age, and if so builds the next one in the background (`refreshIfStale`).
+ * Only a query arriving between such a change and the end of that build waits. A process no sponsor asks
+ * never reads the cohort.
  */
 @Injectable()
-export class FeasibilitySnapshot {
+export class FeasibilitySnapshot implements OnModuleDestroy {
   private readonly logger = new Logger(FeasibilitySnapshot.name);
   private current: CohortSnapshot | null = null;
   private building: Promise<CohortSnapshot> | null = null;
+  private keeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly transactions: Transactions,
@@ -42,6 +50,7 @@ export class FeasibilitySnapshot {
   ) {}
 
   async snapshot(): Promise<CohortSnapshot> {
+    this.keepCurrent();
     const version = await this.transactions.read((tx) => this.versionNow(tx));
     const current = this.current;
     const ageSeconds = current ? (this.clock.now().getTime() - current.builtAt.getTime()) / 1000 : Infinity;
@@ -52,6 +61,36 @@ export class FeasibilitySnapshot {
         this.logger.error({ msg: 'feasibility snapshot rebuild failed', error: (error as Error).message }),
       );
     return current;
+  }
+
+  /**
+   * Builds the next snapshot now (and resolves once built) if the current one could no longer be served
+   * as it is, or is past its maximum age; does nothing while a build is under way or before any query.
+   */
+  async refreshIfStale(): Promise<void> {
+    const current = this.current;
+    if (!current || this.building) return;
+    const version = await this.transactions.read((tx) => this.versionNow(tx));
+    const ageSeconds = (this.clock.now().getTime() - current.builtAt.getTime()) / 1000;
+    if (version !== current.version || ageSeconds > this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS)
+      await this.build();
+  }
+
+  onModuleDestroy(): void {
+    if (this.keeper) clearInterval(this.keeper);
+    this.keeper = null;
+  }
+
+  /** From the first query on, checks every FEASIBILITY_SNAPSHOT_CHECK_SECONDS (see the class comment). */
+  private keepCurrent(): void {
+    if (this.keeper) return;
+    this.keeper = setInterval(() => {
+      this.refreshIfStale().catch((error: unknown) =>
+        this.logger.error({ msg: 'feasibility snapshot refresh failed', error: (error as Error).message }),
+      );
+    }, this.config.FEASIBILITY_SNAPSHOT_CHECK_SECONDS * 1000);
+    // Never what keeps the process alive.
+    this.keeper.unref();
   }
 
   /** A snapshot read against `version` at least: the build under way if it is, else a new one. */

@@ -91,6 +91,7 @@ function setUp() {
   };
   return {
     service,
+    snapshot,
     sites: { tokyo, boston, osaka },
     audit,
     cohort,
@@ -255,6 +256,49 @@ describe('FeasibilityService', () => {
 
       expect(cohort.walks).toHaveLength(2);
       expect(answer.counts['funnel.start']).toBe(5);
+    });
+
+    it('is rebuilt in the background once a consent is withdrawn, so that the next query does not wait for it', async () => {
+      const { service, snapshot, cohort, enrol, sites, counts } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+      await service.query(sponsorOf(LILLY), QUERY);
+      await snapshot.refreshIfStale();
+      expect(cohort.walks).toHaveLength(1); // nothing changed: nothing read
+
+      cohort.members.splice(0, 1); // as if this person's sharing consent were withdrawn
+      counts.withdrawals += 1;
+      await snapshot.refreshIfStale();
+      expect(cohort.walks).toHaveLength(2);
+
+      const answer = await service.query(sponsorOf(LILLY), QUERY);
+      expect(cohort.walks).toHaveLength(2);
+      expect(answer.counts['funnel.start']).toBe(5);
+      snapshot.onModuleDestroy();
+    });
+
+    it("is rebuilt in the background when a site's calendar day turns, checked every FEASIBILITY_SNAPSHOT_CHECK_SECONDS from the first query on", async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+      try {
+        const { service, snapshot, cohort, enrol, sites, clock } = setUp();
+        enrol(6, sites.tokyo.id, sharing());
+        await jest.advanceTimersByTimeAsync(120_000);
+        expect(cohort.walks).toHaveLength(0); // no query yet: the cohort is never read
+
+        await service.query(sponsorOf(LILLY), QUERY);
+        clock.set('2026-12-02T15:00:01Z'); // midnight has passed in Tokyo (UTC+9)
+        await jest.advanceTimersByTimeAsync(59_000);
+        expect(cohort.walks).toHaveLength(1);
+        await jest.advanceTimersByTimeAsync(1_000);
+        expect(cohort.walks).toHaveLength(2);
+
+        await service.query(sponsorOf(LILLY), QUERY);
+        expect(cohort.walks).toHaveLength(2);
+        snapshot.onModuleDestroy();
+        await jest.advanceTimersByTimeAsync(600_000);
+        expect(cohort.walks).toHaveLength(2);
+      } finally {
+        jest.useRealTimers();
+      }
     });
 
     it("is never served once a site's calendar day has turned, nor at twice its maximum age", async () => {
