@@ -22,8 +22,10 @@ import { runFloor } from './support/sql-floor';
  * hand-written SQL floor over the same data, and then each site's daily re-screen, which judges only the
  * participants whose time-change day has come: today (nothing due after the runs above) and tomorrow (the
  * birthdays and expiring results of one day), and a criteria change of one trial (a new version: one trial
- * judged per participant, every determination of it rewritten). The daily run for tomorrow runs on a worker whose clock is set
- * to tomorrow, after the floor is compared, since it judges some participants on a day that has not come.
+ * judged per participant, every determination of it rewritten), and the first screen of one new trial (that trial
+ * with nothing stored: every determination of it written). The daily run for tomorrow runs on a worker whose
+ * clock is set to tomorrow, after the floor is compared, since it judges some participants on a day that has
+ * not come.
  *
  * `--rescreen-only` skips the first screen and keeps the stored determinations (those of an earlier run):
  * at 1,000,000 participants the first screen takes minutes. `--repeat N` times the re-screen N times.
@@ -134,6 +136,23 @@ async function main(): Promise<void> {
         `eligible ${eligibleNow} vs floor ${floor.eligible[0]} (${sameEligible ? 'agree' : 'DISAGREE'})`,
     );
     if (!sameEligible) process.exitCode = 1;
+
+    // The first screen of a new trial: the same trial with nothing stored for it, so every participant's
+    // determination (and every flag and first history row) is written for one trial.
+    await forgetDeterminations(dataSource, [trialIds[0]]);
+    const newTrial = await timeCohortRun(dataSource, worker, [trialIds[0]]);
+    report('first screen of one new trial', newTrial);
+    const [{ written, eligibleNew }] = await dataSource.query<{ written: number; eligibleNew: number }[]>(
+      `SELECT count(*)::int AS written, count(*) FILTER (WHERE result = 'eligible')::int AS "eligibleNew"
+         FROM eligibility_determination WHERE trial_id = $1`,
+      [trialIds[0]],
+    );
+    const newAgrees = eligibleNew === floor.eligible[0];
+    console.log(
+      `  ${newTrial.evaluations} evaluations; ${written} determinations written; ` +
+        `eligible ${eligibleNew} vs floor ${floor.eligible[0]} (${newAgrees ? 'agree' : 'DISAGREE'})`,
+    );
+    if (!newAgrees) process.exitCode = 1;
 
     const reportDaily = (label: string, run: DailyRescreenTiming) =>
       console.log(
