@@ -26,6 +26,7 @@ import { Mailer, SmtpMailer } from './email/mailer';
 import { ScreeningProcessor } from './screening/screening.processor';
 import { ScreeningService } from './screening/screening.service';
 import { CohortRunner } from './screening/cohort-runner';
+import { workerPoolSize } from './screening/pool-size';
 import { WorkerHealthServer } from './runtime/health-server';
 import { WorkerMetrics } from './runtime/worker-metrics';
 import { WorkerBootstrapService } from './runtime/worker-bootstrap.service';
@@ -56,7 +57,8 @@ export class WorkerModule {
         // The worker's statements read a few thousand rows each through indexes (a cohort re-screen's batch
         // among them); JIT compilation, which PostgreSQL starts on estimated cost, took longer than the
         // statements themselves, and a large cohort batch crosses its cost threshold (docs/PERFORMANCE.md).
-        DatabaseModule.forRoot('worker', { jit: 'off' }),
+        // Its pool is sized for the screening jobs it runs at once (workerPoolSize).
+        DatabaseModule.forRoot('worker', { jit: 'off' }, workerPoolSize),
         RedisModule,
         QueueModule.forRoot(),
         DiscoveryModule,

@@ -14,8 +14,14 @@ export class DatabaseModule {
   /**
    * @param processName shown as `application_name` in pg_stat_activity, to tell the API's connections from the worker's
    * @param sessionSettings PostgreSQL settings for every connection of this app
+   * @param poolSize how many connections the app's pool may open, given its configuration (default
+   *   DATABASE_POOL_SIZE); an app whose concurrent jobs each hold several needs more (the worker)
    */
-  static forRoot(processName: string, sessionSettings: SessionSettings = {}): DynamicModule {
+  static forRoot(
+    processName: string,
+    sessionSettings: SessionSettings = {},
+    poolSize: (config: Environment) => number = (config) => config.DATABASE_POOL_SIZE,
+  ): DynamicModule {
     return {
       module: DatabaseModule,
       global: true,
@@ -23,7 +29,11 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [Environment],
           useFactory: (config: Environment) =>
-            dataSourceOptions(config, `trialready-${processName}`, sessionSettings),
+            dataSourceOptions(
+              { DATABASE_URL: config.DATABASE_URL, DATABASE_POOL_SIZE: poolSize(config) },
+              `trialready-${processName}`,
+              sessionSettings,
+            ),
         }),
       ],
       providers: [
