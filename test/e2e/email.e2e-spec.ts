@@ -65,7 +65,15 @@ describe('notification e-mail', () => {
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const port = (smtp.server.address() as AddressInfo).port;
 
-    system = await createTestSystem({ SMTP_URL: `smtp://127.0.0.1:${port}`, EMAIL_BOUNCE_THRESHOLD: '2' });
+    system = await createTestSystem({
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      EMAIL_BOUNCE_THRESHOLD: '2',
+      // The digest test queues its digest itself. With the default 07:00, the reminder tick also found every
+      // Tokyo coordinator's digest due from 22:00 UTC on, and that digest raced the tests' own sends (a flag
+      // e-mailed twice, a bounce count reset). That race is a known gap: EmailService.deliver does not yet
+      // claim the notifications it sends, so two jobs for one recipient can both send one notification.
+      EMAIL_DIGEST_LOCAL_TIME: '23:59',
+    });
     owner = new DataSource(
       migrationDataSourceOptions(
         { ...system.config, MIGRATION_DATABASE_URL: system.database.ownerUrl },
