@@ -53,14 +53,13 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     this.keepCurrent();
     const version = await this.transactions.read((tx) => this.versionNow(tx));
     const current = this.current;
-    const ageSeconds = current ? (this.clock.now().getTime() - current.builtAt.getTime()) / 1000 : Infinity;
-    const maxAge = this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS;
-    if (!current || current.version !== version || ageSeconds > 2 * maxAge) return this.fresh(version);
-    if (ageSeconds > maxAge)
+    const state = this.stateOf(current, version);
+    if (state === 'unservable') return this.fresh(version);
+    if (state === 'old')
       this.build().catch((error: unknown) =>
         this.logger.error({ msg: 'feasibility snapshot rebuild failed', error: (error as Error).message }),
       );
-    return current;
+    return current!;
   }
 
   /**
@@ -71,9 +70,20 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     const current = this.current;
     if (!current || this.building) return;
     const version = await this.transactions.read((tx) => this.versionNow(tx));
-    const ageSeconds = (this.clock.now().getTime() - current.builtAt.getTime()) / 1000;
-    if (version !== current.version || ageSeconds > this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS)
-      await this.build();
+    if (this.stateOf(current, version) !== 'current') await this.build();
+  }
+
+  /**
+   * Whether a snapshot may answer a query read against `version`: not at all (none yet, a day turned or a
+   * consent withdrawn since, or twice the maximum age), only while a new one is built (past the maximum age),
+   * or as it is.
+   */
+  private stateOf(snapshot: CohortSnapshot | null, version: string): 'unservable' | 'old' | 'current' {
+    if (!snapshot || snapshot.version !== version) return 'unservable';
+    const ageSeconds = (this.clock.now().getTime() - snapshot.builtAt.getTime()) / 1000;
+    const maxAge = this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS;
+    if (ageSeconds > 2 * maxAge) return 'unservable';
+    return ageSeconds > maxAge ? 'old' : 'current';
   }
 
   onModuleDestroy(): void {
