@@ -185,6 +185,13 @@ describe('a cohort run split into partitions, shared by several workers, survive
     // The killed worker finished no partition; the two others finished all four between them, each some,
     // the killed one's from its committed cursor: together they screened fewer than the whole cohort.
     expect(partitionJobsFinished(killed)).toEqual([]);
+    // A job's outcome is logged just after its last commit: the run can be seen finished in the database a
+    // moment before the survivors have logged the last partition job.
+    await poll(
+      async () => others.flatMap((worker) => partitionJobsFinished(worker)).length,
+      (logged) => logged >= PARTITIONS,
+      'the survivors to log every partition job',
+    );
     const byOthers = others.map((worker) =>
       partitionJobsFinished(worker).filter((job) => job.status === 'done'),
     );
