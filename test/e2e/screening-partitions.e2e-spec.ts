@@ -188,7 +188,7 @@ describe('a cohort run split into partitions, shared by several workers, survive
     // A job's outcome is logged just after its last commit: the run can be seen finished in the database a
     // moment before the survivors have logged the last partition job.
     await poll(
-      async () => others.flatMap((worker) => partitionJobsFinished(worker)).length,
+      () => Promise.resolve(others.flatMap((worker) => partitionJobsFinished(worker)).length),
       (logged) => logged >= PARTITIONS,
       'the survivors to log every partition job',
     );
