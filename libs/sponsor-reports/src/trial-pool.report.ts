@@ -3,6 +3,7 @@ import {
   AMYLOID_ASSESSMENTS,
   CalendarDate,
   combineTables,
+  CountTable,
   countedForSponsors,
   EligibilityResult,
   MonthlyTally,
@@ -21,8 +22,8 @@ import {
   TREND_MONTHS,
   trendStart,
 } from '@registry/domain';
-import { SponsorCountsRepository, TrialEntity, Tx } from '@registry/persistence';
-import { SponsorCohort } from './sponsor-cohort';
+import { SiteEntity, SponsorCountsRepository, TrialEntity, Tx } from '@registry/persistence';
+import { CountedSubject, SponsorCohort } from './sponsor-cohort';
 import { SponsorDisclosure } from './sponsor-disclosure';
 
 /** A trial's pool as published: every count under its key (see PoolTally and MonthlyTally) after disclosure control. */
@@ -35,6 +36,11 @@ export interface PublishedPool {
   projectionMonths: string[];
   testsNeeded: string[];
   counts: Record<string, PublishedCount>;
+}
+
+/** A trial's pool before disclosure control: the raw counts, and what they are laid out by. */
+export interface RawPool extends Omit<PublishedPool, 'counts'> {
+  table: CountTable;
 }
 
 export const AWAITING_SCREENING = 'awaitingScreening';
@@ -56,6 +62,10 @@ export function poolTotals(pool: PublishedPool): Record<string, PublishedCount> 
  * figure passes disclosure control, under one question per trial and criteria version, so the pool read
  * through the API and the one a webhook carries publish the same numbers (two differently noised views of
  * one count would let a sponsor average the noise away).
+ *
+ * Counting reads the trial's whole cohort. `tally` counts several trials in one walk, and `PoolTallies` lets
+ * a walk made for another purpose (the API's cohort snapshot) count them on the way; `publish` is the
+ * disclosure control alone, so that raw counts may be kept and published later.
  */
 @Injectable()
 export class TrialPoolReport {
@@ -65,73 +75,156 @@ export class TrialPoolReport {
     private readonly disclosure: SponsorDisclosure,
   ) {}
 
+  /** One trial counted now and published. */
   async count(tx: Tx, trial: TrialEntity): Promise<PublishedPool> {
-    const sites = [...(trial.sites ?? [])].sort((a, b) => a.code.localeCompare(b.code));
-    const siteCodes = sites.map((site) => site.code);
-    const pool = new PoolTally(siteCodes);
-    const awaiting = { [AWAITING_SCREENING]: 0 };
-    const sharing = new Set<string>();
-    const oneTestAway: { participantId: string; test: string; today: CalendarDate }[] = [];
-    const stored: StoredVerdict = {
-      criteriaVersion: 0,
-      result: '',
-      oneTestAway: null,
-      explained: true,
-      changesWithTimeOn: NEVER_CHANGES_WITH_TIME,
-    };
+    const [raw] = await this.tally(tx, [trial]);
+    return this.publish(raw);
+  }
+
+  /** The raw pools of the trials, from one walk over their sites. */
+  async tally(tx: Tx, trials: readonly TrialEntity[]): Promise<RawPool[]> {
+    const tallies = this.tallies(trials);
+    const sites = new Map(trials.flatMap((trial) => trial.sites ?? []).map((site) => [site.id, site]));
     await this.cohort.walk(
       tx,
-      sites,
-      [trial.id],
+      [...sites.values()],
+      tallies.trialIds,
       AMYLOID_ASSESSMENTS,
-      ({ participantId, subject, siteCode, today }) => {
-        // Past eligibility of anyone who still shares with sponsors, in a trial since or not: the trend must
-        // not rewrite its history as the trial recruits.
-        if (sharesWithSponsors(subject.profile)) sharing.add(participantId);
-        if (!countedForSponsors(subject.profile, trial.id)) return;
-        // Not judged at the current criteria version yet (a re-screen is running): counted apart, not guessed.
-        if (!subject.stored(0, stored) || stored.criteriaVersion !== trial.criteriaVersion) {
-          awaiting[AWAITING_SCREENING] += 1;
-          return;
-        }
-        const verdict = { result: stored.result as EligibilityResult, oneTestAway: stored.oneTestAway };
-        pool.add(verdict, sponsorCategoriesOf(subject.profile, siteCode, today));
-        if (verdict.result === 'undetermined' && verdict.oneTestAway)
-          oneTestAway.push({ participantId, test: verdict.oneTestAway, today });
-      },
+      (participant) => tallies.visit(participant),
     );
-    const today = this.cohort.latestToday(sites);
+    return tallies.finish(tx);
+  }
+
+  /**
+   * Tallies of the trials' pools to hand participants to: a walk feeding them must load the stored
+   * determinations of `trialIds`, in that order, and at least the `AMYLOID_ASSESSMENTS`.
+   */
+  tallies(trials: readonly TrialEntity[]): PoolTallies {
+    return new PoolTallies(trials, this.counts, this.cohort);
+  }
+
+  /** The raw pool after disclosure control. */
+  publish(raw: RawPool): PublishedPool {
+    const { table, ...layout } = raw;
+    const counts = this.disclosure.publish(table, {
+      query: { question: 'trial.pool', trialId: raw.trial.id, criteriaVersion: raw.trial.criteriaVersion },
+      dataVersion: null,
+    });
+    return { ...layout, counts };
+  }
+}
+
+/** Several trials' pools counted from one walk of participants (see `TrialPoolReport.tallies`). */
+export class PoolTallies {
+  private readonly tallies: OneTrialTally[];
+
+  constructor(
+    trials: readonly TrialEntity[],
+    private readonly counts: SponsorCountsRepository,
+    private readonly cohort: SponsorCohort,
+  ) {
+    this.tallies = trials.map((trial, index) => new OneTrialTally(trial, index));
+  }
+
+  /** The trials whose stored determinations the walk must load, in the order `visit` reads them. */
+  get trialIds(): string[] {
+    return this.tallies.map((tally) => tally.trial.id);
+  }
+
+  visit(participant: CountedSubject): void {
+    for (const tally of this.tallies) tally.visit(participant);
+  }
+
+  /** The raw pools, with their trends and projections read now. */
+  async finish(tx: Tx): Promise<RawPool[]> {
+    const pools: RawPool[] = [];
+    for (const tally of this.tallies) pools.push(await tally.finish(tx, this.counts, this.cohort));
+    return pools;
+  }
+}
+
+/** One trial's pool, awaiting and one-test-away people, tallied participant by participant. */
+class OneTrialTally {
+  private readonly sites: SiteEntity[];
+  private readonly siteCodes: Set<string>;
+  private readonly pool: PoolTally;
+  private readonly awaiting = { [AWAITING_SCREENING]: 0 };
+  private readonly sharing = new Set<string>();
+  private readonly oneTestAway: { participantId: string; test: string; today: CalendarDate }[] = [];
+  private readonly stored: StoredVerdict = {
+    criteriaVersion: 0,
+    result: '',
+    oneTestAway: null,
+    explained: true,
+    changesWithTimeOn: NEVER_CHANGES_WITH_TIME,
+  };
+
+  constructor(
+    readonly trial: TrialEntity,
+    /** The trial's position among the walk's trials (`ScreeningSubject.stored`). */
+    private readonly index: number,
+  ) {
+    this.sites = [...(trial.sites ?? [])].sort((a, b) => a.code.localeCompare(b.code));
+    this.siteCodes = new Set(this.sites.map((site) => site.code));
+    this.pool = new PoolTally([...this.siteCodes]);
+  }
+
+  visit({ participantId, subject, siteCode, today }: CountedSubject): void {
+    if (!this.siteCodes.has(siteCode)) return;
+    // Past eligibility of anyone who still shares with sponsors, in a trial since or not: the trend must
+    // not rewrite its history as the trial recruits.
+    if (sharesWithSponsors(subject.profile)) this.sharing.add(participantId);
+    if (!countedForSponsors(subject.profile, this.trial.id)) return;
+    // Not judged at the current criteria version yet (a re-screen is running): counted apart, not guessed.
+    const stored = this.stored;
+    if (!subject.stored(this.index, stored) || stored.criteriaVersion !== this.trial.criteriaVersion) {
+      this.awaiting[AWAITING_SCREENING] += 1;
+      return;
+    }
+    const verdict = { result: stored.result as EligibilityResult, oneTestAway: stored.oneTestAway };
+    this.pool.add(verdict, sponsorCategoriesOf(subject.profile, siteCode, today));
+    if (verdict.result === 'undetermined' && verdict.oneTestAway)
+      this.oneTestAway.push({ participantId, test: verdict.oneTestAway, today });
+  }
+
+  async finish(tx: Tx, counts: SponsorCountsRepository, cohort: SponsorCohort): Promise<RawPool> {
+    const { trial, sites } = this;
+    const today = cohort.latestToday(sites);
     const asOf = sites.length > 0 ? today : null;
 
     const trendMonths = monthsEndingWith(today, TREND_MONTHS);
     const trend = new MonthlyTally(trendMonths, 'trend');
-    for (const flag of await this.counts.eligibleFlagDays(tx, trial.id, trendStart(today)))
-      if (sharing.has(flag.participantId)) trend.add(flag.raisedOn);
+    for (const flag of await counts.eligibleFlagDays(tx, trial.id, trendStart(today)))
+      if (this.sharing.has(flag.participantId)) trend.add(flag.raisedOn);
 
     const projectionMonths = monthsStartingWith(today, PROJECTION_MONTHS);
     const projection = new MonthlyTally(projectionMonths, 'projection');
-    const earliest = oneTestAway.reduce((day, p) => (p.today < day ? p.today : day), today);
-    const visits = await this.counts.plannedVisits(
+    const earliest = this.oneTestAway.reduce((day, p) => (p.today < day ? p.today : day), today);
+    const visits = await counts.plannedVisits(
       tx,
-      oneTestAway.map((p) => p.participantId),
+      this.oneTestAway.map((p) => p.participantId),
       earliest,
       projectionEnd(today),
     );
-    for (const p of oneTestAway) {
+    for (const p of this.oneTestAway) {
       const month = plannedTestMonth(p.test, visits.get(p.participantId) ?? [], p.today);
       if (month !== null) projection.addToMonth(month);
     }
 
     const table = combineTables([
-      pool.table(),
-      { counts: awaiting, relations: [] },
+      this.pool.table(),
+      { counts: this.awaiting, relations: [] },
       trend.table(),
       projection.table(),
     ]);
-    const counts = this.disclosure.publish(table, {
-      query: { question: 'trial.pool', trialId: trial.id, criteriaVersion: trial.criteriaVersion },
-      dataVersion: null,
-    });
-    return { trial, asOf, siteCodes, trendMonths, projectionMonths, testsNeeded: pool.testsNeeded(), counts };
+    return {
+      trial,
+      asOf,
+      siteCodes: sites.map((site) => site.code),
+      trendMonths,
+      projectionMonths,
+      testsNeeded: this.pool.testsNeeded(),
+      table,
+    };
   }
 }
