@@ -2398,6 +2398,12 @@ export interface components {
       /** @description Counted people not yet judged at this criteria version (a re-screen is running) */
       awaitingScreening: number | string;
       criteriaVersion: number;
+      /**
+       * Format: date-time
+       * @description When the cohort counted was read: pools come from a snapshot read again whenever screening stores a
+       *     change, at most a few minutes old
+       */
+      dataAsOf: string;
       disclosure: components['schemas']['DisclosureDto'];
       pool: components['schemas']['PoolGroupsDto'];
       /** @description One test away with that test on a visit already planned, by the month of the visit, next 6 months */

@@ -35,6 +35,9 @@ export class FakeSponsorCohort implements Public<SponsorCohort> {
     assessmentTypes: readonly string[] | undefined;
   }[] = [];
 
+  /** Called as each walk starts (a test may move its clock, as a walk over a large cohort takes time). */
+  onWalk: () => void = () => undefined;
+
   /** The day for a trial with no sites, or whose sites have no members here. */
   emptyToday: CalendarDate = '2026-12-02';
 
@@ -53,6 +56,7 @@ export class FakeSponsorCohort implements Public<SponsorCohort> {
     visit: (participant: CountedSubject) => void,
   ): Promise<void> {
     this.walks.push({ tx, siteIds: sites.map((site) => site.id), trialIds: [...trialIds], assessmentTypes });
+    this.onWalk();
     for (const member of this.members) {
       const site = sites.find((candidate) => candidate.id === member.siteId);
       if (!site) continue;

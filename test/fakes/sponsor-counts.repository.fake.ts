@@ -34,6 +34,13 @@ export class FakeSponsorCountsRepository implements Public<SponsorCountsReposito
     return Promise.resolve(this.withdrawals);
   }
 
+  /** The last determination change screening stored, as the snapshot's version reads it. */
+  screeningChanges = 0;
+
+  screeningChangeMark(_tx: Tx): Promise<number> {
+    return Promise.resolve(this.screeningChanges);
+  }
+
   eligibleFlagDays(tx: Tx, trialId: string, since: CalendarDate): Promise<EligibleFlagDay[]> {
     this.flagReads.push({ tx, trialId, since });
     return Promise.resolve(

@@ -1189,6 +1189,12 @@ export default async () => {
                 nullable: true,
                 description: "The calendar day (latest among the trial's sites) the counts hold for",
               },
+              dataAsOf: {
+                required: true,
+                type: () => String,
+                description:
+                  'When the cohort counted was read: pools come from a snapshot read again whenever screening stores a\nchange, at most a few minutes old',
+              },
               disclosure: {
                 required: true,
                 type: () => t['./sponsor-counts/sponsor-counts.dto'].DisclosureDto,

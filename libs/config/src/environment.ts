@@ -398,6 +398,19 @@ export class Environment {
   FEASIBILITY_SNAPSHOT_CHECK_SECONDS = 60;
 
   /**
+   * A query finding the sponsor counts' snapshot old (screening has stored a change since it was read, or it
+   * is past its maximum age) waits for the next one, rather than being answered from it while the next is
+   * built, when the last build took at most this long (ms): half the two seconds a sponsor's answer is
+   * promised in. A small registry then always answers from what screening stored last; a large one answers
+   * at once from a snapshot a build old.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS must be a whole number' })
+  @Min(0, { message: 'FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS must be at least 0' })
+  @Max(60000, { message: 'FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS must be at most 60000 (a minute)' })
+  FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS = 1000;
+
+  /**
    * Disclosure control of the counts sponsors receive (libs/domain/src/disclosure, docs/SECURITY.md): a count
    * from 1 to this minus 1 is published as "<k". Never below 5, OHDSI's floor: a smaller cell can single out
    * a person.

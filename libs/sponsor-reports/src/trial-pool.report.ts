@@ -85,12 +85,8 @@ export class TrialPoolReport {
   async tally(tx: Tx, trials: readonly TrialEntity[]): Promise<RawPool[]> {
     const tallies = this.tallies(trials);
     const sites = new Map(trials.flatMap((trial) => trial.sites ?? []).map((site) => [site.id, site]));
-    await this.cohort.walk(
-      tx,
-      [...sites.values()],
-      tallies.trialIds,
-      AMYLOID_ASSESSMENTS,
-      (participant) => tallies.visit(participant),
+    await this.cohort.walk(tx, [...sites.values()], tallies.trialIds, AMYLOID_ASSESSMENTS, (participant) =>
+      tallies.visit(participant),
     );
     return tallies.finish(tx);
   }

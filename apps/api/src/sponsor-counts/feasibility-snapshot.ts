@@ -1,36 +1,68 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Environment } from '@registry/config';
-import { CohortProjection, CohortProjectionBuilder } from '@registry/domain';
-import { SiteRepository, SponsorCountsRepository, Transactions, Tx } from '@registry/persistence';
+import { CohortProjection, CohortProjectionBuilder, TrialStatus } from '@registry/domain';
+import {
+  SiteEntity,
+  SiteRepository,
+  SponsorCountsRepository,
+  Transactions,
+  TrialEntity,
+  TrialRepository,
+  Tx,
+} from '@registry/persistence';
 import { Clock, SiteCalendar } from '@registry/platform';
-import { SponsorCohort } from '@registry/sponsor-reports';
+import { RawPool, SponsorCohort, TrialPoolReport } from '@registry/sponsor-reports';
 
-/** A projection of the cohort and when it was read. */
+/** What a snapshot was read against, and what a query compares it with. */
+interface SnapshotVersion {
+  /** Each active site's calendar day, and the consent withdrawals recorded: a change makes it unservable. */
+  days: string;
+  /** The last changed determination screening stored (its history row's id): a later one makes it old. */
+  screening: number;
+}
+
+/** A projection of the cohort, the raw pools of the trials that are not closed, and when they were read. */
 export interface CohortSnapshot {
   projection: CohortProjection;
+  /** Raw pools by trial id, each with the trial's `poolSignature` when read. */
+  pools: Map<string, { signature: string; raw: RawPool }>;
   /** When the walk that built it started: no fact later than this is in it. */
   builtAt: Date;
-  /** What it was read against: each active site's calendar day, and the consent withdrawals recorded. */
-  version: string;
+  version: SnapshotVersion;
+  /** How long building it took (ms): whether a query may wait for the next one (see `snapshot`). */
+  buildMs: number;
+}
+
+type SnapshotState = 'unservable' | 'old' | 'current';
+
+/** What a trial's pool depends on besides the cohort: its criteria version and its sites. */
+function poolSignature(trial: TrialEntity): string {
+  const sites = (trial.sites ?? []).map((site) => site.id).sort();
+  return `${trial.criteriaVersion}|${sites.join(',')}`;
 }
 
 /**
- * The cohort projection feasibility queries are answered from (CohortProjection), per API process. Reading
- * every participant takes about a minute per million, so it is built once and kept, and every answer states
- * when its data were read (`builtAt`).
+ * The cohort as sponsors' counts read it, per API process: the projection feasibility queries are answered
+ * from (CohortProjection) and the raw pool of every trial that is not closed (`TrialPoolReport`'s tallies),
+ * read in one walk. Reading every participant takes about two minutes per million, so it is built once and
+ * kept, and every answer states when its data were read (`builtAt`).
  *
  * It is never served once it could count someone it must not, or judge on a day that has passed: when a
  * site's calendar day has turned (ages, recency windows and consent are judged on it), when a consent has
- * been withdrawn since it was read, or when it is twice FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS old, the query
- * waits for a new one. Between the maximum age and twice it, a query is answered from it while a new one is
- * built in the background. One build at a time; queries arriving meanwhile share it.
+ * been withdrawn since it was read, or when it is twice FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS old; nor is a
+ * trial's pool once the trial's criteria version or sites changed. The query then waits for a new one.
  *
- * So that a query rarely waits for a build (at 1,000,000 participants a build takes minutes), a process that
- * has answered a feasibility query keeps its snapshot current from then on: every
- * FEASIBILITY_SNAPSHOT_CHECK_SECONDS it asks whether a day has turned or a consent been withdrawn, or the
- * snapshot outgrown its maximum age, and if so builds the next one in the background (`refreshIfStale`).
- * Only a query arriving between such a change and the end of that build waits. A process no sponsor asks
- * never reads the cohort.
+ * It is old once past the maximum age, or once screening has stored a changed determination since it was
+ * read (a visit recorded, a re-screen under new criteria); facts that change no determination reach it at
+ * the latest at the maximum age. A query finding it old waits for a new one when the last build took at
+ * most FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS (a small registry always answers from what screening stored
+ * last), and is otherwise answered from it while a new one is built in the background. One build at a time;
+ * queries arriving meanwhile share it.
+ *
+ * So that a query rarely waits for a build, a process that has answered a sponsor keeps its snapshot current
+ * from then on: every FEASIBILITY_SNAPSHOT_CHECK_SECONDS it asks whether the snapshot is still current, and if
+ * not builds the next one in the background (`refreshIfStale`). A process no sponsor asks never reads the
+ * cohort.
  */
 @Injectable()
 export class FeasibilitySnapshot implements OnModuleDestroy {
@@ -42,53 +74,85 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
   constructor(
     private readonly transactions: Transactions,
     private readonly sites: SiteRepository,
+    private readonly trials: TrialRepository,
     private readonly counts: SponsorCountsRepository,
     private readonly cohort: SponsorCohort,
+    private readonly pools: TrialPoolReport,
     private readonly calendar: SiteCalendar,
     private readonly clock: Clock,
     @Inject(Environment) private readonly config: Environment,
   ) {}
 
-  async snapshot(): Promise<CohortSnapshot> {
-    this.keepCurrent();
-    const version = await this.transactions.read((tx) => this.versionNow(tx));
-    const current = this.current;
-    const state = this.stateOf(current, version);
-    if (state === 'unservable') return this.fresh(version);
-    if (state === 'old')
-      this.build().catch((error: unknown) =>
-        this.logger.error({ msg: 'feasibility snapshot rebuild failed', error: (error as Error).message }),
-      );
-    return current!;
+  /** A snapshot to answer a feasibility query from (see the class comment). */
+  snapshot(): Promise<CohortSnapshot> {
+    return this.servable(null);
+  }
+
+  /**
+   * The raw pool of a trial that is not closed, from a snapshot that may answer for it (see the class
+   * comment); null for a closed trial, whose pool is not kept (it is counted when asked).
+   */
+  async pool(trial: TrialEntity): Promise<{ raw: RawPool; builtAt: Date } | null> {
+    if (trial.status === TrialStatus.Closed) return null;
+    const snapshot = await this.servable(trial);
+    const kept = snapshot.pools.get(trial.id);
+    return kept ? { raw: kept.raw, builtAt: snapshot.builtAt } : null;
   }
 
   /**
    * Builds the next snapshot now (and resolves once built) if the current one could no longer be served
-   * as it is, or is past its maximum age; does nothing while a build is under way or before any query.
+   * as it is for feasibility or for any trial not closed; does nothing while a build is under way or before
+   * any query.
    */
   async refreshIfStale(): Promise<void> {
     const current = this.current;
     if (!current || this.building) return;
-    const version = await this.transactions.read((tx) => this.versionNow(tx));
-    if (this.stateOf(current, version) !== 'current') await this.build();
-  }
-
-  /**
-   * Whether a snapshot may answer a query read against `version`: not at all (none yet, a day turned or a
-   * consent withdrawn since, or twice the maximum age), only while a new one is built (past the maximum age),
-   * or as it is.
-   */
-  private stateOf(snapshot: CohortSnapshot | null, version: string): 'unservable' | 'old' | 'current' {
-    if (!snapshot || snapshot.version !== version) return 'unservable';
-    const ageSeconds = (this.clock.now().getTime() - snapshot.builtAt.getTime()) / 1000;
-    const maxAge = this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS;
-    if (ageSeconds > 2 * maxAge) return 'unservable';
-    return ageSeconds > maxAge ? 'old' : 'current';
+    const { version, trials } = await this.transactions.read(async (tx) => ({
+      version: await this.versionNow(tx),
+      trials: await this.keptTrials(tx),
+    }));
+    const stale =
+      this.stateOf(current, version, null) !== 'current' ||
+      trials.some((trial) => this.stateOf(current, version, trial) !== 'current');
+    if (stale) await this.build();
   }
 
   onModuleDestroy(): void {
     if (this.keeper) clearInterval(this.keeper);
     this.keeper = null;
+  }
+
+  /** A snapshot that may answer for feasibility (`trial` null) or for the trial's pool. */
+  private async servable(trial: TrialEntity | null): Promise<CohortSnapshot> {
+    this.keepCurrent();
+    const version = await this.transactions.read((tx) => this.versionNow(tx));
+    const current = this.current;
+    const state = this.stateOf(current, version, trial);
+    if (state === 'current') return current!;
+    if (state === 'old' && current!.buildMs > this.config.FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS) {
+      this.build().catch((error: unknown) =>
+        this.logger.error({ msg: 'feasibility snapshot rebuild failed', error: (error as Error).message }),
+      );
+      return current!;
+    }
+    return this.fresh(version, trial);
+  }
+
+  /**
+   * Whether a snapshot may answer, for feasibility or for a trial's pool, against `version` read now: not at
+   * all, only while a new one is built or waited for (old), or as it is (see the class comment).
+   */
+  private stateOf(
+    snapshot: CohortSnapshot | null,
+    version: SnapshotVersion,
+    trial: TrialEntity | null,
+  ): SnapshotState {
+    if (!snapshot || snapshot.version.days !== version.days) return 'unservable';
+    if (trial && snapshot.pools.get(trial.id)?.signature !== poolSignature(trial)) return 'unservable';
+    const ageSeconds = (this.clock.now().getTime() - snapshot.builtAt.getTime()) / 1000;
+    const maxAge = this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS;
+    if (ageSeconds > 2 * maxAge) return 'unservable';
+    return ageSeconds > maxAge || snapshot.version.screening !== version.screening ? 'old' : 'current';
   }
 
   /** From the first query on, checks every FEASIBILITY_SNAPSHOT_CHECK_SECONDS (see the class comment). */
@@ -103,10 +167,17 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     this.keeper.unref();
   }
 
-  /** A snapshot read against `version` at least: the build under way if it is, else a new one. */
-  private async fresh(version: string): Promise<CohortSnapshot> {
+  /**
+   * A snapshot read against `version` at least and holding the trial's pool as it is now: the build under
+   * way if it is, else a new one.
+   */
+  private async fresh(version: SnapshotVersion, trial: TrialEntity | null): Promise<CohortSnapshot> {
     const built = await this.build();
-    return built.version === version ? built : this.build();
+    const answers =
+      built.version.days === version.days &&
+      built.version.screening >= version.screening &&
+      (!trial || built.pools.get(trial.id)?.signature === poolSignature(trial));
+    return answers ? built : this.build();
   }
 
   private build(): Promise<CohortSnapshot> {
@@ -118,25 +189,49 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     const builtAt = this.clock.now();
     const snapshot = await this.transactions.run(async (tx) => {
       const version = await this.versionNow(tx);
-      const sites = await this.sites.listActive(tx);
-      const builder = new CohortProjectionBuilder(sites.map((site) => site.code));
-      await this.cohort.walk(tx, sites, [], undefined, ({ subject, siteCode, today }) =>
-        builder.add(subject.profile, siteCode, today),
+      const active = await this.sites.listActive(tx);
+      const trials = await this.keptTrials(tx);
+      const builder = new CohortProjectionBuilder(active.map((site) => site.code));
+      const activeCodes = new Set(active.map((site) => site.code));
+      const tallies = this.pools.tallies(trials);
+      // Feasibility judges the active sites; a pool its trial's sites, active or not.
+      const walked = new Map<string, SiteEntity>(
+        [...active, ...trials.flatMap((trial) => trial.sites ?? [])].map((site) => [site.id, site]),
       );
-      return { projection: builder.build(), builtAt, version };
+      await this.cohort.walk(tx, [...walked.values()], tallies.trialIds, undefined, (participant) => {
+        if (activeCodes.has(participant.siteCode))
+          builder.add(participant.subject.profile, participant.siteCode, participant.today);
+        tallies.visit(participant);
+      });
+      const raws = await tallies.finish(tx);
+      const pools = new Map(
+        trials.map((trial, i) => [trial.id, { signature: poolSignature(trial), raw: raws[i] }]),
+      );
+      return { projection: builder.build(), pools, builtAt, version };
     });
-    this.current = snapshot;
+    const buildMs = this.clock.now().getTime() - builtAt.getTime();
+    this.current = { ...snapshot, buildMs };
     this.logger.log({
       msg: 'feasibility snapshot built',
       participants: snapshot.projection.size,
-      ms: this.clock.now().getTime() - builtAt.getTime(),
+      trials: snapshot.pools.size,
+      ms: buildMs,
     });
-    return snapshot;
+    return this.current;
   }
 
-  private async versionNow(tx: Tx): Promise<string> {
+  /** The trials whose pools a snapshot keeps: every one not closed. */
+  private async keptTrials(tx: Tx): Promise<TrialEntity[]> {
+    const trials = await this.trials.list(tx, { kind: 'all' });
+    return trials.filter((trial) => trial.status !== TrialStatus.Closed);
+  }
+
+  private async versionNow(tx: Tx): Promise<SnapshotVersion> {
     const sites = await this.sites.listActive(tx);
     const days = sites.map((site) => `${site.code}:${this.calendar.today(site.timeZone)}`).join(',');
-    return `${days}|${await this.counts.consentWithdrawals(tx)}`;
+    return {
+      days: `${days}|${await this.counts.consentWithdrawals(tx)}`,
+      screening: await this.counts.screeningChangeMark(tx),
+    };
   }
 }

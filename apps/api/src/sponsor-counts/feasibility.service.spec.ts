@@ -10,13 +10,14 @@ import {
   FakeSponsorCountsRepository,
   FakeSponsorQueryGate,
   FakeTransactions,
+  FakeTrialRepository,
   isTransaction,
   refusal,
   sponsorOf,
 } from '../../../../test/fakes';
 import { FeasibilityService } from './feasibility.service';
 import { FeasibilitySnapshot } from './feasibility-snapshot';
-import type { SponsorCohort } from '@registry/sponsor-reports';
+import { SponsorCohort, TrialPoolReport } from '@registry/sponsor-reports';
 import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
 
 const LILLY = 'org-lilly';
@@ -61,11 +62,16 @@ function setUp() {
   const snapshot = new FeasibilitySnapshot(
     transactions,
     sites,
+    new FakeTrialRepository(),
     counts,
     cohort as unknown as SponsorCohort,
+    new TrialPoolReport(counts, cohort as unknown as SponsorCohort, disclosure),
     new SiteCalendar(clock),
     clock,
-    Object.assign(new Environment(), { FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS: 600 }),
+    Object.assign(new Environment(), {
+      FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS: 600,
+      FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS: 1000,
+    }),
   );
   const service = new FeasibilityService(
     transactions,
@@ -227,8 +233,10 @@ describe('FeasibilityService', () => {
       expect(first.dataAsOf).toEqual(new Date('2026-12-02T03:00:00Z'));
     });
 
-    it('is read again once older than the maximum age, the query finding it old answered from it meanwhile', async () => {
+    it('is read again once older than the maximum age, the query finding it old answered from it meanwhile when building takes long', async () => {
       const { service, cohort, enrol, sites, clock } = setUp();
+      // Each read takes two seconds, more than FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS.
+      cohort.onWalk = () => clock.set(new Date(clock.now().getTime() + 2000));
       enrol(6, sites.tokyo.id, sharing());
       await service.query(sponsorOf(LILLY), QUERY);
       enrol(6, sites.tokyo.id, sharing());
@@ -243,6 +251,37 @@ describe('FeasibilityService', () => {
       expect(cohort.walks).toHaveLength(2);
       expect(fresh.counts['funnel.start']).toBe(12);
       expect(fresh.dataAsOf).toEqual(new Date('2026-12-02T03:10:01Z'));
+    });
+
+    it('is read again once screening has stored a change, the query waiting for it when building is quick and answered from the old one meanwhile when it is not', async () => {
+      const { service, cohort, enrol, sites, clock, counts } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+      await service.query(sponsorOf(LILLY), QUERY);
+      enrol(6, sites.tokyo.id, sharing());
+      counts.screeningChanges += 1; // as if their first screening had been stored
+
+      const quick = await service.query(sponsorOf(LILLY), QUERY);
+      expect(cohort.walks).toHaveLength(2);
+      expect(quick.counts['funnel.start']).toBe(12);
+
+      cohort.onWalk = () => clock.set(new Date(clock.now().getTime() + 2000));
+      await service.query(sponsorOf(LILLY), QUERY); // nothing new: no read
+      expect(cohort.walks).toHaveLength(2);
+      counts.screeningChanges += 1;
+      enrol(1, sites.tokyo.id, sharing());
+      const slow = await service.query(sponsorOf(LILLY), QUERY); // the last read was quick: waits
+      expect(slow.counts['funnel.start']).toBe(13);
+      expect(cohort.walks).toHaveLength(3);
+
+      counts.screeningChanges += 1;
+      enrol(1, sites.tokyo.id, sharing());
+      const old = await service.query(sponsorOf(LILLY), QUERY); // the last read took 2 s: answered at once
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(old.counts['funnel.start']).toBe(13);
+      expect(cohort.walks).toHaveLength(4);
+      const fresh = await service.query(sponsorOf(LILLY), QUERY);
+      expect(fresh.counts['funnel.start']).toBe(14);
+      expect(cohort.walks).toHaveLength(4);
     });
 
     it('is never served once a consent has been withdrawn since it was read: the query waits for a new one', async () => {

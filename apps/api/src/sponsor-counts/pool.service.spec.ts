@@ -1,10 +1,12 @@
+import { Environment } from '@registry/config';
 import { ConsentScope, ParticipantProfile, ParticipantStatus } from '@registry/domain';
 import { baseProfile } from '@registry/domain/eligibility/test-profiles';
-import { ErrorKind } from '@registry/platform';
+import { ErrorKind, FixedClock, SiteCalendar } from '@registry/platform';
 import {
   admin,
   exactDisclosure,
   FakeAuditRepository,
+  FakeSiteRepository,
   FakeSponsorCohort,
   FakeSponsorCountsRepository,
   FakeSponsorQueryGate,
@@ -15,6 +17,7 @@ import {
   refusal,
   sponsorOf,
 } from '../../../../test/fakes';
+import { FeasibilitySnapshot } from './feasibility-snapshot';
 import { PoolService } from './pool.service';
 import { SponsorCohort, TrialPoolReport } from '@registry/sponsor-reports';
 import { SponsorQueryGate, tooManySponsorQueries } from './sponsor-query-gate';
@@ -60,13 +63,31 @@ function setUp() {
   const cohort = new FakeSponsorCohort();
   const gate = new FakeSponsorQueryGate();
   const disclosure = exactDisclosure();
+  const clock = new FixedClock('2026-12-02T03:00:00Z');
   // The cohort and the gate are classes with private members, which a structural fake cannot name.
+  const report = new TrialPoolReport(counts, cohort as unknown as SponsorCohort, disclosure);
+  const snapshot = new FeasibilitySnapshot(
+    transactions,
+    new FakeSiteRepository(),
+    trials,
+    counts,
+    cohort as unknown as SponsorCohort,
+    report,
+    new SiteCalendar(clock),
+    clock,
+    Object.assign(new Environment(), {
+      FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS: 600,
+      FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS: 1000,
+    }),
+  );
   const service = new PoolService(
     transactions,
     trials,
     audit,
     gate as unknown as SponsorQueryGate,
-    new TrialPoolReport(counts, cohort as unknown as SponsorCohort, disclosure),
+    report,
+    snapshot,
+    clock,
   );
   const trial = trials.add({ sponsorOrganisationId: LILLY, criteriaVersion: CURRENT, status: 'recruiting' });
   trials.trialSites.push({ trialId: trial.id, siteId: TOKYO });
@@ -86,7 +107,7 @@ function setUp() {
       });
       return participantId;
     });
-  return { service, trial, trials, counts, audit, cohort, gate, transactions, enrol };
+  return { service, snapshot, trial, trials, counts, audit, cohort, gate, transactions, clock, enrol };
 }
 
 describe('PoolService', () => {
@@ -268,8 +289,8 @@ describe('PoolService', () => {
   });
 
   describe('the audit trail', () => {
-    it('records exactly one pool read of the trial at its criteria version, in the transaction that counted', async () => {
-      const { service, trial, audit, cohort, counts, enrol } = setUp();
+    it('records exactly one pool read of the trial at its criteria version, in a transaction, each time it is read', async () => {
+      const { service, trial, audit, enrol } = setUp();
       enrol(5, sharing(), eligible());
 
       await service.pool(sponsorOf(LILLY), trial.id);
@@ -278,10 +299,80 @@ describe('PoolService', () => {
       const entry = audit.only('sponsor_query.pool');
       expect(entry).toMatchObject({ entityType: 'trial', entityId: trial.id });
       expect(entry.changes).toEqual([{ field: 'criteriaVersion', old: null, new: CURRENT }]);
-      const tx = audit.writtenOn.get(entry)!;
-      expect(isTransaction(tx)).toBe(true);
-      expect(cohort.walks.map((walk) => walk.tx)).toEqual([tx]);
-      expect(counts.flagReads.map((read) => read.tx)).toEqual([tx]);
+      expect(isTransaction(audit.writtenOn.get(entry)!)).toBe(true);
+
+      await service.pool(sponsorOf(LILLY), trial.id); // answered from the kept pool: audited all the same
+      expect(audit.entries.filter((e) => e.action === 'sponsor_query.pool')).toHaveLength(2);
+    });
+  });
+
+  describe('where the counts come from', () => {
+    it('counts every trial not closed in one walk with the feasibility projection, and answers later reads from it while screening stores nothing new', async () => {
+      const { service, trial, trials, cohort, enrol, clock } = setUp();
+      const other = trials.add({ sponsorOrganisationId: LILLY, criteriaVersion: 1, status: 'paused' });
+      trials.trialSites.push({ trialId: other.id, siteId: TOKYO });
+      const closed = trials.add({ sponsorOrganisationId: LILLY, criteriaVersion: 1, status: 'closed' });
+      trials.trialSites.push({ trialId: closed.id, siteId: TOKYO });
+      enrol(5, sharing(), eligible());
+
+      const first = await service.pool(sponsorOf(LILLY), trial.id);
+      enrol(5, sharing(), eligible()); // not screened yet: nothing stored, nothing new to count
+      clock.set('2026-12-02T03:05:00Z');
+      const again = await service.pool(sponsorOf(LILLY), trial.id);
+      await service.pool(sponsorOf(LILLY), other.id);
+
+      expect(cohort.walks).toHaveLength(1);
+      expect([...cohort.walks[0].trialIds].sort()).toEqual([trial.id, other.id].sort());
+      expect(again.counts['pool.eligible.total']).toBe(5);
+      expect(again.counts.awaitingScreening).toBe(0);
+      expect(first.dataAsOf).toEqual(new Date('2026-12-02T03:00:00Z'));
+      expect(again.dataAsOf).toEqual(new Date('2026-12-02T03:00:00Z'));
+    });
+
+    it('counts a closed trial when asked, from a walk of its own', async () => {
+      const { service, trials, cohort, enrol, clock } = setUp();
+      const closed = trials.add({ sponsorOrganisationId: LILLY, criteriaVersion: CURRENT, status: 'closed' });
+      trials.trialSites.push({ trialId: closed.id, siteId: TOKYO });
+      enrol(5, sharing(), eligible());
+      clock.set('2026-12-02T04:00:00Z');
+
+      const pool = await service.pool(sponsorOf(LILLY), closed.id);
+
+      expect(cohort.walks.map((walk) => walk.trialIds)).toEqual([[closed.id]]);
+      expect(pool.dataAsOf).toEqual(new Date('2026-12-02T04:00:00Z'));
+    });
+
+    it('reads the cohort again once screening has stored a change, so that the pool fills as visits are recorded', async () => {
+      const { service, trial, cohort, counts, enrol } = setUp();
+      enrol(5, sharing(), eligible());
+      await service.pool(sponsorOf(LILLY), trial.id);
+
+      enrol(3, sharing(), eligible());
+      counts.screeningChanges += 1; // their determinations stored
+
+      const pool = await service.pool(sponsorOf(LILLY), trial.id);
+      expect(cohort.walks).toHaveLength(2);
+      expect(pool.counts['pool.eligible.total']).toBe(8);
+    });
+
+    it('never answers from a pool counted under an earlier criteria version or other sites of the trial: the read waits for a new count', async () => {
+      const { service, snapshot, trial, trials, cohort, enrol, clock } = setUp();
+      // Each read takes two seconds: an old snapshot would be served while the next is read.
+      cohort.onWalk = () => clock.set(new Date(clock.now().getTime() + 2000));
+      enrol(5, sharing(), eligible());
+      await service.pool(sponsorOf(LILLY), trial.id);
+
+      await trials.setCriteriaVersion(null as never, trial.id, CURRENT + 1);
+      const pool = await service.pool(sponsorOf(LILLY), trial.id);
+      expect(cohort.walks).toHaveLength(2);
+      expect(pool.trial.criteriaVersion).toBe(CURRENT + 1);
+      expect(pool.counts.awaitingScreening).toBe(5); // judged at the earlier version only
+      expect(pool.counts['pool.eligible.total']).toBe(0);
+
+      trials.trialSites.push({ trialId: trial.id, siteId: 'site-osaka' });
+      await service.pool(sponsorOf(LILLY), trial.id);
+      expect(cohort.walks).toHaveLength(3);
+      snapshot.onModuleDestroy();
     });
   });
 });

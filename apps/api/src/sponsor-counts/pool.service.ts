@@ -1,14 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { Role } from '@registry/domain';
 import { AuditRepository, TrialEntity, TrialRepository, Transactions } from '@registry/persistence';
-import { notFound } from '@registry/platform';
+import { Clock, notFound } from '@registry/platform';
 import { PublishedPool, TrialPoolReport } from '@registry/sponsor-reports';
 import type { Actor } from '../auth/actor';
+import { FeasibilitySnapshot } from './feasibility-snapshot';
 import { SponsorQueryGate } from './sponsor-query-gate';
+
+/** A pool as published, and when the cohort it counts was read. */
+export interface PoolAnswer extends PublishedPool {
+  dataAsOf: Date;
+}
 
 /**
  * A trial's pool read by its sponsor organisation (or an admin): the count itself is `TrialPoolReport`
- * (libs/sponsor-reports, shared with the pool webhooks); this admits the read through the organisation's
+ * (libs/sponsor-reports, shared with the pool webhooks), kept for every trial not closed in the snapshot
+ * feasibility queries read (`FeasibilitySnapshot`: counting reads the whole cohort, about a minute per
+ * million) and counted when asked for a closed trial; this admits the read through the organisation's
  * query limit, audits it, and answers 404 for a trial the caller may not see.
  */
 @Injectable()
@@ -19,17 +27,24 @@ export class PoolService {
     private readonly audit: AuditRepository,
     private readonly gate: SponsorQueryGate,
     private readonly report: TrialPoolReport,
+    private readonly snapshot: FeasibilitySnapshot,
+    private readonly clock: Clock,
   ) {}
 
-  async pool(actor: Actor, trialId: string): Promise<PublishedPool> {
+  async pool(actor: Actor, trialId: string): Promise<PoolAnswer> {
     const trial = await this.visibleTrial(actor, trialId).catch(async (error: unknown) => {
       // A sponsor asking for a trial that is not theirs (or none) is a query too, and a probe worth seeing.
       if (actor.role === Role.Sponsor) await this.auditRefusedRead(actor, trialId);
       throw error;
     });
     await this.gate.admitPoolRead(actor, trial.id, trial.criteriaVersion);
+    const kept = await this.snapshot.pool(trial);
     return this.transactions.run(async (tx) => {
-      const answer = await this.report.count(tx, trial);
+      const dataAsOf = kept?.builtAt ?? this.clock.now();
+      const answer = {
+        ...(kept ? this.report.publish(kept.raw) : await this.report.count(tx, trial)),
+        dataAsOf,
+      };
       await this.audit.record(tx, {
         action: 'sponsor_query.pool',
         entityType: 'trial',

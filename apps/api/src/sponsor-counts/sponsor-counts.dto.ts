@@ -8,9 +8,10 @@ import {
   PoolGroup,
   PublishedCount,
 } from '@registry/domain';
-import { AWAITING_SCREENING, PublishedPool, SponsorDisclosure } from '@registry/sponsor-reports';
+import { AWAITING_SCREENING, SponsorDisclosure } from '@registry/sponsor-reports';
 import { IsObject } from 'class-validator';
 import type { PublishedFeasibility } from './feasibility.service';
+import type { PoolAnswer } from './pool.service';
 
 /**
  * A count as disclosure control publishes it: a whole number; "<k" for a count from 1 to k-1; "suppressed"
@@ -88,6 +89,12 @@ export class TrialPoolDto {
   /** The calendar day (latest among the trial's sites) the counts hold for */
   @ApiProperty({ type: String, format: 'date' })
   asOf: string | null;
+  /**
+   * When the cohort counted was read: pools come from a snapshot read again whenever screening stores a
+   * change, at most a few minutes old
+   */
+  @ApiProperty({ format: 'date-time' })
+  dataAsOf: string;
   disclosure: DisclosureDto;
   pool: PoolGroupsDto;
   /** Counted people not yet judged at this criteria version (a re-screen is running) */
@@ -98,12 +105,13 @@ export class TrialPoolDto {
   /** One test away with that test on a visit already planned, by the month of the visit, next 6 months */
   projection: MonthlyCountDto[];
 
-  static from(this: void, answer: PublishedPool, disclosure: SponsorDisclosure): TrialPoolDto {
+  static from(this: void, answer: PoolAnswer, disclosure: SponsorDisclosure): TrialPoolDto {
     const { counts } = answer;
     return {
       trialId: answer.trial.id,
       criteriaVersion: answer.trial.criteriaVersion,
       asOf: answer.asOf,
+      dataAsOf: answer.dataAsOf.toISOString(),
       disclosure: DisclosureDto.of(disclosure),
       pool: poolGroups(counts, answer.siteCodes, answer.testsNeeded),
       awaitingScreening: counts[AWAITING_SCREENING],

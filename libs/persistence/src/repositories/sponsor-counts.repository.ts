@@ -25,6 +25,18 @@ export class SponsorCountsRepository {
     return Number(row.n);
   }
 
+  /**
+   * The id of the last determination history row: every changed result screening stores (a new
+   * determination included) writes one, so a snapshot of sponsor counts read before a larger id may be
+   * behind. The largest committed id, read through the primary key.
+   */
+  async screeningChangeMark(tx: Tx): Promise<number> {
+    const [row] = await tx.query<{ id: string | null }[]>(
+      `SELECT max(id) AS id FROM eligibility_determination_history`,
+    );
+    return Number(row.id ?? 0);
+  }
+
   /** Eligible flags of the trial raised on or after `since` (a day at the participant's site). */
   eligibleFlagDays(tx: Tx, trialId: string, since: CalendarDate): Promise<EligibleFlagDay[]> {
     return tx.query(
