@@ -23,7 +23,25 @@ export interface BenchWorker {
   close(): Promise<void>;
 }
 
-/** `clock`: the worker's "now" (default: the system clock); a later day makes what is due then due. */
+/**
+ * Pauses every queue but screening under `prefix` (before any worker takes them): the benchmarks measure
+ * screening, and the worker's other recurring jobs would run beside it on the same database and cores. The
+ * day's coordinator reminders over a 1,000,000-participant cohort took over 15 minutes and about 100 MiB of
+ * WAL, inside the daily re-screen's figures.
+ */
+async function pauseAllButScreening(prefix: string, redisUrl: string): Promise<void> {
+  for (const name of Object.values(QueueName)) {
+    if (name === QueueName.Screening) continue;
+    const queue = new Queue(name, { prefix, connection: redisOptionsFromUrl(redisUrl) });
+    await queue.pause();
+    await queue.close();
+  }
+}
+
+/**
+ * `clock`: the worker's "now" (default: the system clock); a later day makes what is due then due. Only its
+ * screening queue runs (`pauseAllButScreening`).
+ */
 export async function startBenchWorker(config: Environment, clock?: Clock): Promise<BenchWorker> {
   const workerConfig = loadConfig({
     ...process.env,
@@ -32,6 +50,7 @@ export async function startBenchWorker(config: Environment, clock?: Clock): Prom
     WORKER_HEALTH_PORT: '0',
     OUTBOX_POLL_INTERVAL_MS: '100',
   });
+  await pauseAllButScreening(workerConfig.REDIS_KEY_PREFIX, workerConfig.REDIS_URL);
   const app = await NestFactory.createApplicationContext(
     WorkerModule.forRoot(workerConfig, { clock, logger: createAppLogger('bench-worker', 'warn') }),
     { bufferLogs: true },
@@ -65,7 +84,10 @@ export interface BenchWorkers {
   pids?: number[];
 }
 
-/** Worker processes (the built worker, dist-bench/apps/worker/src/main.js) on one Redis prefix of their own. */
+/**
+ * Worker processes (the built worker, dist-bench/apps/worker/src/main.js) on one Redis prefix of their own,
+ * only screening running (`pauseAllButScreening`).
+ */
 export interface BenchWorkerProcesses extends BenchWorkers {
   pids: number[];
   close(): Promise<void>;
@@ -82,6 +104,7 @@ export async function startWorkerProcesses(
   env: Record<string, string> = {},
 ): Promise<BenchWorkerProcesses> {
   const prefix = `trialready_bench_${randomBytes(4).toString('hex')}`;
+  await pauseAllButScreening(prefix, config.REDIS_URL);
   const main = join(__dirname, '../../../apps/worker/src/main.js');
   const children: ChildProcess[] = [];
   const started = Array.from({ length: count }, () => {
