@@ -23,7 +23,7 @@ const RESULT_CHECK = `"result" IN ('eligible', 'ineligible', 'undetermined')`;
  */
 @Entity({ name: 'eligibility_determination' })
 @Index('eligibility_determination_trial_idx', ['trialId', 'result'])
-@Index('eligibility_determination_time_change_idx', ['changesWithTimeOn'])
+@Index('eligibility_determination_time_change_idx', ['trialId', 'changesWithTimeOn'])
 @Check('eligibility_determination_result_valid', RESULT_CHECK)
 export class EligibilityDeterminationEntity {
   @PrimaryColumn({

@@ -15,6 +15,7 @@ import { Referrals1795650000000 } from './1795650000000-Referrals';
 import { RemindersAndNotifications1795660000000 } from './1795660000000-RemindersAndNotifications';
 import { ScreeningPartitions1795690000000 } from './1795690000000-ScreeningPartitions';
 import { WebhookReports1795700000000 } from './1795700000000-WebhookReports';
+import { DeterminationTimeChangeByTrial1795710000000 } from './1795710000000-DeterminationTimeChangeByTrial';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   Webhooks1795680000000,
   ScreeningPartitions1795690000000,
   WebhookReports1795700000000,
+  DeterminationTimeChangeByTrial1795710000000,
 ];
