@@ -24,6 +24,8 @@ export interface DigestDue {
   forDate: string;
 }
 
+const NOTHING_WAITING: EmailOutcome = { status: 'skipped', detail: { reason: 'nothing waiting' } };
+
 /**
  * E-mails notifications: one at once, or a user's daily digest. A notification is marked e-mailed only once
  * the server has accepted it; a failure leaves it waiting (a retry with back-off, or the next digest, sends
@@ -46,15 +48,16 @@ export class EmailService {
   }
 
   async sendNow(notificationId: string): Promise<EmailOutcome> {
-    const pending = await this.transactions.read((tx) => this.emails.pending(tx, notificationId));
-    if (!pending) return { status: 'skipped', detail: { reason: 'not waiting to be e-mailed' } };
-    return this.deliver(pending.recipientId, [pending]);
+    const recipientId = await this.transactions.read((tx) => this.emails.recipientOf(tx, notificationId));
+    if (!recipientId) return NOTHING_WAITING;
+    return this.deliver(recipientId, async (tx) => {
+      const pending = await this.emails.pending(tx, notificationId);
+      return pending ? [pending] : [];
+    });
   }
 
-  async sendDigest(recipientId: string): Promise<EmailOutcome> {
-    const pending = await this.transactions.read((tx) => this.emails.pendingFor(tx, recipientId));
-    if (pending.length === 0) return { status: 'skipped', detail: { reason: 'nothing waiting' } };
-    return this.deliver(recipientId, pending);
+  sendDigest(recipientId: string): Promise<EmailOutcome> {
+    return this.deliver(recipientId, (tx) => this.emails.pendingFor(tx, recipientId));
   }
 
   /** The users whose digest is due: they have notifications waiting, and their day has reached EMAIL_DIGEST_LOCAL_TIME. */
@@ -70,25 +73,39 @@ export class EmailService {
     });
   }
 
-  private async deliver(recipientId: string, pending: PendingEmail[]): Promise<EmailOutcome> {
-    const ids = pending.map((p) => p.id);
-    // The recipient's language now: that of their newest notification.
-    const language = pending[pending.length - 1].language as Language;
-    try {
-      await this.mailer.send({ to: pending[0].address, ...notificationEmail(language, pending) });
-    } catch (error) {
-      if (!(error instanceof MailRefused)) throw error; // retried with back-off; the notifications wait
-      const failures = await this.transactions.run(async (tx) => {
+  /**
+   * E-mails what `waiting` reads, holding the recipient's e-mail lock from before that read until the
+   * notifications are marked (sent, or failed for good): a notification sent at once and the recipient's
+   * digest, running together, would otherwise both read it as waiting and both send it. The transaction stays
+   * open across the SMTP exchange; a transient failure rolls it back, leaving the notifications waiting.
+   */
+  private async deliver(
+    recipientId: string,
+    waiting: (tx: Tx) => Promise<PendingEmail[]>,
+  ): Promise<EmailOutcome> {
+    const outcome = await this.transactions.run(async (tx) => {
+      await this.emails.lockRecipient(tx, recipientId);
+      const pending = await waiting(tx);
+      if (pending.length === 0) return { skipped: true as const };
+      const ids = pending.map((p) => p.id);
+      // The recipient's language now: that of their newest notification.
+      const language = pending[pending.length - 1].language as Language;
+      try {
+        await this.mailer.send({ to: pending[0].address, ...notificationEmail(language, pending) });
+      } catch (error) {
+        if (!(error instanceof MailRefused)) throw error; // retried with back-off; the notifications wait
         await this.emails.markFailed(tx, ids);
         const failures = await this.emails.countPermanentFailure(tx, recipientId);
         if (failures >= this.config.EMAIL_BOUNCE_THRESHOLD)
           await this.reportBouncing(tx, recipientId, failures);
-        return failures;
-      });
-      throw new UnrecoverableError(`${error.message}; ${failures} permanent failure(s) in a row`);
-    }
-    await this.transactions.run((tx) => this.emails.markSent(tx, recipientId, ids, this.clock.now()));
-    return { status: 'done', detail: { notifications: ids.length } };
+        return { refused: `${error.message}; ${failures} permanent failure(s) in a row` };
+      }
+      await this.emails.markSent(tx, recipientId, ids, this.clock.now());
+      return { sent: ids.length };
+    });
+    if ('skipped' in outcome) return NOTHING_WAITING;
+    if ('refused' in outcome) throw new UnrecoverableError(outcome.refused);
+    return { status: 'done', detail: { notifications: outcome.sent } };
   }
 
   /** Tells the admins, in their inbox, that a user's address keeps refusing mail: once a day at most. */

@@ -37,6 +37,24 @@ const STILL_AT_SITE = `(n.site_id IS NULL OR u.role NOT IN ('coordinator', 'moni
 /** E-mail of notifications: what is waiting, what was sent, and addresses that keep refusing mail. */
 @Injectable()
 export class EmailRepository {
+  /**
+   * Holds the user's e-mail until the transaction ends: deliveries to one recipient (a notification sent at
+   * once, their digest) take turns, and each reads what is still waiting only once it holds this, so that no
+   * notification is e-mailed twice.
+   */
+  async lockRecipient(tx: Tx, recipientId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('email:' || $1, 0))`, [recipientId]);
+  }
+
+  /** The recipient of a notification, whatever its state (null: no such notification). */
+  async recipientOf(tx: Tx, notificationId: string): Promise<string | null> {
+    const [row] = await tx.query<{ recipient_id: string }[]>(
+      `SELECT recipient_id FROM notification WHERE id = $1`,
+      [notificationId],
+    );
+    return row?.recipient_id ?? null;
+  }
+
   /** The notification if it is still waiting to be e-mailed (its recipient active). */
   async pending(tx: Tx, notificationId: string): Promise<PendingEmail | null> {
     const [row] = await tx.query<PendingEmail[]>(
