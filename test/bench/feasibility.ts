@@ -218,7 +218,9 @@ async function screenBenchTrials(cohort: BenchCohort): Promise<void> {
     if (current < expected) {
       const run = await timeCohortRun(dataSource, worker, trialIds);
       console.log(
-        `first screen of the ten trials: ${run.seconds.toFixed(2)} s (${run.evaluations} evaluations)`,
+        `first screen of the ten trials: ${run.seconds.toFixed(2)} s (${run.evaluations} evaluations), ` +
+          `${(run.walBytes / 2 ** 20).toFixed(0)} MiB WAL (${run.walFullPages} full pages), ` +
+          `CPU: worker ${run.workerCpuSeconds.toFixed(1)} s, postgres ${run.postgresCpuSeconds.toFixed(1)} s`,
       );
     } else {
       // Everyone judged again today: another benchmark may have left determinations judged on another day

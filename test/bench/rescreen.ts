@@ -74,7 +74,7 @@ async function main(): Promise<void> {
           `${Math.round(run.evaluations / run.seconds)
             .toLocaleString('en')
             .padStart(10)} evaluations/s  ` +
-          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL  ` +
+          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL (${run.walFullPages.toLocaleString('en')} full pages)  ` +
           `CPU: worker ${run.workerCpuSeconds.toFixed(1)} s, postgres ${run.postgresCpuSeconds.toFixed(1)} s`,
       );
     let first: CohortRunTiming | undefined;
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       console.log(
         `${label.padEnd(34)} ${run.seconds.toFixed(2).padStart(7)} s  ` +
           `${run.walked.toLocaleString('en').padStart(9)} participants walked  ` +
-          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL  ` +
+          `${(run.walBytes / 2 ** 20).toFixed(0).padStart(6)} MiB WAL (${run.walFullPages.toLocaleString('en')} full pages)  ` +
           `CPU: worker ${run.workerCpuSeconds.toFixed(1)} s, postgres ${run.postgresCpuSeconds.toFixed(1)} s`,
       );
     // Each site's day at this instant, then 24 hours later on a worker whose clock stands there.

@@ -173,6 +173,11 @@ export interface CohortRunTiming {
   evaluations: number;
   /** WAL the whole server wrote meanwhile. */
   walBytes: number;
+  /**
+   * Full-page images among it (pg_stat_wal.wal_fpi): the first change to a page after each checkpoint writes
+   * the whole page, so pages touched all over a large table or index cost far more WAL than their rows.
+   */
+  walFullPages: number;
   /** CPU seconds the worker (this process, or the worker processes) used meanwhile. */
   workerCpuSeconds: number;
   /** CPU seconds every PostgreSQL process used meanwhile (anything else using the server counts too). */
@@ -221,8 +226,8 @@ async function timeRunsStarted(
   start: () => Promise<string[]>,
 ): Promise<RunsTiming> {
   const workerProcesses = Object.fromEntries((workerPids ?? []).map((pid) => [`worker-${pid}`, pid]));
-  const [{ lsn: walBefore }] = await dataSource.query<{ lsn: string }[]>(
-    `SELECT pg_current_wal_lsn()::text AS lsn`,
+  const [{ lsn: walBefore, fpi: fullPagesBefore }] = await dataSource.query<{ lsn: string; fpi: string }[]>(
+    `SELECT pg_current_wal_lsn()::text AS lsn, (SELECT wal_fpi FROM pg_stat_wal)::text AS fpi`,
   );
   const cpuBefore = sampleCpu(workerProcesses);
   const workerCpuBefore = process.cpuUsage();
@@ -243,14 +248,16 @@ async function timeRunsStarted(
     (sum, [name, seconds]) => sum + seconds - (cpuBefore.named[name] ?? 0),
     0,
   );
-  const [{ bytes }] = await dataSource.query<{ bytes: string }[]>(
-    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes`,
+  const [{ bytes, fpi }] = await dataSource.query<{ bytes: string; fpi: string }[]>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes,
+            (SELECT wal_fpi FROM pg_stat_wal)::text AS fpi`,
     [walBefore],
   );
   return {
     runIds,
     seconds,
     walBytes: Number(bytes),
+    walFullPages: Number(fpi) - Number(fullPagesBefore),
     workerCpuSeconds: workerPids ? workerProcessesCpu : (workerCpu.user + workerCpu.system) / 1e6,
     postgresCpuSeconds: postgresCpuSeconds(cpuBefore, cpuAfter),
   };
