@@ -34,11 +34,12 @@ export class FakeSponsorCountsRepository implements Public<SponsorCountsReposito
     return Promise.resolve(this.withdrawals);
   }
 
-  /** The last determination change screening stored, as the snapshot's version reads it. */
+  /** The last data change and the last determination change screening stored, as the snapshot reads them. */
+  dataChanges = 0;
   screeningChanges = 0;
 
-  screeningChangeMark(_tx: Tx): Promise<number> {
-    return Promise.resolve(this.screeningChanges);
+  changeMarks(_tx: Tx): Promise<[number, number]> {
+    return Promise.resolve([this.dataChanges, this.screeningChanges]);
   }
 
   eligibleFlagDays(tx: Tx, trialId: string, since: CalendarDate): Promise<EligibleFlagDay[]> {

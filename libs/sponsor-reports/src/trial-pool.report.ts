@@ -113,6 +113,11 @@ export class TrialPoolReport {
 /** Several trials' pools counted from one walk of participants (see `TrialPoolReport.tallies`). */
 export class PoolTallies {
   private readonly tallies: OneTrialTally[];
+  /**
+   * The site of everyone walked who still shares with sponsors (in a trial since or not), for the trends: one
+   * map for every trial, since sharing does not depend on the trial.
+   */
+  private readonly sharing = new Map<string, string>();
 
   constructor(
     trials: readonly TrialEntity[],
@@ -128,13 +133,16 @@ export class PoolTallies {
   }
 
   visit(participant: CountedSubject): void {
+    if (sharesWithSponsors(participant.subject.profile))
+      this.sharing.set(participant.participantId, participant.siteCode);
     for (const tally of this.tallies) tally.visit(participant);
   }
 
   /** The raw pools, with their trends and projections read now. */
   async finish(tx: Tx): Promise<RawPool[]> {
     const pools: RawPool[] = [];
-    for (const tally of this.tallies) pools.push(await tally.finish(tx, this.counts, this.cohort));
+    for (const tally of this.tallies)
+      pools.push(await tally.finish(tx, this.counts, this.cohort, this.sharing));
     return pools;
   }
 }
@@ -145,7 +153,6 @@ class OneTrialTally {
   private readonly siteCodes: Set<string>;
   private readonly pool: PoolTally;
   private readonly awaiting = { [AWAITING_SCREENING]: 0 };
-  private readonly sharing = new Set<string>();
   private readonly oneTestAway: { participantId: string; test: string; today: CalendarDate }[] = [];
   private readonly stored: StoredVerdict = {
     criteriaVersion: 0,
@@ -167,9 +174,6 @@ class OneTrialTally {
 
   visit({ participantId, subject, siteCode, today }: CountedSubject): void {
     if (!this.siteCodes.has(siteCode)) return;
-    // Past eligibility of anyone who still shares with sponsors, in a trial since or not: the trend must
-    // not rewrite its history as the trial recruits.
-    if (sharesWithSponsors(subject.profile)) this.sharing.add(participantId);
     if (!countedForSponsors(subject.profile, this.trial.id)) return;
     // Not judged at the current criteria version yet (a re-screen is running): counted apart, not guessed.
     const stored = this.stored;
@@ -183,7 +187,17 @@ class OneTrialTally {
       this.oneTestAway.push({ participantId, test: verdict.oneTestAway, today });
   }
 
-  async finish(tx: Tx, counts: SponsorCountsRepository, cohort: SponsorCohort): Promise<RawPool> {
+  /**
+   * `sharing`: the site of each participant walked who still shares with sponsors. The trend counts their past
+   * eligibility at the trial's sites, in a trial since or not: it must not rewrite its history as the trial
+   * recruits.
+   */
+  async finish(
+    tx: Tx,
+    counts: SponsorCountsRepository,
+    cohort: SponsorCohort,
+    sharing: ReadonlyMap<string, string>,
+  ): Promise<RawPool> {
     const { trial, sites } = this;
     const today = cohort.latestToday(sites);
     const asOf = sites.length > 0 ? today : null;
@@ -191,7 +205,7 @@ class OneTrialTally {
     const trendMonths = monthsEndingWith(today, TREND_MONTHS);
     const trend = new MonthlyTally(trendMonths, 'trend');
     for (const flag of await counts.eligibleFlagDays(tx, trial.id, trendStart(today)))
-      if (this.sharing.has(flag.participantId)) trend.add(flag.raisedOn);
+      if (this.siteCodes.has(sharing.get(flag.participantId) ?? '')) trend.add(flag.raisedOn);
 
     const projectionMonths = monthsStartingWith(today, PROJECTION_MONTHS);
     const projection = new MonthlyTally(projectionMonths, 'projection');

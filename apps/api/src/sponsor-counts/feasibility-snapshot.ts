@@ -15,11 +15,25 @@ import { RawPool, SponsorCohort, TrialPoolReport } from '@registry/sponsor-repor
 
 /** What a snapshot was read against, and what a query compares it with. */
 interface SnapshotVersion {
-  /** Each active site's calendar day, and the consent withdrawals recorded: a change makes it unservable. */
+  /** Each site's calendar day, and the consent withdrawals recorded: a change makes it unservable. */
   days: string;
-  /** The last changed determination screening stored (its history row's id): a later one makes it old. */
-  screening: number;
+  /**
+   * The last data change recorded (outbox event id) and the last changed determination screening stored
+   * (history id): a later one makes it old.
+   */
+  changes: readonly [dataChange: number, screeningChange: number];
 }
+
+/** Whether `read` holds every change `asked` does (both marks only ever grow). */
+function holdsChanges(read: SnapshotVersion, asked: SnapshotVersion): boolean {
+  return read.changes.every((mark, i) => mark >= asked.changes[i]);
+}
+
+/**
+ * A snapshot older than this many times its build time may be rebuilt in the background for a data change:
+ * so that a process whose cohort keeps changing spends at most about a fifth of its time rebuilding.
+ */
+const BACKGROUND_REBUILD_AGE_PER_BUILD_TIME = 4;
 
 /** A projection of the cohort, the raw pools of the trials that are not closed, and when they were read. */
 export interface CohortSnapshot {
@@ -29,7 +43,7 @@ export interface CohortSnapshot {
   /** When the walk that built it started: no fact later than this is in it. */
   builtAt: Date;
   version: SnapshotVersion;
-  /** How long building it took (ms): whether a query may wait for the next one (see `snapshot`). */
+  /** How long building it took (ms): whether a query may wait for the next one (see `servable`). */
   buildMs: number;
 }
 
@@ -52,17 +66,20 @@ function poolSignature(trial: TrialEntity): string {
  * been withdrawn since it was read, or when it is twice FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS old; nor is a
  * trial's pool once the trial's criteria version or sites changed. The query then waits for a new one.
  *
- * It is old once past the maximum age, or once screening has stored a changed determination since it was
- * read (a visit recorded, a re-screen under new criteria); facts that change no determination reach it at
- * the latest at the maximum age. A query finding it old waits for a new one when the last build took at
- * most FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS (a small registry always answers from what screening stored
- * last), and is otherwise answered from it while a new one is built in the background. One build at a time;
- * queries arriving meanwhile share it.
+ * It is old once past the maximum age, or once data changed since it was read: a change recorded for the
+ * worker (a visit, a consent, a status or a trial commitment: the outbox) or a changed determination stored by
+ * screening (a re-screen under new criteria, a daily re-screen). A query finding it old waits for a new one
+ * when the last build took at most FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS (a small registry always answers from
+ * the data as they are), and is otherwise answered from it at once. One build at a time; queries arriving
+ * meanwhile share it. When builds are slow, a pool read for a trial the snapshot does not hold as it now is
+ * (new, or new criteria or sites) is counted alone while the next build runs.
  *
  * So that a query rarely waits for a build, a process that has answered a sponsor keeps its snapshot current
- * from then on: every FEASIBILITY_SNAPSHOT_CHECK_SECONDS it asks whether the snapshot is still current, and if
- * not builds the next one in the background (`refreshIfStale`). A process no sponsor asks never reads the
- * cohort.
+ * from then on: every FEASIBILITY_SNAPSHOT_CHECK_SECONDS it checks, and builds the next one in the background
+ * when the snapshot could no longer be served, is past its maximum age, or data changed and it is older than
+ * BACKGROUND_REBUILD_AGE_PER_BUILD_TIME times its build time (`refreshIfStale`): a process serving a busy
+ * registry of 1,000,000 (builds of about two minutes) rebuilds about every ten minutes, not continuously. A
+ * process no sponsor asks never reads the cohort.
  */
 @Injectable()
 export class FeasibilitySnapshot implements OnModuleDestroy {
@@ -94,6 +111,14 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
    */
   async pool(trial: TrialEntity): Promise<{ raw: RawPool; builtAt: Date } | null> {
     if (trial.status === TrialStatus.Closed) return null;
+    const current = this.current;
+    const slow = current !== null && current.buildMs > this.config.FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS;
+    if (slow && !this.keeps(current, trial)) {
+      // A new trial, or new criteria or sites: counted alone now (a walk of its sites) rather than after a
+      // walk of the whole cohort for every trial, which the background build does for the next read.
+      this.buildInBackground();
+      return null;
+    }
     const snapshot = await this.servable(trial);
     const kept = snapshot.pools.get(trial.id);
     return kept ? { raw: kept.raw, builtAt: snapshot.builtAt } : null;
@@ -111,10 +136,8 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
       version: await this.versionNow(tx),
       trials: await this.keptTrials(tx),
     }));
-    const stale =
-      this.stateOf(current, version, null) !== 'current' ||
-      trials.some((trial) => this.stateOf(current, version, trial) !== 'current');
-    if (stale) await this.build();
+    const states = [null, ...trials].map((trial) => this.stateOf(current, version, trial));
+    if (states.includes('unservable') || this.dueForBackgroundBuild(current, version)) await this.build();
   }
 
   onModuleDestroy(): void {
@@ -130,12 +153,34 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     const state = this.stateOf(current, version, trial);
     if (state === 'current') return current!;
     if (state === 'old' && current!.buildMs > this.config.FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS) {
-      this.build().catch((error: unknown) =>
-        this.logger.error({ msg: 'feasibility snapshot rebuild failed', error: (error as Error).message }),
-      );
+      if (this.dueForBackgroundBuild(current!, version)) this.buildInBackground();
       return current!;
     }
     return this.fresh(version, trial);
+  }
+
+  /**
+   * Whether an old snapshot is rebuilt in the background now: past its maximum age, or data changed and it
+   * is older than BACKGROUND_REBUILD_AGE_PER_BUILD_TIME times its build time.
+   */
+  private dueForBackgroundBuild(snapshot: CohortSnapshot, version: SnapshotVersion): boolean {
+    const ageMs = this.clock.now().getTime() - snapshot.builtAt.getTime();
+    if (ageMs > this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS * 1000) return true;
+    return (
+      !holdsChanges(snapshot.version, version) &&
+      ageMs > BACKGROUND_REBUILD_AGE_PER_BUILD_TIME * snapshot.buildMs
+    );
+  }
+
+  private buildInBackground(): void {
+    this.build().catch((error: unknown) =>
+      this.logger.error({ msg: 'feasibility snapshot rebuild failed', error: (error as Error).message }),
+    );
+  }
+
+  /** Whether the snapshot holds the trial's pool as its criteria version and sites now are. */
+  private keeps(snapshot: CohortSnapshot, trial: TrialEntity): boolean {
+    return snapshot.pools.get(trial.id)?.signature === poolSignature(trial);
   }
 
   /**
@@ -148,11 +193,11 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     trial: TrialEntity | null,
   ): SnapshotState {
     if (!snapshot || snapshot.version.days !== version.days) return 'unservable';
-    if (trial && snapshot.pools.get(trial.id)?.signature !== poolSignature(trial)) return 'unservable';
+    if (trial && !this.keeps(snapshot, trial)) return 'unservable';
     const ageSeconds = (this.clock.now().getTime() - snapshot.builtAt.getTime()) / 1000;
     const maxAge = this.config.FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS;
     if (ageSeconds > 2 * maxAge) return 'unservable';
-    return ageSeconds > maxAge || snapshot.version.screening !== version.screening ? 'old' : 'current';
+    return ageSeconds > maxAge || !holdsChanges(snapshot.version, version) ? 'old' : 'current';
   }
 
   /** From the first query on, checks every FEASIBILITY_SNAPSHOT_CHECK_SECONDS (see the class comment). */
@@ -175,12 +220,13 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     const built = await this.build();
     const answers =
       built.version.days === version.days &&
-      built.version.screening >= version.screening &&
-      (!trial || built.pools.get(trial.id)?.signature === poolSignature(trial));
+      holdsChanges(built.version, version) &&
+      (!trial || this.keeps(built, trial));
     return answers ? built : this.build();
   }
 
   private build(): Promise<CohortSnapshot> {
+    // One build at a time; a failed one is forgotten (`finally`), so the next query or check starts afresh.
     this.building ??= this.read().finally(() => (this.building = null));
     return this.building;
   }
@@ -226,12 +272,17 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     return trials.filter((trial) => trial.status !== TrialStatus.Closed);
   }
 
+  /**
+   * Every site's day (a pool's trial may have a site no longer active), the withdrawals, and the change marks.
+   * The marks are the largest ids committed, not commit order: a transaction committing after a later id was
+   * read is seen at the next change or at the maximum age.
+   */
   private async versionNow(tx: Tx): Promise<SnapshotVersion> {
-    const sites = await this.sites.listActive(tx);
+    const sites = await this.sites.listAll(tx);
     const days = sites.map((site) => `${site.code}:${this.calendar.today(site.timeZone)}`).join(',');
     return {
       days: `${days}|${await this.counts.consentWithdrawals(tx)}`,
-      screening: await this.counts.screeningChangeMark(tx),
+      changes: await this.counts.changeMarks(tx),
     };
   }
 }

@@ -273,15 +273,37 @@ describe('FeasibilityService', () => {
       expect(slow.counts['funnel.start']).toBe(13);
       expect(cohort.walks).toHaveLength(3);
 
-      counts.screeningChanges += 1;
+      counts.dataChanges += 1; // a visit recorded, say
       enrol(1, sites.tokyo.id, sharing());
       const old = await service.query(sponsorOf(LILLY), QUERY); // the last read took 2 s: answered at once
       await new Promise((resolve) => setImmediate(resolve));
       expect(old.counts['funnel.start']).toBe(13);
+      // Rebuilt in the background only once older than four times its build time (8 s), not continuously.
+      expect(cohort.walks).toHaveLength(3);
+      clock.set(new Date(clock.now().getTime() + 8001));
+      await service.query(sponsorOf(LILLY), QUERY);
+      await new Promise((resolve) => setImmediate(resolve));
       expect(cohort.walks).toHaveLength(4);
       const fresh = await service.query(sponsorOf(LILLY), QUERY);
       expect(fresh.counts['funnel.start']).toBe(14);
       expect(cohort.walks).toHaveLength(4);
+    });
+
+    it('is rebuilt in the background for changed data by the periodic check too, at the same pace', async () => {
+      const { service, snapshot, cohort, enrol, sites, clock, counts } = setUp();
+      cohort.onWalk = () => clock.set(new Date(clock.now().getTime() + 2000));
+      enrol(6, sites.tokyo.id, sharing());
+      await service.query(sponsorOf(LILLY), QUERY);
+      counts.screeningChanges += 1;
+
+      await snapshot.refreshIfStale(); // 2 s old, built in 2 s: not yet
+      expect(cohort.walks).toHaveLength(1);
+      clock.set(new Date(clock.now().getTime() + 8001));
+      await snapshot.refreshIfStale();
+      expect(cohort.walks).toHaveLength(2);
+      await snapshot.refreshIfStale(); // nothing changed since
+      expect(cohort.walks).toHaveLength(2);
+      snapshot.onModuleDestroy();
     });
 
     it('is never served once a consent has been withdrawn since it was read: the query waits for a new one', async () => {

@@ -355,10 +355,8 @@ describe('PoolService', () => {
       expect(pool.counts['pool.eligible.total']).toBe(8);
     });
 
-    it('never answers from a pool counted under an earlier criteria version or other sites of the trial: the read waits for a new count', async () => {
-      const { service, snapshot, trial, trials, cohort, enrol, clock } = setUp();
-      // Each read takes two seconds: an old snapshot would be served while the next is read.
-      cohort.onWalk = () => clock.set(new Date(clock.now().getTime() + 2000));
+    it('never answers from a pool counted under an earlier criteria version or other sites of the trial: a quick registry waits for a new count', async () => {
+      const { service, snapshot, trial, trials, cohort, enrol } = setUp();
       enrol(5, sharing(), eligible());
       await service.pool(sponsorOf(LILLY), trial.id);
 
@@ -372,6 +370,35 @@ describe('PoolService', () => {
       trials.trialSites.push({ trialId: trial.id, siteId: 'site-osaka' });
       await service.pool(sponsorOf(LILLY), trial.id);
       expect(cohort.walks).toHaveLength(3);
+      snapshot.onModuleDestroy();
+    });
+
+    it('when reading the cohort is slow, counts a trial whose criteria changed alone at once, and keeps it from the next read of the cohort', async () => {
+      const { service, snapshot, trial, trials, cohort, enrol, clock } = setUp();
+      // Each read of the cohort takes two seconds, more than FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS.
+      cohort.onWalk = () => clock.set(new Date(clock.now().getTime() + 2000));
+      enrol(5, sharing(), eligible());
+      await service.pool(sponsorOf(LILLY), trial.id);
+
+      await trials.setCriteriaVersion(null as never, trial.id, CURRENT + 1);
+      const counted = await service.pool(sponsorOf(LILLY), trial.id);
+      await new Promise((resolve) => setImmediate(resolve));
+
+      expect(counted.trial.criteriaVersion).toBe(CURRENT + 1);
+      expect(counted.counts.awaitingScreening).toBe(5);
+      // The trial counted alone (its amyloid results only), and the whole cohort read again behind it.
+      expect(
+        cohort.walks.slice(1).map((walk) => [walk.trialIds, walk.assessmentTypes !== undefined]),
+      ).toEqual(
+        expect.arrayContaining([
+          [[trial.id], true],
+          [[trial.id], false],
+        ]),
+      );
+      expect(cohort.walks).toHaveLength(3);
+      const kept = await service.pool(sponsorOf(LILLY), trial.id);
+      expect(cohort.walks).toHaveLength(3);
+      expect(kept.counts.awaitingScreening).toBe(5);
       snapshot.onModuleDestroy();
     });
   });

@@ -15,8 +15,9 @@ export interface PoolAnswer extends PublishedPool {
 /**
  * A trial's pool read by its sponsor organisation (or an admin): the count itself is `TrialPoolReport`
  * (libs/sponsor-reports, shared with the pool webhooks), kept for every trial not closed in the snapshot
- * feasibility queries read (`FeasibilitySnapshot`: counting reads the whole cohort, about a minute per
- * million) and counted when asked for a closed trial; this admits the read through the organisation's
+ * feasibility queries read (`FeasibilitySnapshot`: counting reads the whole cohort, about two minutes per
+ * million) and counted when asked for a closed trial (or, while the snapshot is rebuilt, a trial whose
+ * criteria or sites changed); this admits the read through the organisation's
  * query limit, audits it, and answers 404 for a trial the caller may not see.
  */
 @Injectable()

@@ -90,8 +90,8 @@ export class TrialPoolDto {
   @ApiProperty({ type: String, format: 'date' })
   asOf: string | null;
   /**
-   * When the cohort counted was read: pools come from a snapshot read again whenever screening stores a
-   * change, at most a few minutes old
+   * When the cohort counted was read: pools come from a snapshot of the cohort read again as data change
+   * (for a large registry, in the background: the counts may then be minutes old)
    */
   @ApiProperty({ format: 'date-time' })
   dataAsOf: string;

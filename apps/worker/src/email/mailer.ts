@@ -23,6 +23,9 @@ export class MailRefused extends Error {
   }
 }
 
+/** How long the SMTP server may take to accept a connection, to greet, and to answer each command. */
+export const SMTP_TIMEOUTS_MS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
 /** SMTP through Nodemailer, from SMTP_URL and SMTP_FROM (off when SMTP_URL is unset). */
 @Injectable()
 export class SmtpMailer extends Mailer implements OnApplicationShutdown {
@@ -30,7 +33,9 @@ export class SmtpMailer extends Mailer implements OnApplicationShutdown {
 
   constructor(@Inject(Environment) private readonly config: Environment) {
     super();
-    this.transport = config.SMTP_URL ? createTransport(config.SMTP_URL) : null;
+    // Bounded waits (Nodemailer's defaults are 2 minutes to connect and 10 of silence): a delivery holds its
+    // recipient's lock and a transaction open while the server answers (EmailService).
+    this.transport = config.SMTP_URL ? createTransport({ url: config.SMTP_URL, ...SMTP_TIMEOUTS_MS }) : null;
   }
 
   get enabled(): boolean {

@@ -43,6 +43,10 @@ export class EmailRepository {
    * notification is e-mailed twice.
    */
   async lockRecipient(tx: Tx, recipientId: string): Promise<void> {
+    // The transaction waits on the SMTP server meanwhile (at most about a minute with the mailer's timeouts):
+    // a deployment's idle_in_transaction_session_timeout (60 s in docs/OPERATIONS.md) must not end it
+    // between the server's acceptance and the notifications being marked sent.
+    await tx.query(`SET LOCAL idle_in_transaction_session_timeout = '5min'`);
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('email:' || $1, 0))`, [recipientId]);
   }
 

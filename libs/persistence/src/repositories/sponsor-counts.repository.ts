@@ -26,15 +26,19 @@ export class SponsorCountsRepository {
   }
 
   /**
-   * The id of the last determination history row: every changed result screening stores (a new
-   * determination included) writes one, so a snapshot of sponsor counts read before a larger id may be
-   * behind. The largest committed id, read through the primary key.
+   * Where the registry's changes stand, as two ids that only grow: the last data change recorded for the
+   * worker (the outbox: visits, consents, statuses, trial commitments, enrolments) and the last changed
+   * determination screening stored (its history row: first screens, re-screens under new criteria, daily
+   * re-screens). Sponsor counts read before either moved may be behind. Each is the largest committed id,
+   * read through its primary key; ids are not handed out in commit order, so a change that commits after a
+   * larger id was read shows only at the next change.
    */
-  async screeningChangeMark(tx: Tx): Promise<number> {
-    const [row] = await tx.query<{ id: string | null }[]>(
-      `SELECT max(id) AS id FROM eligibility_determination_history`,
+  async changeMarks(tx: Tx): Promise<[dataChange: number, screeningChange: number]> {
+    const [row] = await tx.query<{ data: string | null; screening: string | null }[]>(
+      `SELECT (SELECT max(id) FROM outbox_event) AS data,
+              (SELECT max(id) FROM eligibility_determination_history) AS screening`,
     );
-    return Number(row.id ?? 0);
+    return [Number(row.data ?? 0), Number(row.screening ?? 0)];
   }
 
   /** Eligible flags of the trial raised on or after `since` (a day at the participant's site). */
