@@ -56,6 +56,20 @@ export interface SeedOptions {
   onProgress?: (written: number) => void;
 }
 
+/** The tables a seed fills, whose planner statistics it keeps current. */
+const SEEDED_TABLES = `participant, participant_consent, consent_withdrawal, visit, scheduled_visit, assessment,
+  participant_latest_assessment, participant_screening_facts`;
+
+/**
+ * How often a long seed refreshes planner statistics. With autovacuum off (as on the development machines)
+ * or behind, the planner goes on costing the growing tables by their statistics from the start, for the
+ * triggers' and the amyloid update's joins by participant id. ANALYZE samples, so it costs about the same at
+ * any size. The 1,000,000 seed took 60 minutes with it (2 x AMD EPYC, PostgreSQL on defaults), against 85
+ * without it the day before (PostgreSQL then tuned for the load); it still slows from 21,000 participants a
+ * minute to 14,000 as the tables grow (WAL writes with full-page images of the random-key indexes).
+ */
+const STATISTICS_EVERY_PARTICIPANTS = 100_000;
+
 /**
  * Writes a synthetic cohort in bulk: each batch of participants, with their identity, consent, schedule,
  * visits and assessments (validated and derived by the same domain rules as the API), and an audit row per
@@ -112,6 +126,10 @@ export async function writeSyntheticCohort(
   try {
     for (let offset = 0; offset < options.participants; offset += batchSize) {
       await before;
+      if (offset > 0 && offset % STATISTICS_EVERY_PARTICIPANTS < batchSize) {
+        await latest;
+        await dataSource.query(`ANALYZE ${SEEDED_TABLES}`);
+      }
       const count = Math.min(batchSize, options.participants - offset);
       const people = Array.from({ length: count }, () => ({
         site: random.pick(options.siteIds),
@@ -153,10 +171,7 @@ export async function writeSyntheticCohort(
   // in docs/PERFORMANCE.md, "Seeding"). VACUUM too: the triggers write each participant's facts row twice
   // (consents, then assessments) and the amyloid status updates each participant row, so about half of those
   // tables is dead rows until vacuumed.
-  await dataSource.query(
-    `VACUUM ANALYZE participant, participant_consent, consent_withdrawal, visit, scheduled_visit, assessment,
-            participant_latest_assessment, participant_screening_facts`,
-  );
+  await dataSource.query(`VACUUM ANALYZE ${SEEDED_TABLES}`);
   return totals;
 }
 
