@@ -411,6 +411,16 @@ export class Environment {
   FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS = 1000;
 
   /**
+   * Whether an API process reads the sponsor counts' snapshot as it starts (and keeps it current from then
+   * on), rather than at the first sponsor query, which then waits for it: about three minutes at 1,000,000
+   * participants. For the replicas that serve sponsors of a large registry; off, a process no sponsor asks
+   * never reads the cohort.
+   */
+  @Transform(booleanText)
+  @IsBoolean({ message: 'FEASIBILITY_SNAPSHOT_AT_START must be true or false' })
+  FEASIBILITY_SNAPSHOT_AT_START = false;
+
+  /**
    * Disclosure control of the counts sponsors receive (libs/domain/src/disclosure, docs/SECURITY.md): a count
    * from 1 to this minus 1 is published as "<k". Never below 5, OHDSI's floor: a smaller cell can single out
    * a person.

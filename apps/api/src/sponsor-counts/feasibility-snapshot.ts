@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Environment } from '@registry/config';
 import { CohortProjection, CohortProjectionBuilder, TrialStatus } from '@registry/domain';
 import {
@@ -82,7 +82,7 @@ function poolSignature(trial: TrialEntity): string {
  * process no sponsor asks never reads the cohort.
  */
 @Injectable()
-export class FeasibilitySnapshot implements OnModuleDestroy {
+export class FeasibilitySnapshot implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(FeasibilitySnapshot.name);
   private current: CohortSnapshot | null = null;
   private building: Promise<CohortSnapshot> | null = null;
@@ -138,6 +138,13 @@ export class FeasibilitySnapshot implements OnModuleDestroy {
     }));
     const states = [null, ...trials].map((trial) => this.stateOf(current, version, trial));
     if (states.includes('unservable') || this.dueForBackgroundBuild(current, version)) await this.build();
+  }
+
+  /** With FEASIBILITY_SNAPSHOT_AT_START, reads the snapshot in the background now, and keeps it current. */
+  onApplicationBootstrap(): void {
+    if (!this.config.FEASIBILITY_SNAPSHOT_AT_START) return;
+    this.keepCurrent();
+    this.buildInBackground();
   }
 
   onModuleDestroy(): void {

@@ -59,6 +59,10 @@ function setUp() {
   // The cohort and the gate are classes with private members, which a structural fake cannot name.
   const clock = new FixedClock('2026-12-02T03:00:00Z');
   const counts = new FakeSponsorCountsRepository();
+  const config = Object.assign(new Environment(), {
+    FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS: 600,
+    FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS: 1000,
+  });
   const snapshot = new FeasibilitySnapshot(
     transactions,
     sites,
@@ -68,10 +72,7 @@ function setUp() {
     new TrialPoolReport(counts, cohort as unknown as SponsorCohort, disclosure),
     new SiteCalendar(clock),
     clock,
-    Object.assign(new Environment(), {
-      FEASIBILITY_SNAPSHOT_MAX_AGE_SECONDS: 600,
-      FEASIBILITY_SNAPSHOT_QUICK_BUILD_MS: 1000,
-    }),
+    config,
   );
   const service = new FeasibilityService(
     transactions,
@@ -106,6 +107,7 @@ function setUp() {
     enrol,
     clock,
     counts,
+    config,
   };
 }
 
@@ -360,6 +362,22 @@ describe('FeasibilityService', () => {
       } finally {
         jest.useRealTimers();
       }
+    });
+
+    it('is read as the process starts with FEASIBILITY_SNAPSHOT_AT_START, so that the first query does not wait for it', async () => {
+      const { service, snapshot, cohort, enrol, sites, config } = setUp();
+      enrol(6, sites.tokyo.id, sharing());
+      snapshot.onApplicationBootstrap();
+      expect(cohort.walks).toHaveLength(0); // off by default
+
+      config.FEASIBILITY_SNAPSHOT_AT_START = true;
+      snapshot.onApplicationBootstrap();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(cohort.walks).toHaveLength(1);
+      const answer = await service.query(sponsorOf(LILLY), QUERY);
+      expect(cohort.walks).toHaveLength(1);
+      expect(answer.counts['funnel.start']).toBe(6);
+      snapshot.onModuleDestroy();
     });
 
     it("is never served once a site's calendar day has turned, nor at twice its maximum age", async () => {
