@@ -318,7 +318,7 @@ export async function timeDailyRescreen(
             manager,
             trials.map((t) => ({ id: t.id, criteriaVersion: t.criteria_version })),
             'benchmark_daily',
-            { dailyRescreenId: row.id, siteId },
+            { dailyRescreenId: row.id, siteId, forDate: forDay },
           )),
         );
       }

@@ -104,13 +104,13 @@ describe('DailyRescreenService', () => {
         trial: 'trial-both',
         version: 3,
         cause: 'daily',
-        dailyRescreen: { dailyRescreenId: tokyoDay.id, siteId: TOKYO },
+        dailyRescreen: { dailyRescreenId: tokyoDay.id, siteId: TOKYO, forDate: '2027-03-14' },
       },
       {
         trial: 'trial-tokyo',
         version: 1,
         cause: 'daily',
-        dailyRescreen: { dailyRescreenId: tokyoDay.id, siteId: TOKYO },
+        dailyRescreen: { dailyRescreenId: tokyoDay.id, siteId: TOKYO, forDate: '2027-03-14' },
       },
     ]);
     // The day's row, the trials read and the runs: one transaction per site started.

@@ -66,6 +66,7 @@ export class DailyRescreenService {
       await this.screeningRuns.start(tx, trials, 'daily', {
         dailyRescreenId: dailyRescreen.id,
         siteId: key.siteId,
+        forDate: key.forDate,
       });
       return trials.length;
     });
