@@ -2400,8 +2400,8 @@ export interface components {
       criteriaVersion: number;
       /**
        * Format: date-time
-       * @description When the cohort counted was read: pools come from a snapshot read again whenever screening stores a
-       *     change, at most a few minutes old
+       * @description When the cohort counted was read: pools come from a snapshot of the cohort read again as data change
+       *     (for a large registry, in the background: the counts may then be minutes old)
        */
       dataAsOf: string;
       disclosure: components['schemas']['DisclosureDto'];

@@ -1193,7 +1193,7 @@ export default async () => {
                 required: true,
                 type: () => String,
                 description:
-                  'When the cohort counted was read: pools come from a snapshot read again whenever screening stores a\nchange, at most a few minutes old',
+                  'When the cohort counted was read: pools come from a snapshot of the cohort read again as data change\n(for a large registry, in the background: the counts may then be minutes old)',
               },
               disclosure: {
                 required: true,
