@@ -84,8 +84,7 @@ export class TrialPoolReport {
   /** The raw pools of the trials, from one walk over their sites. */
   async tally(tx: Tx, trials: readonly TrialEntity[]): Promise<RawPool[]> {
     const tallies = this.tallies(trials);
-    const sites = new Map(trials.flatMap((trial) => trial.sites ?? []).map((site) => [site.id, site]));
-    await this.cohort.walk(tx, [...sites.values()], tallies.trialIds, AMYLOID_ASSESSMENTS, (participant) =>
+    await this.cohort.walk(tx, tallies.sitesWith([]), tallies.trialIds, AMYLOID_ASSESSMENTS, (participant) =>
       tallies.visit(participant),
     );
     return tallies.finish(tx);
@@ -125,6 +124,12 @@ export class PoolTallies {
     private readonly cohort: SponsorCohort,
   ) {
     this.tallies = trials.map((trial, index) => new OneTrialTally(trial, index));
+  }
+
+  /** The sites a walk feeding these tallies must cover, `others` among them: each site once. */
+  sitesWith(others: readonly SiteEntity[]): SiteEntity[] {
+    const sites = [...others, ...this.tallies.flatMap((tally) => tally.trial.sites ?? [])];
+    return [...new Map(sites.map((site) => [site.id, site])).values()];
   }
 
   /** The trials whose stored determinations the walk must load, in the order `visit` reads them. */

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Environment } from '@registry/config';
 import { CohortProjection, CohortProjectionBuilder, TrialStatus } from '@registry/domain';
 import {
-  SiteEntity,
   SiteRepository,
   SponsorCountsRepository,
   Transactions,
@@ -248,10 +247,7 @@ export class FeasibilitySnapshot implements OnApplicationBootstrap, OnModuleDest
       const activeCodes = new Set(active.map((site) => site.code));
       const tallies = this.pools.tallies(trials);
       // Feasibility judges the active sites; a pool its trial's sites, active or not.
-      const walked = new Map<string, SiteEntity>(
-        [...active, ...trials.flatMap((trial) => trial.sites ?? [])].map((site) => [site.id, site]),
-      );
-      await this.cohort.walk(tx, [...walked.values()], tallies.trialIds, undefined, (participant) => {
+      await this.cohort.walk(tx, tallies.sitesWith(active), tallies.trialIds, undefined, (participant) => {
         if (activeCodes.has(participant.siteCode))
           builder.add(participant.subject.profile, participant.siteCode, participant.today);
         tallies.visit(participant);
