@@ -24,7 +24,7 @@ export class MailRefused extends Error {
 }
 
 /** How long the SMTP server may take to accept a connection, to greet, and to answer each command. */
-export const SMTP_TIMEOUTS_MS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+const SMTP_TIMEOUTS_MS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 
 /** SMTP through Nodemailer, from SMTP_URL and SMTP_FROM (off when SMTP_URL is unset). */
 @Injectable()
