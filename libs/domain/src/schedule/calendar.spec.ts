@@ -3,8 +3,10 @@ import {
   ageOn,
   dateInTimeZone,
   dayBegunEverywhere,
+  dayTurning,
   daysBetween,
   hasHappenedBy,
+  isCalendarDate,
   isPerformedWithinVisit,
   isTimeOfDay,
   isWithinCalendarRange,
@@ -25,6 +27,41 @@ describe('calendar arithmetic', () => {
         expect(daysBetween(start, end)).toBe(offset);
       }
     }
+  });
+
+  it('adds days as the UTC calendar does, every day from 1899 to 2201 and across the years 0000 and 9999', () => {
+    const viaDate = (date: string, days: number) =>
+      new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    for (
+      let day = Date.parse('1899-01-01T00:00:00Z');
+      day <= Date.parse('2201-12-31T00:00:00Z');
+      day += 86_400_000
+    ) {
+      const date = new Date(day).toISOString().slice(0, 10);
+      for (const offset of [0, 1, -1, 29, 365, -366, 1096])
+        expect(addDays(date, offset)).toBe(viaDate(date, offset));
+    }
+    for (const [date, offset] of [
+      ['0000-03-01', -1],
+      ['0001-01-01', -367],
+      ['0001-01-01', -400],
+      ['9999-12-31', 0],
+      ['9999-12-31', 1],
+      ['9999-12-01', 31],
+    ] as const)
+      expect(addDays(date, offset)).toBe(viaDate(date, offset));
+  });
+
+  it('turns an age on the birthday, a 29 February birthday on 1 March of a common year', () => {
+    const expected = (birth: string, years: number) => {
+      const year = String(Number(birth.slice(0, 4)) + years).padStart(4, '0');
+      return isCalendarDate(`${year}${birth.slice(4)}`) ? `${year}${birth.slice(4)}` : `${year}-03-01`;
+    };
+    for (const birth of ['1960-02-29', '1961-02-28', '1964-03-01', '1899-12-31', '1904-02-29', '1900-01-01'])
+      for (let years = 0; years <= 150; years++)
+        expect(dayTurning(birth, years)).toBe(expected(birth, years));
+    expect(dayTurning('1960-02-29', 40)).toBe('2000-02-29');
+    expect(dayTurning('1960-02-29', 140)).toBe('2100-03-01');
   });
 
   it('counts age in whole years, a leap-day birthday coming of age on 1 March in common years', () => {

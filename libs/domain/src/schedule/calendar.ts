@@ -3,7 +3,15 @@ export type CalendarDate = string;
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The day `days` after `date` (before it when negative). By arithmetic on day numbers (`dayNumber` and
+ * `civilDate`), not through a Date: working out when each of a million determinations changes with time
+ * adds days to every result date, and formatting a Date was most of that work. Years outside 0000-9999 go
+ * through a Date, which writes them as `+010000` or with a `-`, so that they sort outside the registry's range.
+ */
 export function addDays(date: CalendarDate, days: number): CalendarDate {
+  const day = dayNumber(date) + days;
+  if (day >= DAY_NUMBER_OF_0000_01_01 && day <= DAY_NUMBER_OF_9999_12_31) return civilDate(day);
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
@@ -30,6 +38,29 @@ function dayNumber(date: CalendarDate): number {
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146097 + dayOfEra - 719468;
 }
+
+/**
+ * The YYYY-MM-DD date of a day number (days from 1970-01-01), for years 0000-9999: the inverse of
+ * `dayNumber` (Hinnant's civil_from_days, same source).
+ */
+function civilDate(dayNumberFrom1970: number): CalendarDate {
+  const z = dayNumberFrom1970 + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+}
+
+const DAY_NUMBER_OF_0000_01_01 = dayNumber('0000-01-01');
+const DAY_NUMBER_OF_9999_12_31 = dayNumber('9999-12-31');
 
 export function daysBetween(from: CalendarDate, to: CalendarDate): number {
   return dayNumber(to) - dayNumber(from);
@@ -139,9 +170,17 @@ function monthAndDay(date: CalendarDate): number {
  * year, or 1 March for a 29 February birthday in a year without one.
  */
 export function dayTurning(birthDate: CalendarDate, years: number): CalendarDate {
-  const year = String(digitsAt(birthDate, 0, 4) + years).padStart(4, '0');
-  const candidate = `${year}${birthDate.slice(4)}`;
-  return isCalendarDate(candidate) ? candidate : `${year}-03-01`;
+  const year = digitsAt(birthDate, 0, 4) + years;
+  const yearText = String(year).padStart(4, '0');
+  // Only a 29 February birthday can be missing from a year (checked on the digits: this runs for every age
+  // band of every determination whose change day is worked out).
+  const leapDay = digitsAt(birthDate, 5, 2) === 2 && digitsAt(birthDate, 8, 2) === 29;
+  return leapDay && !isLeapYear(year) ? `${yearText}-03-01` : `${yearText}${birthDate.slice(4)}`;
+}
+
+/** A Gregorian leap year: divisible by 4, and by 400 when divisible by 100. */
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
 /** Whole years between a birth date and a date, as a clinician counts age. */
