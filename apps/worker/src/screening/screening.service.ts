@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import {
   CalendarDate,
   decideScreening,
-  Determination,
+  DecidedDetermination,
   emptyWrites,
-  evaluateCriteria,
+  decideCriteria,
   FlagKind,
   hasScreeningWrites,
   LeafResult,
@@ -114,7 +114,7 @@ class BatchParticipant implements ParticipantUnderScreening {
   private screen!: ParticipantScreen;
   // Made on first use: most participants in a re-screen need no explanation at all.
   private leafCache?: Map<string, LeafResult>;
-  private explained?: Map<number, Determination>;
+  private explained?: Map<number, DecidedDetermination>;
 
   constructor(
     private readonly trials: readonly ScreenableTrial[],
@@ -148,12 +148,12 @@ class BatchParticipant implements ParticipantUnderScreening {
     return this.subject.openFlags(trialIndex);
   }
 
-  explain(trialIndex: number): Determination {
+  explain(trialIndex: number): DecidedDetermination {
     this.explained ??= new Map();
     let determination = this.explained.get(trialIndex);
     if (!determination) {
       const trial = this.trials[trialIndex];
-      determination = evaluateCriteria(trial.criteria.criteria, this.profile, {
+      determination = decideCriteria(trial.criteria.criteria, this.profile, {
         asOf: this.asOf,
         trialId: trial.id,
         leafCache: (this.leafCache ??= new Map()),
@@ -178,7 +178,7 @@ class BatchParticipant implements ParticipantUnderScreening {
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
  * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, the
  * domain's screening policy (`decideScreening`) decides what is stored and which flags are raised or closed,
- * and only determinations whose result changed are written, explained with evaluateCriteria.
+ * and only determinations whose result changed are written, explained with decideCriteria.
  */
 @Injectable()
 export class ScreeningService {

@@ -2,8 +2,8 @@ import { AmyloidModality, AmyloidStatus } from '../biomarkers/amyloid-status';
 import { ParticipantStatus } from '../participants/participant-status';
 import { ageOn, CalendarDate, daysBetween } from '../schedule/calendar';
 import type { AmyloidCriterion, Criterion, MeasureCriterion } from './criteria';
-import type { DecidingLeaf, ExplanationNode } from './explanation';
-import { explainJudgements } from './explanation';
+import type { DecidedDetermination, DecidingLeaf, ExplanationNode } from './explanation';
+import { decideJudgements, explainJudgements } from './explanation';
 import { ASSESSMENT_OF_AMYLOID_MODALITY } from './latest-results';
 import { MEASURES, MeasureDefinition, observationKey } from './measures';
 
@@ -86,6 +86,18 @@ export function evaluateCriteria(
   context: EvaluationContext,
 ): Determination {
   return explainJudgements(criteria, judgeCriteriaLeaves(criteria, profile, context));
+}
+
+/**
+ * `evaluateCriteria` without the tree and the words of the leaves that decided nothing: what screening writes
+ * (see `decideJudgements`).
+ */
+export function decideCriteria(
+  criteria: Criterion,
+  profile: ParticipantProfile,
+  context: EvaluationContext,
+): DecidedDetermination {
+  return decideJudgements(criteria, judgeCriteriaLeaves(criteria, profile, context));
 }
 
 /** Each leaf of the criteria judged for the participant on the context's day, in document order. */

@@ -1,8 +1,10 @@
 import { AmyloidModality as M, AmyloidStatus as S } from '../biomarkers/amyloid-status';
 import { ConsentScope } from '../consent/consent-scope';
 import type { Criterion } from './criteria';
-import { evaluateCriteria } from './evaluate';
+import { evaluateCriteria, judgeCriteriaLeaves } from './evaluate';
 import type { ExplanationNode } from './explanation';
+import { decideJudgements, explainJudgements } from './explanation';
+import { generatedProfiles, HAND_MADE } from './generated-profiles';
 import { AS_OF, baseProfile, withAmyloid, withObservation } from './test-profiles';
 import { TRIAL_TEMPLATES } from './trial-templates';
 
@@ -161,5 +163,35 @@ describe('an explanation a clinician can read', () => {
         }
       }
     }
+  });
+});
+
+describe('what screening writes of a determination', () => {
+  it('is what the whole explanation says: the same result, one test away, deciding leaves in the same words, and judgements', () => {
+    const criteriaList = [...TRIAL_TEMPLATES.map((t) => t.criteria.criteria), ...HAND_MADE];
+    const seen = { eligible: 0, ineligible: 0, undetermined: 0, oneTestAway: 0 };
+    for (const profile of generatedProfiles(1500, 11))
+      for (const criteria of criteriaList) {
+        const judgements = judgeCriteriaLeaves(criteria, profile, { asOf: AS_OF, trialId: 'trial-1' });
+        const whole = explainJudgements(criteria, judgements);
+        const decided = decideJudgements(criteria, judgements);
+        expect(decided).toEqual({
+          result: whole.result,
+          oneTestAway: whole.oneTestAway,
+          summary: whole.summary,
+          judgements: whole.judgements,
+        });
+        seen[whole.result]++;
+        if (whole.oneTestAway) seen.oneTestAway++;
+      }
+    // The comparison covered every kind of result, undetermined ones with and without one test away.
+    expect(Object.values(seen).every((count) => count > 100)).toBe(true);
+    expect(seen.undetermined).toBeGreaterThan(seen.oneTestAway);
+  });
+
+  it('refuses judgements that do not fit the criteria, as the whole explanation does', () => {
+    const judgements = judgeCriteriaLeaves(A45, youngCarrier, { asOf: AS_OF });
+    expect(() => decideJudgements(A45, judgements.slice(1))).toThrow(/leaf judgements/);
+    expect(() => decideJudgements(A45, [...judgements, { outcome: 'pass' }])).toThrow(/leaf judgements/);
   });
 });

@@ -71,7 +71,8 @@ function combine(kind: 'all' | 'any', outcomes: readonly Outcome[]): Outcome {
  */
 export function explainJudgements(criteria: Criterion, judgements: readonly LeafJudgement[]): Determination {
   const leaves: LeafExplanation[] = [];
-  const tree = buildNode(criteria, '$.criteria', judgements, leaves);
+  const leafNodes: ExplainedLeafNode[] = [];
+  const tree = buildNode(criteria, ROOT_PATH, judgements, leaves, leafNodes);
   if (leaves.length !== judgements.length)
     throw new Error(`${judgements.length} leaf judgements given for criteria with ${leaves.length} leaves`);
   return {
@@ -79,9 +80,75 @@ export function explainJudgements(criteria: Criterion, judgements: readonly Leaf
     oneTestAway: tree.result === 'unknown' ? oneTestAway(criteria, leaves) : null,
     leaves,
     tree,
-    summary: decidingLeaves(tree, false),
+    summary: decidingLeafPlaces(criteria, nodeOutcomes(criteria, judgements)).map(
+      ({ leafIndex, effect }) => ({
+        ...leafNodes[leafIndex],
+        effect,
+      }),
+    ),
     judgements: [...judgements],
   };
+}
+
+/** What screening writes of a determination (see `decideJudgements`): no tree, and not every leaf in words. */
+export type DecidedDetermination = Pick<Determination, 'result' | 'oneTestAway' | 'summary' | 'judgements'>;
+
+/**
+ * The parts of `explainJudgements` that a stored determination, its history and a closed flag's reason
+ * need (result, one test away, deciding leaves, judgements), equal to its, with only the deciding leaves put
+ * into words (and, for an undetermined result, the unknown ones): a first screen writes a million
+ * determinations, and wording every leaf of each was a fifth of the worker's work.
+ */
+export function decideJudgements(
+  criteria: Criterion,
+  judgements: readonly LeafJudgement[],
+): DecidedDetermination {
+  const outcomes = nodeOutcomes(criteria, judgements);
+  const leafList = leavesOf(criteria);
+  const word = (leafIndex: number, path: string): ExplainedLeafNode => {
+    const node = leafList[leafIndex];
+    const judged = judgements[leafIndex];
+    return leafNode(node, judged, { path, ...explainLeaf(node, judged) });
+  };
+  return {
+    result: RESULT[outcomes[0]],
+    oneTestAway:
+      outcomes[0] === 'unknown'
+        ? oneTestAway(
+            criteria,
+            judgements.map((judged, i) =>
+              judged.outcome === 'unknown' ? explainLeaf(leafList[i], judged) : { outcome: judged.outcome },
+            ),
+          )
+        : null,
+    summary: decidingLeafPlaces(criteria, outcomes).map(({ leafIndex, path, effect }) => ({
+      ...word(leafIndex, path),
+      effect,
+    })),
+    judgements: [...judgements],
+  };
+}
+
+/** Where the criteria document's root is, and the paths of a node's parts: one scheme for every explanation. */
+const ROOT_PATH = '$.criteria';
+const notPartPath = (path: string): string => `${path}.of`;
+const partPath = (path: string, index: number): string => `${path}.of[${index}]`;
+
+/** The leaves of criteria in document order (kept per document: screening asks for them per determination). */
+const LEAVES = new WeakMap<Criterion, Leaf[]>();
+function leavesOf(criteria: Criterion): Leaf[] {
+  let leaves = LEAVES.get(criteria);
+  if (!leaves) {
+    const found: Leaf[] = [];
+    const visit = (node: Criterion): void => {
+      if (isLeaf(node)) found.push(node);
+      else if (node.type === 'not') visit(node.of);
+      else node.of.forEach(visit);
+    };
+    visit(criteria);
+    LEAVES.set(criteria, (leaves = found));
+  }
+  return leaves;
 }
 
 function buildNode(
@@ -89,6 +156,7 @@ function buildNode(
   path: string,
   judgements: readonly LeafJudgement[],
   leaves: LeafExplanation[],
+  leafNodes: ExplainedLeafNode[],
 ): ExplanationNode {
   if (isLeaf(node)) {
     const judged = judgements[leaves.length];
@@ -96,13 +164,17 @@ function buildNode(
       throw new Error(`no leaf judgement for ${path}: fewer judgements than the criteria have leaves`);
     const explained: LeafExplanation = { path, ...explainLeaf(node, judged) };
     leaves.push(explained);
-    return leafNode(node, judged, explained);
+    const worded = leafNode(node, judged, explained);
+    leafNodes.push(worded);
+    return worded;
   }
   if (node.type === 'not') {
-    const child = buildNode(node.of, `${path}.of`, judgements, leaves);
+    const child = buildNode(node.of, notPartPath(path), judgements, leaves, leafNodes);
     return { kind: 'not', path, result: negate(child.result), children: [child] };
   }
-  const children = node.of.map((child, i) => buildNode(child, `${path}.of[${i}]`, judgements, leaves));
+  const children = node.of.map((child, i) =>
+    buildNode(child, partPath(path, i), judgements, leaves, leafNodes),
+  );
   return {
     kind: node.type,
     path,
@@ -112,6 +184,37 @@ function buildNode(
     ),
     children,
   };
+}
+
+/**
+ * Each node's result from its leaves' judgements, in pre-order (a node before its parts): what
+ * `decidingLeafPlaces` walks. Fails unless there is exactly one judgement per leaf.
+ */
+function nodeOutcomes(criteria: Criterion, judgements: readonly LeafJudgement[]): Outcome[] {
+  const outcomes: Outcome[] = [];
+  let nextLeaf = 0;
+  const visit = (node: Criterion): Outcome => {
+    const at = outcomes.length;
+    outcomes.push('unknown');
+    let result: Outcome;
+    if (isLeaf(node)) {
+      const judged = judgements[nextLeaf++];
+      if (judged === undefined)
+        throw new Error(`${judgements.length} leaf judgements given for criteria with more leaves`);
+      result = judged.outcome;
+    } else if (node.type === 'not') result = negate(visit(node.of));
+    else
+      result = combine(
+        node.type,
+        node.of.map((child) => visit(child)),
+      );
+    outcomes[at] = result;
+    return result;
+  };
+  visit(criteria);
+  if (nextLeaf !== judgements.length)
+    throw new Error(`${judgements.length} leaf judgements given for criteria with ${nextLeaf} leaves`);
+  return outcomes;
 }
 
 function leafNode(node: Leaf, judged: LeafJudgement, explained: LeafExplanation): ExplainedLeafNode {
@@ -132,25 +235,51 @@ function leafNode(node: Leaf, judged: LeafJudgement, explained: LeafExplanation)
   };
 }
 
-/**
- * The leaves that decided a node's result: a node's result comes from its parts with that same result (a
- * failing `all` from its failing parts, a passing `any` from its passing alternatives, an undetermined
- * either from its unknown parts; a passing `all` or a failing `any` needs every part); a `not` is decided by
- * what decides its part. The failing alternatives of a passing `any` decided nothing, and are left out.
- */
-function decidingLeaves(node: ExplanationNode, negated: boolean): DecidingLeaf[] {
-  if (node.kind === 'leaf') return [{ ...node, effect: negated ? negate(node.result) : node.result }];
-  if (node.kind === 'not') return decidingLeaves(node.children[0], !negated);
-  return node.children
-    .filter((child) => child.result === node.result)
-    .flatMap((child) => decidingLeaves(child, negated));
+/** A leaf that decided the result: its index in document order, its path, and its effect on the whole. */
+interface DecidingPlace {
+  leafIndex: number;
+  path: string;
+  effect: Outcome;
 }
+
+/**
+ * The leaves that decided the result, in document order: a node's result comes from its parts with that
+ * same result (a failing `all` from its failing parts, a passing `any` from its passing alternatives, an
+ * undetermined either from its unknown parts; a passing `all` or a failing `any` needs every part); a `not`
+ * is decided by what decides its part. The failing alternatives of a passing `any` decided nothing, and are
+ * left out. A leaf's effect is its result swapped once for each `not` above it. `outcomes` is
+ * `nodeOutcomes` of the same criteria.
+ */
+function decidingLeafPlaces(criteria: Criterion, outcomes: readonly Outcome[]): DecidingPlace[] {
+  const places: DecidingPlace[] = [];
+  let position = 0;
+  let leafIndex = 0;
+  // Every node is walked (to keep count of positions and leaves); only deciding ones get a path.
+  const walk = (node: Criterion, path: string, negated: boolean, deciding: boolean): void => {
+    const result = outcomes[position++];
+    if (isLeaf(node)) {
+      if (deciding) places.push({ leafIndex, path, effect: negated ? negate(result) : result });
+      leafIndex++;
+    } else if (node.type === 'not') walk(node.of, deciding ? notPartPath(path) : '', !negated, deciding);
+    else
+      node.of.forEach((child, i) => {
+        // The child's own result is the next position (pre-order).
+        const decides = deciding && outcomes[position] === result;
+        walk(child, decides ? partPath(path, i) : '', negated, decides);
+      });
+  };
+  walk(criteria, ROOT_PATH, false, true);
+  return places;
+}
+
+/** What one test away reads of each leaf: its outcome and, for an unknown one, what would decide it. */
+type LeafTests = Pick<LeafExplanation, 'outcome' | 'needs' | 'tests'>;
 
 /**
  * For an undetermined participant: the first test (in document order of the unknown leaves) which, if it
  * came out right, would make them eligible, with what it would decide.
  */
-function oneTestAway(criteria: Criterion, leaves: readonly LeafExplanation[]): Determination['oneTestAway'] {
+function oneTestAway(criteria: Criterion, leaves: readonly LeafTests[]): Determination['oneTestAway'] {
   const unknownLeaves = leaves.filter((l) => l.outcome === 'unknown');
   const candidates = [...new Set(unknownLeaves.flatMap((l) => l.tests ?? []))];
   for (const test of candidates) {
@@ -165,7 +294,7 @@ function oneTestAway(criteria: Criterion, leaves: readonly LeafExplanation[]): D
 /** The criteria's outcome if every unknown leaf that `test` could decide passed. */
 function outcomeAssuming(
   node: Criterion,
-  leaves: readonly LeafExplanation[],
+  leaves: readonly LeafTests[],
   test: string,
   cursor: { next: number },
 ): Outcome {

@@ -1,7 +1,8 @@
 import { ConsentScope } from '../consent/consent-scope';
 import { ParticipantStatus } from '../participants/participant-status';
 import type { CalendarDate } from '../schedule/calendar';
-import type { Determination, EligibilityResult, ParticipantProfile } from './evaluate';
+import type { EligibilityResult, ParticipantProfile } from './evaluate';
+import type { DecidedDetermination } from './explanation';
 import type { Verdict } from './screening-plan';
 import { encodeStoredExplanation, StoredExplanation } from './stored-explanation';
 import {
@@ -170,7 +171,7 @@ export function flagCloseReason(
   approach: Approachability,
   status: ParticipantStatus,
   verdict: Verdict,
-  explain: () => Determination,
+  explain: () => DecidedDetermination,
   closing: readonly FlagKind[] = [],
 ): string {
   if (approach === 'no_recontact_consent') return 'no consent to be recontacted for trials';
@@ -184,12 +185,12 @@ export function flagCloseReason(
 }
 
 /** What an undetermined result lacks: the deciding unknown leaves, each saying what would decide it. */
-function missingCriteria(determination: Determination): string[] {
+function missingCriteria(determination: DecidedDetermination): string[] {
   return determination.summary.filter((leaf) => leaf.result === 'unknown').map((leaf) => leaf.reason);
 }
 
 /** The deciding criteria of an ineligible result (a leaf under `not` decided it by passing). */
-function failingCriteria(determination: Determination): string[] {
+function failingCriteria(determination: DecidedDetermination): string[] {
   return determination.summary
     .filter((leaf) => leaf.effect === 'fail')
     .map((leaf) => (leaf.result === 'fail' ? leaf.criterion : `not ${leaf.criterion}`));
@@ -199,7 +200,7 @@ function failingCriteria(determination: Determination): string[] {
  * The reasons kept with a changed determination in its history: the deciding leaves that did not pass,
  * what failed or what is missing.
  */
-export function determinationHistoryReasons(determination: Determination): string[] {
+export function determinationHistoryReasons(determination: DecidedDetermination): string[] {
   return determination.summary
     .filter((leaf) => leaf.result !== 'pass')
     .map((leaf) => (leaf.result === 'fail' ? `fails: ${leaf.criterion}` : `unknown: ${leaf.reason}`));
@@ -223,10 +224,11 @@ export interface ParticipantUnderScreening {
   /** The kinds of their open flags for the trial. */
   openFlags(trialIndex: number): readonly FlagKind[];
   /**
-   * The worded evaluation for the trial, which must reach the verdict's result: asked only for what is
-   * written (a determination, or why a flag closes as "no longer eligible").
+   * The worded evaluation for the trial (`decideCriteria`, or the whole `evaluateCriteria`), which must
+   * reach the verdict's result: asked only for what is written (a determination, or why a flag closes as
+   * "no longer eligible").
    */
-  explain(trialIndex: number): Determination;
+  explain(trialIndex: number): DecidedDetermination;
   /** `nextChangeWithTime` of the trial's criteria for them on `asOf`: null when time alone never changes it. */
   changesWithTime(trialIndex: number): CalendarDate | null;
 }
