@@ -121,10 +121,12 @@ export function decideJudgements(
             ),
           )
         : null,
-    summary: decidingLeafPlaces(criteria, outcomes).map(({ leafIndex, path, effect }) => ({
-      ...word(leafIndex, path),
-      effect,
-    })),
+    summary: decidingLeafPlaces(criteria, outcomes).map(({ leafIndex, path, effect }) => {
+      // The worded leaf is made here and for nobody else: given its effect in place, not copied.
+      const deciding = word(leafIndex, path) as DecidingLeaf;
+      deciding.effect = effect;
+      return deciding;
+    }),
     judgements: [...judgements],
   };
 }

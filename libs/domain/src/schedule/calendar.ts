@@ -28,6 +28,25 @@ function digitsAt(date: CalendarDate, start: number, count: number): number {
  * each into a Date (or cutting it into substrings) costs more than the rest of the comparison.
  */
 function dayNumber(date: CalendarDate): number {
+  // The two dates asked last, remembered: recency compares each result with the same day judged on, and
+  // working out a day when a result leaves its window asks again for the date it has just read.
+  if (date === recentDays.first) return recentDays.firstNumber;
+  if (date === recentDays.second) return recentDays.secondNumber;
+  const number = dayNumberOfDigits(date);
+  recentDays.second = recentDays.first;
+  recentDays.secondNumber = recentDays.firstNumber;
+  recentDays.first = date;
+  recentDays.firstNumber = number;
+  return number;
+}
+
+const recentDays: { first?: CalendarDate; firstNumber: number; second?: CalendarDate; secondNumber: number } =
+  {
+    firstNumber: 0,
+    secondNumber: 0,
+  };
+
+function dayNumberOfDigits(date: CalendarDate): number {
   let year = digitsAt(date, 0, 4);
   const month = digitsAt(date, 5, 2);
   const day = digitsAt(date, 8, 2);
