@@ -1,8 +1,8 @@
 import { AmyloidModality as M, AmyloidStatus as S } from '../biomarkers/amyloid-status';
 import { ConsentScope } from '../consent/consent-scope';
 import type { Criterion } from './criteria';
-import { evaluateCriteria, judgeCriteriaLeaves } from './evaluate';
-import type { ExplanationNode } from './explanation';
+import { evaluateCriteria, judgeCriteriaLeaves, Outcome } from './evaluate';
+import type { DecidingLeaf, ExplanationNode } from './explanation';
 import { decideJudgements, explainJudgements } from './explanation';
 import { generatedProfiles, HAND_MADE } from './generated-profiles';
 import { AS_OF, baseProfile, withAmyloid, withObservation } from './test-profiles';
@@ -166,14 +166,68 @@ describe('an explanation a clinician can read', () => {
   });
 });
 
+/**
+ * The deciding-leaf rule as the tree shows it, written independently of the code under test (it is the
+ * rule `explainJudgements` applied to its tree before screening had a lighter path): a node is decided by
+ * its parts with its own result, a `not` by its part, with the effect swapped under each `not`.
+ */
+function decidingLeavesOfTree(node: ExplanationNode, negated = false): DecidingLeaf[] {
+  if (node.kind === 'leaf') return [{ ...node, effect: negated ? negateOutcome(node.result) : node.result }];
+  if (node.kind === 'not') return decidingLeavesOfTree(node.children[0], !negated);
+  return node.children
+    .filter((child) => child.result === node.result)
+    .flatMap((child) => decidingLeavesOfTree(child, negated));
+}
+const negateOutcome = (outcome: Outcome): Outcome =>
+  outcome === 'pass' ? 'fail' : outcome === 'fail' ? 'pass' : 'unknown';
+
+/** Nested `not`s, and deciding leaves after parts that decide nothing, in every position. */
+const NESTED: Criterion[] = [
+  {
+    type: 'all',
+    of: [
+      {
+        type: 'any',
+        of: [
+          { type: 'apoe_e4_alleles', min: 1 },
+          { type: 'not', of: { type: 'sex', in: ['male'] } },
+        ],
+      },
+      { type: 'not', of: { type: 'not', of: { type: 'study_partner' } } },
+      {
+        type: 'not',
+        of: { type: 'any', of: [{ type: 'family_history' }, { type: 'education_years', max: 10 }] },
+      },
+      { type: 'measure', measure: 'mmse.total', comparator: 'between', min: 25, max: 30, maxAgeDays: 365 },
+    ],
+  },
+  {
+    type: 'any',
+    of: [
+      {
+        type: 'not',
+        of: {
+          type: 'all',
+          of: [
+            { type: 'sex', in: ['female'] },
+            { type: 'apoe_e4_alleles', min: 2 },
+          ],
+        },
+      },
+      { type: 'all', of: [{ type: 'family_history' }, { type: 'not', of: { type: 'study_partner' } }] },
+    ],
+  },
+];
+
 describe('what screening writes of a determination', () => {
   it('is what the whole explanation says: the same result, one test away, deciding leaves in the same words, and judgements', () => {
-    const criteriaList = [...TRIAL_TEMPLATES.map((t) => t.criteria.criteria), ...HAND_MADE];
+    const criteriaList = [...TRIAL_TEMPLATES.map((t) => t.criteria.criteria), ...HAND_MADE, ...NESTED];
     const seen = { eligible: 0, ineligible: 0, undetermined: 0, oneTestAway: 0 };
     for (const profile of generatedProfiles(1500, 11))
       for (const criteria of criteriaList) {
         const judgements = judgeCriteriaLeaves(criteria, profile, { asOf: AS_OF, trialId: 'trial-1' });
         const whole = explainJudgements(criteria, judgements);
+        expect(whole.summary).toEqual(decidingLeavesOfTree(whole.tree));
         const decided = decideJudgements(criteria, judgements);
         expect(decided).toEqual({
           result: whole.result,
@@ -191,7 +245,15 @@ describe('what screening writes of a determination', () => {
 
   it('refuses judgements that do not fit the criteria, as the whole explanation does', () => {
     const judgements = judgeCriteriaLeaves(A45, youngCarrier, { asOf: AS_OF });
-    expect(() => decideJudgements(A45, judgements.slice(1))).toThrow(/leaf judgements/);
-    expect(() => decideJudgements(A45, [...judgements, { outcome: 'pass' }])).toThrow(/leaf judgements/);
+    for (const misfit of [judgements.slice(1), [...judgements, { outcome: 'pass' as const }]]) {
+      expect(() => explainJudgements(A45, misfit)).toThrow(/judgements/);
+      expect(() => decideJudgements(A45, misfit)).toThrow(/judgements/);
+    }
+    expect(() => decideJudgements(A45, judgements.slice(1))).toThrow(
+      /fewer judgements than the criteria have leaves/,
+    );
+    expect(() => explainJudgements(A45, judgements.slice(1))).toThrow(
+      /fewer judgements than the criteria have leaves/,
+    );
   });
 });

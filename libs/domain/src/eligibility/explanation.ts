@@ -67,7 +67,9 @@ function combine(kind: 'all' | 'any', outcomes: readonly Outcome[]): Outcome {
  * The explained determination of criteria from the judgement of each of their leaves, in document order:
  * the result, the one test that would decide an undetermined participant, every leaf in words, the tree with
  * each node's result, and the leaves that decided it. A live evaluation and a stored determination are both
- * explained by this one function, so the two cannot word or combine leaves differently.
+ * explained by this one function, so the two cannot word or combine leaves differently; what screening
+ * writes (`decideJudgements`) words its leaves with the same `leafNode` and picks them with the same
+ * `decidingLeafPlaces`.
  */
 export function explainJudgements(criteria: Criterion, judgements: readonly LeafJudgement[]): Determination {
   const leaves: LeafExplanation[] = [];
@@ -202,7 +204,9 @@ function nodeOutcomes(criteria: Criterion, judgements: readonly LeafJudgement[])
     if (isLeaf(node)) {
       const judged = judgements[nextLeaf++];
       if (judged === undefined)
-        throw new Error(`${judgements.length} leaf judgements given for criteria with more leaves`);
+        throw new Error(
+          `no leaf judgement for leaf ${nextLeaf}: fewer judgements than the criteria have leaves`,
+        );
       result = judged.outcome;
     } else if (node.type === 'not') result = negate(visit(node.of));
     else

@@ -63,7 +63,8 @@ interface CompiledTrial {
  * is judged at most once per participant (trials share age bands, cognition, MRI safety, consent), only as
  * far as the trials need it, and without building explanations. It gives exactly the result and
  * one-test-away test that `evaluateCriteria` gives (a property the tests check on a generated cohort);
- * explanations come from `evaluateCriteria`, only for the determinations that changed.
+ * explanations come from `decideCriteria` (what `evaluateCriteria` says, without the words nobody reads),
+ * only for the determinations that changed.
  */
 export class ScreeningPlan {
   private readonly leaves: PlannedLeaf[] = [];

@@ -52,6 +52,16 @@ describe('calendar arithmetic', () => {
       expect(addDays(date, offset)).toBe(viaDate(date, offset));
   });
 
+  it('adds days to what is not a plain date, or a fraction of a day, as a Date does: refusing what is no day', () => {
+    expect(addDays('2024-01-01', 0.5)).toBe('2024-01-01');
+    expect(addDays('2024-01-31', 1.5)).toBe('2024-02-01');
+    for (const notADay of ['2024-13-01', '2024-1-01', 'yesterday', ''])
+      expect(() => addDays(notADay, 1)).toThrow(RangeError);
+    // A day a month does not have is read as the Date reads it, rolled into the next month.
+    expect(addDays('2023-02-29', 1)).toBe('2023-03-02');
+    expect(addDays('2024-02-29', 365)).toBe('2025-02-28');
+  });
+
   it('turns an age on the birthday, a 29 February birthday on 1 March of a common year', () => {
     const expected = (birth: string, years: number) => {
       const year = String(Number(birth.slice(0, 4)) + years).padStart(4, '0');

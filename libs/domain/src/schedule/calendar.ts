@@ -6,14 +6,34 @@ const DAY_MS = 86_400_000;
 /**
  * The day `days` after `date` (before it when negative). By arithmetic on day numbers (`dayNumber` and
  * `civilDate`), not through a Date: working out when each of a million determinations changes with time
- * adds days to every result date, and formatting a Date was most of that work. Years outside 0000-9999 go
- * through a Date, which writes them as `+010000` or with a `-`, so that they sort outside the registry's range.
+ * adds days to every result date, and formatting a Date was most of that work. Anything else goes through a
+ * Date as before: a day that is not a plain YYYY-MM-DD date (which throws), a fraction of a day, and a
+ * result outside the years 0000-9999, which the Date writes as `+010000-...` or `-000001-...` (cut to ten
+ * characters), so that it sorts outside the registry's range.
  */
 export function addDays(date: CalendarDate, days: number): CalendarDate {
-  const day = dayNumber(date) + days;
-  if (day >= DAY_NUMBER_OF_0000_01_01 && day <= DAY_NUMBER_OF_9999_12_31) return civilDate(day);
+  if (Number.isInteger(days) && isPlainCalendarDay(date)) {
+    const day = dayNumber(date) + days;
+    if (day >= DAY_NUMBER_OF_0000_01_01 && day <= DAY_NUMBER_OF_9999_12_31) return civilDate(day);
+  }
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
+
+/** YYYY-MM-DD of a day that exists, checked on the characters (no pattern, no Date). */
+function isPlainCalendarDay(date: string): boolean {
+  if (date.length !== 10 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) return false;
+  for (const i of DIGIT_POSITIONS) {
+    const code = date.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  const month = digitsAt(date, 5, 2);
+  const day = digitsAt(date, 8, 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= (month === 2 ? (isLeapYear(digitsAt(date, 0, 4)) ? 29 : 28) : DAYS_IN_MONTH[month - 1]);
+}
+
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9];
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The number written by `count` digits of a YYYY-MM-DD date from `start`, read without a substring. */
 function digitsAt(date: CalendarDate, start: number, count: number): number {
