@@ -15,6 +15,7 @@ import { OutboxEventEntity } from './outbox-event.entity';
 import { ParticipantIdentityEntity } from './participant-identity.entity';
 import { ParticipantEntity } from './participant.entity';
 import { ScreeningFactsEntity } from './screening-facts.entity';
+import { ScreeningLockEntity } from './screening-lock.entity';
 import { ProtocolEntity, ProtocolVisitEntity } from './protocol.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SiteEntity } from './site.entity';
@@ -43,6 +44,7 @@ export {
   AssessmentEntity,
   LatestAssessmentEntity,
   ScreeningFactsEntity,
+  ScreeningLockEntity,
   AuditEventEntity,
   ConsentDocumentEntity,
   ConsentWithdrawalEntity,
@@ -94,6 +96,7 @@ export const ENTITIES = [
   AssessmentEntity,
   LatestAssessmentEntity,
   ScreeningFactsEntity,
+  ScreeningLockEntity,
   TrialEntity,
   TrialCriteriaVersionEntity,
   EligibilityDeterminationEntity,
