@@ -22,12 +22,12 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'
 }
 
 /**
- * How screening takes participants' screening locks (their `participant_screening_lock` rows). A single
- * participant's screening locks them before reading; a cohort run's batch (`judge-then-lock-writers`)
- * evaluates without locks and locks, reads again and evaluates again only the participants it has something
- * to write for. Another connection holds a participant's screening lock here, as another worker would.
+ * How screening takes participants' row locks. A single participant's screening locks them before reading;
+ * a cohort run's batch (`judge-then-lock-writers`) evaluates without locks and locks, reads again and evaluates again
+ * only the participants it has something to write for. Another connection holds a participant's row lock
+ * here, as a coordinator's visit (or another worker) would.
  */
-describe('screening locks', () => {
+describe('screening row locks', () => {
   let system: TestSystem;
   let api: TestApi;
   let f: IdentityFixture;
@@ -76,9 +76,7 @@ describe('screening locks', () => {
   it('a cohort batch neither waits on nor locks a participant it has nothing to write for', async () => {
     expect(await stored()).toEqual({ result: 'undetermined', one_test_away: 'plasma' });
     await other.query('BEGIN');
-    await other.query('SELECT 1 FROM participant_screening_lock WHERE participant_id = $1 FOR UPDATE', [
-      participantId,
-    ]);
+    await other.query('SELECT 1 FROM participant WHERE id = $1 FOR UPDATE', [participantId]);
     try {
       const cohortBatch = await within(
         screening.screen([participantId], { locking: 'judge-then-lock-writers' }),
@@ -106,12 +104,8 @@ describe('screening locks', () => {
     await api.dataSource.query(`DELETE FROM eligibility_determination WHERE participant_id = $1`, [
       participantId,
     ]);
-    // Another worker holds the lock, and the participant becomes too young for TRAILBLAZER-ALZ 3 (55-80)
-    // before it lets go.
+    // Another transaction holds the row and makes the participant too young for TRAILBLAZER-ALZ 3 (55-80).
     await other.query('BEGIN');
-    await other.query('SELECT 1 FROM participant_screening_lock WHERE participant_id = $1 FOR UPDATE', [
-      participantId,
-    ]);
     await other.query(`UPDATE participant SET birth_date = '2000-01-01' WHERE id = $1`, [participantId]);
     try {
       const cohortBatch = screening.screen([participantId], { locking: 'judge-then-lock-writers' });
@@ -128,59 +122,5 @@ describe('screening locks', () => {
     // Evaluated first on the data before the change (one test away), but written from the data read under
     // the lock: ineligible.
     expect(await stored()).toEqual({ result: 'ineligible', one_test_away: null });
-  });
-  it('holds no lock on the participant row: a coordinator’s change does not wait for a batch being screened', async () => {
-    const transactions = new TypeOrmTransactions(api.dataSource);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    // A batch that has taken its screening locks and is judging, until released.
-    const batch = transactions.run(async (tx) => {
-      expect(await new ScreeningRepository().locate(tx, [participantId], true)).toHaveLength(1);
-      locked();
-      await released;
-    });
-    try {
-      await lockTaken;
-      // The participant row is free: a status change (which takes it FOR UPDATE) goes through at once.
-      const change = other.query('SELECT 1 FROM participant WHERE id = $1 FOR UPDATE NOWAIT', [
-        participantId,
-      ]);
-      await expect(change).resolves.toMatchObject({ rowCount: 1 });
-      // Another screening of the same participant does wait for the batch.
-      const single = screening.screen([participantId]);
-      expect(await within(single, 500)).toBe('pending');
-      release();
-      await batch;
-      expect(await within(single, 5000)).toMatchObject({ evaluated: 1 });
-    } finally {
-      release();
-      await batch.catch(() => undefined);
-    }
-  });
-
-  it('gives every participant a screening lock from the statement that inserts them, a bulk load too', async () => {
-    const bulk = ['ZZZ-999998-0', 'ZZZ-999999-0'];
-    // One statement, two people, as an import would write them (a copy of the participant under new ids).
-    await api.dataSource.query(
-      `INSERT INTO participant (id, site_id, status, status_effective_date, birth_date, sex, education_years,
-                                apoe_genotype, study_partner_available, referral_source, identity_fingerprint)
-       SELECT n.id, p.site_id, p.status, p.status_effective_date, p.birth_date, p.sex, p.education_years,
-              p.apoe_genotype, p.study_partner_available, p.referral_source, p.identity_fingerprint || n.id
-         FROM participant p, unnest($2::text[]) AS n(id) WHERE p.id = $1`,
-      [participantId, bulk],
-    );
-    const locks = async () =>
-      (
-        await api.dataSource.query<{ participant_id: string }[]>(
-          `SELECT participant_id FROM participant_screening_lock WHERE participant_id = ANY($1::text[]) ORDER BY 1`,
-          [[participantId, ...bulk]],
-        )
-      ).map((row) => row.participant_id);
-    expect(await locks()).toEqual([...bulk, participantId].sort());
-    // A lock row goes with its participant.
-    await api.dataSource.query(`DELETE FROM participant WHERE id = ANY($1::text[])`, [bulk]);
-    expect(await locks()).toEqual([participantId]);
   });
 });

@@ -45,7 +45,7 @@ export interface ScreeningOutcome {
 }
 
 /**
- * How a batch takes its participants' screening locks (see `ScreeningService.screenIn`):
+ * How a batch takes its participants' row locks (see `ScreeningService.screenIn`):
  * - 'lock-all': every participant is locked before anything is read (an event's screening, or a cohort batch
  *   in which many results change);
  * - 'judge-then-lock-writers': everyone is judged unlocked, and only those with something to write are then
@@ -172,8 +172,8 @@ class BatchParticipant implements ParticipantUnderScreening {
  * Evaluates participants against recruiting trials and stores what changed: the determination (with the
  * criteria version, the day it was made for and its leaf judgements, from which the view rebuilds the
  * explanation it was made with), a history row with the reasons, and the flags coordinators act on. One
- * transaction per call; two workers screening the same person take turns on the participant's screening
- * lock (see `screenIn`), and the partial unique index on open flags makes a second flag impossible even so.
+ * transaction per call; two workers screening the same person take turns on the participant's row lock
+ * (see `screen`), and the partial unique index on open flags makes a second flag impossible even so.
  *
  * Work is set-based so that a cohort re-screen costs a handful of statements per batch: each participant's
  * profile is loaded once, a ScreeningPlan judges each distinct leaf once for all trials without words, the
@@ -205,12 +205,12 @@ export class ScreeningService {
    * Screens the participants in the caller's transaction and writes what changed (a cohort run commits its
    * cursor in the same transaction as the batch it covers).
    *
-   * Two workers screening the same person take turns on the participant's screening lock (the row of
-   * `participant_screening_lock`, see `ScreeningRepository.locate`). With 'lock-all' every
+   * Two workers screening the same person take turns on the participant's row lock. With 'lock-all' every
    * participant is locked before anything is read. With 'judge-then-lock-writers' (cohort runs) the
    * participants are first evaluated without locks, and only those with something to write are then locked,
    * read again and evaluated again before writing: a re-screen in which little changes then neither waits on
-   * nor dirties the lock rows. This is safe because a participant left unlocked is one for whom nothing is written: if their
+   * nor dirties the participant rows (locking them wrote every page of the participant table to the WAL on
+   * every run). This is safe because a participant left unlocked is one for whom nothing is written: if their
    * data changes meanwhile, that change's own screening (queued by its change event, and locking) screens
    * them afresh.
    *

@@ -15,7 +15,6 @@ import { OutboxEventEntity } from './outbox-event.entity';
 import { ParticipantIdentityEntity } from './participant-identity.entity';
 import { ParticipantEntity } from './participant.entity';
 import { ScreeningFactsEntity } from './screening-facts.entity';
-import { ScreeningLockEntity } from './screening-lock.entity';
 import { ProtocolEntity, ProtocolVisitEntity } from './protocol.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { SiteEntity } from './site.entity';
@@ -44,7 +43,6 @@ export {
   AssessmentEntity,
   LatestAssessmentEntity,
   ScreeningFactsEntity,
-  ScreeningLockEntity,
   AuditEventEntity,
   ConsentDocumentEntity,
   ConsentWithdrawalEntity,
@@ -96,7 +94,6 @@ export const ENTITIES = [
   AssessmentEntity,
   LatestAssessmentEntity,
   ScreeningFactsEntity,
-  ScreeningLockEntity,
   TrialEntity,
   TrialCriteriaVersionEntity,
   EligibilityDeterminationEntity,

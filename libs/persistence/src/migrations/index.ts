@@ -16,7 +16,6 @@ import { RemindersAndNotifications1795660000000 } from './1795660000000-Reminder
 import { ScreeningPartitions1795690000000 } from './1795690000000-ScreeningPartitions';
 import { WebhookReports1795700000000 } from './1795700000000-WebhookReports';
 import { DeterminationTimeChangeByTrial1795710000000 } from './1795710000000-DeterminationTimeChangeByTrial';
-import { ScreeningLocks1795720000000 } from './1795720000000-ScreeningLocks';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -38,5 +37,4 @@ export const MIGRATIONS = [
   ScreeningPartitions1795690000000,
   WebhookReports1795700000000,
   DeterminationTimeChangeByTrial1795710000000,
-  ScreeningLocks1795720000000,
 ];

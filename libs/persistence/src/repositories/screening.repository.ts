@@ -68,21 +68,14 @@ export class ScreeningRepository {
 
   /**
    * Where each participant is (age and recency are judged on the calendar day at their site), in id order,
-   * optionally taking their screening locks: the participant's `participant_screening_lock` row, a narrow
-   * row written in id order, so that locking a batch dirties a few pages instead of participant rows spread
-   * over the whole table (migration ScreeningLocks). A row lock rather than an advisory lock per person: a
-   * batch of thousands would fill the shared lock table. A fixed order means overlapping batches cannot
-   * deadlock. The participant's own row is not locked: a coordinator's change to it need not wait for a
-   * batch, and that change's own screening (queued by its event) takes the lock and judges the new data.
+   * optionally taking their row locks. A row lock rather than an advisory lock per person: a batch of
+   * thousands would fill the shared lock table. NO KEY UPDATE lets visits (whose foreign keys take KEY
+   * SHARE) be recorded meanwhile; a fixed order means overlapping batches cannot deadlock.
    */
   locate(tx: Tx, sortedIds: readonly string[], lock: boolean): Promise<LocatedParticipant[]> {
     return tx.query<LocatedParticipant[]>(
-      lock
-        ? `SELECT p.id, s.time_zone FROM participant_screening_lock l
-             JOIN participant p ON p.id = l.participant_id JOIN site s ON s.id = p.site_id
-            WHERE l.participant_id = ANY($1::text[]) ORDER BY l.participant_id FOR UPDATE OF l`
-        : `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id
-            WHERE p.id = ANY($1::text[]) ORDER BY p.id`,
+      `SELECT p.id, s.time_zone FROM participant p JOIN site s ON s.id = p.site_id
+        WHERE p.id = ANY($1::text[]) ORDER BY p.id ${lock ? 'FOR NO KEY UPDATE OF p' : ''}`,
       [sortedIds],
     );
   }
