@@ -32,8 +32,9 @@ import { runFloor } from './support/sql-floor';
  *
  * `--workers 1,2,4` measures scale-out instead: for each count, that many real worker processes (the built
  * worker, as deployed) share the full re-screen through its partitions, and its wall time is printed per
- * count. The run is split into `--partitions P` (default 16) partitions of about equal size; without
- * `--rescreen-only` a first screen (with the most workers) comes first.
+ * count, and then the SQL floor with the ratio to it per count. The run is split into `--partitions P`
+ * (default 16) partitions of about equal size; without `--rescreen-only` a first screen (with the most
+ * workers) comes first.
  *
  *   npm run bench:rescreen -- --participants 100000 --workers 1,2,4
  */
@@ -262,6 +263,13 @@ async function scaleOut(
           (count) => `${count}: ${best.get(count)!.toFixed(2)} s (${(base / best.get(count)!).toFixed(2)}x)`,
         )
         .join(', '),
+  );
+  // The floor of this same run, on this same data and machine: the ratio is the figure that counts.
+  const floor = await runFloor(dataSource);
+  console.log(`${'SQL floor (one hand-written query)'.padEnd(34)} ${floor.seconds.toFixed(2).padStart(7)} s`);
+  console.log(
+    `ratio to floor per worker count: ` +
+      counts.map((count) => `${count}: ${(best.get(count)! / floor.seconds).toFixed(2)}x`).join(', '),
   );
 }
 
