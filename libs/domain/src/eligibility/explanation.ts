@@ -74,7 +74,8 @@ function combine(kind: 'all' | 'any', outcomes: readonly Outcome[]): Outcome {
 export function explainJudgements(criteria: Criterion, judgements: readonly LeafJudgement[]): Determination {
   const leaves: LeafExplanation[] = [];
   const leafNodes: ExplainedLeafNode[] = [];
-  const tree = buildNode(criteria, ROOT_PATH, judgements, leaves, leafNodes);
+  const outcomes: Outcome[] = [];
+  const tree = buildNode(criteria, ROOT_PATH, judgements, { leaves, leafNodes, outcomes });
   if (leaves.length !== judgements.length)
     throw new Error(`${judgements.length} leaf judgements given for criteria with ${leaves.length} leaves`);
   return {
@@ -82,12 +83,10 @@ export function explainJudgements(criteria: Criterion, judgements: readonly Leaf
     oneTestAway: tree.result === 'unknown' ? oneTestAway(criteria, leaves) : null,
     leaves,
     tree,
-    summary: decidingLeafPlaces(criteria, nodeOutcomes(criteria, judgements)).map(
-      ({ leafIndex, effect }) => ({
-        ...leafNodes[leafIndex],
-        effect,
-      }),
-    ),
+    summary: decidingLeafPlaces(criteria, outcomes).map(({ leafIndex, effect }) => ({
+      ...leafNodes[leafIndex],
+      effect,
+    })),
     judgements: [...judgements],
   };
 }
@@ -155,13 +154,34 @@ function leavesOf(criteria: Criterion): Leaf[] {
   return leaves;
 }
 
+/** What building the tree collects besides it: each leaf explained and worded, and each node's result in pre-order. */
+interface TreeParts {
+  leaves: LeafExplanation[];
+  leafNodes: ExplainedLeafNode[];
+  /** As `nodeOutcomes` gives them, for `decidingLeafPlaces`. */
+  outcomes: Outcome[];
+}
+
 function buildNode(
   node: Criterion,
   path: string,
   judgements: readonly LeafJudgement[],
-  leaves: LeafExplanation[],
-  leafNodes: ExplainedLeafNode[],
+  parts: TreeParts,
 ): ExplanationNode {
+  const at = parts.outcomes.length;
+  parts.outcomes.push('unknown');
+  const built = buildNodeAt(node, path, judgements, parts);
+  parts.outcomes[at] = built.result;
+  return built;
+}
+
+function buildNodeAt(
+  node: Criterion,
+  path: string,
+  judgements: readonly LeafJudgement[],
+  parts: TreeParts,
+): ExplanationNode {
+  const { leaves, leafNodes } = parts;
   if (isLeaf(node)) {
     const judged = judgements[leaves.length];
     if (judged === undefined)
@@ -173,12 +193,10 @@ function buildNode(
     return worded;
   }
   if (node.type === 'not') {
-    const child = buildNode(node.of, notPartPath(path), judgements, leaves, leafNodes);
+    const child = buildNode(node.of, notPartPath(path), judgements, parts);
     return { kind: 'not', path, result: negate(child.result), children: [child] };
   }
-  const children = node.of.map((child, i) =>
-    buildNode(child, partPath(path, i), judgements, leaves, leafNodes),
-  );
+  const children = node.of.map((child, i) => buildNode(child, partPath(path, i), judgements, parts));
   return {
     kind: node.type,
     path,
