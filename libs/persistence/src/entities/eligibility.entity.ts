@@ -20,10 +20,15 @@ const RESULT_CHECK = `"result" IN ('eligible', 'ineligible', 'undetermined')`;
 /**
  * The current determination of one participant for one trial, with the leaf judgements it was made from:
  * with the criteria version's document they rebuild its explanation exactly (see the eligibility view).
+ *
+ * The primary key INCLUDEs criteria_version, result, one_test_away and changes_with_time_on, which TypeORM
+ * cannot declare: a re-screen reads them from the key alone (migration DeterminationCoveringKey).
  */
 @Entity({ name: 'eligibility_determination' })
 @Index('eligibility_determination_trial_idx', ['trialId', 'result'])
 @Index('eligibility_determination_time_change_idx', ['trialId', 'changesWithTimeOn'])
+// Rows stored before explanations were kept, which screening re-writes with one (empty once all have one).
+@Index('eligibility_determination_unexplained_idx', ['participantId'], { where: '"leaf_judgements" IS NULL' })
 @Check('eligibility_determination_result_valid', RESULT_CHECK)
 export class EligibilityDeterminationEntity {
   @PrimaryColumn({

@@ -16,6 +16,7 @@ import { RemindersAndNotifications1795660000000 } from './1795660000000-Reminder
 import { ScreeningPartitions1795690000000 } from './1795690000000-ScreeningPartitions';
 import { WebhookReports1795700000000 } from './1795700000000-WebhookReports';
 import { DeterminationTimeChangeByTrial1795710000000 } from './1795710000000-DeterminationTimeChangeByTrial';
+import { DeterminationCoveringKey1795720000000 } from './1795720000000-DeterminationCoveringKey';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   ScreeningPartitions1795690000000,
   WebhookReports1795700000000,
   DeterminationTimeChangeByTrial1795710000000,
+  DeterminationCoveringKey1795720000000,
 ];

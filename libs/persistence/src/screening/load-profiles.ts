@@ -39,6 +39,11 @@ interface ParticipantRow {
   consents: ConsentDocument[] | null;
   /** For the trials asked for; null where none is stored, or when no trials were asked for. */
   stored: StoredDetermination[] | null;
+  /**
+   * The positions of the trials asked for whose determination was stored before explanations were kept
+   * (none, null, once every row has one).
+   */
+  unexplained: number[] | null;
   /** Open flags for the trials asked for, as [trial position, kind]; null where there is none. */
   flags: [position: number, kind: FlagKind][] | null;
   /** The trials the participant was randomised into (trial_commitment); null where there is none. */
@@ -87,8 +92,9 @@ export interface ProfileRequest {
 /**
  * What the last screening stored for one participant and trial, as the JSON array it is read as (the trial's
  * 1-based position in the trials asked for first): a re-screen reads ten million of them, and making an
- * object of each was about 5 % of what it allocated. The explanation itself is not read: only, on rows
- * stored before explanations were kept, a sixth element `true` saying it is missing.
+ * object of each was about 5 % of what it allocated. Every element is read from the primary key, which
+ * includes them, so that the heap is not visited (migration DeterminationCoveringKey). The explanation
+ * itself is not read; whether there is one is read apart (`ParticipantRow.unexplained`).
  *
  * The time-change day is read only when it is not later than the latest day the batch is judged on (a
  * cohort batch), or always (participants read by id, whose data may have changed): a re-screen in which
@@ -100,7 +106,6 @@ type StoredDetermination = readonly [
   result: string,
   oneTestAway: string | null,
   changesWithTimeOn?: StoredTimeChangeDay,
-  withoutExplanation?: true,
 ];
 
 /**
@@ -121,6 +126,8 @@ class LoadedSubject implements ScreeningSubject {
     readonly profile: ParticipantProfile,
     private readonly determinations: readonly (StoredDetermination | undefined)[],
     private readonly flags: readonly (readonly FlagKind[] | undefined)[],
+    /** 1-based trial positions, as read. */
+    private readonly unexplained: readonly number[],
   ) {}
 
   stored(trialIndex: number, into: StoredVerdict): boolean {
@@ -129,7 +136,7 @@ class LoadedSubject implements ScreeningSubject {
     [, into.criteriaVersion, into.result, into.oneTestAway] = stored;
     // Not read: later than any day the batch is judged on, which is all the policy needs to know then.
     into.changesWithTimeOn = stored[4] ?? NEVER_CHANGES_WITH_TIME;
-    into.explained = stored[5] !== true;
+    into.explained = !this.unexplained.includes(trialIndex + 1);
     return true;
   }
 
@@ -340,6 +347,7 @@ function screeningInput(
         buildProfile(entry, asOf, history, wanted),
         byTrialPosition(entry.stored),
         openFlagsByTrialPosition(entry.flags),
+        entry.unexplained ?? NOTHING,
       ),
   };
 }
@@ -401,18 +409,21 @@ async function queryParticipants(
   // Filtered in the aggregate, not in the WHERE clause: a `trial_id = ANY(...)` condition there can lead the
   // planner to the trial index, scanning every determination of those trials, ten times slower a batch
   // (docs/PERFORMANCE.md). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
+  // 'stored' reads only columns of the primary key (an index-only scan); 'unexplained' is answered by the
+  // partial index of rows without an explanation, empty once every row has one.
   const storedForTrials = trialIds
-    ? `'stored', (SELECT json_agg(CASE WHEN d.leaf_judgements IS NULL
-                         THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, d.changes_with_time_on, true)
-                         WHEN d.changes_with_time_on <= $2::date
+    ? `'stored', (SELECT json_agg(CASE WHEN d.changes_with_time_on <= $2::date
                          THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, d.changes_with_time_on)
                          ELSE json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away) END)
                    FILTER (WHERE d.trial_id = ANY($1::uuid[]))
               FROM eligibility_determination d WHERE d.participant_id = p.id),
+            'unexplained', (SELECT json_agg(array_position($1::uuid[], d.trial_id))
+              FROM eligibility_determination d
+             WHERE d.participant_id = p.id AND d.leaf_judgements IS NULL AND d.trial_id = ANY($1::uuid[])),
             'flags', (SELECT json_agg(json_build_array(array_position($1::uuid[], fl.trial_id), fl.kind))
               FROM eligibility_flag fl
              WHERE fl.participant_id = p.id AND fl.closed_at IS NULL AND fl.trial_id = ANY($1::uuid[]))`
-    : `'stored', NULL, 'flags', NULL`;
+    : `'stored', NULL, 'unexplained', NULL, 'flags', NULL`;
   const [{ participants }] = await manager.query<{ participants: string | null }[]>(
     `SELECT json_agg(json_build_object('id', p.id, 'site', p.site_id, 'birth', p.birth_date, 'sex', p.sex,
               'edu', p.education_years, 'apoe', p.apoe_genotype, 'fh', p.family_history,
