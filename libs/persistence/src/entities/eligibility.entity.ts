@@ -144,7 +144,12 @@ export class EligibilityHistoryEntity {
 @Check('eligibility_flag_episode_positive', `"episode" >= 1`)
 @Check('eligibility_flag_close_reason', `("closed_at" IS NULL) = ("close_reason" IS NULL)`)
 export class EligibilityFlagEntity {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'eligibility_flag_pkey' })
+  /** Time-ordered (UUID version 7, migration FlagTimeOrderedIds): new flags are added at the key's right edge. */
+  @PrimaryColumn({
+    type: 'uuid',
+    default: () => 'uuid_time_ordered()',
+    primaryKeyConstraintName: 'eligibility_flag_pkey',
+  })
   id: string;
 
   @Column({ name: 'participant_id', type: 'text' })

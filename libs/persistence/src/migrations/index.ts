@@ -17,6 +17,7 @@ import { ScreeningPartitions1795690000000 } from './1795690000000-ScreeningParti
 import { WebhookReports1795700000000 } from './1795700000000-WebhookReports';
 import { DeterminationTimeChangeByTrial1795710000000 } from './1795710000000-DeterminationTimeChangeByTrial';
 import { DeterminationCoveringKey1795720000000 } from './1795720000000-DeterminationCoveringKey';
+import { FlagTimeOrderedIds1795730000000 } from './1795730000000-FlagTimeOrderedIds';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   WebhookReports1795700000000,
   DeterminationTimeChangeByTrial1795710000000,
   DeterminationCoveringKey1795720000000,
+  FlagTimeOrderedIds1795730000000,
 ];
