@@ -290,8 +290,9 @@ describe('screening a participant against every recruiting trial', () => {
         oneTestAway: null,
         asOf: AS_OF,
         historyReasons: [],
+        replacesStored: false,
       }),
-      expect.objectContaining({ trialId: 'trial-ahead', criteriaVersion: 1 }),
+      expect.objectContaining({ trialId: 'trial-ahead', criteriaVersion: 1, replacesStored: false }),
     ]);
     expect(writes.determinations[0].explanation).toEqual([1, AS_OF, expect.any(Array)]);
     expect(writes.flagsToRaise).toContainEqual({
@@ -345,6 +346,7 @@ describe('screening a participant against every recruiting trial', () => {
     expect(writes.determinations.find((d) => d.trialId === 'trial-a4')).toMatchObject({
       result: 'ineligible',
       historyReasons: ['fails: age 65-85'],
+      replacesStored: true,
     });
     expect(writes.flagsToRaise).toEqual([]);
   });
@@ -385,7 +387,12 @@ describe('screening a participant against every recruiting trial', () => {
     const stored = { ...before.stored, 'trial-a4': { ...before.stored['trial-a4'], explained: false } };
     const writes = decide(eligible, { ...before, stored })!;
     expect(writes.determinations).toEqual([
-      expect.objectContaining({ trialId: 'trial-a4', result: 'eligible', historyReasons: null }),
+      expect.objectContaining({
+        trialId: 'trial-a4',
+        result: 'eligible',
+        historyReasons: null,
+        replacesStored: true,
+      }),
     ]);
     expect(writes.flagsToClose).toEqual([]);
     expect(writes.flagsToRaise).toEqual([]);

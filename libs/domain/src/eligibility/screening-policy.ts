@@ -252,6 +252,11 @@ export interface DeterminationToStore {
   historyReasons: string[] | null;
   /** The first day time alone could change it (`nextChangeWithTime`); null: never. */
   changesWithTimeOn: CalendarDate | null;
+  /**
+   * A determination was stored for the participant and trial, which this one replaces; false for the first
+   * (a trial's first screen writes a million of them, which need no check for a row to replace).
+   */
+  replacesStored: boolean;
 }
 
 /** Open flags of a participant and trial to close, all but one of kind `keep`, for `reason`. */
@@ -412,6 +417,7 @@ function word(
       explanation: encodeStoredExplanation(participant.asOf, explained.judgements),
       historyReasons: decision.determination === 'result' ? determinationHistoryReasons(explained) : null,
       changesWithTimeOn: participant.changesWithTime(index),
+      replacesStored: participant.stored(index, scratchStored),
     });
   }
   if (decision.closeFlagsBut)
