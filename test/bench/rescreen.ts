@@ -272,12 +272,13 @@ async function scaleOut(
 /**
  * What autovacuum does on a running system after this many written rows, done now so that the re-screen
  * is measured as it runs there: the statistics make its plans those of a full table rather than an empty
- * one, and the vacuum marks the heap pages of the unchanged determinations all visible, which lets the
- * re-screen read them from the primary key alone (the machine's autovacuum is off).
+ * one, and the vacuum marks the heap pages of unchanged rows all visible, which lets the re-screen read the
+ * determinations from the primary key alone and the open flags from their index (the machine's autovacuum
+ * is off).
  */
 async function settle(dataSource: DataSource): Promise<void> {
   await dataSource.query(`VACUUM ANALYZE eligibility_determination`);
-  await dataSource.query(`ANALYZE eligibility_flag`);
+  await dataSource.query(`VACUUM ANALYZE eligibility_flag`);
 }
 
 /**
