@@ -1,6 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { evaluateCriteria, TRIAL_TEMPLATES } from '@registry/domain';
-import { loadProfiles, loadScreeningInputs } from '@registry/persistence';
+import {
+  loadCohortScreeningInputs,
+  loadProfiles,
+  loadScreeningInputs,
+  ScreeningInput,
+} from '@registry/persistence';
 import type { EntityManager } from 'typeorm';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createConsentDocument, enrolConsentedParticipant, tokyoToday } from '../support/cohort-fixture';
@@ -31,6 +36,7 @@ describe('the eligibility view: the stored determination with the explanation st
   let f: IdentityFixture;
   let participantId: string;
   let trialId: string;
+  let consentDocumentId: string;
 
   beforeAll(async () => {
     system = await createTestSystem({ ...identityEnv, OUTBOX_POLL_INTERVAL_MS: '100' });
@@ -40,7 +46,8 @@ describe('the eligibility view: the stored determination with the explanation st
     trialId = await createRecruitingTrial(api, { sponsor: f.sponsorAlpha, admin: f.admin }, TB3, [
       f.sites.tokyo,
     ]);
-    participantId = await enrolConsentedParticipant(api, f, await createConsentDocument(api, f.admin));
+    consentDocumentId = await createConsentDocument(api, f.admin);
+    participantId = await enrolConsentedParticipant(api, f, consentDocumentId);
   });
 
   afterAll(async () => {
@@ -178,6 +185,79 @@ describe('the eligibility view: the stored determination with the explanation st
     expect(await historyRows()).toBe(historyBefore);
     const [explained] = await view();
     expect(explained).toMatchObject({ result: 'eligible', explanation: { tree: { result: 'pass' } } });
+  });
+
+  // A walk of whole sites reads each batch's stored rows by one scan over the batch's id range; a read by id
+  // (or of those due) probes each participant: both must read the same.
+  it('reads the same stored determinations, explanations missing and open flags walking the cohort as by id', async () => {
+    const others = [
+      await enrolConsentedParticipant(api, f, consentDocumentId, {
+        identity: { familyName: 'Sato', givenName: 'Aoi' },
+      }),
+      await enrolConsentedParticipant(api, f, consentDocumentId, {
+        identity: { familyName: 'Sato', givenName: 'Ren' },
+      }),
+    ];
+    await waitFor(
+      async () =>
+        (
+          await api.dataSource.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM eligibility_determination WHERE participant_id = ANY($1::text[])`,
+            [others],
+          )
+        )[0].n,
+      (n) => n === others.length,
+      'the new participants to be screened',
+    );
+    await api.dataSource.query(
+      `UPDATE eligibility_determination SET leaf_judgements = NULL WHERE participant_id = $1`,
+      [others[0]],
+    );
+    const everyone = [participantId, ...others].sort();
+    const day = tokyoToday();
+    const read = (inputs: ScreeningInput[]) =>
+      inputs.map((input) => {
+        const subject = input.read();
+        const into = {
+          criteriaVersion: 0,
+          result: '',
+          oneTestAway: null,
+          explained: true,
+          changesWithTimeOn: '',
+        };
+        const stored = subject.stored(0, into);
+        // The time-change day is read by id always, walking only once due: not compared.
+        const { changesWithTimeOn: _notCompared, ...verdict } = into;
+        return { id: input.participantId, stored: stored ? verdict : null, flags: subject.openFlags(0) };
+      });
+    const byId = read(
+      await loadScreeningInputs(
+        api.dataSource.manager,
+        everyone.map((id) => ({ participantId: id, asOf: day })),
+        [trialId],
+      ),
+    );
+    expect(byId.map((row) => row.stored?.explained)).toEqual(everyone.map((id) => id !== others[0]));
+    expect(byId.some((row) => row.flags.length > 0)).toBe(true);
+    const walked = read(
+      await loadCohortScreeningInputs(
+        api.dataSource.manager,
+        { siteIds: [f.sites.tokyo], after: null, limit: 10 },
+        () => day,
+        [trialId],
+      ),
+    );
+    expect(walked).toEqual(byId);
+    // A batch that starts after the first: its range holds only its own.
+    const rest = read(
+      await loadCohortScreeningInputs(
+        api.dataSource.manager,
+        { siteIds: [f.sites.tokyo], after: everyone[0], limit: 10 },
+        () => day,
+        [trialId],
+      ),
+    );
+    expect(rest).toEqual(byId.slice(1));
   });
 
   // A re-screen reads every stored determination; read through the key alone, ten per participant lie on

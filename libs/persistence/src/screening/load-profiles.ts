@@ -37,15 +37,15 @@ interface ParticipantRow {
   /** The day of the latest assessment. */
   latestOn: CalendarDate | null;
   consents: ConsentDocument[] | null;
-  /** For the trials asked for; null where none is stored, or when no trials were asked for. */
-  stored: StoredDetermination[] | null;
+  /** For the trials asked for; null where none is stored; absent when no trials were asked for. */
+  stored?: StoredDetermination[] | null;
   /**
    * The positions of the trials asked for whose determination was stored before explanations were kept
-   * (none, null, once every row has one).
+   * (none, null, once every row has one); absent when no trials were asked for.
    */
-  unexplained: number[] | null;
-  /** Open flags for the trials asked for, as [trial position, kind]; null where there is none. */
-  flags: [position: number, kind: FlagKind][] | null;
+  unexplained?: number[] | null;
+  /** Open flags for the trials asked for, as [trial position, kind]; null where there is none; absent as above. */
+  flags?: [position: number, kind: FlagKind][] | null;
   /** The trials the participant was randomised into (trial_commitment); null where there is none. */
   commitments: string[] | null;
 }
@@ -345,8 +345,8 @@ function screeningInput(
     read: () =>
       new LoadedSubject(
         buildProfile(entry, asOf, history, wanted),
-        byTrialPosition(entry.stored),
-        openFlagsByTrialPosition(entry.flags),
+        byTrialPosition(entry.stored ?? null),
+        openFlagsByTrialPosition(entry.flags ?? null),
         entry.unexplained ?? NOTHING,
       ),
   };
@@ -406,33 +406,19 @@ async function queryParticipants(
     'ids' in chosen
       ? [`SELECT * FROM participant WHERE id = ANY($${first}::text[])`, [chosen.ids]]
       : [cohortSliceQuery(first, chosen), cohortSliceParameters(chosen)];
-  // Filtered in the aggregate, not in the WHERE clause: a `trial_id = ANY(...)` condition there can lead the
-  // planner to the trial index, scanning every determination of those trials, ten times slower a batch
-  // (docs/PERFORMANCE.md). Trials are named by their 1-based position in `trialIds`, not their 36-character id.
-  // 'stored' reads only columns of the primary key (an index-only scan); 'unexplained' is answered by the
-  // partial index of rows without an explanation, empty once every row has one.
-  const storedForTrials = trialIds
-    ? `'stored', (SELECT json_agg(CASE WHEN d.changes_with_time_on <= $2::date
-                         THEN json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away, d.changes_with_time_on)
-                         ELSE json_build_array(array_position($1::uuid[], d.trial_id), d.criteria_version, d.result, d.one_test_away) END)
-                   FILTER (WHERE d.trial_id = ANY($1::uuid[]))
-              FROM eligibility_determination d WHERE d.participant_id = p.id),
-            'unexplained', (SELECT json_agg(array_position($1::uuid[], d.trial_id))
-              FROM eligibility_determination d
-             WHERE d.participant_id = p.id AND d.leaf_judgements IS NULL AND d.trial_id = ANY($1::uuid[])),
-            'flags', (SELECT json_agg(json_build_array(array_position($1::uuid[], fl.trial_id), fl.kind))
-              FROM eligibility_flag fl
-             WHERE fl.participant_id = p.id AND fl.closed_at IS NULL AND fl.trial_id = ANY($1::uuid[]))`
-    : `'stored', NULL, 'unexplained', NULL, 'flags', NULL`;
+  // A walk of whole sites takes participants next to each other in id order; the rest may be far apart.
+  const reads =
+    'ids' in chosen || chosen.due
+      ? readEach(participantParts(trialIds))
+      : readRange(participantParts(trialIds));
   const [{ participants }] = await manager.query<{ participants: string | null }[]>(
-    `SELECT json_agg(json_build_object('id', p.id, 'site', p.site_id, 'birth', p.birth_date, 'sex', p.sex,
+    `WITH p AS MATERIALIZED (${choice})
+     SELECT json_agg(json_build_object('id', p.id, 'site', p.site_id, 'birth', p.birth_date, 'sex', p.sex,
               'edu', p.education_years, 'apoe', p.apoe_genotype, 'fh', p.family_history,
               'onset', p.family_history_onset_age, 'partner', p.study_partner_available, 'status', p.status,
               'latest', f.latest_assessments, 'latestOn', f.latest_performed_on, 'consents', f.consents,
-              'commitments', (SELECT json_agg(c.trial_id ORDER BY c.trial_id) FROM trial_commitment c
-                               WHERE c.participant_id = p.id),
-              ${storedForTrials}) ORDER BY p.id)::text AS participants
-       FROM (${choice}) p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id`,
+              ${reads.fields}) ORDER BY p.id)::text AS participants
+       FROM p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id ${reads.joins}`,
     trialIds ? [trialIds, daysReadUpTo, ...choiceParameters] : choiceParameters,
   );
   const entries = decodeParticipantRows(participants);
@@ -447,6 +433,106 @@ async function queryParticipants(
     options,
   );
   return found.map(({ entry, asOf }) => ({ entry, asOf, history: fromHistory.get(entry.id) }));
+}
+
+/**
+ * One key of a participant's element in the batch document that aggregates rows of another table (alias
+ * `x`) for the participant: `aggregate` over the rows of `from` that are theirs and meet `where`.
+ */
+interface ParticipantPart {
+  key: keyof ParticipantRow;
+  aggregate: string;
+  from: string;
+  where?: string;
+}
+
+/**
+ * The parts read besides the participant row and the facts: the trials they were randomised into and, given
+ * trials (`$1`, and `$2` the latest time-change day read), what is stored for those trials.
+ *
+ * - `stored` reads only columns of the primary key (an index-only scan, migration DeterminationCoveringKey),
+ *   filtered in the aggregate, not in the WHERE clause: a `trial_id = ANY(...)` condition there can lead the
+ *   planner to the trial index, scanning every determination of those trials, ten times slower a batch
+ *   (docs/PERFORMANCE.md). Trials are named by their 1-based position in `trialIds`, not their 36-character
+ *   id.
+ * - `unexplained` is answered by the partial index of rows without an explanation, empty once every row has
+ *   one.
+ * - `flags` by the open-flag index.
+ */
+function participantParts(trialIds: readonly string[] | null): ParticipantPart[] {
+  const commitments: ParticipantPart = {
+    key: 'commitments',
+    aggregate: `json_agg(x.trial_id ORDER BY x.trial_id)`,
+    from: 'trial_commitment',
+  };
+  if (!trialIds) return [commitments];
+  return [
+    commitments,
+    {
+      key: 'stored',
+      aggregate: `json_agg(CASE WHEN x.changes_with_time_on <= $2::date
+                    THEN json_build_array(array_position($1::uuid[], x.trial_id), x.criteria_version, x.result, x.one_test_away, x.changes_with_time_on)
+                    ELSE json_build_array(array_position($1::uuid[], x.trial_id), x.criteria_version, x.result, x.one_test_away) END)
+                  FILTER (WHERE x.trial_id = ANY($1::uuid[]))`,
+      from: 'eligibility_determination',
+    },
+    {
+      key: 'unexplained',
+      aggregate: `json_agg(array_position($1::uuid[], x.trial_id))`,
+      from: 'eligibility_determination',
+      where: `x.leaf_judgements IS NULL AND x.trial_id = ANY($1::uuid[])`,
+    },
+    {
+      key: 'flags',
+      aggregate: `json_agg(json_build_array(array_position($1::uuid[], x.trial_id), x.kind))`,
+      from: 'eligibility_flag',
+      where: `x.closed_at IS NULL AND x.trial_id = ANY($1::uuid[])`,
+    },
+  ];
+}
+
+/** The document's keys for the parts, and the joins they need, over the batch's participants `p`. */
+interface PartReads {
+  fields: string;
+  joins: string;
+}
+
+/**
+ * Each part read for each participant by a subquery of its own: one index probe per participant and part,
+ * for participants who may be far apart in id order (chosen by id, or only those due).
+ */
+function readEach(parts: readonly ParticipantPart[]): PartReads {
+  return {
+    fields: parts
+      .map(
+        ({ key, aggregate, from, where }) =>
+          `'${key}', (SELECT ${aggregate} FROM ${from} x WHERE x.participant_id = p.id${where ? ` AND ${where}` : ''})`,
+      )
+      .join(', '),
+    joins: '',
+  };
+}
+
+/**
+ * Each part read for the whole batch by one scan of its index over the batch's id range, grouped by
+ * participant and joined: for a walk of whole sites, whose participants lie next to each other in id order.
+ * A thousand probes of the primary key cost PostgreSQL more than building the document did without them
+ * (docs/PERFORMANCE.md). A batch that spans a site not walked also scans that site's rows, joined to no one:
+ * at most once per site a run, so never more than one pass over the index.
+ */
+function readRange(parts: readonly ParticipantPart[]): PartReads {
+  const bounds = `x.participant_id BETWEEN (SELECT min(id) FROM p) AND (SELECT max(id) FROM p)`;
+  return {
+    fields: parts.map(({ key }, i) => `'${key}', part${i}.value`).join(', '),
+    joins: parts
+      .map(
+        ({ aggregate, from, where }, i) =>
+          `LEFT JOIN (SELECT x.participant_id, ${aggregate} AS value FROM ${from} x
+                       WHERE ${bounds}${where ? ` AND ${where}` : ''} GROUP BY x.participant_id) part${i}
+                 ON part${i}.participant_id = p.id`,
+      )
+      .join('\n'),
+  };
 }
 
 /** The assessment types to build profiles from; null for all. */
