@@ -80,6 +80,26 @@ describe('calendar arithmetic', () => {
     expect(ageOn('1960-02-29', '2028-02-29')).toBe(68);
     expect(ageOn('1960-12-31', '2026-01-01')).toBe(65);
   });
+
+  // ageOn remembers its last answer: the next question, whatever changed in it, is answered afresh.
+  it('counts each age afresh when the birth date or the day changes between questions', () => {
+    const births = ['1960-02-29', '1960-03-01', '1961-12-31'];
+    const days = ['2027-02-28', '2027-03-01', '2028-12-31'];
+    const expected = (birth: string, day: string) => {
+      const [by, bm, bd] = birth.split('-').map(Number);
+      const [y, m, d] = day.split('-').map(Number);
+      return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+    };
+    for (const birth of births)
+      for (const day of days)
+        for (const [b, o] of [
+          [birth, day],
+          [birth, day],
+          [births[0], day],
+          [birth, days[0]],
+        ])
+          expect(ageOn(b, o)).toBe(expected(b, o));
+  });
 });
 
 describe('the day begun everywhere', () => {
@@ -89,6 +109,16 @@ describe('the day begun everywhere', () => {
     for (const zone of ['America/New_York', 'Pacific/Pago_Pago', 'Asia/Tokyo', 'Pacific/Kiritimati', 'UTC'])
       expect(dayBegunEverywhere(instant) <= dateInTimeZone(instant, zone)).toBe(true);
     expect(dayBegunEverywhere(new Date('2026-12-02T12:00:00Z'))).toBe('2026-12-02');
+  });
+
+  // Each zone's date format is made once and kept; an unknown zone is refused every time it is asked for.
+  it('gives each zone its own day, asked in turn, and refuses an unknown zone every time', () => {
+    const instant = new Date('2026-12-02T01:56:00Z');
+    for (let round = 0; round < 2; round++) {
+      expect(dateInTimeZone(instant, 'America/New_York')).toBe('2026-12-01');
+      expect(dateInTimeZone(instant, 'Asia/Tokyo')).toBe('2026-12-02');
+      expect(() => dateInTimeZone(instant, 'Mars/Olympus_Mons')).toThrow(RangeError);
+    }
   });
 });
 

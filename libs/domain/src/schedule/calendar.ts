@@ -107,12 +107,7 @@ export function daysBetween(from: CalendarDate, to: CalendarDate): number {
 
 /** The calendar date at an instant in an IANA time zone (what "today" is at the site). */
 export function dateInTimeZone(instant: Date, timeZone: string): CalendarDate {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(instant);
+  const parts = dateFormatIn(timeZone).formatToParts(instant);
   const part = (type: string) => parts.find((p) => p.type === type)!.value;
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
@@ -205,6 +200,27 @@ function monthAndDay(date: CalendarDate): number {
 }
 
 /**
+ * The date format of a time zone, made once per zone: making one costs far more than formatting with it, and
+ * every batch of a cohort run asks for the day in each of its sites' zones. An unknown zone is refused
+ * (RangeError) each time it is asked for, as before, since nothing is kept for it.
+ */
+function dateFormatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = dateFormatByZone.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dateFormatByZone.set(timeZone, format);
+  }
+  return format;
+}
+
+const dateFormatByZone = new Map<string, Intl.DateTimeFormat>();
+
+/**
  * The first day on which someone born on `birthDate` is `years` old, as `ageOn` counts: their birthday that
  * year, or 1 March for a 29 February birthday in a year without one.
  */
@@ -224,7 +240,15 @@ function isLeapYear(year: number): boolean {
 
 /** Whole years between a birth date and a date, as a clinician counts age. */
 export function ageOn(birthDate: CalendarDate, on: CalendarDate): number {
+  // The last answer, remembered: screening asks a participant's age on one day once per age criterion of
+  // every trial, ten times or more in a row.
+  if (birthDate === lastAge.birthDate && on === lastAge.on) return lastAge.years;
   // The birthday has come this year when on's month and day are not before it (MMDD as a number).
   const years = digitsAt(on, 0, 4) - digitsAt(birthDate, 0, 4);
-  return monthAndDay(on) < monthAndDay(birthDate) ? years - 1 : years;
+  lastAge.birthDate = birthDate;
+  lastAge.on = on;
+  lastAge.years = monthAndDay(on) < monthAndDay(birthDate) ? years - 1 : years;
+  return lastAge.years;
 }
+
+const lastAge: { birthDate?: CalendarDate; on?: CalendarDate; years: number } = { years: 0 };
