@@ -63,7 +63,13 @@ export class FakeDeterminationRepository implements Public<DeterminationReposito
   storeDeterminations(_tx: Tx, rows: readonly DeterminationToStore[]): Promise<void> {
     this.writes.storeDeterminations += rows.length;
     for (const row of rows) {
-      this.determinations.set(`${row.participantId}|${row.trialId}`, row);
+      const key = `${row.participantId}|${row.trialId}`;
+      // A first determination is a plain INSERT: the primary key refuses it over a stored one, as here.
+      if (!row.replacesStored && this.determinations.has(key))
+        throw new Error(
+          `duplicate key value violates unique constraint "eligibility_determination_pkey" (${key})`,
+        );
+      this.determinations.set(key, row);
       if (row.historyReasons !== null) this.history.push(row);
     }
     return Promise.resolve();

@@ -3,7 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * New eligibility flags get time-ordered ids: UUID version 7 (RFC 9562, section 5.7: 48 bits of Unix time
  * in milliseconds, then the version, the variant and random bits), made from `gen_random_uuid()` by
- * `uuid_time_ordered()` (PostgreSQL 15 has no such function; 18's `uuidv7()` is the same layout).
+ * `uuid_time_ordered()`. PostgreSQL has no such function before 18, whose `uuidv7()` also spends the next
+ * 12 bits on fractions of a millisecond; here they stay random, so ids of one millisecond are unordered.
  *
  * A first screen of a new trial raises a flag for every eligible or one-test-away participant in one pass.
  * With random ids each one landed on a random leaf page of the flag primary key, and after every checkpoint
