@@ -100,6 +100,17 @@ describe('outbox relay: committed changes reach their job in one hop, exactly on
     );
 
   it('adds each event’s own job straight to its queue: no events queue in between', async () => {
+    // The enrolment's own events may still be on their way (the workers started after it): a visit's event
+    // that meets their screening job still waiting joins it (one job per participant at a time), and this
+    // test would then see no job of its own.
+    await waitFor(allRelayed, 'the enrolment’s events to be relayed');
+    await waitFor(
+      async () =>
+        (await screeningQueue.getJobs(['active', 'waiting', 'delayed'])).every(
+          (job) => job.data.participantId !== participantId,
+        ),
+      'the enrolment’s screening to finish',
+    );
     const startedAt = Date.now();
     for (const total of [30, 29, 28]) await recordVisit(total);
     await waitFor(allRelayed, 'the relay');
