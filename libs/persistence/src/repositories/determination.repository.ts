@@ -89,18 +89,10 @@ export class DeterminationRepository {
   async storeDeterminations(tx: Tx, rows: readonly DeterminationToStore[]): Promise<void> {
     const first = rows.filter((r) => !r.replacesStored);
     const replacing = first.length === rows.length ? [] : rows.filter((r) => r.replacesStored);
-    if (first.length > 0)
-      await tx.query(
-        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at, changes_with_time_on)
-         SELECT d.p, d.t, d.v, d.r, d.o, d.a, d.j, now(), now(), d.c
-           FROM json_to_recordset($1::json) AS d(p text, t uuid, v int, r text, o text, a date, j json, c date)`,
-        [determinationsDocument(first)],
-      );
+    if (first.length > 0) await tx.query(INSERT_DETERMINATIONS, [determinationsDocument(first)]);
     if (replacing.length > 0) {
       await tx.query(
-        `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at, changes_with_time_on)
-         SELECT d.p, d.t, d.v, d.r, d.o, d.a, d.j, now(), now(), d.c
-           FROM json_to_recordset($1::json) AS d(p text, t uuid, v int, r text, o text, a date, j json, c date)
+        `${INSERT_DETERMINATIONS}
          ON CONFLICT (participant_id, trial_id) DO UPDATE SET criteria_version = EXCLUDED.criteria_version,
            result = EXCLUDED.result, one_test_away = EXCLUDED.one_test_away, as_of = EXCLUDED.as_of,
            leaf_judgements = EXCLUDED.leaf_judgements, evaluated_at = now(),
@@ -135,6 +127,11 @@ export class DeterminationRepository {
     }
   }
 }
+
+/** Inserts the rows of the JSON document `$1` (`determinationsDocument`), as `storeDeterminations` does. */
+const INSERT_DETERMINATIONS = `INSERT INTO eligibility_determination (participant_id, trial_id, criteria_version, result, one_test_away, as_of, leaf_judgements, evaluated_at, changed_at, changes_with_time_on)
+         SELECT d.p, d.t, d.v, d.r, d.o, d.a, d.j, now(), now(), d.c
+           FROM json_to_recordset($1::json) AS d(p text, t uuid, v int, r text, o text, a date, j json, c date)`;
 
 /** The rows of `storeDeterminations` as the one JSON document its statements read (`AS d(...)`'s keys). */
 function determinationsDocument(rows: readonly DeterminationToStore[]): string {

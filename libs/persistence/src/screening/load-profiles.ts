@@ -517,8 +517,9 @@ function readEach(parts: readonly ParticipantPart[]): PartReads {
  * Each part read for the whole batch by one scan of its index over the batch's id range, grouped by
  * participant and joined: for a walk of whole sites, whose participants lie next to each other in id order.
  * A thousand probes of the primary key cost PostgreSQL more than building the document did without them
- * (docs/PERFORMANCE.md). A batch that spans a site not walked also scans that site's rows, joined to no one:
- * at most once per site a run, so never more than one pass over the index.
+ * (docs/PERFORMANCE.md). Rows in the range of participants not walked (a site between two walked ones) are
+ * scanned and joined to no one; a walk's batches have ranges that do not overlap, so a run scans each row
+ * once at most.
  */
 function readRange(parts: readonly ParticipantPart[]): PartReads {
   const bounds = `x.participant_id BETWEEN (SELECT min(id) FROM p) AND (SELECT max(id) FROM p)`;
