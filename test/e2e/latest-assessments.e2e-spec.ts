@@ -221,4 +221,30 @@ describe('the latest assessments that screening reads', () => {
     };
     expect(withHistory.read().stored(0, stored)).toBe(false);
   });
+
+  // A batch is one text: participants, and each one's header and body, are split at control characters
+  // that JSON cannot hold unescaped. A value carrying those characters, quotes and line breaks must come
+  // through whole, and must not split its participant. Written by SQL: the API would refuse such an analyte.
+  it('reads a value holding the batch separators, quotes and line breaks whole', async () => {
+    const analyte = 'ptau\u001e217\u001f"x"\n\t\\';
+    await api.dataSource.query(
+      `INSERT INTO assessment (visit_id, participant_id, type, performed_on, values, derived)
+       SELECT v.id, v.participant_id, 'plasma', $2, $3::jsonb, '{}'::jsonb
+         FROM visit v WHERE v.participant_id = $1 ORDER BY v.visit_date DESC LIMIT 1`,
+      [participantId, today, JSON.stringify({ analyte, platform: 'a-platform', result: 'positive' })],
+    );
+    const expected = { value: 'positive', date: today };
+    const byId = (await loadProfiles(api.dataSource.manager, [participantId], today)).get(participantId)!;
+    expect(byId.profile.observations[`plasma.result|${analyte}`]).toEqual(expected);
+    const walked = await loadCohortScreeningInputs(
+      api.dataSource.manager,
+      { siteIds: [f.sites.tokyo], after: null, limit: 10 },
+      () => today,
+      [],
+    );
+    expect(walked.map((input) => input.participantId)).toContain(participantId);
+    const read = walked.find((input) => input.participantId === participantId)!.read();
+    expect(read.profile.observations[`plasma.result|${analyte}`]).toEqual(expected);
+    expect(read.profile).toEqual(byId.profile);
+  });
 });

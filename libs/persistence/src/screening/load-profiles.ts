@@ -14,13 +14,29 @@ import {
 import type { EntityManager } from 'typeorm';
 
 /**
- * A participant as read for screening: one element of the JSON document a batch is read as (see
- * `queryParticipants`, whose `json_build_object` names the keys, and `decodeParticipantRows`, the one place
- * the document is parsed). Keys are short: a re-screen parses a million of them.
+ * A participant as read for screening: one record of the batch document of `queryParticipants`, split in
+ * two. The header (`ParticipantHeader`) is read when the batch arrives: it places and dates the participant.
+ * The body (`ParticipantBody`) is parsed only when the participant is judged, so that its many small objects
+ * die young instead of living as long as the whole batch (parsing a batch at once, and collecting what
+ * survived, was about 40 % of a re-screen's worker CPU; docs/PERFORMANCE.md).
  */
-interface ParticipantRow {
+interface ParticipantHeader {
   id: string;
   site: string;
+  /** The day of the latest assessment, from participant_screening_facts. */
+  latestOn: CalendarDate | null;
+}
+
+interface ParticipantEntry extends ParticipantHeader {
+  /** The body's JSON text (see `parseBody`). */
+  body: string;
+}
+
+/**
+ * The rest of a participant (`queryParticipants`, whose `json_build_object` names the keys). Keys are
+ * short: a re-screen parses a million of them.
+ */
+interface ParticipantBody {
   birth: CalendarDate;
   sex: string;
   /** Years of education. */
@@ -34,8 +50,6 @@ interface ParticipantRow {
   status: ParticipantStatus;
   /** From participant_screening_facts; null for a participant with neither an assessment nor a consent. */
   latest: LatestAssessment[] | null;
-  /** The day of the latest assessment. */
-  latestOn: CalendarDate | null;
   consents: ConsentDocument[] | null;
   /** For the trials asked for; null where none is stored; absent when no trials were asked for. */
   stored?: StoredDetermination[] | null;
@@ -51,17 +65,36 @@ interface ParticipantRow {
 }
 
 /**
- * The participants of a batch from the JSON document of `queryParticipants`. The driver cannot type it, so
- * the shape is checked here, cheaply (the keys every use relies on), rather than trusted.
+ * Separators of the batch document: between participants, and between a participant's header and body.
+ * Neither can occur in JSON text: a raw control character is not allowed inside a string, and outside
+ * strings only space, tab, line feed and carriage return are (RFC 8259, sections 2 and 7). PostgreSQL
+ * escapes control characters in the JSON it builds, and a `json` column holds only valid JSON.
  */
-function decodeParticipantRows(document: string | null): ParticipantRow[] {
+const PARTICIPANT_SEPARATOR = 0x1e;
+const BODY_SEPARATOR = 0x1f;
+
+/**
+ * The participants of a batch from the document of `queryParticipants`, each with its header parsed and
+ * its body kept as text. The driver cannot type the document, so the shape is checked here, cheaply (the
+ * keys every use relies on), rather than trusted.
+ */
+function decodeParticipantRows(document: string | null): ParticipantEntry[] {
   if (document === null) return [];
-  const rows: unknown = JSON.parse(document);
-  if (!Array.isArray(rows)) throw new Error('screening batch: expected an array of participants');
-  for (const row of rows as Partial<ParticipantRow>[])
-    if (typeof row?.id !== 'string' || typeof row.site !== 'string' || typeof row.birth !== 'string')
-      throw new Error('screening batch: a participant without id, site or birth date');
-  return rows as ParticipantRow[];
+  return document.split(String.fromCharCode(PARTICIPANT_SEPARATOR)).map((record) => {
+    const bodyStart = record.indexOf(String.fromCharCode(BODY_SEPARATOR));
+    const header: unknown = bodyStart < 0 ? null : JSON.parse(record.slice(0, bodyStart));
+    if (!Array.isArray(header) || typeof header[0] !== 'string' || typeof header[1] !== 'string')
+      throw new Error('screening batch: a participant without id or site');
+    const [id, site, latestOn] = header as [string, string, CalendarDate | null];
+    return { id, site, latestOn, body: record.slice(bodyStart + 1) };
+  });
+}
+
+/** A participant's body, parsed (see `ParticipantEntry`), checked like the header. */
+function parseBody(entry: ParticipantEntry): ParticipantBody {
+  const body = JSON.parse(entry.body) as Partial<ParticipantBody> | null;
+  if (typeof body?.birth !== 'string') throw new Error('screening batch: a participant without birth date');
+  return body as ParticipantBody;
 }
 
 interface AssessmentRow {
@@ -94,7 +127,7 @@ export interface ProfileRequest {
  * 1-based position in the trials asked for first): a re-screen reads ten million of them, and making an
  * object of each was about 5 % of what it allocated. Every element is read from the primary key, which
  * includes them, so that the heap is not visited (migration DeterminationCoveringKey). The explanation
- * itself is not read; whether there is one is read apart (`ParticipantRow.unexplained`).
+ * itself is not read; whether there is one is read apart (`ParticipantBody.unexplained`).
  *
  * The time-change day is read only when it is not later than the latest day the batch is judged on (a
  * cohort batch), or always (participants read by id, whose data may have changed): a re-screen in which
@@ -146,9 +179,10 @@ class LoadedSubject implements ScreeningSubject {
 }
 
 /**
- * One participant of a screening batch as read from the database. `read()` builds the profile, afresh on
- * each call: a batch's screening reads each participant once, right before evaluating them, so the many
- * small objects of a profile die young instead of living as long as the whole batch.
+ * One participant of a screening batch as read from the database. `read()` parses what was read of them and
+ * builds the profile, afresh on each call: a batch's screening reads each participant once, right before
+ * evaluating them, so the many small objects of a profile die young instead of living as long as the whole
+ * batch.
  */
 export interface ScreeningInput {
   participantId: string;
@@ -182,7 +216,7 @@ export async function loadProfiles(
   return new Map(
     loaded.map(({ entry, history }) => [
       entry.id,
-      { siteId: entry.site, profile: buildProfile(entry, asOf, history, wanted) },
+      { siteId: entry.site, profile: buildProfile(entry, parseBody(entry), asOf, history, wanted) },
     ]),
   );
 }
@@ -342,13 +376,15 @@ function screeningInput(
     participantId: entry.id,
     siteId: entry.site,
     asOf,
-    read: () =>
-      new LoadedSubject(
-        buildProfile(entry, asOf, history, wanted),
-        byTrialPosition(entry.stored ?? null),
-        openFlagsByTrialPosition(entry.flags ?? null),
-        entry.unexplained ?? NOTHING,
-      ),
+    read: () => {
+      const body = parseBody(entry);
+      return new LoadedSubject(
+        buildProfile(entry, body, asOf, history, wanted),
+        byTrialPosition(body.stored ?? null),
+        openFlagsByTrialPosition(body.flags ?? null),
+        body.unexplained ?? NOTHING,
+      );
+    },
   };
 }
 
@@ -374,7 +410,7 @@ function openFlagsByTrialPosition(
 
 /** A participant read, with the day they are judged on and, for a look into the past, their history. */
 interface QueriedParticipant {
-  entry: ParticipantRow;
+  entry: ParticipantEntry;
   asOf: CalendarDate;
   history: AssessmentRow[] | undefined;
 }
@@ -384,17 +420,18 @@ interface QueriedParticipant {
  * with the history rows to build their profile from when they are looked at on a day before some latest
  * result.
  *
- * The whole batch is one JSON document, one row: each participant row with its screening facts (latest
- * assessments and consents, kept by triggers, embedded as stored) and, given trials, the stored
- * determinations and open flags for them, read through the primary key and the open-flag index. Parsing one
+ * The whole batch is one document, one row: for each participant a JSON header (id, site, latest day) and a
+ * JSON body, the participant row with its screening facts (latest assessments and consents, kept by
+ * triggers, embedded as stored) and, given trials, the stored determinations and open flags for them, read
+ * through the primary key and the open-flag index (see `ParticipantHeader` and the separators). Splitting one
  * document is much cheaper for this process than the driver's row-by-row, column-by-column parse of a
- * thousand participant rows and their determination and flag rows, with the facts documents then parsed
- * again one by one (the figures are in docs/PERFORMANCE.md).
+ * thousand participant rows and their determination and flag rows, and `string_agg` of text costs
+ * PostgreSQL less than `json_agg`, which copies each element again (the figures are in docs/PERFORMANCE.md).
  */
 async function queryParticipants(
   manager: EntityManager,
   chosen: { ids: readonly string[] } | CohortSlice,
-  asOfOf: (entry: ParticipantRow) => CalendarDate,
+  asOfOf: (entry: ParticipantHeader) => CalendarDate,
   trialIds: readonly string[] | null,
   daysReadUpTo: StoredTimeChangeDay | null,
   options: LoadOptions,
@@ -413,11 +450,13 @@ async function queryParticipants(
       : readRange(participantParts(trialIds));
   const [{ participants }] = await manager.query<{ participants: string | null }[]>(
     `WITH p AS MATERIALIZED (${choice})
-     SELECT json_agg(json_build_object('id', p.id, 'site', p.site_id, 'birth', p.birth_date, 'sex', p.sex,
-              'edu', p.education_years, 'apoe', p.apoe_genotype, 'fh', p.family_history,
-              'onset', p.family_history_onset_age, 'partner', p.study_partner_available, 'status', p.status,
-              'latest', f.latest_assessments, 'latestOn', f.latest_performed_on, 'consents', f.consents,
-              ${reads.fields}) ORDER BY p.id)::text AS participants
+     SELECT string_agg(json_build_array(p.id, p.site_id, f.latest_performed_on)::text
+              || chr(${BODY_SEPARATOR}) ||
+              json_build_object('birth', p.birth_date, 'sex', p.sex,
+                'edu', p.education_years, 'apoe', p.apoe_genotype, 'fh', p.family_history,
+                'onset', p.family_history_onset_age, 'partner', p.study_partner_available, 'status', p.status,
+                'latest', f.latest_assessments, 'consents', f.consents, ${reads.fields})::text,
+              chr(${PARTICIPANT_SEPARATOR}) ORDER BY p.id) AS participants
        FROM p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id ${reads.joins}`,
     trialIds ? [trialIds, daysReadUpTo, ...choiceParameters] : choiceParameters,
   );
@@ -440,7 +479,7 @@ async function queryParticipants(
  * `x`) for the participant: `aggregate` over the rows of `from` that are theirs and meet `where`.
  */
 interface ParticipantPart {
-  key: keyof ParticipantRow;
+  key: keyof ParticipantBody;
   aggregate: string;
   from: string;
   where?: string;
@@ -546,13 +585,14 @@ function wantedTypes(options: LoadOptions): ReadonlySet<string> | null {
  * latest assessments in the facts, of the wanted types only.
  */
 function buildProfile(
-  entry: ParticipantRow,
+  header: ParticipantHeader,
+  body: ParticipantBody,
   asOf: CalendarDate,
   history: AssessmentRow[] | undefined,
   wanted: ReadonlySet<string> | null,
 ): ParticipantProfile {
-  const profile = profileOf(entry, asOf);
-  const latest = entry.latest;
+  const profile = profileOf(header, body, asOf);
+  const latest = body.latest;
   if (history)
     for (const a of history)
       addAssessmentToProfile(profile, a.type, a.qualifier, a.performed_on, a.values, a.derived);
@@ -588,25 +628,25 @@ async function latestFromHistory(
 }
 
 /** The profile on `asOf`, without assessments; consent scopes as held that day, by the domain's rule. */
-function profileOf(entry: ParticipantRow, asOf: CalendarDate): ParticipantProfile {
-  const grants: ConsentGrant[] = (entry.consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
+function profileOf(header: ParticipantHeader, body: ParticipantBody, asOf: CalendarDate): ParticipantProfile {
+  const grants: ConsentGrant[] = (body.consents ?? []).map(([signedOn, scopes, withdrawals]) => ({
     signedOn,
     scopes,
     withdrawnScopes: withdrawals.map(([scope, withdrawnOn]) => ({ scope, withdrawnOn })),
   }));
   return {
-    participantId: entry.id,
-    birthDate: entry.birth,
-    sex: entry.sex,
-    educationYears: entry.edu,
-    apoeGenotype: entry.apoe,
-    familyHistory: entry.fh,
-    familyHistoryOnsetAge: entry.onset,
-    studyPartnerAvailable: entry.partner,
-    status: entry.status,
+    participantId: header.id,
+    birthDate: body.birth,
+    sex: body.sex,
+    educationYears: body.edu,
+    apoeGenotype: body.apoe,
+    familyHistory: body.fh,
+    familyHistoryOnsetAge: body.onset,
+    studyPartnerAvailable: body.partner,
+    status: body.status,
     consentScopes: [...scopesHeld(grants, asOf)].sort(),
     // The trials they were randomised into through a referral; "not in another trial" judges them.
-    trialCommitments: entry.commitments ?? [],
+    trialCommitments: body.commitments ?? [],
     observations: {},
     amyloid: {},
   };
