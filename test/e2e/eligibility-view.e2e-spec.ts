@@ -260,6 +260,74 @@ describe('the eligibility view: the stored determination with the explanation st
     expect(rest).toEqual(byId.slice(1));
   });
 
+  // The batch document joins each stored determination's columns as JSON text (load-profiles.ts): a value
+  // holding quotes, a backslash and the batch's separators, and a day, must read back as stored, whichever
+  // way the participant is read.
+  it('reads each stored column back as stored, quotes, separators and days included', async () => {
+    const day = tokyoToday();
+    const [before] = await api.dataSource.query<{ one_test_away: string | null; changes: string }[]>(
+      `SELECT one_test_away, changes_with_time_on::text AS changes FROM eligibility_determination
+        WHERE participant_id = $1 AND trial_id = $2`,
+      [participantId, trialId],
+    );
+    const oneTestAway = 'amyloid "PET" \\ \u001e\u001f\n';
+    await api.dataSource.query(
+      `UPDATE eligibility_determination SET one_test_away = $3, changes_with_time_on = $4
+        WHERE participant_id = $1 AND trial_id = $2`,
+      [participantId, trialId, oneTestAway, day],
+    );
+    try {
+      const [stored] = await api.dataSource.query<{ criteria_version: number; result: string }[]>(
+        `SELECT criteria_version, result FROM eligibility_determination WHERE participant_id = $1 AND trial_id = $2`,
+        [participantId, trialId],
+      );
+      const flags = await api.dataSource.query<{ kind: string }[]>(
+        `SELECT kind FROM eligibility_flag WHERE participant_id = $1 AND trial_id = $2 AND closed_at IS NULL`,
+        [participantId, trialId],
+      );
+      const expected = {
+        criteriaVersion: stored.criteria_version,
+        result: stored.result,
+        oneTestAway,
+        explained: true,
+        changesWithTimeOn: day,
+      };
+      const byId = await loadScreeningInputs(
+        api.dataSource.manager,
+        [{ participantId, asOf: day }],
+        [trialId],
+      );
+      const walked = (
+        await loadCohortScreeningInputs(
+          api.dataSource.manager,
+          { siteIds: [f.sites.tokyo], after: null, limit: 10 },
+          () => day,
+          [trialId],
+        )
+      ).filter((input) => input.participantId === participantId);
+      for (const input of [...byId, ...walked]) {
+        const subject = input.read();
+        const into = {
+          criteriaVersion: 0,
+          result: '',
+          oneTestAway: null,
+          explained: false,
+          changesWithTimeOn: '',
+        };
+        expect(subject.stored(0, into)).toBe(true);
+        expect(into).toEqual(expected);
+        expect([...subject.openFlags(0)].sort()).toEqual(flags.map((flag) => flag.kind).sort());
+      }
+      expect(byId.length + walked.length).toBe(2);
+    } finally {
+      await api.dataSource.query(
+        `UPDATE eligibility_determination SET one_test_away = $3, changes_with_time_on = $4::date
+          WHERE participant_id = $1 AND trial_id = $2`,
+        [participantId, trialId, before.one_test_away, before.changes],
+      );
+    }
+  });
+
   // A re-screen reads every stored determination; read through the key alone, ten per participant lie on
   // ten heap pages (each trial's first screen wrote its own), so what it reads of them is in the key
   // (migration DeterminationCoveringKey). Planned as at a million participants, where probing an index row

@@ -12,6 +12,7 @@ import {
   StoredVerdict,
 } from '@registry/domain';
 import type { EntityManager } from 'typeorm';
+import { jsonArrayText, JsonTextMember, jsonObjectText } from './json-text';
 
 /**
  * A participant as read for screening: one record of the batch document of `queryParticipants`, split in
@@ -33,7 +34,7 @@ interface ParticipantEntry extends ParticipantHeader {
 }
 
 /**
- * The rest of a participant (`queryParticipants`, whose `json_build_object` names the keys). Keys are
+ * The rest of a participant (`queryParticipants`, whose `jsonObjectText` names the keys). Keys are
  * short: a re-screen parses a million of them.
  */
 interface ParticipantBody {
@@ -425,8 +426,9 @@ interface QueriedParticipant {
  * triggers, embedded as stored) and, given trials, the stored determinations and open flags for them, read
  * through the primary key and the open-flag index (see `ParticipantHeader` and the separators). Splitting one
  * document is much cheaper for this process than the driver's row-by-row, column-by-column parse of a
- * thousand participant rows and their determination and flag rows, and `string_agg` of text costs
- * PostgreSQL less than `json_agg`, which copies each element again (the figures are in docs/PERFORMANCE.md).
+ * thousand participant rows and their determination and flag rows. The JSON is joined as text
+ * (`json-text.ts`), which costs PostgreSQL less than building it with `json_build_object` and `json_agg`
+ * (the figures are in docs/PERFORMANCE.md).
  */
 async function queryParticipants(
   manager: EntityManager,
@@ -448,15 +450,24 @@ async function queryParticipants(
     'ids' in chosen || chosen.due
       ? readEach(participantParts(trialIds))
       : readRange(participantParts(trialIds));
+  const header = jsonArrayText(['p.id', 'p.site_id', 'f.latest_performed_on']);
+  const body = jsonObjectText([
+    ['birth', 'p.birth_date'],
+    ['sex', 'p.sex'],
+    ['edu', 'p.education_years'],
+    ['apoe', 'p.apoe_genotype'],
+    ['fh', 'p.family_history'],
+    ['onset', 'p.family_history_onset_age'],
+    ['partner', 'p.study_partner_available'],
+    ['status', 'p.status'],
+    ['latest', { json: 'f.latest_assessments' }],
+    ['consents', { json: 'f.consents' }],
+    ...reads.members,
+  ]);
   const [{ participants }] = await manager.query<{ participants: string | null }[]>(
     `WITH p AS MATERIALIZED (${choice})
-     SELECT string_agg(json_build_array(p.id, p.site_id, f.latest_performed_on)::text
-              || chr(${BODY_SEPARATOR}) ||
-              json_build_object('birth', p.birth_date, 'sex', p.sex,
-                'edu', p.education_years, 'apoe', p.apoe_genotype, 'fh', p.family_history,
-                'onset', p.family_history_onset_age, 'partner', p.study_partner_available, 'status', p.status,
-                'latest', f.latest_assessments, 'consents', f.consents, ${reads.fields})::text,
-              chr(${PARTICIPANT_SEPARATOR}) ORDER BY p.id) AS participants
+     SELECT string_agg(${header} || chr(${BODY_SEPARATOR}) || ${body}, chr(${PARTICIPANT_SEPARATOR}) ORDER BY p.id)
+              AS participants
        FROM p LEFT JOIN participant_screening_facts f ON f.participant_id = p.id ${reads.joins}`,
     trialIds ? [trialIds, daysReadUpTo, ...choiceParameters] : choiceParameters,
   );
@@ -475,8 +486,9 @@ async function queryParticipants(
 }
 
 /**
- * One key of a participant's element in the batch document that aggregates rows of another table (alias
- * `x`) for the participant: `aggregate` over the rows of `from` that are theirs and meet `where`.
+ * One key of a participant's body in the batch document that aggregates rows of another table (alias `x`)
+ * for the participant: `aggregate`, whose value is JSON as text or as `json`, over the rows of `from` that
+ * are theirs and meet `where`.
  */
 interface ParticipantPart {
   key: keyof ParticipantBody;
@@ -493,7 +505,10 @@ interface ParticipantPart {
  *   filtered in the aggregate, not in the WHERE clause: a `trial_id = ANY(...)` condition there can lead the
  *   planner to the trial index, scanning every determination of those trials, ten times slower a batch
  *   (docs/PERFORMANCE.md). Trials are named by their 1-based position in `trialIds`, not their 36-character
- *   id.
+ *   id. Each row's array is joined as text, not built with `json_build_array` and `json_agg`: ten rows a
+ *   participant made this aggregate a third of the statement's cost. The result is written as it is, between
+ *   quotes: the table's check constraint `eligibility_determination_result_valid` keeps it to three plain
+ *   words. The rest go through `to_json`.
  * - `unexplained` is answered by the partial index of rows without an explanation, empty once every row has
  *   one.
  * - `flags` by the open-flag index.
@@ -509,10 +524,10 @@ function participantParts(trialIds: readonly string[] | null): ParticipantPart[]
     commitments,
     {
       key: 'stored',
-      aggregate: `json_agg(CASE WHEN x.changes_with_time_on <= $2::date
-                    THEN json_build_array(array_position($1::uuid[], x.trial_id), x.criteria_version, x.result, x.one_test_away, x.changes_with_time_on)
-                    ELSE json_build_array(array_position($1::uuid[], x.trial_id), x.criteria_version, x.result, x.one_test_away) END)
-                  FILTER (WHERE x.trial_id = ANY($1::uuid[]))`,
+      aggregate: `'[' || string_agg('[' || array_position($1::uuid[], x.trial_id) || ',' || x.criteria_version
+                    || ',"' || x.result || '",' || coalesce(to_json(x.one_test_away)::text, 'null')
+                    || CASE WHEN x.changes_with_time_on <= $2::date THEN ',' || to_json(x.changes_with_time_on)::text ELSE '' END
+                    || ']', ',') FILTER (WHERE x.trial_id = ANY($1::uuid[])) || ']'`,
       from: 'eligibility_determination',
     },
     {
@@ -523,16 +538,16 @@ function participantParts(trialIds: readonly string[] | null): ParticipantPart[]
     },
     {
       key: 'flags',
-      aggregate: `json_agg(json_build_array(array_position($1::uuid[], x.trial_id), x.kind))`,
+      aggregate: `'[' || string_agg('[' || array_position($1::uuid[], x.trial_id) || ',' || to_json(x.kind)::text || ']', ',') || ']'`,
       from: 'eligibility_flag',
       where: `x.closed_at IS NULL AND x.trial_id = ANY($1::uuid[])`,
     },
   ];
 }
 
-/** The document's keys for the parts, and the joins they need, over the batch's participants `p`. */
+/** The body's members for the parts, and the joins they need, over the batch's participants `p`. */
 interface PartReads {
-  fields: string;
+  members: JsonTextMember[];
   joins: string;
 }
 
@@ -542,12 +557,12 @@ interface PartReads {
  */
 function readEach(parts: readonly ParticipantPart[]): PartReads {
   return {
-    fields: parts
-      .map(
-        ({ key, aggregate, from, where }) =>
-          `'${key}', (SELECT ${aggregate} FROM ${from} x WHERE x.participant_id = p.id${where ? ` AND ${where}` : ''})`,
-      )
-      .join(', '),
+    members: parts.map(({ key, aggregate, from, where }) => [
+      key,
+      {
+        json: `(SELECT ${aggregate} FROM ${from} x WHERE x.participant_id = p.id${where ? ` AND ${where}` : ''})`,
+      },
+    ]),
     joins: '',
   };
 }
@@ -563,7 +578,7 @@ function readEach(parts: readonly ParticipantPart[]): PartReads {
 function readRange(parts: readonly ParticipantPart[]): PartReads {
   const bounds = `x.participant_id BETWEEN (SELECT min(id) FROM p) AND (SELECT max(id) FROM p)`;
   return {
-    fields: parts.map(({ key }, i) => `'${key}', part${i}.value`).join(', '),
+    members: parts.map(({ key }, i) => [key, { json: `part${i}.value` }]),
     joins: parts
       .map(
         ({ aggregate, from, where }, i) =>
