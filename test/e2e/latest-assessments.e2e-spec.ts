@@ -1,4 +1,10 @@
-import { addDays, ASSESSMENT_TYPES, assessmentQualifier } from '@registry/domain';
+import {
+  addDays,
+  ASSESSMENT_TYPES,
+  AssessmentType,
+  assessmentQualifier,
+  FIELDS_READ_FOR_PROFILE,
+} from '@registry/domain';
 import { loadCohortScreeningInputs, loadProfiles } from '@registry/persistence';
 import {
   createConsentDocument,
@@ -78,23 +84,63 @@ describe('the latest assessments that screening reads', () => {
       [participantId],
     );
 
-  /** The screening facts document as stored, and as worked out afresh from the tables it summarises. */
+  // The facts keep of each assessment only the fields the domain builds a profile from.
+  it('keeps the fields a profile is built from as the domain names them: assessment_profile_fields agrees', async () => {
+    for (const type of [...ASSESSMENT_TYPES, 'not_a_type']) {
+      const [fields] = await api.dataSource.query<{ value_fields: string[]; derived_fields: string[] }[]>(
+        `SELECT value_fields, derived_fields FROM assessment_profile_fields($1)`,
+        [type],
+      );
+      const domain = FIELDS_READ_FOR_PROFILE[type as AssessmentType] ?? { values: [], derived: [] };
+      expect({
+        type,
+        values: [...fields.value_fields].sort(),
+        derived: [...fields.derived_fields].sort(),
+      }).toEqual({
+        type,
+        values: [...domain.values],
+        derived: [...domain.derived],
+      });
+    }
+  });
+
+  /** Only the fields the domain builds a profile from. */
+  const readFields = (type: string, record: Record<string, unknown>, part: 'values' | 'derived') =>
+    Object.fromEntries(
+      Object.entries(record).filter(([key]) =>
+        FIELDS_READ_FOR_PROFILE[type as AssessmentType][part].includes(key),
+      ),
+    );
+
+  /**
+   * The screening facts document as stored, and as worked out afresh from the tables it summarises, with
+   * the fields the domain reads.
+   */
   const facts = async () => {
-    const [row] = await api.dataSource.query<{ stored: unknown; fresh: unknown }[]>(
+    const [row] = await api.dataSource.query<
+      {
+        stored: unknown;
+        assessments: [string, string, string, Record<string, unknown>, Record<string, unknown>][];
+        latest_day: string;
+        consents: [string, string[], [string, string][]][];
+      }[]
+    >(
       `SELECT f.latest_assessments::jsonb AS stored,
               (SELECT jsonb_agg(jsonb_build_array(l.type, l.qualifier, l.performed_on, l.values, l.derived)
                                 ORDER BY l.type, l.qualifier)
-                 FROM participant_latest_assessment l WHERE l.participant_id = f.participant_id) AS fresh,
+                 FROM participant_latest_assessment l WHERE l.participant_id = f.participant_id) AS assessments,
               f.latest_performed_on::text AS latest_day, f.consents::jsonb AS consents
          FROM participant_screening_facts f WHERE f.participant_id = $1`,
       [participantId],
     );
-    return row as {
-      stored: unknown;
-      fresh: unknown;
-      latest_day: string;
-      consents: [string, string[], [string, string][]][];
-    };
+    const fresh = row.assessments.map(([type, qualifier, performedOn, values, derived]) => [
+      type,
+      qualifier,
+      performedOn,
+      readFields(type, values, 'values'),
+      readFields(type, derived, 'derived'),
+    ]);
+    return { ...row, fresh };
   };
 
   it('keeps one row per type and qualifier: the latest MMSE, and the latest PET of each tracer', async () => {
@@ -103,10 +149,14 @@ describe('the latest assessments that screening reads', () => {
       expect.objectContaining({ type: 'amyloid_pet', qualifier: 'flutemetamol', performed_on: today }),
       expect.objectContaining({ type: 'mmse', qualifier: '', performed_on: today, values: { total: 27 } }),
     ]);
-    const { stored, fresh, latest_day } = await facts();
+    const { stored, fresh, assessments, latest_day } = await facts();
     expect(stored).toEqual(fresh);
     expect((stored as unknown[]).length).toBe(3);
     expect(latest_day).toBe(today);
+    // The PET's pipeline and reference region stay in the assessment, not in the facts.
+    const pet = assessments.find(([type]) => type === 'amyloid_pet')!;
+    expect(pet[3]).toHaveProperty('pipeline');
+    expect(JSON.stringify(stored)).not.toContain('pipeline');
   });
 
   it('follows a correction of the latest value', async () => {

@@ -1,5 +1,5 @@
 import { AmyloidModality, AmyloidStatus } from '../biomarkers/amyloid-status';
-import { AssessmentType } from '../instruments/assessments';
+import { ASSESSMENT_TYPES, AssessmentType } from '../instruments/assessments';
 import type { CalendarDate } from '../schedule/calendar';
 import type { Observation, ParticipantProfile } from './evaluate';
 import { MEASURES, MeasureDefinition, measureReader, observationKey } from './measures';
@@ -46,6 +46,43 @@ export function assessmentQualifier(type: string, values: Readonly<Record<string
   if (qualifier === undefined || qualifier === null) return '';
   return typeof qualifier === 'string' ? qualifier : JSON.stringify(qualifier);
 }
+
+/** The top-level fields of an assessment's values and derived values that a profile is built from. */
+export interface FieldsReadForProfile {
+  readonly values: readonly string[];
+  readonly derived: readonly string[];
+}
+
+/**
+ * What `addAssessmentToProfile` reads of each assessment type: the first key of each of its measures'
+ * sources (a nested source such as `derived.ratios.x` keeps all of `ratios`) and, for a type that reports an
+ * amyloid status, `derived.amyloidStatus`. Every type is listed, with nothing read where no measure reads
+ * it. Screening's facts keep only these fields of each latest assessment (SQL `assessment_profile_fields`,
+ * which an e2e test holds equal to this): the rest is never read when judging, and parsing it was a part of
+ * every re-screen. The qualifier is read apart (`assessmentQualifier`).
+ */
+export const FIELDS_READ_FOR_PROFILE: Readonly<Record<AssessmentType, FieldsReadForProfile>> = Object.freeze(
+  (() => {
+    const fields = Object.fromEntries(
+      ASSESSMENT_TYPES.map((type) => [type, { values: new Set<string>(), derived: new Set<string>() }]),
+    ) as Record<AssessmentType, { values: Set<string>; derived: Set<string> }>;
+    for (const definition of Object.values(MEASURES) as MeasureDefinition[]) {
+      const [root, first] = definition.source.split('.');
+      fields[definition.assessment][root === 'derived' ? 'derived' : 'values'].add(first);
+    }
+    for (const type of Object.keys(AMYLOID_MODALITY_OF_ASSESSMENT) as AssessmentType[])
+      fields[type].derived.add('amyloidStatus');
+    return Object.fromEntries(
+      Object.entries(fields).map(([type, { values, derived }]) => [
+        type,
+        Object.freeze({
+          values: Object.freeze([...values].sort()),
+          derived: Object.freeze([...derived].sort()),
+        }),
+      ]),
+    ) as Record<AssessmentType, FieldsReadForProfile>;
+  })(),
+);
 
 /**
  * Whether a result of `date` replaces the one kept so far: a later day wins; on the same day the result kept

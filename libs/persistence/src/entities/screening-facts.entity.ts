@@ -24,7 +24,10 @@ export class ScreeningFactsEntity {
   })
   participant?: Relation<ParticipantEntity>;
 
-  /** [type, qualifier, performed on, values, derived] per latest assessment. */
+  /**
+   * [type, qualifier, performed on, values, derived] per latest assessment, values and derived with only the
+   * fields a profile is built from (the domain's FIELDS_READ_FOR_PROFILE; migration ScreeningFactsReadFields).
+   */
   @Column({ name: 'latest_assessments', type: 'json', default: () => "'[]'" })
   latestAssessments: unknown[];
 

@@ -18,6 +18,7 @@ import { WebhookReports1795700000000 } from './1795700000000-WebhookReports';
 import { DeterminationTimeChangeByTrial1795710000000 } from './1795710000000-DeterminationTimeChangeByTrial';
 import { DeterminationCoveringKey1795720000000 } from './1795720000000-DeterminationCoveringKey';
 import { FlagTimeOrderedIds1795730000000 } from './1795730000000-FlagTimeOrderedIds';
+import { ScreeningFactsReadFields1795740000000 } from './1795740000000-ScreeningFactsReadFields';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   DeterminationTimeChangeByTrial1795710000000,
   DeterminationCoveringKey1795720000000,
   FlagTimeOrderedIds1795730000000,
+  ScreeningFactsReadFields1795740000000,
 ];
