@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { evaluateCriteria, TRIAL_TEMPLATES } from '@registry/domain';
+import { evaluateCriteria, StoredVerdict, TRIAL_TEMPLATES } from '@registry/domain';
 import {
   loadCohortScreeningInputs,
   loadProfiles,
@@ -28,6 +28,15 @@ interface ExplanationNode {
   value?: unknown;
   children?: ExplanationNode[];
 }
+
+/** A verdict for `ScreeningSubject.stored` to write into. */
+const emptyVerdict = (): StoredVerdict => ({
+  criteriaVersion: 0,
+  result: '',
+  oneTestAway: null,
+  explained: false,
+  changesWithTimeOn: '',
+});
 
 describe('the eligibility view: the stored determination with the explanation stored with it', () => {
   let system: TestSystem;
@@ -218,13 +227,7 @@ describe('the eligibility view: the stored determination with the explanation st
     const read = (inputs: ScreeningInput[]) =>
       inputs.map((input) => {
         const subject = input.read();
-        const into = {
-          criteriaVersion: 0,
-          result: '',
-          oneTestAway: null,
-          explained: true,
-          changesWithTimeOn: '',
-        };
+        const into = emptyVerdict();
         const stored = subject.stored(0, into);
         // The time-change day is read by id always, walking only once due: not compared.
         const { changesWithTimeOn: _notCompared, ...verdict } = into;
@@ -307,13 +310,7 @@ describe('the eligibility view: the stored determination with the explanation st
       ).filter((input) => input.participantId === participantId);
       for (const input of [...byId, ...walked]) {
         const subject = input.read();
-        const into = {
-          criteriaVersion: 0,
-          result: '',
-          oneTestAway: null,
-          explained: false,
-          changesWithTimeOn: '',
-        };
+        const into = emptyVerdict();
         expect(subject.stored(0, into)).toBe(true);
         expect(into).toEqual(expected);
         expect([...subject.openFlags(0)].sort()).toEqual(flags.map((flag) => flag.kind).sort());
