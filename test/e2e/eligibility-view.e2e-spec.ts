@@ -1,5 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { evaluateCriteria, StoredVerdict, TRIAL_TEMPLATES } from '@registry/domain';
+import {
+  addDays,
+  evaluateCriteria,
+  NEVER_CHANGES_WITH_TIME,
+  StoredVerdict,
+  TRIAL_TEMPLATES,
+} from '@registry/domain';
 import {
   loadCohortScreeningInputs,
   loadProfiles,
@@ -316,6 +322,36 @@ describe('the eligibility view: the stored determination with the explanation st
         expect([...subject.openFlags(0)].sort()).toEqual(flags.map((flag) => flag.kind).sort());
       }
       expect(byId.length + walked.length).toBe(2);
+
+      // A day still to come is read by id, whose data may have changed, but not walking on `day`: nothing
+      // time can change is due then. The column's default, -infinity, is read either way.
+      const readOn = async (changesWithTimeOn: string) => {
+        await api.dataSource.query(
+          `UPDATE eligibility_determination SET changes_with_time_on = $3::date WHERE participant_id = $1 AND trial_id = $2`,
+          [participantId, trialId, changesWithTimeOn],
+        );
+        const [byIdInput] = await loadScreeningInputs(
+          api.dataSource.manager,
+          [{ participantId, asOf: day }],
+          [trialId],
+        );
+        const walkedInput = (
+          await loadCohortScreeningInputs(
+            api.dataSource.manager,
+            { siteIds: [f.sites.tokyo], after: null, limit: 10 },
+            () => day,
+            [trialId],
+          )
+        ).find((input) => input.participantId === participantId)!;
+        return [byIdInput, walkedInput].map((input) => {
+          const into = emptyVerdict();
+          input.read().stored(0, into);
+          return into.changesWithTimeOn;
+        });
+      };
+      const tomorrow = addDays(day, 1);
+      expect(await readOn(tomorrow)).toEqual([tomorrow, NEVER_CHANGES_WITH_TIME]);
+      expect(await readOn('-infinity')).toEqual(['-infinity', '-infinity']);
     } finally {
       await api.dataSource.query(
         `UPDATE eligibility_determination SET one_test_away = $3, changes_with_time_on = $4::date

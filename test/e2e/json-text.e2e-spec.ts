@@ -60,6 +60,13 @@ describe('JSON joined as text in SQL', () => {
     for (const { joined, built } of rows) expect(JSON.parse(joined)).toEqual(JSON.parse(built));
   });
 
+  it('renders an empty object and an empty array', async () => {
+    const { rows } = await client.query<{ object: string; array: string }>(
+      `SELECT ${jsonObjectText([])} AS object, ${jsonArrayText([])} AS array`,
+    );
+    expect(rows).toEqual([{ object: '{}', array: '[]' }]);
+  });
+
   it('refuses a key that would need escaping', () => {
     expect(() => jsonObjectText([[`it's`, 'v.t']])).toThrow(/not letters only/);
     expect(() => jsonObjectText([['a"b', 'v.t']])).toThrow(/not letters only/);

@@ -5,7 +5,10 @@ import {
   assessmentQualifier,
   FIELDS_READ_FOR_PROFILE,
 } from '@registry/domain';
-import { loadCohortScreeningInputs, loadProfiles } from '@registry/persistence';
+import { loadConfig } from '@registry/config';
+import { dataSourceOptions, loadCohortScreeningInputs, loadProfiles } from '@registry/persistence';
+import { ScreeningFactsReadFields1795740000000 } from '@registry/persistence/migrations/1795740000000-ScreeningFactsReadFields';
+import { DataSource, QueryRunner } from 'typeorm';
 import {
   createConsentDocument,
   enrolConsentedParticipant,
@@ -296,5 +299,53 @@ describe('the latest assessments that screening reads', () => {
     const read = walked.find((input) => input.participantId === participantId)!.read();
     expect(read.profile.observations[`plasma.result|${analyte}`]).toEqual(expected);
     expect(read.profile).toEqual(byId.profile);
+  });
+
+  // The migration that cut the facts to the fields read rebuilds the whole table: undone, every row is back
+  // with whole documents and the same consents; done again, the table is as the triggers left it.
+  it('rebuilds every facts row with its consents when the facts migration is undone and done again', async () => {
+    const table = () =>
+      api.dataSource.query<
+        { participant_id: string; latest: string; latest_on: string | null; consents: string }[]
+      >(
+        `SELECT participant_id, latest_assessments::text AS latest, latest_performed_on::text AS latest_on,
+                consents::text AS consents
+           FROM participant_screening_facts ORDER BY participant_id`,
+      );
+    const before = await table();
+    // Participants with assessments and consents, with consents alone (enrolled in the walk above), and one
+    // with a withdrawal.
+    expect(before.length).toBeGreaterThanOrEqual(4);
+    expect(before.filter((row) => row.latest === '[]').length).toBeGreaterThan(0);
+    expect(before.some((row) => row.consents.includes('recontact_for_trials", "20'))).toBe(true);
+
+    const owner = new DataSource(
+      dataSourceOptions(
+        loadConfig({ ...process.env, DATABASE_URL: system.config.MIGRATION_DATABASE_URL }),
+        'facts-migration-test',
+      ),
+    );
+    await owner.initialize();
+    const migration = new ScreeningFactsReadFields1795740000000();
+    const inTransaction = async (step: (runner: QueryRunner) => Promise<void>) => {
+      const runner = owner.createQueryRunner();
+      try {
+        await runner.startTransaction();
+        await step(runner);
+        await runner.commitTransaction();
+      } finally {
+        await runner.release();
+      }
+    };
+    try {
+      await inTransaction((runner) => migration.down(runner));
+      const undone = await table();
+      expect(undone.map(({ latest: _, ...row }) => row)).toEqual(before.map(({ latest: _, ...row }) => row));
+      expect(undone.find((row) => row.participant_id === participantId)!.latest).toContain('pipeline');
+      await inTransaction((runner) => migration.up(runner));
+      expect(await table()).toEqual(before);
+    } finally {
+      await owner.destroy();
+    }
   });
 });

@@ -60,8 +60,11 @@ const refreshFunction = (document: string) => `
  * assessments themselves, and `participant_latest_assessment`, keep everything.
  *
  * The facts are rebuilt here from the tables they summarise, into an emptied table rather than by updating
- * every row, which would leave a dead version of each behind for a vacuum to clear. The table is locked
- * meanwhile (about a minute at 1,000,000 participants): screening waits, nothing else reads it.
+ * every row, which would leave a dead version of each behind for a vacuum to clear. The table is locked first
+ * and until the migration commits (about a minute at 1,000,000 participants): screening, the referral funnel
+ * and every write of an assessment or a consent (their triggers write the facts) wait meanwhile, so deploy it
+ * in a quiet hour. The lock is waited for 10 s at most, so that a long transaction holding the table fails
+ * the migration instead of queueing every reader behind it; run it again later.
  */
 export class ScreeningFactsReadFields1795740000000 implements MigrationInterface {
   name = 'ScreeningFactsReadFields1795740000000';
@@ -81,7 +84,10 @@ export class ScreeningFactsReadFields1795740000000 implements MigrationInterface
     await queryRunner.query(`
       CREATE FUNCTION jsonb_keep_fields(document jsonb, fields text[]) RETURNS jsonb
       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each(document) e WHERE e.key = ANY(fields)
+        SELECT CASE WHEN jsonb_typeof(document) = 'object'
+                    THEN (SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb)
+                            FROM jsonb_each(document) e WHERE e.key = ANY(fields))
+                    ELSE document END
       $$`);
     await queryRunner.query(refreshFunction(READ_FIELDS_DOCUMENT));
     await this.rebuildFacts(queryRunner, READ_FIELDS_DOCUMENT);
@@ -94,8 +100,15 @@ export class ScreeningFactsReadFields1795740000000 implements MigrationInterface
     await queryRunner.query(`DROP FUNCTION assessment_profile_fields(text)`);
   }
 
-  /** Every facts row again, with its consents as they were and the latest assessments as `document`. */
+  /**
+   * Every facts row again, with its consents as they were and the latest assessments as `document`. The
+   * table is locked before anything is read from it: a consent written meanwhile would otherwise be copied
+   * as it was before, and lost (its trigger's row emptied by the TRUNCATE).
+   */
   private async rebuildFacts(queryRunner: QueryRunner, document: string): Promise<void> {
+    await queryRunner.query(`SET LOCAL lock_timeout = '10s'`);
+    await queryRunner.query(`LOCK TABLE participant_screening_facts IN ACCESS EXCLUSIVE MODE`);
+    await queryRunner.query(`RESET lock_timeout`);
     await queryRunner.query(
       `CREATE TEMPORARY TABLE facts_consents AS SELECT participant_id, consents FROM participant_screening_facts`,
     );

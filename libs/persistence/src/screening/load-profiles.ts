@@ -19,7 +19,7 @@ import { jsonArrayText, JsonTextMember, jsonObjectText } from './json-text';
  * two. The header (`ParticipantHeader`) is read when the batch arrives: it places and dates the participant.
  * The body (`ParticipantBody`) is parsed only when the participant is judged, so that its many small objects
  * die young instead of living as long as the whole batch (parsing a batch at once, and collecting what
- * survived, was about 40 % of a re-screen's worker CPU; docs/PERFORMANCE.md).
+ * survived, was 45 % of the worker's CPU in a profile of re-screens at 100,000; docs/PERFORMANCE.md).
  */
 interface ParticipantHeader {
   id: string;
@@ -85,7 +85,7 @@ function decodeParticipantRows(document: string | null): ParticipantEntry[] {
     const bodyStart = record.indexOf(String.fromCharCode(BODY_SEPARATOR));
     const header: unknown = bodyStart < 0 ? null : JSON.parse(record.slice(0, bodyStart));
     if (!Array.isArray(header) || typeof header[0] !== 'string' || typeof header[1] !== 'string')
-      throw new Error('screening batch: a participant without id or site');
+      throw new Error('screening batch: a participant record without a header of id and site');
     const [id, site, latestOn] = header as [string, string, CalendarDate | null];
     return { id, site, latestOn, body: record.slice(bodyStart + 1) };
   });
@@ -106,7 +106,10 @@ interface AssessmentRow {
   derived: Record<string, unknown>;
 }
 
-/** A participant_latest_assessment row as JSON: type, qualifier, performed on, values, derived. */
+/**
+ * A participant_latest_assessment row as JSON: type, qualifier, performed on, values, derived; values and
+ * derived with only the fields a profile is built from (migration ScreeningFactsReadFields).
+ */
 type LatestAssessment = [string, string, CalendarDate, Record<string, unknown>, Record<string, unknown>];
 
 /** A consent as JSON: signed on, scopes, [[scope, withdrawn on], ...]. */
@@ -508,7 +511,8 @@ interface ParticipantPart {
  *   id. Each row's array is joined as text, not built with `json_build_array` and `json_agg`: ten rows a
  *   participant made this aggregate a third of the statement's cost. The result is written as it is, between
  *   quotes: the table's check constraint `eligibility_determination_result_valid` keeps it to three plain
- *   words. The rest go through `to_json`.
+ *   words. The rest go through `to_json`. Every piece joined must be NOT NULL or given a `coalesce`:
+ *   `string_agg` skips a NULL row, which would read as nothing stored for that trial.
  * - `unexplained` is answered by the partial index of rows without an explanation, empty once every row has
  *   one.
  * - `flags` by the open-flag index.
