@@ -58,7 +58,9 @@ describe('the fields of an assessment that a profile is built from', () => {
     }
     // The cohort held every type of assessment the protocol schedules (all but tau PET), and fields no
     // profile reads.
-    expect([...typesSeen].sort()).toEqual(ASSESSMENT_TYPES.filter((type) => type !== AssessmentType.TauPet).sort());
+    expect([...typesSeen].sort()).toEqual(
+      ASSESSMENT_TYPES.filter((type) => type !== AssessmentType.TauPet).sort(),
+    );
     expect(droppedSomething).toBe(true);
   });
 });
