@@ -301,27 +301,30 @@ describe('the eligibility view: the stored determination with the explanation st
         explained: true,
         changesWithTimeOn: day,
       };
-      const byId = await loadScreeningInputs(
-        api.dataSource.manager,
-        [{ participantId, asOf: day }],
-        [trialId],
-      );
-      const walked = (
-        await loadCohortScreeningInputs(
+      // The participant read by id, and as a walk of the site on `day` reads them.
+      const readBothWays = async () => {
+        const byId = await loadScreeningInputs(
+          api.dataSource.manager,
+          [{ participantId, asOf: day }],
+          [trialId],
+        );
+        const walked = await loadCohortScreeningInputs(
           api.dataSource.manager,
           { siteIds: [f.sites.tokyo], after: null, limit: 10 },
           () => day,
           [trialId],
-        )
-      ).filter((input) => input.participantId === participantId);
-      for (const input of [...byId, ...walked]) {
+        );
+        return [...byId, ...walked.filter((input) => input.participantId === participantId)];
+      };
+      const inputs = await readBothWays();
+      expect(inputs).toHaveLength(2);
+      for (const input of inputs) {
         const subject = input.read();
         const into = emptyVerdict();
         expect(subject.stored(0, into)).toBe(true);
         expect(into).toEqual(expected);
         expect([...subject.openFlags(0)].sort()).toEqual(flags.map((flag) => flag.kind).sort());
       }
-      expect(byId.length + walked.length).toBe(2);
 
       // A day still to come is read by id, whose data may have changed, but not walking on `day`: nothing
       // time can change is due then. The column's default, -infinity, is read either way.
@@ -330,20 +333,7 @@ describe('the eligibility view: the stored determination with the explanation st
           `UPDATE eligibility_determination SET changes_with_time_on = $3::date WHERE participant_id = $1 AND trial_id = $2`,
           [participantId, trialId, changesWithTimeOn],
         );
-        const [byIdInput] = await loadScreeningInputs(
-          api.dataSource.manager,
-          [{ participantId, asOf: day }],
-          [trialId],
-        );
-        const walkedInput = (
-          await loadCohortScreeningInputs(
-            api.dataSource.manager,
-            { siteIds: [f.sites.tokyo], after: null, limit: 10 },
-            () => day,
-            [trialId],
-          )
-        ).find((input) => input.participantId === participantId)!;
-        return [byIdInput, walkedInput].map((input) => {
+        return (await readBothWays()).map((input) => {
           const into = emptyVerdict();
           input.read().stored(0, into);
           return into.changesWithTimeOn;
