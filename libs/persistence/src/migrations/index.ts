@@ -19,6 +19,7 @@ import { DeterminationTimeChangeByTrial1795710000000 } from './1795710000000-Det
 import { DeterminationCoveringKey1795720000000 } from './1795720000000-DeterminationCoveringKey';
 import { FlagTimeOrderedIds1795730000000 } from './1795730000000-FlagTimeOrderedIds';
 import { ScreeningFactsReadFields1795740000000 } from './1795740000000-ScreeningFactsReadFields';
+import { DeterminationRoomToUpdate1795750000000 } from './1795750000000-DeterminationRoomToUpdate';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   DeterminationCoveringKey1795720000000,
   FlagTimeOrderedIds1795730000000,
   ScreeningFactsReadFields1795740000000,
+  DeterminationRoomToUpdate1795750000000,
 ];
