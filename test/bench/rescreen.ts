@@ -152,8 +152,9 @@ async function main(): Promise<void> {
     }
 
     // The same trial screened again after its determinations were deleted and vacuumed away, as the
-    // figures before 2026-12-03 measured the first screen of a new trial. The delete leaves a row's room in
-    // nearly every page of the table, which the inserts then fill a row or two a page.
+    // figures before 2026-12-03 (afternoon) measured the first screen of a new trial. The delete leaves a
+    // row's room in nearly every page of the table, which the inserts then fill a few rows a page. (It now
+    // runs after the copy's removal, whose freed pages it finds too.)
     await forgetDeterminations(dataSource, [trialIds[0]]);
     const refilled = await timeCohortRun(dataSource, worker, [trialIds[0]]);
     report('one trial again after its deletion', refilled);
@@ -343,10 +344,12 @@ async function copyTrial(dataSource: DataSource, trialId: string): Promise<strin
   return dataSource.transaction(async (manager) => {
     const [{ id }] = await manager.query<{ id: string }[]>(
       `INSERT INTO trial
-       SELECT (jsonb_populate_record(NULL::trial, to_jsonb(t) || jsonb_build_object(
+       SELECT copy.*
+         FROM trial t
+        CROSS JOIN LATERAL jsonb_populate_record(NULL::trial, to_jsonb(t) || jsonb_build_object(
                  'id', gen_random_uuid(), 'title', t.title || $2::text, 'criteria_version', 1,
-                 'created_at', now(), 'updated_at', now()))).*
-         FROM trial t WHERE t.id = $1
+                 'created_at', now(), 'updated_at', now())) copy
+        WHERE t.id = $1
        RETURNING id`,
       [trialId, COPY_TITLE_SUFFIX],
     );

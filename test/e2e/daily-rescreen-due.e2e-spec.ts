@@ -3,7 +3,6 @@ import {
   DailyRescreenRepository,
   dataSourceOptions,
   DeterminationRepository,
-  migrationDataSourceOptions,
   ScreeningRepository,
   ScreeningRunRepository,
   WebhookRepository,
@@ -11,12 +10,11 @@ import {
 } from '@registry/persistence';
 import { FixedClock, SiteCalendar } from '@registry/platform';
 import { DataSource } from 'typeorm';
-import { ensureDemoIdentity, ensureDemoTrials } from '../../apps/api/src/cli/demo-data';
-import { writeSyntheticCohort } from '../../apps/api/src/cli/seed-writer';
 import { CohortRunner } from '../../apps/worker/src/screening/cohort-runner';
 import { DailyRescreenService } from '../../apps/worker/src/screening/daily-rescreen.service';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createTestSystem, TestSystem } from '../support/harness';
+import { writeTrialCohort } from '../support/synthetic-cohort';
 
 /**
  * A site's daily re-screen judges only the participants whose stored time-change day has come. This proves it
@@ -79,26 +77,12 @@ describe('daily re-screen: only those whom time may have changed, and no one mis
 
   beforeAll(async () => {
     system = await createTestSystem();
-    owner = new DataSource(
-      migrationDataSourceOptions(
-        { ...system.config, MIGRATION_DATABASE_URL: system.database.ownerUrl },
-        'daily-rescreen-due-seed',
-      ),
-    );
-    await owner.initialize();
-    const { siteIds, sponsorId, ownerId } = await ensureDemoIdentity(owner, {
-      password: 'daily-rescreen-due-test-password',
-      resetExistingPasswords: false,
-    });
-    await writeSyntheticCohort(owner, {
+    owner = await writeTrialCohort(system, 'daily-rescreen-due-seed', {
       participants: PARTICIPANTS,
       seed: 20260105,
-      siteIds,
       today: FIRST_DAY,
       historyYears: 2,
-      fingerprintKey: system.config.IDENTITY_FINGERPRINT_KEY,
     });
-    await ensureDemoTrials(owner, siteIds, sponsorId, ownerId, TRIAL_TEMPLATES, { startScreening: false });
 
     app = new DataSource(dataSourceOptions(system.config, 'daily-rescreen-due-test'));
     await app.initialize();

@@ -10,16 +10,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * new version still goes on the row's own page when there is room. On pages filled to the brim there is none:
  * the new version goes to another page and leaves a hole of one row behind, so after a criteria change nearly
  * every page of the table has such a hole. The first screen of the next new trial, a million inserts, then
- * filled those holes a row or two at a time, dirtying every page of the table, and the first change of each
+ * filled those holes about three rows a page, dirtying every page of the table, and the first change of each
  * page after a checkpoint writes the whole page to the WAL. At 100,000 participants that was 31,091 full
- * pages (224 MiB), about half of the first screen's full-page images (read with pg_walinspect,
+ * pages (224 MiB), about half of the bytes of the first screen's full-page images (431 MiB; read with pg_walinspect,
  * docs/PERFORMANCE.md).
  *
  * With the reserve, an update mostly keeps the new version on its page, and an insert takes only a page with
- * a fifth free besides its row: a new trial's rows go mostly to fresh pages, which are logged compactly,
- * and only pages that a moved version left a row short still take some. In the test
- * (determination-pages.e2e-spec.ts) 278 of 400 rewritten rows kept their page against 1 without the reserve,
- * and 211 of a new trial's 400 rows went into old pages against 352. The price is a heap about a quarter
+ * a fifth free besides its row: fewer of a new trial's rows go into old pages, and more to fresh pages,
+ * which are logged compactly; pages that a moved version left a row short still take some. In the test
+ * (determination-pages.e2e-spec.ts) 352 of 400 rewritten rows kept their page against 1 without the reserve,
+ * and 81 of a new trial's 400 rows went into old pages against all 400. The price is a heap about a quarter
  * larger for rows written from now on; a re-screen reads the determinations from the primary key alone (an
  * index-only scan), not the heap.
  *
