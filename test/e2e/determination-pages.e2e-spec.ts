@@ -75,7 +75,7 @@ describe('determinations on their heap pages', () => {
     return pages;
   };
 
-  it('a criteria change rewrites rows in place, and a new trial is then appended, not spread over old pages', async () => {
+  it('a criteria change keeps most rewritten rows on their page, and a new trial then puts few rows into old pages', async () => {
     // Chosen by template, not by (random) id: each trial's explanations have their own width, which decides
     // how many rows fit in a page and its reserve.
     const trialOf = async (key: string) => {
