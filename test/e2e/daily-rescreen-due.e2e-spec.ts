@@ -14,7 +14,7 @@ import { CohortRunner } from '../../apps/worker/src/screening/cohort-runner';
 import { DailyRescreenService } from '../../apps/worker/src/screening/daily-rescreen.service';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createTestSystem, TestSystem } from '../support/harness';
-import { writeTrialCohort } from '../support/synthetic-cohort';
+import { cohortParticipantIds, writeTrialCohort } from '../support/synthetic-cohort';
 
 /**
  * A site's daily re-screen judges only the participants whose stored time-change day has come. This proves it
@@ -109,9 +109,7 @@ describe('daily re-screen: only those whom time may have changed, and no one mis
       calendar,
       screening,
     );
-    participantIds = (await app.query<{ id: string }[]>(`SELECT id FROM participant ORDER BY id`)).map(
-      (row) => row.id,
-    );
+    participantIds = await cohortParticipantIds(app);
   }, 60_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { FixedClock, SiteCalendar } from '@registry/platform';
 import { DataSource } from 'typeorm';
 import { ScreeningService } from '../../apps/worker/src/screening/screening.service';
 import { createTestSystem, TestSystem } from '../support/harness';
-import { writeTrialCohort } from '../support/synthetic-cohort';
+import { cohortParticipantIds, writeTrialCohort } from '../support/synthetic-cohort';
 
 const PARTICIPANTS = 400;
 
@@ -46,9 +46,7 @@ describe('determinations on their heap pages', () => {
       new DeterminationRepository(),
       new SiteCalendar(clock),
     );
-    participantIds = (await app.query<{ id: string }[]>(`SELECT id FROM participant ORDER BY id`)).map(
-      (row) => row.id,
-    );
+    participantIds = await cohortParticipantIds(app);
   }, 60_000);
 
   afterAll(async () => {

@@ -44,3 +44,9 @@ export async function writeTrialCohort(
   }
   return owner;
 }
+
+/** Every participant's id, in id order. */
+export async function cohortParticipantIds(dataSource: DataSource): Promise<string[]> {
+  const rows = await dataSource.query<{ id: string }[]>(`SELECT id FROM participant ORDER BY id`);
+  return rows.map((row) => row.id);
+}
