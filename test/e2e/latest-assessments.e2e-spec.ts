@@ -8,6 +8,7 @@ import {
 import { loadConfig } from '@registry/config';
 import { dataSourceOptions, loadCohortScreeningInputs, loadProfiles } from '@registry/persistence';
 import { ScreeningFactsReadFields1795740000000 } from '@registry/persistence/migrations/1795740000000-ScreeningFactsReadFields';
+import { ScreeningFactsCutInline1795760000000 } from '@registry/persistence/migrations/1795760000000-ScreeningFactsCutInline';
 import { DataSource, QueryRunner } from 'typeorm';
 import {
   createConsentDocument,
@@ -87,24 +88,49 @@ describe('the latest assessments that screening reads', () => {
       [participantId],
     );
 
-  // The facts keep of each assessment only the fields the domain builds a profile from.
-  it('keeps the fields a profile is built from as the domain names them: assessment_profile_fields agrees', async () => {
-    for (const type of [...ASSESSMENT_TYPES, 'not_a_type']) {
-      const [fields] = await api.dataSource.query<{ value_fields: string[]; derived_fields: string[] }[]>(
-        `SELECT value_fields, derived_fields FROM assessment_profile_fields($1)`,
-        [type],
+  // The facts keep of each assessment only the fields the domain builds a profile from. The SQL that cuts
+  // them is a snapshot written by a migration; it is given, for every type, a document holding every field
+  // the domain reads of any type plus one no one reads, and must keep exactly the type's own: a change to the
+  // domain's fields fails here until a migration brings the SQL to it.
+  it('keeps the fields a profile is built from as the domain names them: assessment_profile_values and _derived agree', async () => {
+    const everyField = (part: 'values' | 'derived') => ({
+      ...Object.fromEntries(
+        Object.values(FIELDS_READ_FOR_PROFILE).flatMap((fields) => fields[part].map((key) => [key, 1])),
+      ),
+      notReadByAnyMeasure: 1,
+    });
+    const cut = async (type: string, part: 'values' | 'derived', document: unknown) => {
+      const [row] = await api.dataSource.query<{ kept: unknown }[]>(
+        `SELECT assessment_profile_${part}($1, $2::jsonb) AS kept`,
+        [type, JSON.stringify(document)],
       );
-      const domain = FIELDS_READ_FOR_PROFILE[type as AssessmentType] ?? { values: [], derived: [] };
-      expect({
-        type,
-        values: [...fields.value_fields].sort(),
-        derived: [...fields.derived_fields].sort(),
-      }).toEqual({
-        type,
-        values: [...domain.values],
-        derived: [...domain.derived],
-      });
-    }
+      return row.kept;
+    };
+    for (const type of [...ASSESSMENT_TYPES, 'not_a_type'])
+      for (const part of ['values', 'derived'] as const) {
+        const kept = (await cut(type, part, everyField(part))) as Record<string, unknown>;
+        const domain = FIELDS_READ_FOR_PROFILE[type as AssessmentType]?.[part] ?? [];
+        expect({ type, part, kept: Object.keys(kept).sort() }).toEqual({ type, part, kept: [...domain] });
+      }
+    // Absent fields stay absent, a JSON null is kept as null, and a document that is not an object (or no
+    // document) comes back as it is.
+    expect(await cut('amyloid_pet', 'values', { suvr: null, pipeline: 'x' })).toEqual({ suvr: null });
+    expect(await cut('amyloid_pet', 'derived', { centiloid: 31.5, ratios: {} })).toEqual({ centiloid: 31.5 });
+    expect(await cut('mmse', 'values', [29])).toEqual([29]);
+    expect(await cut('mmse', 'values', 'text')).toBe('text');
+    expect(await cut('mmse', 'values', null)).toBeNull();
+  });
+
+  // They are called twice per latest assessment on every refresh of the facts; as a function call each they
+  // cost about ten times the expression (the migration says why). The planner must put the expression in.
+  it('cuts with expressions the planner inlines, not with function calls', async () => {
+    const plan = await api.dataSource.query<{ 'QUERY PLAN': string }[]>(
+      `EXPLAIN (VERBOSE) SELECT assessment_profile_values(l.type, l.values), assessment_profile_derived(l.type, l.derived)
+         FROM participant_latest_assessment l`,
+    );
+    const output = plan.map((row) => row['QUERY PLAN']).find((line) => line.trim().startsWith('Output:'))!;
+    expect(output).toContain('jsonb_set');
+    expect(output).not.toMatch(/assessment_profile_(values|derived)\(/);
   });
 
   /** Only the fields the domain builds a profile from. */
@@ -326,7 +352,12 @@ describe('the latest assessments that screening reads', () => {
       ),
     );
     await owner.initialize();
-    const migration = new ScreeningFactsReadFields1795740000000();
+    // The cut was since moved into inlined functions (ScreeningFactsCutInline): that is undone first and done
+    // again last, so the rebuild runs with the SQL it was written beside.
+    const migrations = [
+      new ScreeningFactsReadFields1795740000000(),
+      new ScreeningFactsCutInline1795760000000(),
+    ];
     const inTransaction = async (step: (runner: QueryRunner) => Promise<void>) => {
       const runner = owner.createQueryRunner();
       try {
@@ -338,11 +369,15 @@ describe('the latest assessments that screening reads', () => {
       }
     };
     try {
-      await inTransaction((runner) => migration.down(runner));
+      await inTransaction(async (runner) => {
+        for (const migration of [...migrations].reverse()) await migration.down(runner);
+      });
       const undone = await table();
       expect(undone.map(({ latest: _, ...row }) => row)).toEqual(before.map(({ latest: _, ...row }) => row));
       expect(undone.find((row) => row.participant_id === participantId)!.latest).toContain('pipeline');
-      await inTransaction((runner) => migration.up(runner));
+      await inTransaction(async (runner) => {
+        for (const migration of migrations) await migration.up(runner);
+      });
       expect(await table()).toEqual(before);
     } finally {
       await owner.destroy();

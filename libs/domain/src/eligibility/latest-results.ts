@@ -57,9 +57,9 @@ export interface FieldsReadForProfile {
  * What `addAssessmentToProfile` reads of each assessment type: the first key of each of its measures'
  * sources (a nested source such as `derived.ratios.x` keeps all of `ratios`) and, for a type that reports an
  * amyloid status, `derived.amyloidStatus`. Every type is listed, with nothing read where no measure reads
- * it. Screening's facts keep only these fields of each latest assessment (SQL `assessment_profile_fields`,
- * which an e2e test holds equal to this): the rest is never read when judging, and parsing it was a part of
- * every re-screen. The qualifier is read apart (`assessmentQualifier`).
+ * it. Screening's facts keep only these fields of each latest assessment (SQL `assessment_profile_values`
+ * and `assessment_profile_derived`, which an e2e test holds equal to this): the rest is never read when
+ * judging, and parsing it was a part of every re-screen. The qualifier is read apart (`assessmentQualifier`).
  */
 export const FIELDS_READ_FOR_PROFILE: Readonly<Record<AssessmentType, FieldsReadForProfile>> = Object.freeze(
   (() => {

@@ -5,7 +5,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * when this was written (a snapshot; an e2e test holds the SQL function equal to the domain's map, so a
  * measure that reads a new field fails it until a migration brings the function and the facts to it).
  */
-const PROFILE_FIELDS: readonly (readonly [type: string, values: string[], derived: string[]])[] = [
+export const PROFILE_FIELDS: readonly (readonly [type: string, values: string[], derived: string[]])[] = [
   ['mmse', ['total'], []],
   ['moca', ['total'], []],
   ['cdr', [], ['globalScore', 'sumOfBoxes']],
@@ -20,7 +20,7 @@ const PROFILE_FIELDS: readonly (readonly [type: string, values: string[], derive
   ['mri', ['ariaE', 'infarcts', 'macrohaemorrhage', 'microhaemorrhages', 'superficialSiderosis'], []],
 ];
 
-const textArray = (items: readonly string[]) =>
+export const textArray = (items: readonly string[]) =>
   `ARRAY[${items.map((item) => `'${item}'`).join(', ')}]::text[]`;
 
 /** The latest assessments document, every field kept: as migration ScreeningFacts wrote it (copied). */
@@ -30,7 +30,7 @@ const WHOLE_DOCUMENT = `
               FROM participant_latest_assessment l WHERE l.participant_id = i.id), '[]'::json)`;
 
 /** The latest assessments document with only the fields a profile is built from. */
-const READ_FIELDS_DOCUMENT = `
+export const READ_FIELDS_DOCUMENT = `
   coalesce((SELECT json_agg(json_build_array(l.type, l.qualifier, l.performed_on,
                                              jsonb_keep_fields(l.values, k.value_fields),
                                              jsonb_keep_fields(l.derived, k.derived_fields))
@@ -43,13 +43,35 @@ const LATEST_PERFORMED_ON = `
   (SELECT max(l.performed_on) FROM participant_latest_assessment l WHERE l.participant_id = i.id)`;
 
 /** `refresh_latest_assessment_facts` writing `document`; with WHOLE_DOCUMENT, the body ScreeningFacts gave it. */
-const refreshFunction = (document: string) => `
+export const refreshFunction = (document: string) => `
       CREATE OR REPLACE FUNCTION refresh_latest_assessment_facts(participant_ids text[]) RETURNS void LANGUAGE sql AS $$
         INSERT INTO participant_screening_facts (participant_id, latest_assessments, latest_performed_on)
         SELECT i.id, ${document}, ${LATEST_PERFORMED_ON}
           FROM (SELECT DISTINCT unnest(participant_ids) AS id) i
         ON CONFLICT (participant_id) DO UPDATE
           SET latest_assessments = EXCLUDED.latest_assessments, latest_performed_on = EXCLUDED.latest_performed_on;
+      $$`;
+
+/** `assessment_profile_fields(type)`: the fields of PROFILE_FIELDS for one assessment type (none if unlisted). */
+export const CREATE_PROFILE_FIELDS_FUNCTION = `
+      CREATE FUNCTION assessment_profile_fields(assessment_type text, OUT value_fields text[], OUT derived_fields text[])
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT coalesce(f.value_fields, '{}'), coalesce(f.derived_fields, '{}')
+          FROM (SELECT 1) one
+          LEFT JOIN (VALUES ${PROFILE_FIELDS.map(
+            ([type, values, derived]) => `('${type}', ${textArray(values)}, ${textArray(derived)})`,
+          ).join(',\n                            ')}) f(type, value_fields, derived_fields)
+            ON f.type = assessment_type
+      $$`;
+
+/** `jsonb_keep_fields(document, fields)`: an object cut to the fields named; anything else as it is. */
+export const CREATE_KEEP_FIELDS_FUNCTION = `
+      CREATE FUNCTION jsonb_keep_fields(document jsonb, fields text[]) RETURNS jsonb
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN jsonb_typeof(document) = 'object'
+                    THEN (SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb)
+                            FROM jsonb_each(document) e WHERE e.key = ANY(fields))
+                    ELSE document END
       $$`;
 
 /**
@@ -70,25 +92,8 @@ export class ScreeningFactsReadFields1795740000000 implements MigrationInterface
   name = 'ScreeningFactsReadFields1795740000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const rows = PROFILE_FIELDS.map(
-      ([type, values, derived]) => `('${type}', ${textArray(values)}, ${textArray(derived)})`,
-    );
-    await queryRunner.query(`
-      CREATE FUNCTION assessment_profile_fields(assessment_type text, OUT value_fields text[], OUT derived_fields text[])
-      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT coalesce(f.value_fields, '{}'), coalesce(f.derived_fields, '{}')
-          FROM (SELECT 1) one
-          LEFT JOIN (VALUES ${rows.join(',\n                            ')}) f(type, value_fields, derived_fields)
-            ON f.type = assessment_type
-      $$`);
-    await queryRunner.query(`
-      CREATE FUNCTION jsonb_keep_fields(document jsonb, fields text[]) RETURNS jsonb
-      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT CASE WHEN jsonb_typeof(document) = 'object'
-                    THEN (SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb)
-                            FROM jsonb_each(document) e WHERE e.key = ANY(fields))
-                    ELSE document END
-      $$`);
+    await queryRunner.query(CREATE_PROFILE_FIELDS_FUNCTION);
+    await queryRunner.query(CREATE_KEEP_FIELDS_FUNCTION);
     await queryRunner.query(refreshFunction(READ_FIELDS_DOCUMENT));
     await this.rebuildFacts(queryRunner, READ_FIELDS_DOCUMENT);
   }

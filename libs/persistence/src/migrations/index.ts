@@ -20,6 +20,7 @@ import { DeterminationCoveringKey1795720000000 } from './1795720000000-Determina
 import { FlagTimeOrderedIds1795730000000 } from './1795730000000-FlagTimeOrderedIds';
 import { ScreeningFactsReadFields1795740000000 } from './1795740000000-ScreeningFactsReadFields';
 import { DeterminationRoomToUpdate1795750000000 } from './1795750000000-DeterminationRoomToUpdate';
+import { ScreeningFactsCutInline1795760000000 } from './1795760000000-ScreeningFactsCutInline';
 
 /** Every migration in order. A new migration file must be added here (the drift test fails otherwise). */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   FlagTimeOrderedIds1795730000000,
   ScreeningFactsReadFields1795740000000,
   DeterminationRoomToUpdate1795750000000,
+  ScreeningFactsCutInline1795760000000,
 ];
