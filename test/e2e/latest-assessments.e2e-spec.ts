@@ -7,7 +7,10 @@ import {
 } from '@registry/domain';
 import { loadConfig } from '@registry/config';
 import { dataSourceOptions, loadCohortScreeningInputs, loadProfiles } from '@registry/persistence';
-import { ScreeningFactsReadFields1795740000000 } from '@registry/persistence/migrations/1795740000000-ScreeningFactsReadFields';
+import {
+  PROFILE_FIELDS,
+  ScreeningFactsReadFields1795740000000,
+} from '@registry/persistence/migrations/1795740000000-ScreeningFactsReadFields';
 import { ScreeningFactsCutInline1795760000000 } from '@registry/persistence/migrations/1795760000000-ScreeningFactsCutInline';
 import { DataSource, QueryRunner } from 'typeorm';
 import {
@@ -90,19 +93,26 @@ describe('the latest assessments that screening reads', () => {
 
   // The facts keep of each assessment only the fields the domain builds a profile from. The SQL that cuts
   // them is a snapshot written by a migration; it is given, for every type, a document holding every field
-  // the domain reads of any type plus one no one reads, and must keep exactly the type's own: a change to the
-  // domain's fields fails here until a migration brings the SQL to it.
+  // the domain reads of any type, every field the migration's snapshot names and one no one reads, and must
+  // keep exactly the type's own: a field the domain starts or stops reading fails here until a migration
+  // brings the SQL to it.
   it('keeps the fields a profile is built from as the domain names them: assessment_profile_values and _derived agree', async () => {
     const everyField = (part: 'values' | 'derived') => ({
       ...Object.fromEntries(
         Object.values(FIELDS_READ_FOR_PROFILE).flatMap((fields) => fields[part].map((key) => [key, 1])),
       ),
+      ...Object.fromEntries(
+        PROFILE_FIELDS.flatMap(([, values, derived]) =>
+          (part === 'values' ? values : derived).map((key) => [key, 1]),
+        ),
+      ),
       notReadByAnyMeasure: 1,
     });
+    // `undefined` is sent as SQL NULL (no document), anything else as its JSON text.
     const cut = async (type: string, part: 'values' | 'derived', document: unknown) => {
       const [row] = await api.dataSource.query<{ kept: unknown }[]>(
         `SELECT assessment_profile_${part}($1, $2::jsonb) AS kept`,
-        [type, JSON.stringify(document)],
+        [type, document === undefined ? null : JSON.stringify(document)],
       );
       return row.kept;
     };
@@ -119,10 +129,14 @@ describe('the latest assessments that screening reads', () => {
     expect(await cut('mmse', 'values', [29])).toEqual([29]);
     expect(await cut('mmse', 'values', 'text')).toBe('text');
     expect(await cut('mmse', 'values', null)).toBeNull();
+    const [{ none }] = await api.dataSource.query<{ none: boolean }[]>(
+      `SELECT assessment_profile_values('mmse', NULL) IS NULL AND assessment_profile_derived('cdr', NULL) IS NULL AS none`,
+    );
+    expect(none).toBe(true);
   });
 
   // They are called twice per latest assessment on every refresh of the facts; as a function call each they
-  // cost about ten times the expression (the migration says why). The planner must put the expression in.
+  // cost about seven times the expression (the migration says why). The planner must put the expression in.
   it('cuts with expressions the planner inlines, not with function calls', async () => {
     const plan = await api.dataSource.query<{ 'QUERY PLAN': string }[]>(
       `EXPLAIN (VERBOSE) SELECT assessment_profile_values(l.type, l.values), assessment_profile_derived(l.type, l.derived)

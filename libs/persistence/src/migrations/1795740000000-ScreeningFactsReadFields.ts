@@ -2,8 +2,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The fields a profile is built from, per assessment type: the domain's `FIELDS_READ_FOR_PROFILE` as it was
- * when this was written (a snapshot; an e2e test holds the SQL function equal to the domain's map, so a
- * measure that reads a new field fails it until a migration brings the function and the facts to it).
+ * when this was written (a snapshot; an e2e test holds the SQL equal to the domain's map, so a measure that
+ * reads a new field fails it until a migration brings the SQL and the facts to it). Migration
+ * ScreeningFactsCutInline builds its functions from this list and restores this migration's SQL on `down`:
+ * never edit it in place.
  */
 export const PROFILE_FIELDS: readonly (readonly [type: string, values: string[], derived: string[]])[] = [
   ['mmse', ['total'], []],

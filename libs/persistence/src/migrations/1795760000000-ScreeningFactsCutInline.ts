@@ -1,4 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+// Imported, not copied, from the migration whose SQL `down` restores: that SQL must be the same text to the
+// byte, and a migration once released is never edited, so it cannot drift.
 import {
   CREATE_KEEP_FIELDS_FUNCTION,
   CREATE_PROFILE_FIELDS_FUNCTION,
@@ -55,8 +57,8 @@ const INLINE_CUT_DOCUMENT = `
  *
  * `jsonb_keep_fields` (migration ScreeningFactsReadFields) cut a document with `jsonb_each` and
  * `jsonb_object_agg` in a sub-select, which keeps PostgreSQL from inlining it: each call ran as a function of
- * its own. It is called twice per latest assessment whenever an assessment or consent trigger refreshes a
- * participant's facts, so it made every write of an assessment, the benchmark seed and that migration's
+ * its own. It is called twice per latest assessment whenever an assessment trigger refreshes a participant's
+ * facts (`refresh_latest_assessment_facts`), so it made every write of an assessment, the benchmark seed and that migration's
  * rebuild (285 s at 1,000,000 participants, most of it here) slower. Cutting the values of 200,000 PET
  * results took 2.64 s with it and 0.38 s with `assessment_profile_values`, inlined (2 x Intel Xeon,
  * PostgreSQL 15, beside the benchmark seed).
