@@ -72,7 +72,9 @@ describe('foundation: health, errors, request ids and the OpenAPI document', () 
     // a random UUID can itself contain the hex letters b-a-d. The replacement must be a fresh UUID instead.
     const replaced = await api.http().get('/api/v1/health').set('X-Request-Id', 'bad id; with spaces');
     expect(replaced.headers['x-request-id']).not.toBe('bad id; with spaces');
-    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(replaced.headers['x-request-id']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
   });
 
   it('answers unknown routes with 404 in the common error shape', async () => {
