@@ -22,7 +22,7 @@ export const PROFILE_FIELDS: readonly (readonly [type: string, values: string[],
   ['mri', ['ariaE', 'infarcts', 'macrohaemorrhage', 'microhaemorrhages', 'superficialSiderosis'], []],
 ];
 
-export const textArray = (items: readonly string[]) =>
+const textArray = (items: readonly string[]) =>
   `ARRAY[${items.map((item) => `'${item}'`).join(', ')}]::text[]`;
 
 /** The latest assessments document, every field kept: as migration ScreeningFacts wrote it (copied). */

@@ -57,11 +57,11 @@ const INLINE_CUT_DOCUMENT = `
  *
  * `jsonb_keep_fields` (migration ScreeningFactsReadFields) cut a document with `jsonb_each` and
  * `jsonb_object_agg` in a sub-select, which keeps PostgreSQL from inlining it: each call ran as a function of
- * its own. It is called twice per latest assessment whenever an assessment trigger refreshes a participant's
- * facts (`refresh_latest_assessment_facts`), so it made every write of an assessment, the benchmark seed and that migration's
- * rebuild (285 s at 1,000,000 participants, most of it here) slower. Cutting the values of 200,000 PET
- * results took 2.64 s with it and 0.38 s with `assessment_profile_values`, inlined (2 x Intel Xeon,
- * PostgreSQL 15, beside the benchmark seed).
+ * its own. It is called twice per latest assessment whenever an assessment trigger refreshes a
+ * participant's facts (`refresh_latest_assessment_facts`), so it slowed every write of an assessment, the
+ * benchmark seed and that migration's rebuild (285 s at 1,000,000 participants, most of it here). Cutting
+ * the values of 200,000 PET results took 2.64 s with it and 0.38 s with `assessment_profile_values`,
+ * inlined (2 x Intel Xeon, PostgreSQL 15, beside the benchmark seed).
  *
  * The documents written are the same, so nothing is rebuilt; an e2e test (latest-assessments) holds the cut
  * to the domain's fields for every type, and the facts to the latest rows cut so.
